@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Shared by ./panamux and ci/test: choose JDK 25, install what the machine lacks, build when stale.
+# Sourced, not executed.
+
+PANAMUX_ROOT=${PANAMUX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+PANAMUX_JVM_FLAGS=(--enable-native-access=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED)
+
+pmx_die() { echo "panamux: $*" >&2; exit 1; }
+
+# Selects a JDK >= 25: JAVA_HOME if it is one, else /usr/lib/jvm/temurin-25* (or any jdk-25+ there).
+pmx_select_jdk() {
+  local candidate v
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/temurin-2[6-9]* /usr/lib/jvm/java-2[5-9]-* /usr/lib/jvm/jdk-2[5-9]*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
+    v=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    if [ -n "$v" ] && [ "${v%%.*}" -ge 25 ] 2>/dev/null; then
+      export JAVA_HOME=$candidate
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  pmx_die "no JDK 25 or newer found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm has: $(ls /usr/lib/jvm 2>/dev/null | tr '\n' ' ')).
+Install Temurin 25 (package temurin-25-jdk from the Adoptium apt repository) or set JAVA_HOME to a JDK 25."
+}
+
+# Installs Debian packages that are missing: pmx_ensure_packages pkg...
+pmx_ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    pmx_die "missing Debian packages: ${missing[*]}
+Run as root: apt-get update && apt-get install -y ${missing[*]}"
+  fi
+  echo "panamux: installing ${missing[*]} ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # The package lists may be absent or stale on a fresh machine; update once, then install.
+  apt-get update -qq >&2 || pmx_die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || pmx_die "apt-get install ${missing[*]} failed"
+}
+
+# What running and building panamux needs: DPDK runtime + headers (the shim is compiled against them),
+# dpdk-testpmd (the same-run baseline of the benchmarks), a C compiler, pkg-config and Maven.
+PANAMUX_RUNTIME_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc libc6-dev maven)
+# What the tests need beyond that: independent decoders and network namespaces.
+PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2)
+
+pmx_classpath() {
+  echo "$PANAMUX_ROOT/perf/target/classes:$PANAMUX_ROOT/perf/target/lib/*"
+}
+
+# Builds (without tests) when the build is missing or older than any source or pom.
+pmx_build_if_stale() {
+  local stamp="$PANAMUX_ROOT/perf/target/.panamux-build-stamp"
+  if [ -f "$stamp" ] && [ -z "$(cd "$PANAMUX_ROOT" && find pom.xml */pom.xml */src -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  echo "panamux: building (mvn package -DskipTests) ..." >&2
+  (cd "$PANAMUX_ROOT" && mvn -B -q -DskipTests package >&2) || pmx_die "build failed (run: cd $PANAMUX_ROOT && mvn -B -DskipTests package)"
+  touch "$stamp"
+}
