@@ -83,6 +83,13 @@ public final class WorkerCounters
         LONGS.setOpaque(values, i, values[i] + 1);
     }
 
+    /** Counts {@code count} packets dropped for {@code reason} (writer only). */
+    public void drops(final int reason, final long count)
+    {
+        final int i = DROPS + reason;
+        LONGS.setOpaque(values, i, values[i] + count);
+    }
+
     /** Counts one packet sent to backend {@code backendId} (writer only). */
     public void backendPacket(final int backendId)
     {

@@ -1,0 +1,406 @@
+package io.panamux.fastpath;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Lcore;
+import io.panamux.dpdk.Mbuf;
+import io.panamux.dpdk.Memory;
+import io.panamux.fastpath.encap.IcmpTooBigWriter;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.packet.DropReason;
+import io.panamux.fastpath.packet.PacketInfo;
+import io.panamux.fastpath.packet.PacketParser;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.fastpath.snapshot.VipTable;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowTable;
+import io.panamux.flow.MaglevTable;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The fast path of one RX queue (ARCHITECTURE.md §1, §3): RX burst, parse the whole burst in place, look
+ * up VIPs and flows, choose backends by Maglev, encapsulate into the headroom, TX buffered. One thread
+ * runs it, pinned and registered as a DPDK lcore; it owns its RX and TX queue, its flow table and its
+ * counters, and nobody else writes them.
+ *
+ * <h2>Choosing a backend</h2>
+ * The flow hash is {@link FlowHash} of the 5-tuple with the pool-wide seed (3-tuple for fragments, so a
+ * datagram's fragments stay together whatever their order). A VIP that does not record flows maps the
+ * hash through its Maglev table. A VIP that records flows ({@code flow-tracking: always}, or its stateful
+ * phase after a backend change) looks the flow up first; a hit whose backend is still in the snapshot
+ * keeps it. On a miss, a new connection (TCP SYN without ACK; any UDP packet) takes the current table; a
+ * mid-connection packet keeps what the previous table gives when that backend is still present (so a
+ * connection opened before the change survives it), else the current table; the choice is recorded.
+ * ICMP errors follow their flow's recorded backend when there is one, and are never recorded. Later
+ * fragments carry no ports: their VIP is the only VIP on their address and protocol, or they are dropped
+ * as {@code fragment_unknown_vip}; fragments are forwarded by the current table without flow state.
+ *
+ * <h2>Packets that are not forwarded</h2>
+ * Every one is counted under its {@link DropReason} and its mbuf freed in the same burst; ARP goes to
+ * the control thread through the {@link MbufHandoff}. A packet that would exceed the MTU after
+ * encapsulation and may not be fragmented becomes, in place, an ICMP "fragmentation needed" / "packet too
+ * big" reply sent back out of the port.
+ */
+public final class WorkerAgent implements Agent
+{
+    private static final int OK = PacketParser.OK;
+    private static final int ARP = DropReason.ARP.ordinal();
+    private static final int NOT_VIP = DropReason.NOT_VIP.ordinal();
+    private static final int NO_BACKEND = DropReason.NO_BACKEND.ordinal();
+    private static final int FRAGMENT_UNKNOWN_VIP = DropReason.FRAGMENT_UNKNOWN_VIP.ordinal();
+    private static final int MULTI_SEGMENT = DropReason.MULTI_SEGMENT.ordinal();
+    private static final int TOO_BIG = DropReason.TOO_BIG.ordinal();
+    private static final int TX_FULL = DropReason.TX_FULL.ordinal();
+    private static final int TCP = 6;
+    private static final int TCP_SYN = 0x02;
+    private static final int TCP_ACK = 0x10;
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    /** Flow-table buckets swept for idle flows per duty cycle. */
+    private static final int EXPIRY_BUCKETS_PER_CYCLE = 64;
+
+    private final WorkerConfig config;
+    private final SnapshotSlot snapshots;
+    private final FlowTable flows;
+    private final TunnelEncapsulator encapsulator;
+    private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
+    private final PacketParser parser = new PacketParser();
+    private final WorkerCounters counters;
+    private final MbufHandoff toControl;
+    private final NanoClock clock;
+    private final long startNs;
+
+    private final MemorySegment rxBurst;
+    private final long rxBurstAddress;
+    private final TxBuffer tx;
+    private final PacketInfo[] infos;
+    private final int[] verdicts;
+    private final int[] vipOf;
+    private final long[] hashes;
+    private final long[] mbufs;
+
+    private ForwardingSnapshot snapshot;
+    private long reportedTxDropped;
+    private boolean running;
+
+    /**
+     * @param config       queue, burst and flow-table settings.
+     * @param snapshots    where the control thread publishes forwarding snapshots.
+     * @param flows        this worker's flow table (owned by it from now on).
+     * @param encapsulator this worker's encapsulator (its identification counter is per worker).
+     * @param counters     this worker's counters.
+     * @param toControl    receiver of ARP frames.
+     * @param clock        time source (a fake clock in tests).
+     */
+    public WorkerAgent(final WorkerConfig config, final SnapshotSlot snapshots, final FlowTable flows,
+        final TunnelEncapsulator encapsulator, final WorkerCounters counters, final MbufHandoff toControl, final NanoClock clock)
+    {
+        this.config = config;
+        this.snapshots = snapshots;
+        this.flows = flows;
+        this.encapsulator = encapsulator;
+        this.counters = counters;
+        this.toControl = toControl;
+        this.clock = clock;
+        this.startNs = clock.nanoTime();
+        final int burst = config.burstSize();
+        // Global arena: these arrays live as long as the process, and global segments need no liveness check.
+        this.rxBurst = Arena.global().allocate(JAVA_LONG, burst);
+        this.rxBurstAddress = rxBurst.address();
+        this.tx = new TxBuffer(Arena.global(), config.port(), config.txQueue(), burst, config.txDrainNanos());
+        this.infos = new PacketInfo[burst];
+        for (int i = 0; i < burst; i++)
+        {
+            infos[i] = new PacketInfo();
+        }
+        this.verdicts = new int[burst];
+        this.vipOf = new int[burst];
+        this.hashes = new long[burst];
+        this.mbufs = new long[burst];
+        this.snapshot = snapshots.current();
+    }
+
+    @Override
+    public void onStart()
+    {
+        if (config.cpu() >= 0)
+        {
+            Lcore.setAffinity(config.cpu());
+        }
+        Lcore.register();
+        running = true;
+    }
+
+    @Override
+    public int doWork()
+    {
+        final ForwardingSnapshot current = snapshots.current();
+        if (current != snapshot)
+        {
+            snapshot = current;
+            counters.set(WorkerCounters.SNAPSHOT_VERSION, current.version());
+        }
+        final long nowNs = clock.nanoTime();
+        final int n = Burst.rx(config.port(), config.rxQueue(), rxBurst, config.burstSize());
+        if (n > 0)
+        {
+            processBurst(n, nowNs);
+        }
+        tx.flushIfDue(nowNs);
+        housekeeping(nowNs, n == 0);
+        return n;
+    }
+
+    /**
+     * Forwards one received burst: stage one parses every packet and finds its VIP and flow hash, stage
+     * two chooses backends, encapsulates and buffers for TX.
+     */
+    private void processBurst(final int n, final long nowNs)
+    {
+        final ForwardingSnapshot snap = snapshot;
+        final long seed = snap.hashSeed();
+        final VipTable vips = snap.vipTable();
+        long rxBytes = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final long m = Memory.getI64(rxBurstAddress + 8L * i);
+            mbufs[i] = m;
+            final int length = Mbuf.dataLength(m);
+            rxBytes += length;
+            if (Mbuf.segments(m) != 1)
+            {
+                verdicts[i] = MULTI_SEGMENT;
+                continue;
+            }
+            final PacketInfo info = infos[i];
+            int verdict = parser.parse(Mbuf.dataAddress(m), length, info);
+            if (verdict == OK)
+            {
+                final int vip = findVip(vips, info);
+                if (vip >= 0)
+                {
+                    vipOf[i] = vip;
+                    hashes[i] = flowHash(seed, info);
+                }
+                else
+                {
+                    verdict = vip == VipTable.AMBIGUOUS || (info.isFragment && !info.isFirstFragment) ? FRAGMENT_UNKNOWN_VIP : NOT_VIP;
+                }
+            }
+            verdicts[i] = verdict;
+        }
+        counters.add(WorkerCounters.RX_PACKETS, n);
+        counters.add(WorkerCounters.RX_BYTES, rxBytes);
+        counters.add(WorkerCounters.BUSY_CYCLES, 1);
+
+        final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
+        long txBytes = 0;
+        int txPackets = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final long m = mbufs[i];
+            final int verdict = verdicts[i];
+            if (verdict != OK)
+            {
+                reject(m, verdict);
+                continue;
+            }
+            final PacketInfo info = infos[i];
+            final Vip vip = snap.vips()[vipOf[i]];
+            final Backend backend = chooseBackend(snap, vip, info, hashes[i], now);
+            if (backend == null)
+            {
+                reject(m, NO_BACKEND);
+                continue;
+            }
+            int rc = encapsulator.encapsulate(m, info, vip.encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(),
+                backend.v6Lo(), hashes[i]);
+            if (rc == TOO_BIG)
+            {
+                rc = tooBig.write(m, info, encapsulator.innerMtu(vip.encapsulation(), backend.v6()));
+                if (rc == OK)
+                {
+                    counters.add(WorkerCounters.ICMP_TOO_BIG_SENT, 1);
+                    counters.drop(TOO_BIG);
+                    tx.add(m, nowNs);
+                    continue;
+                }
+            }
+            if (rc != OK)
+            {
+                reject(m, rc);
+                continue;
+            }
+            counters.backendPacket(backend.id());
+            txBytes += Mbuf.dataLength(m);
+            txPackets++;
+            tx.add(m, nowNs);
+        }
+        counters.add(WorkerCounters.TX_BYTES, txBytes);
+        counters.add(WorkerCounters.TX_PACKETS, txPackets);
+    }
+
+    private static int findVip(final VipTable vips, final PacketInfo info)
+    {
+        final boolean laterFragment = info.isFragment && !info.isFirstFragment;
+        if (info.ipVersion == 4)
+        {
+            return laterFragment ? vips.findFragmentV4(info.dstV4, info.protocol) : vips.findV4(info.dstV4, info.dstPort, info.protocol);
+        }
+        return laterFragment ? vips.findFragmentV6(info.dstHi, info.dstLo, info.protocol)
+            : vips.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
+    }
+
+    private static long flowHash(final long seed, final PacketInfo info)
+    {
+        final boolean ports = !info.hashesOnAddressesOnly();
+        final int srcPort = ports ? info.srcPort : 0;
+        final int dstPort = ports ? info.dstPort : 0;
+        if (info.ipVersion == 4)
+        {
+            return FlowHash.hashV4(seed, info.srcV4, info.dstV4, srcPort, dstPort, info.protocol);
+        }
+        return FlowHash.hashV6(seed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, srcPort, dstPort, info.protocol);
+    }
+
+    private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash, final int now)
+    {
+        if (!vip.recordsFlows() || info.isFragment)
+        {
+            return current(vip, hash);
+        }
+        final boolean v4 = info.ipVersion == 4;
+        final long found = info.icmpError ? read(info, v4) : v4
+            ? flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
+            : flows.findV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, now);
+        if (found != FlowTable.MISSING)
+        {
+            final Backend b = snap.backend(FlowTable.backendId(found));
+            if (b != null && b.vipIndex() == vip.index())
+            {
+                counters.add(WorkerCounters.FLOW_HITS, 1);
+                return b;
+            }
+        }
+        counters.add(WorkerCounters.FLOW_MISSES, 1);
+        final boolean newConnection = info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+        Backend chosen = null;
+        if (!newConnection && vip.previousTable() != null)
+        {
+            final Backend before = vip.previousBackends()[MaglevTable.lookup(vip.previousTable(), hash)];
+            final Backend still = snap.backend(before.id());
+            if (still != null && still.vipIndex() == vip.index())
+            {
+                chosen = still;
+                counters.add(WorkerCounters.PREVIOUS_TABLE_HITS, 1);
+            }
+        }
+        if (chosen == null)
+        {
+            chosen = current(vip, hash);
+        }
+        if (chosen != null && !info.icmpError)
+        {
+            final int rc = v4
+                ? flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now)
+                : flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now);
+            if (rc == FlowTable.EVICTED)
+            {
+                counters.add(WorkerCounters.FLOW_EVICTIONS, 1);
+            }
+            if (rc != FlowTable.UPDATED)
+            {
+                counters.add(WorkerCounters.FLOWS_INSERTED, 1);
+            }
+        }
+        return chosen;
+    }
+
+    private long read(final PacketInfo info, final boolean v4)
+    {
+        return v4
+            ? flows.readV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol)
+            : flows.readV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol);
+    }
+
+    private static Backend current(final Vip vip, final long hash)
+    {
+        final int[] table = vip.table();
+        return table.length == 0 ? null : vip.backends()[MaglevTable.lookup(table, hash)];
+    }
+
+    private void reject(final long m, final int reason)
+    {
+        if (reason == ARP)
+        {
+            counters.add(WorkerCounters.TO_CONTROL, 1);
+            if (toControl.offer(m))
+            {
+                return;
+            }
+        }
+        counters.drop(reason);
+        Burst.free(m);
+    }
+
+    private void housekeeping(final long nowNs, final boolean idle)
+    {
+        if (idle || (counters.get(WorkerCounters.BUSY_CYCLES) & 15) == 0)
+        {
+            final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
+            final int expired = flows.expire(now, config.idleTimeoutSeconds(), EXPIRY_BUCKETS_PER_CYCLE);
+            if (expired > 0)
+            {
+                counters.add(WorkerCounters.FLOWS_EXPIRED, expired);
+            }
+            counters.set(WorkerCounters.FLOWS, flows.size());
+        }
+        final long txDropped = tx.dropped();
+        if (txDropped != reportedTxDropped)
+        {
+            counters.drops(TX_FULL, txDropped - reportedTxDropped);
+            reportedTxDropped = txDropped;
+        }
+    }
+
+    /**
+     * Sends what is buffered and stops. Called on the worker's thread by the runner when it closes; the
+     * port must be stopped afterwards by the owner.
+     */
+    @Override
+    public void onClose()
+    {
+        if (running)
+        {
+            tx.flush();
+            housekeeping(clock.nanoTime(), true);
+            Lcore.unregister();
+            running = false;
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "panamux-worker-" + config.rxQueue();
+    }
+
+    /** @return this worker's flow table (other threads: read methods only). */
+    public FlowTable flows()
+    {
+        return flows;
+    }
+
+    /** @return this worker's counters. */
+    public WorkerCounters counters()
+    {
+        return counters;
+    }
+}

@@ -1,0 +1,29 @@
+package io.panamux.fastpath.snapshot;
+
+/**
+ * Everything a worker needs to forward, as one immutable, versioned value (ARCHITECTURE.md §3): the VIP
+ * table, every VIP's backends and Maglev tables, the pool-wide hash seed, the encapsulation settings.
+ * Built by the control thread, published through a {@link SnapshotSlot}, read by each worker once per
+ * burst. Never changed after publication.
+ *
+ * @param version       increases with every publication.
+ * @param hashSeed      the pool-wide seed of the flow hash used for backend choice.
+ * @param tableSize     Maglev table size M (prime), the same for every VIP.
+ * @param vips          VIPs by index.
+ * @param vipTable      lookup of VIPs by address, port and protocol.
+ * @param backendsById  backend by stable id (null where an id is unused), for flow-table hits.
+ */
+public record ForwardingSnapshot(long version, long hashSeed, int tableSize, Vip[] vips, VipTable vipTable, Backend[] backendsById)
+{
+    /** An empty snapshot: no VIPs; everything is dropped as not for a VIP. */
+    public static ForwardingSnapshot empty(final long hashSeed)
+    {
+        return new ForwardingSnapshot(0, hashSeed, 65537, new Vip[0], new VipTable(new Vip[0]), new Backend[0]);
+    }
+
+    /** @return the backend with stable id {@code id}, or null when it is not in this snapshot. */
+    public Backend backend(final int id)
+    {
+        return id >= 0 && id < backendsById.length ? backendsById[id] : null;
+    }
+}
