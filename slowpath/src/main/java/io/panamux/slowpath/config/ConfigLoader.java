@@ -1,0 +1,216 @@
+package io.panamux.slowpath.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.reader.ReaderException;
+
+/**
+ * Reads the YAML configuration file of ARCHITECTURE.md §5 into a validated {@link MuxConfig}.
+ * <p>
+ * The text is composed into SnakeYAML's node tree, never bound to objects, so that every value keeps its
+ * line for the error messages and no YAML tag can instantiate anything. Scalars are read from their text:
+ * {@code 0755} is not silently octal and {@code 02:00:00:00:00:fe} is not a sexagesimal number. Every error
+ * is collected (see {@link ConfigException}); loading is pure and returns a configuration only when there is
+ * none.
+ *
+ * <h2>Keys, types and defaults</h2>
+ * <pre>
+ * mux:                           required
+ *   name: STRING                 required, not empty
+ *   address: IPv4                required, unicast
+ *   address6: IPv6               required only when a backend is IPv6
+ *   pool: [IPv4, ...]            default [address]; no duplicates; must contain address
+ *   hash-seed: INTEGER           0..2^64-1, decimal or 0x hex; default Mux.DEFAULT_HASH_SEED
+ * dataplane:                     required
+ *   eal: [STRING, ...]           required (may be [])
+ *   port: INTEGER                required, 0..31
+ *   workers: INTEGER             required, 1..127
+ *   gateway-mac: "xx:xx:xx:xx:xx:xx"   unicast; default none (resolve by ARP)
+ *   flow-table:                  required
+ *     capacity: INTEGER          required, 1..2^31-1
+ *     idle-timeout-seconds: INTEGER   required, 1..2^31-1
+ *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP; default 65537
+ *   mtu: INTEGER                 68..65535; default none (the port's)
+ *   burst-size: INTEGER          1..65535; default 32
+ *   gue-port: INTEGER            1..65535; default 6080
+ * vips:                          default []
+ *   - address: IPv4 | IPv6       required, unicast, not the MUX's own
+ *     port: INTEGER              required, 1..65535
+ *     protocol: tcp | udp        required
+ *     encapsulation: ipip | gre | gue    default ipip
+ *     flow-tracking: on-change | always  default on-change
+ *     gue-port: INTEGER          1..65535; default dataplane.gue-port (a warning unless gue)
+ *     backends:                  required (may be [])
+ *       - address: IPv4 | IPv6   required, unicast, once per VIP; IPv6 needs mux.address6
+ *         weight: INTEGER        0..2^31-1; default 1
+ * admin:                         default { listen: "127.0.0.1:9480" }
+ *   listen: "HOST:PORT"          HOST an IP literal ([v6] in brackets), PORT 0..65535
+ *   token: STRING                required when listen is not loopback
+ * </pre>
+ * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
+ * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry
+ * commented out) is an empty list or section.
+ */
+public final class ConfigLoader
+{
+    private ConfigLoader()
+    {
+    }
+
+    /**
+     * Reads and validates a configuration file (UTF-8).
+     *
+     * @param file the file; errors name it as {@code file.toString()}.
+     * @return the configuration.
+     * @throws ConfigException when the file cannot be read ({@code FILE: problem}) or is not valid
+     *                         ({@code FILE:LINE: problem} for each error).
+     */
+    public static MuxConfig load(final Path file)
+    {
+        final String fileName = file.toString();
+        final byte[] bytes;
+        try
+        {
+            bytes = Files.readAllBytes(file);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new ConfigException(fileName + ": cannot read: no such file");
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(fileName + ": cannot read: " + ex);
+        }
+        return parse(decodeUtf8(bytes, fileName), fileName);
+    }
+
+    /**
+     * Parses and validates configuration text.
+     *
+     * @param text     the YAML text.
+     * @param fileName the name errors give, e.g. {@code mux.yaml}.
+     * @return the configuration.
+     * @throws ConfigException when the text is not valid, with one {@code FILE:LINE: problem} per error.
+     */
+    public static MuxConfig parse(final String text, final String fileName)
+    {
+        // A byte order mark is not content; SnakeYAML skips it only when it decodes bytes itself.
+        final String yaml = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
+        final Node root = compose(yaml, fileName);
+        if (root == null)
+        {
+            throw new ConfigException(fileName + ":1: the file is empty: it needs at least the sections mux and dataplane");
+        }
+        return new ConfigParser(fileName).parse(root);
+    }
+
+    private static Node compose(final String text, final String fileName)
+    {
+        final LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setAllowRecursiveKeys(false);
+        options.setProcessComments(false);
+        options.setMergeOnCompose(false);
+        try
+        {
+            return new Yaml(options).compose(new StringReader(text));
+        }
+        // SnakeYAML's exceptions stay here: callers see only ConfigException, without a cause.
+        catch (final MarkedYAMLException ex)
+        {
+            final Mark mark = ex.getProblemMark() != null ? ex.getProblemMark() : ex.getContextMark();
+            final int line = mark != null ? mark.getLine() + 1 : 1;
+            throw new ConfigException(fileName + ":" + line + ": YAML syntax error: " + syntaxProblem(ex, line));
+        }
+        catch (final ReaderException ex)
+        {
+            throw new ConfigException(fileName + ":" + lineOfCodePoint(text, ex.getPosition()) +
+                ": YAML syntax error: character U+" + String.format("%04X", ex.getCodePoint()) + " is not allowed");
+        }
+        catch (final RuntimeException ex)
+        {
+            // Limits (size, nesting, aliases) and anything else SnakeYAML may throw without a position.
+            throw new ConfigException(fileName + ":1: cannot read YAML: " + ex.getMessage());
+        }
+    }
+
+    private static String syntaxProblem(final MarkedYAMLException ex, final int line)
+    {
+        final String problem = ex.getProblem() != null ? ex.getProblem().strip() : "cannot parse";
+        final String context = ex.getContext() != null ? ex.getContext().strip() : null;
+        if (context == null)
+        {
+            return problem;
+        }
+        // SnakeYAML splits some messages in two: "expected a single document" + "but found another document".
+        if (problem.startsWith("but "))
+        {
+            return context + ", " + problem;
+        }
+        // The context helps only when it points elsewhere ("while parsing a block mapping at line 1").
+        final Mark contextMark = ex.getContextMark();
+        if (contextMark != null && contextMark.getLine() + 1 != line)
+        {
+            return problem + " (" + context + " at line " + (contextMark.getLine() + 1) + ")";
+        }
+        return problem;
+    }
+
+    private static int lineOfCodePoint(final String text, final int codePointIndex)
+    {
+        int line = 1;
+        int index = 0;
+        for (int i = 0; i < codePointIndex && index < text.length(); i++)
+        {
+            final int codePoint = text.codePointAt(index);
+            if (codePoint == '\n')
+            {
+                line++;
+            }
+            index += Character.charCount(codePoint);
+        }
+        return line;
+    }
+
+    private static String decodeUtf8(final byte[] bytes, final String fileName)
+    {
+        final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+        final ByteBuffer in = ByteBuffer.wrap(bytes);
+        final CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError())
+        {
+            result = decoder.flush(out);
+        }
+        if (result.isError())
+        {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++)
+            {
+                if (bytes[i] == '\n')
+                {
+                    line++;
+                }
+            }
+            throw new ConfigException(fileName + ":" + line + ": not UTF-8 text (byte " + in.position() + ")");
+        }
+        return out.flip().toString();
+    }
+}

@@ -1,0 +1,919 @@
+package io.panamux.slowpath.config;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * One validation of one composed YAML tree (see {@link ConfigLoader} for the rules). Every check reports to
+ * the error list and carries on, so a file shows all its mistakes at once; a section's record is built only
+ * when that section had no error, and checks that span sections run only on values that parsed.
+ */
+final class ConfigParser
+{
+    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin");
+    private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
+    private static final List<String> DATAPLANE_KEYS = List.of(
+        "eal", "port", "workers", "gateway-mac", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
+    private static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds");
+    private static final List<String> VIP_KEYS = List.of(
+        "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends");
+    private static final List<String> BACKEND_KEYS = List.of("address", "weight");
+    private static final List<String> ADMIN_KEYS = List.of("listen", "token");
+
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
+    private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]+");
+    private static final Pattern LEADING_ZERO = Pattern.compile("[-+]?0[0-9]+");
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    private static final Pattern LISTEN_PORT = Pattern.compile("0|[1-9][0-9]{0,4}");
+    private static final BigInteger MAX_UNSIGNED_64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    private static final int MAX_QUOTED = 60;
+    /** Maglev spreads flows within about 1% when its table is at least this many times the backend count. */
+    private static final int MAGLEV_RECOMMENDED_FACTOR = 100;
+
+    private enum Family
+    {
+        IPV4("an IPv4 address"),
+        IPV6("an IPv6 address"),
+        ANY("an IPv4 or IPv6 address");
+
+        private final String description;
+
+        Family(final String description)
+        {
+            this.description = description;
+        }
+    }
+
+    private record Problem(int line, String text)
+    {
+    }
+
+    /**
+     * A mapping whose keys were checked: the values by key, the path for messages and the line to blame for
+     * a key that is missing (the line of the key that holds the mapping).
+     */
+    private record Section(String path, int line, Map<String, NodeTuple> entries)
+    {
+        Node value(final String key)
+        {
+            final NodeTuple tuple = entries.get(key);
+            return tuple == null ? null : tuple.getValueNode();
+        }
+
+        int keyLine(final String key)
+        {
+            return ConfigParser.line(entries.get(key).getKeyNode());
+        }
+
+        String child(final String key)
+        {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+    }
+
+    private final String fileName;
+    private final List<Problem> errors = new ArrayList<>();
+    private final List<Problem> warnings = new ArrayList<>();
+
+    // Values other sections check against; null when absent or not valid.
+    private IpAddress muxAddress;
+    private IpAddress muxAddress6;
+    private boolean address6Failed;
+    private Integer maglevTableSize;
+    private int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
+
+    ConfigParser(final String fileName)
+    {
+        this.fileName = fileName;
+    }
+
+    MuxConfig parse(final Node root)
+    {
+        final Section top = section(root, "", 1, TOP_KEYS);
+        if (top == null)
+        {
+            throw new ConfigException(sorted(errors));
+        }
+
+        final Mux mux = mux(top);
+        final Dataplane dataplane = dataplane(top);
+        final List<VipConfig> vips = vips(top);
+        final Admin admin = admin(top);
+
+        if (!errors.isEmpty())
+        {
+            throw new ConfigException(sorted(errors));
+        }
+        return new MuxConfig(mux, dataplane, vips, admin, sorted(warnings));
+    }
+
+    private Mux mux(final Section top)
+    {
+        final Section section = childSection(top, "mux", true, MUX_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final String name = nonEmptyString(section, "name", true);
+        muxAddress = address(section, "address", Family.IPV4, true);
+
+        final Optional<IpAddress> address6;
+        if (section.value("address6") != null)
+        {
+            muxAddress6 = address(section, "address6", Family.IPV6, false);
+            address6Failed = muxAddress6 == null;
+            address6 = Optional.ofNullable(muxAddress6);
+        }
+        else
+        {
+            address6 = Optional.empty();
+        }
+
+        final List<IpAddress> pool = pool(section);
+
+        long hashSeed = Mux.DEFAULT_HASH_SEED;
+        final Node seedNode = section.value("hash-seed");
+        if (seedNode != null)
+        {
+            final BigInteger seed = integer(seedNode);
+            if (seed == null || seed.signum() < 0 || seed.compareTo(MAX_UNSIGNED_64) > 0)
+            {
+                error(seedNode, section.child("hash-seed"),
+                    "must be an integer between 0 and 0xffffffffffffffff (decimal or 0x hex), got " + describe(seedNode) +
+                    leadingZeroHint(seedNode));
+            }
+            else
+            {
+                hashSeed = seed.longValue();
+            }
+        }
+
+        if (errors.size() != errorsBefore)
+        {
+            return null;
+        }
+        return new Mux(name, muxAddress, address6, pool, hashSeed);
+    }
+
+    private List<IpAddress> pool(final Section mux)
+    {
+        final Node node = mux.value("pool");
+        if (node == null)
+        {
+            return muxAddress == null ? null : List.of(muxAddress);
+        }
+
+        final String path = mux.child("pool");
+        final List<Node> items = sequence(node, path, "a list of IPv4 addresses");
+        if (items == null)
+        {
+            return null;
+        }
+        final List<IpAddress> pool = new ArrayList<>();
+        final Map<IpAddress, Integer> firstIndex = new HashMap<>();
+        boolean valid = true;
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = path + "[" + i + "]";
+            final IpAddress member = address(items.get(i), itemPath, Family.IPV4);
+            if (member == null)
+            {
+                valid = false;
+                continue;
+            }
+            final Integer first = firstIndex.putIfAbsent(member, i);
+            if (first != null)
+            {
+                error(items.get(i), itemPath, "duplicate of " + path + "[" + first + "] (" + member + ")");
+                valid = false;
+                continue;
+            }
+            pool.add(member);
+        }
+        if (!valid)
+        {
+            return null;
+        }
+        if (muxAddress != null && !pool.contains(muxAddress))
+        {
+            error(node, path, "must contain mux.address " + muxAddress +
+                " (this MUX owns flows only as a member of its pool)");
+            return null;
+        }
+        return pool;
+    }
+
+    private Dataplane dataplane(final Section top)
+    {
+        final Section section = childSection(top, "dataplane", true, DATAPLANE_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final List<String> eal = eal(section);
+        final Integer port = integer(section, "port", true, null, 0, Dataplane.MAX_PORT_ID);
+        final Integer workers = integer(section, "workers", true, null, 1, Dataplane.MAX_WORKERS);
+        final OptionalLong gatewayMac = gatewayMac(section);
+        final FlowTableConfig flowTable = flowTable(section);
+
+        maglevTableSize = integer(section, "maglev-table-size", false,
+            Dataplane.DEFAULT_MAGLEV_TABLE_SIZE, 2, Integer.MAX_VALUE);
+        if (maglevTableSize != null && !BigInteger.valueOf(maglevTableSize).isProbablePrime(64))
+        {
+            final Node node = section.value("maglev-table-size");
+            error(node, section.child("maglev-table-size"),
+                "must be a prime (Maglev's permutations need it), got " + describe(node));
+            maglevTableSize = null;
+        }
+
+        final Integer mtu = integer(section, "mtu", false, null, Dataplane.MIN_MTU, Dataplane.MAX_MTU);
+        final Integer burstSize = integer(section, "burst-size", false,
+            Dataplane.DEFAULT_BURST_SIZE, 1, Dataplane.MAX_BURST_SIZE);
+        final Integer guePort = integer(section, "gue-port", false, Dataplane.DEFAULT_GUE_PORT, 1, 65535);
+        if (guePort != null)
+        {
+            globalGuePort = guePort;
+        }
+
+        if (errors.size() != errorsBefore)
+        {
+            return null;
+        }
+        return new Dataplane(eal, port, workers, gatewayMac, flowTable, maglevTableSize,
+            mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu), burstSize, guePort);
+    }
+
+    private List<String> eal(final Section dataplane)
+    {
+        final Node node = required(dataplane, "eal");
+        if (node == null)
+        {
+            return null;
+        }
+        final String path = dataplane.child("eal");
+        final List<Node> items = sequence(node, path, "a list of strings");
+        if (items == null)
+        {
+            return null;
+        }
+        final List<String> eal = new ArrayList<>(items.size());
+        boolean valid = true;
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String argument = string(items.get(i), path + "[" + i + "]");
+            valid &= argument != null;
+            eal.add(argument);
+        }
+        return valid ? eal : null;
+    }
+
+    private OptionalLong gatewayMac(final Section dataplane)
+    {
+        final Node node = dataplane.value("gateway-mac");
+        if (node == null)
+        {
+            return OptionalLong.empty();
+        }
+        final String path = dataplane.child("gateway-mac");
+        final String text = string(node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        if (!MAC.matcher(text).matches())
+        {
+            error(node, path, "must be a MAC address like \"02:00:00:00:00:fe\", got " + describe(node));
+            return null;
+        }
+        final long mac = Long.parseLong(text.replace(":", ""), 16);
+        if (mac == 0 || (mac & 0x0100_0000_0000L) != 0)
+        {
+            error(node, path, "must be a unicast MAC address (a next hop), got " + describe(node));
+            return null;
+        }
+        return OptionalLong.of(mac);
+    }
+
+    private FlowTableConfig flowTable(final Section dataplane)
+    {
+        final Section section = childSection(dataplane, "flow-table", true, FLOW_TABLE_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final Integer capacity = integer(section, "capacity", true, null, 1, Integer.MAX_VALUE);
+        final Integer idleTimeout = integer(section, "idle-timeout-seconds", true, null, 1, Integer.MAX_VALUE);
+        return capacity == null || idleTimeout == null ? null : new FlowTableConfig(capacity, idleTimeout);
+    }
+
+    private List<VipConfig> vips(final Section top)
+    {
+        final Node node = top.value("vips");
+        if (node == null)
+        {
+            return List.of();
+        }
+        final List<Node> items = sequence(node, "vips", "a list of VIPs");
+        if (items == null)
+        {
+            return null;
+        }
+
+        final List<VipConfig> vips = new ArrayList<>(items.size());
+        final Map<String, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String path = "vips[" + i + "]";
+            final VipConfig vip = vip(items.get(i), path);
+            if (vip == null)
+            {
+                continue;
+            }
+            final Integer first = firstIndex.putIfAbsent(vip.key(), i);
+            if (first != null)
+            {
+                error(items.get(i), path, "duplicate of vips[" + first + "] (" + vip.key() + ")");
+                continue;
+            }
+            vips.add(vip);
+        }
+        return vips;
+    }
+
+    private VipConfig vip(final Node node, final String path)
+    {
+        final Section section = section(node, path, line(node), VIP_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final IpAddress address = address(section, "address", Family.ANY, true);
+        if (address != null && (address.equals(muxAddress) || address.equals(muxAddress6)))
+        {
+            error(section.value("address"), section.child("address"),
+                address + " is the MUX's own address; a VIP needs an address of its own");
+        }
+        final Integer port = integer(section, "port", true, null, 1, 65535);
+        final Protocol protocol = choice(section, "protocol", true, null,
+            Protocol::fromConfigName, "tcp, udp");
+        final Encapsulation encapsulation = choice(section, "encapsulation", false, Encapsulation.IPIP,
+            Encapsulation::fromConfigName, "ipip, gre, gue");
+        final FlowTracking flowTracking = choice(section, "flow-tracking", false, FlowTracking.ON_CHANGE,
+            FlowTracking::fromConfigName, "on-change, always");
+
+        final Integer guePort = integer(section, "gue-port", false, globalGuePort, 1, 65535);
+        if (section.value("gue-port") != null && encapsulation != null && encapsulation != Encapsulation.GUE)
+        {
+            warning(section.value("gue-port"), section.child("gue-port"),
+                "used only with encapsulation gue; this VIP uses " + encapsulation.configName());
+        }
+
+        final List<BackendConfig> backends = backends(section);
+
+        if (errors.size() != errorsBefore)
+        {
+            return null;
+        }
+        checkMaglevTableSize(backends.size(), section);
+        return new VipConfig(address, port, protocol, encapsulation, flowTracking, guePort, backends);
+    }
+
+    private List<BackendConfig> backends(final Section vip)
+    {
+        final Node node = required(vip, "backends");
+        if (node == null)
+        {
+            return null;
+        }
+        final String path = vip.child("backends");
+        final List<Node> items = sequence(node, path, "a list of backends");
+        if (items == null)
+        {
+            return null;
+        }
+
+        final List<BackendConfig> backends = new ArrayList<>(items.size());
+        final Map<IpAddress, Integer> firstIndex = new HashMap<>();
+        boolean valid = true;
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = path + "[" + i + "]";
+            final Section section = section(items.get(i), itemPath, line(items.get(i)), BACKEND_KEYS);
+            if (section == null)
+            {
+                valid = false;
+                continue;
+            }
+            final IpAddress address = address(section, "address", Family.ANY, true);
+            final Integer weight = integer(section, "weight", false, BackendConfig.DEFAULT_WEIGHT, 0, Integer.MAX_VALUE);
+            if (address == null || weight == null)
+            {
+                valid = false;
+                continue;
+            }
+            final Node addressNode = section.value("address");
+            final Integer first = firstIndex.putIfAbsent(address, i);
+            if (first != null)
+            {
+                error(addressNode, section.child("address"),
+                    "duplicate of " + path + "[" + first + "] (" + address + ")");
+                valid = false;
+                continue;
+            }
+            if (address.ipv6() && muxAddress6 == null && !address6Failed)
+            {
+                error(addressNode, section.child("address"),
+                    "an IPv6 backend needs mux.address6 (the outer source address towards it)");
+                valid = false;
+                continue;
+            }
+            backends.add(new BackendConfig(address, weight));
+        }
+        return valid ? backends : null;
+    }
+
+    private void checkMaglevTableSize(final int backends, final Section vip)
+    {
+        if (maglevTableSize == null || backends == 0)
+        {
+            return;
+        }
+        final int line = vip.keyLine("backends");
+        final String path = vip.child("backends");
+        if (maglevTableSize < backends)
+        {
+            errors.add(new Problem(line, format(line, path, backends + " backends but dataplane.maglev-table-size is " +
+                maglevTableSize + "; the Maglev table needs at least one entry per backend")));
+        }
+        else if ((long)maglevTableSize < (long)MAGLEV_RECOMMENDED_FACTOR * backends)
+        {
+            warnings.add(new Problem(line, format(line, path, backends + " backends with dataplane.maglev-table-size " +
+                maglevTableSize + "; Maglev balances evenly only with a table at least " + MAGLEV_RECOMMENDED_FACTOR +
+                " times the number of backends (a prime >= " + (long)MAGLEV_RECOMMENDED_FACTOR * backends + ")")));
+        }
+    }
+
+    private Admin admin(final Section top)
+    {
+        if (top.value("admin") == null)
+        {
+            return Admin.defaults();
+        }
+        final Section section = childSection(top, "admin", false, ADMIN_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final Optional<String> token = section.value("token") == null ?
+            Optional.empty() : Optional.ofNullable(nonEmptyString(section, "token", false));
+        final Node listenNode = section.value("listen");
+        final Admin admin = listenNode == null ?
+            new Admin(Admin.defaults().listenAddress(), Admin.DEFAULT_PORT, token) :
+            listen(listenNode, section.child("listen"), token);
+
+        if (errors.size() != errorsBefore || admin == null)
+        {
+            return null;
+        }
+        if (!admin.listenAddress().isLoopback() && token.isEmpty())
+        {
+            error(listenNode, section.child("listen"), describe(listenNode) + " is not a loopback address, so " +
+                "admin.token is required (without one, anyone who can reach the port could change backends)");
+            return null;
+        }
+        return admin;
+    }
+
+    private Admin listen(final Node node, final String path, final Optional<String> token)
+    {
+        final String text = string(node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        final int colon = text.lastIndexOf(':');
+        if (colon < 0)
+        {
+            error(node, path, "must be \"HOST:PORT\", e.g. \"" + Admin.DEFAULT_LISTEN + "\", got " + describe(node));
+            return null;
+        }
+        final String portText = text.substring(colon + 1);
+        String host = text.substring(0, colon);
+        final boolean bracketed = host.startsWith("[") && host.endsWith("]");
+        if (bracketed)
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        IpAddress address = null;
+        try
+        {
+            address = IpAddress.parse(host);
+        }
+        catch (final IllegalArgumentException ignore)
+        {
+            // Reported below, with the whole value.
+        }
+        if (address == null || address.ipv6() != bracketed || address.isMulticastOrBroadcast())
+        {
+            error(node, path, "the host must be an IP literal (names are not resolved; IPv6 in brackets), got " +
+                describe(node));
+            return null;
+        }
+        if (!LISTEN_PORT.matcher(portText).matches() || Integer.parseInt(portText) > 65535)
+        {
+            error(node, path, "the port must be an integer between 0 and 65535, got " + describe(node));
+            return null;
+        }
+        return new Admin(address, Integer.parseInt(portText), token);
+    }
+
+    // ---- sections, keys and scalars -----------------------------------------------------------------------
+
+    private Section childSection(final Section parent, final String key, final boolean required, final List<String> keys)
+    {
+        final Node node = parent.value(key);
+        if (node == null)
+        {
+            if (required)
+            {
+                missing(parent, key);
+            }
+            return null;
+        }
+        return section(node, parent.child(key), parent.keyLine(key), keys);
+    }
+
+    /**
+     * Checks that {@code node} is a mapping with string keys, each allowed and given once; an empty value is
+     * an empty mapping. Reports and returns null otherwise.
+     */
+    private Section section(final Node node, final String path, final int line, final List<String> keys)
+    {
+        if (isNull(node))
+        {
+            return new Section(path, line, Map.of());
+        }
+        if (!(node instanceof MappingNode mapping))
+        {
+            if (path.isEmpty())
+            {
+                error(node, path, "the configuration must be a mapping of the sections " + String.join(", ", keys) +
+                    ", got " + describe(node));
+            }
+            else
+            {
+                error(node, path, "must be a mapping, got " + describe(node));
+            }
+            return null;
+        }
+
+        final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            final Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode scalarKey))
+            {
+                error(keyNode, path, "keys must be plain strings, got " + describe(keyNode));
+                continue;
+            }
+            final String key = scalarKey.getValue();
+            if (Tag.MERGE.equals(keyNode.getTag()))
+            {
+                error(keyNode, path, "merge keys (<<) are not supported");
+                continue;
+            }
+            if (!keys.contains(key))
+            {
+                error(keyNode, path, "unknown key " + quote(key) + unknownKeyHint(key, keys));
+                continue;
+            }
+            final NodeTuple first = entries.putIfAbsent(key, tuple);
+            if (first != null)
+            {
+                error(keyNode, path, "duplicate key " + quote(key) + " (first at line " + line(first.getKeyNode()) + ")");
+            }
+        }
+        return new Section(path, line, entries);
+    }
+
+    private Node required(final Section section, final String key)
+    {
+        final Node node = section.value(key);
+        if (node == null)
+        {
+            missing(section, key);
+        }
+        return node;
+    }
+
+    private void missing(final Section section, final String key)
+    {
+        errors.add(new Problem(section.line(), format(section.line(), section.path(), "missing required key " + quote(key))));
+    }
+
+    /** @return the items of a list, an empty value as none; null (reported) when {@code node} is no list. */
+    private List<Node> sequence(final Node node, final String path, final String expected)
+    {
+        if (isNull(node))
+        {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode sequence))
+        {
+            error(node, path, "must be " + expected + ", got " + describe(node));
+            return null;
+        }
+        return sequence.getValue();
+    }
+
+    private String string(final Node node, final String path)
+    {
+        if (!(node instanceof ScalarNode scalar) || isNull(node))
+        {
+            error(node, path, "must be a string, got " + describe(node));
+            return null;
+        }
+        return scalar.getValue();
+    }
+
+    private String nonEmptyString(final Section section, final String key, final boolean required)
+    {
+        final Node node = required ? required(section, key) : section.value(key);
+        if (node == null)
+        {
+            return null;
+        }
+        final String text = string(node, section.child(key));
+        if (text != null && text.isBlank())
+        {
+            error(node, section.child(key), "must not be empty");
+            return null;
+        }
+        return text;
+    }
+
+    /**
+     * @return the value, {@code defaultValue} when the key is absent and not required, or null (reported).
+     */
+    private Integer integer(
+        final Section section,
+        final String key,
+        final boolean required,
+        final Integer defaultValue,
+        final long min,
+        final long max)
+    {
+        final Node node = required ? required(section, key) : section.value(key);
+        if (node == null)
+        {
+            return required ? null : defaultValue;
+        }
+        final BigInteger value = integer(node);
+        if (value == null || value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0)
+        {
+            final String expected = max == Integer.MAX_VALUE ?
+                "an integer >= " + min : "an integer between " + min + " and " + max;
+            error(node, section.child(key), "must be " + expected + ", got " + describe(node) + leadingZeroHint(node));
+            return null;
+        }
+        return value.intValueExact();
+    }
+
+    /** @return the integer a scalar spells in decimal or 0x hex, or null. */
+    private static BigInteger integer(final Node node)
+    {
+        if (!(node instanceof ScalarNode scalar))
+        {
+            return null;
+        }
+        final String text = scalar.getValue();
+        if (DECIMAL.matcher(text).matches())
+        {
+            return new BigInteger(text.startsWith("+") ? text.substring(1) : text);
+        }
+        if (HEX.matcher(text).matches())
+        {
+            return new BigInteger(text.substring(2), 16);
+        }
+        return null;
+    }
+
+    private static String leadingZeroHint(final Node node)
+    {
+        return node instanceof ScalarNode scalar && LEADING_ZERO.matcher(scalar.getValue()).matches() ?
+            " (leading zeros are not allowed: YAML 1.1 reads them as octal)" : "";
+    }
+
+    private <T> T choice(
+        final Section section,
+        final String key,
+        final boolean required,
+        final T defaultValue,
+        final Function<String, T> byName,
+        final String names)
+    {
+        final Node node = required ? required(section, key) : section.value(key);
+        if (node == null)
+        {
+            return required ? null : defaultValue;
+        }
+        final T value = node instanceof ScalarNode scalar && !isNull(node) ? byName.apply(scalar.getValue()) : null;
+        if (value == null)
+        {
+            error(node, section.child(key), "must be one of " + names + ", got " + describe(node));
+        }
+        return value;
+    }
+
+    private IpAddress address(final Section section, final String key, final Family family, final boolean required)
+    {
+        final Node node = required ? required(section, key) : section.value(key);
+        return node == null ? null : address(node, section.child(key), family);
+    }
+
+    private IpAddress address(final Node node, final String path, final Family family)
+    {
+        final String text = node instanceof ScalarNode scalar && !isNull(node) ? scalar.getValue() : null;
+        String hint = "";
+        IpAddress address = null;
+        if (text != null)
+        {
+            try
+            {
+                address = IpAddress.parse(text);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                if (hostNameLike(text))
+                {
+                    hint = " (host names are not resolved)";
+                }
+                else if (!ex.getMessage().startsWith("not an"))
+                {
+                    // Says what is wrong with an almost-valid literal (mapped form, brackets, zone).
+                    hint = " (" + ex.getMessage() + ")";
+                }
+            }
+        }
+        if (address == null || (family == Family.IPV4 && address.ipv6()) || (family == Family.IPV6 && !address.ipv6()))
+        {
+            error(node, path, "must be " + family.description + ", got " + describe(node) + hint);
+            return null;
+        }
+        if (address.isUnspecified() || address.isMulticastOrBroadcast())
+        {
+            error(node, path, "must be a unicast address, got " + describe(node));
+            return null;
+        }
+        return address;
+    }
+
+    private static boolean hostNameLike(final String text)
+    {
+        return text.indexOf(':') < 0 && !text.isEmpty() && text.chars().anyMatch(Character::isLetter) &&
+            text.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-');
+    }
+
+    // ---- messages -----------------------------------------------------------------------------------------
+
+    private void error(final Node node, final String path, final String problem)
+    {
+        errors.add(new Problem(line(node), format(line(node), path, problem)));
+    }
+
+    private void warning(final Node node, final String path, final String problem)
+    {
+        warnings.add(new Problem(line(node), format(line(node), path, problem)));
+    }
+
+    private String format(final int line, final String path, final String problem)
+    {
+        return fileName + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
+    }
+
+    private static List<String> sorted(final List<Problem> problems)
+    {
+        // Stable: problems on one line keep the order they were found in.
+        return problems.stream().sorted(Comparator.comparingInt(Problem::line)).map(Problem::text).toList();
+    }
+
+    private static int line(final Node node)
+    {
+        return node.getStartMark().getLine() + 1;
+    }
+
+    private static boolean isNull(final Node node)
+    {
+        return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());
+    }
+
+    /** @return what a node holds, for "got ..." in a message. */
+    private static String describe(final Node node)
+    {
+        if (node instanceof MappingNode)
+        {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode)
+        {
+            return "a list";
+        }
+        final ScalarNode scalar = (ScalarNode)node;
+        if (isNull(node))
+        {
+            return scalar.getValue().isEmpty() ? "an empty value" : "null";
+        }
+        return quote(scalar.getValue());
+    }
+
+    private static String quote(final String text)
+    {
+        final String shown = text.length() > MAX_QUOTED ? text.substring(0, MAX_QUOTED) + "..." : text;
+        final StringBuilder quoted = new StringBuilder(shown.length() + 2).append('"');
+        for (int i = 0; i < shown.length(); i++)
+        {
+            final char c = shown.charAt(i);
+            switch (c)
+            {
+                case '"' -> quoted.append("\\\"");
+                case '\\' -> quoted.append("\\\\");
+                case '\n' -> quoted.append("\\n");
+                case '\t' -> quoted.append("\\t");
+                default -> quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
+    }
+
+    private static String unknownKeyHint(final String key, final List<String> keys)
+    {
+        final String normalised = normalise(key);
+        String best = null;
+        int bestDistance = 3;
+        for (final String candidate : keys)
+        {
+            final int distance = normalise(candidate).equals(normalised) ? 0 : editDistance(key, candidate);
+            if (distance < bestDistance && distance < key.length())
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best != null ?
+            " (did you mean " + quote(best) + "?)" : " (expected one of " + String.join(", ", keys) + ")";
+    }
+
+    private static String normalise(final String key)
+    {
+        return key.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static int editDistance(final String a, final String b)
+    {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++)
+        {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+            {
+                final int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            final int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

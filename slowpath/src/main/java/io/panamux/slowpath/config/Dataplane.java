@@ -1,0 +1,84 @@
+package io.panamux.slowpath.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * The {@code dataplane:} section: DPDK, the port, the workers and the sizes of the fast path's tables.
+ *
+ * @param eal             DPDK EAL arguments, without the program name.
+ * @param port            the DPDK port id facing the router, {@code 0..}{@link #MAX_PORT_ID}.
+ * @param workers         fast-path threads, one per RX queue, {@code 1..}{@link #MAX_WORKERS}.
+ * @param gatewayMac      the next hop for encapsulated packets, empty to resolve it by ARP: the six octets
+ *                        in the low 48 bits, the first octet written in bits 47..40 (so
+ *                        {@code 02:00:00:00:00:fe} is {@code 0x0200_0000_00feL}).
+ * @param flowTable       the flow-table sizes.
+ * @param maglevTableSize entries of each VIP's Maglev table: a prime, at least the number of backends of
+ *                        every VIP (default {@link #DEFAULT_MAGLEV_TABLE_SIZE}).
+ * @param mtu             the port MTU used to decide "fragmentation needed", empty to use the port's own,
+ *                        {@link #MIN_MTU}{@code ..}{@link #MAX_MTU}.
+ * @param burstSize       packets per RX/TX burst, {@code 1..}{@link #MAX_BURST_SIZE} (default
+ *                        {@link #DEFAULT_BURST_SIZE}).
+ * @param guePort         the UDP destination port of GUE packets for VIPs that set none themselves (default
+ *                        {@link #DEFAULT_GUE_PORT}).
+ */
+public record Dataplane(
+    List<String> eal,
+    int port,
+    int workers,
+    OptionalLong gatewayMac,
+    FlowTableConfig flowTable,
+    int maglevTableSize,
+    OptionalInt mtu,
+    int burstSize,
+    int guePort)
+{
+    /** The largest port id: Debian's DPDK 22.11 is built with {@code RTE_MAX_ETHPORTS} 32. */
+    public static final int MAX_PORT_ID = 31;
+    /** The most workers: {@code RTE_MAX_LCORE} is 128 and the EAL's main lcore takes one. */
+    public static final int MAX_WORKERS = 127;
+    /** Maglev's own choice: a prime well above the backend count of common VIPs. */
+    public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65537;
+    /** The burst of DPDK's examples ({@code MAX_PKT_BURST} in l3fwd). */
+    public static final int DEFAULT_BURST_SIZE = 32;
+    /** DPDK burst counts are {@code uint16_t}. */
+    public static final int MAX_BURST_SIZE = 65535;
+    /** The UDP port conventionally used for GUE (Linux {@code fou}/{@code gue} examples). */
+    public static final int DEFAULT_GUE_PORT = 6080;
+    /** The smallest MTU an IPv4 link may have (RFC 791). */
+    public static final int MIN_MTU = 68;
+    /** The largest IPv4 packet. */
+    public static final int MAX_MTU = 65535;
+
+    /**
+     * Copies {@code eal}; rejects nulls.
+     */
+    public Dataplane
+    {
+        eal = List.copyOf(eal);
+        Objects.requireNonNull(gatewayMac, "gatewayMac");
+        Objects.requireNonNull(flowTable, "flowTable");
+        Objects.requireNonNull(mtu, "mtu");
+    }
+
+    /**
+     * @param mac a MAC address in the low 48 bits, first octet in bits 47..40.
+     * @return its text, e.g. {@code 02:00:00:00:00:fe}.
+     */
+    public static String formatMac(final long mac)
+    {
+        final StringBuilder text = new StringBuilder(17);
+        for (int shift = 40; shift >= 0; shift -= 8)
+        {
+            final int octet = (int)(mac >>> shift) & 0xFF;
+            if (shift != 40)
+            {
+                text.append(':');
+            }
+            text.append(Character.forDigit(octet >>> 4, 16)).append(Character.forDigit(octet & 0xF, 16));
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,30 @@
+package io.panamux.slowpath.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A whole, validated MUX configuration (ARCHITECTURE.md §5 "Configuration file"), immutable. Built by
+ * {@link ConfigLoader}, which returns one only when the file has no error.
+ *
+ * @param mux       who this MUX is and its pool.
+ * @param dataplane DPDK, port, workers, table sizes.
+ * @param vips      the VIPs in the order written (possibly none); no two share {@link VipConfig#key()}.
+ * @param admin     the admin API.
+ * @param warnings  things that are allowed but probably unwise, each {@code FILE:LINE: problem} like an
+ *                  error (e.g. a Maglev table smaller than 100 times a VIP's backend count).
+ */
+public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, List<String> warnings)
+{
+    /**
+     * Copies the lists; rejects nulls.
+     */
+    public MuxConfig
+    {
+        Objects.requireNonNull(mux, "mux");
+        Objects.requireNonNull(dataplane, "dataplane");
+        vips = List.copyOf(vips);
+        Objects.requireNonNull(admin, "admin");
+        warnings = List.copyOf(warnings);
+    }
+}
