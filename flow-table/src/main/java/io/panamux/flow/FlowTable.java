@@ -1,0 +1,980 @@
+package io.panamux.flow;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.security.SecureRandom;
+
+/**
+ * Off-heap flow table of one fast-path worker: 5-tuple (IPv4 or IPv6) to backend id, last-seen time and
+ * flags, with idle expiry and eviction of the stalest entry of a full bucket.
+ *
+ * <h2>Threads</h2>
+ * One writer, the worker that owns the table, calls {@code find*}, {@code put*}, {@code remove*} and
+ * {@link #expire}; those are allocation-free and never block. Any other thread may call {@code read*} and
+ * {@link #forEach} at the same time without locks: every 64-byte line carries a sequence number that the
+ * writer makes odd before it changes the line and even again after (release), and a reader retries a
+ * line whose sequence was odd or changed while it read, so it never sees a torn entry. Entries never move
+ * between lines, so a reader that scans a bucket line by line cannot miss an entry that stayed put.
+ * Counters ({@link #size}, {@link #evictions}, {@link #expirations}) are written by the writer only and may
+ * be read from any thread.
+ *
+ * <h2>Memory layout</h2>
+ * One segment from a shared arena, 64-byte aligned: {@code 2^k} buckets of 256 bytes (four cache lines).
+ * A line holds two IPv4 entries (one per 32-byte half) or one IPv6 entry; a bucket thus holds up to 8 IPv4
+ * or 4 IPv6 flows. <b>An IPv4 entry takes 32 bytes, an IPv6 entry 64 bytes.</b> {@link #capacity()} counts
+ * 32-byte slots. Words are host-order; "head" packs the non-address part of the key with the entry kind.
+ * <pre>
+ *  line, two IPv4 entries:
+ *   0               8               16      20      24      28      32
+ *   +---------------+---------------+-------+-------+-------+-------+
+ *   | head (v4)     | src&lt;&lt;32 | dst  |backend|last   |flags  |seq    |  half 0
+ *   |               |               |id     |seen   |       |(line) |
+ *   +---------------+---------------+-------+-------+-------+-------+
+ *   | head (v4)     | src&lt;&lt;32 | dst  |backend|last   |flags  |unused |  half 1
+ *   +---------------+---------------+-------+-------+-------+-------+
+ *   32              40              48      52      56      60      64
+ *
+ *  line, one IPv6 entry:
+ *   +---------------+---------------+-------+-------+-------+-------+
+ *   | head (v6)     | src hi        |backend|last   |flags  |seq    |
+ *   +---------------+---------------+-------+-------+-------+-------+
+ *   | tail marker 7 | src lo        | dst hi        | dst lo        |
+ *   +---------------+---------------+---------------+---------------+
+ *
+ *  head = srcPort &lt;&lt; 48 | dstPort &lt;&lt; 32 | protocol &lt;&lt; 24 | kind (low byte: 0 free, 4 IPv4, 6 IPv6,
+ *         7 second half of an IPv6 entry)
+ * </pre>
+ * A flow's bucket is {@code FlowHash.hashV4/hashV6(placementSeed, tuple) & (buckets - 1)}; the seed is
+ * per table and random by default, so crafted tuples cannot be aimed at one bucket.
+ *
+ * <h2>Time</h2>
+ * Times are ints in the caller's clock units (seconds or milliseconds since start); ages are computed as
+ * {@code now - lastSeen} in int arithmetic, so the clock may wrap. A flow expires when its age reaches the
+ * idle timeout. When a bucket has no room, the entry with the greatest age is evicted (for an IPv6 insert:
+ * the line whose youngest entry is oldest, so one or two entries) and {@link #evictions()} counts it.
+ */
+public final class FlowTable implements AutoCloseable
+{
+    /** Returned by find and read operations for an absent flow; never a valid packed value. */
+    public static final long MISSING = -1L;
+
+    /** {@code put*}: the flow was new and stored in a free slot. */
+    public static final int INSERTED = 1;
+    /** {@code put*}: the flow was present; its backend, flags and last-seen time were replaced. */
+    public static final int UPDATED = 2;
+    /** {@code put*}: the flow was new and stored after evicting the bucket's stalest entry or entries. */
+    public static final int EVICTED = 3;
+
+    /** Largest flags value; {@code put*} keep only the low 8 bits of {@code flags}. */
+    public static final int MAX_FLAGS = 0xFF;
+
+    /** Bytes taken by an IPv4 entry. */
+    public static final int V4_ENTRY_BYTES = 32;
+    /** Bytes taken by an IPv6 entry. */
+    public static final int V6_ENTRY_BYTES = 64;
+    /** Bytes in a bucket. */
+    public static final int BUCKET_BYTES = 256;
+    /** IPv4 entries (32-byte slots) in a bucket. */
+    public static final int SLOTS_PER_BUCKET = BUCKET_BYTES / V4_ENTRY_BYTES;
+    /** Largest capacity accepted (32 GiB of table). */
+    public static final int MAX_CAPACITY = 1 << 30;
+
+    static final int LINE_BYTES = 64;
+    static final int HALF_BYTES = 32;
+    static final int HEAD_OFFSET = 0;
+    static final int ADDRESSES_OFFSET = 8;
+    static final int BACKEND_OFFSET = 16;
+    static final int LAST_SEEN_OFFSET = 20;
+    static final int FLAGS_OFFSET = 24;
+    static final int SEQUENCE_OFFSET = 28;
+    static final int TAIL_OFFSET = 32;
+    static final int V6_SRC_LO_OFFSET = 40;
+    static final int V6_DST_HI_OFFSET = 48;
+    static final int V6_DST_LO_OFFSET = 56;
+
+    static final long KIND_MASK = 0xFF;
+    static final long KIND_FREE = 0;
+    static final long KIND_V4 = 4;
+    static final long KIND_V6 = 6;
+    /** The whole head word of the second half of a line that holds an IPv6 entry. */
+    static final long V6_TAIL = 7;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final VarHandle SEQUENCE = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle SIZE;
+    private static final VarHandle EVICTIONS;
+    private static final VarHandle EXPIRATIONS;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SIZE = lookup.findVarHandle(FlowTable.class, "size", long.class);
+            EVICTIONS = lookup.findVarHandle(FlowTable.class, "evictions", long.class);
+            EXPIRATIONS = lookup.findVarHandle(FlowTable.class, "expirations", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final long placementSeed;
+    private final long bucketMask;
+    private final int bucketCount;
+    private final boolean validateReads;
+
+    private long size;
+    private long evictions;
+    private long expirations;
+    private int expiryCursor;
+    private boolean closed;
+
+    /**
+     * A table with a random placement seed from {@link SecureRandom}.
+     *
+     * @param capacity minimum number of IPv4 entries; rounded up to a power of two of 8-entry buckets.
+     */
+    public FlowTable(final int capacity)
+    {
+        this(capacity, new SecureRandom().nextLong());
+    }
+
+    /**
+     * A table with a given placement seed (tests fix it; production passes a per-process random value).
+     *
+     * @param capacity      minimum number of IPv4 entries; rounded up to a power of two of 8-entry buckets.
+     * @param placementSeed seed of the {@link FlowHash} that places flows in buckets.
+     */
+    public FlowTable(final int capacity, final long placementSeed)
+    {
+        this(capacity, placementSeed, true);
+    }
+
+    /**
+     * Test hook: with {@code validateReads} false the readers skip the sequence check, so a concurrency
+     * test can show that its harness detects torn reads.
+     */
+    FlowTable(final int capacity, final long placementSeed, final boolean validateReads)
+    {
+        if (capacity < 1 || capacity > MAX_CAPACITY)
+        {
+            throw new IllegalArgumentException("capacity must be in [1, " + MAX_CAPACITY + "]: " + capacity);
+        }
+
+        final int minBuckets = (capacity + SLOTS_PER_BUCKET - 1) / SLOTS_PER_BUCKET;
+        bucketCount = minBuckets == 1 ? 1 : Integer.highestOneBit(minBuckets - 1) << 1;
+        bucketMask = bucketCount - 1;
+        this.placementSeed = placementSeed;
+        this.validateReads = validateReads;
+        arena = Arena.ofShared();
+        // Arena memory is zeroed: every head word starts as KIND_FREE and every sequence as 0 (even).
+        memory = arena.allocate((long)bucketCount * BUCKET_BYTES, LINE_BYTES);
+    }
+
+    /**
+     * Frees the table's memory. Only the writer may call it, once no reader uses the table; a reader
+     * racing with it gets an {@link IllegalStateException}, never a crash.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    /**
+     * @return the number of IPv4 entries the table can hold (32-byte slots; an IPv6 entry takes two).
+     */
+    public int capacity()
+    {
+        return bucketCount * SLOTS_PER_BUCKET;
+    }
+
+    /**
+     * @return the number of buckets, a power of two.
+     */
+    public int bucketCount()
+    {
+        return bucketCount;
+    }
+
+    /**
+     * @return bytes of table per IPv4 entry ({@value #V4_ENTRY_BYTES}; IPv6: {@value #V6_ENTRY_BYTES}).
+     */
+    public int bytesPerEntry()
+    {
+        return V4_ENTRY_BYTES;
+    }
+
+    /**
+     * @return the size of the table's memory in bytes.
+     */
+    public long memoryBytes()
+    {
+        return memory.byteSize();
+    }
+
+    /**
+     * @return the number of flows stored (IPv4 and IPv6); any thread.
+     */
+    public long size()
+    {
+        return (long)SIZE.getOpaque(this);
+    }
+
+    /**
+     * @return the number of entries evicted to make room since construction; any thread.
+     */
+    public long evictions()
+    {
+        return (long)EVICTIONS.getOpaque(this);
+    }
+
+    /**
+     * @return the number of entries removed by {@link #expire} since construction; any thread.
+     */
+    public long expirations()
+    {
+        return (long)EXPIRATIONS.getOpaque(this);
+    }
+
+    /**
+     * @param value a packed value from a find or read operation (not {@link #MISSING}).
+     * @return the backend id in it.
+     */
+    public static int backendId(final long value)
+    {
+        return (int)value;
+    }
+
+    /**
+     * @param value a packed value from a find or read operation (not {@link #MISSING}).
+     * @return the flags in it.
+     */
+    public static int flags(final long value)
+    {
+        return (int)(value >>> 32);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Writer (owner thread only)
+    // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Looks up an IPv4 flow and, when found and {@code now} differs from its last-seen time, records
+     * {@code now} (so a burst of packets within one clock tick stores once). Writer only.
+     *
+     * @param srcAddr  source address (big-endian int).
+     * @param dstAddr  destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol IP protocol.
+     * @param now      current time in the table's clock units.
+     * @return {@code flags << 32 | backendId} (see {@link #backendId}, {@link #flags}), or {@link #MISSING}.
+     */
+    public long findV4(
+        final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int now)
+    {
+        final long slot = locateV4(
+            bucketOfV4(srcAddr, dstAddr, srcPort, dstPort, protocol),
+            headV4(srcPort, dstPort, protocol),
+            addressesV4(srcAddr, dstAddr));
+        if (slot < 0)
+        {
+            return MISSING;
+        }
+        touch(slot, now);
+        return packedValue(slot);
+    }
+
+    /**
+     * Inserts or updates an IPv4 flow; evicts the bucket's stalest entry when it has no free slot. Writer
+     * only.
+     *
+     * @param srcAddr   source address (big-endian int).
+     * @param dstAddr   destination address.
+     * @param srcPort   source port.
+     * @param dstPort   destination port.
+     * @param protocol  IP protocol.
+     * @param backendId the backend to record.
+     * @param flags     flags to record (low 8 bits kept).
+     * @param now       current time, stored as last-seen.
+     * @return {@link #INSERTED}, {@link #UPDATED} or {@link #EVICTED}.
+     */
+    public int putV4(
+        final int srcAddr,
+        final int dstAddr,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int backendId,
+        final int flags,
+        final int now)
+    {
+        final long bucket = bucketOfV4(srcAddr, dstAddr, srcPort, dstPort, protocol);
+        final long head = headV4(srcPort, dstPort, protocol);
+        final long addresses = addressesV4(srcAddr, dstAddr);
+        final MemorySegment memory = this.memory;
+
+        long free = -1;
+        long stalest = -1;
+        int stalestAge = Integer.MIN_VALUE;
+        for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+        {
+            final long slotHead = memory.get(LONG, slot + HEAD_OFFSET);
+            if (slotHead == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+            {
+                final long line = slot & -LINE_BYTES;
+                final int sequence = beginWrite(line);
+                writeValue(slot, backendId, flags, now);
+                endWrite(line, sequence);
+                return UPDATED;
+            }
+            if (slotHead == KIND_FREE)
+            {
+                if (free < 0)
+                {
+                    free = slot;
+                }
+            }
+            else if (slotHead != V6_TAIL)
+            {
+                // An IPv6 head half is aged like an IPv4 entry: its last-seen sits at the same offset.
+                final int age = now - memory.get(INT, slot + LAST_SEEN_OFFSET);
+                if (age > stalestAge)
+                {
+                    stalest = slot;
+                    stalestAge = age;
+                }
+            }
+        }
+
+        final int result;
+        final long target;
+        if (free >= 0)
+        {
+            target = free;
+            result = INSERTED;
+            SIZE.setOpaque(this, size + 1);
+        }
+        else
+        {
+            target = stalest;
+            result = EVICTED;
+            EVICTIONS.setOpaque(this, evictions + 1);
+        }
+
+        final long line = target & -LINE_BYTES;
+        final int sequence = beginWrite(line);
+        if ((memory.get(LONG, target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
+        {
+            // Evicting an IPv6 entry frees the line's second half too.
+            memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+        }
+        memory.set(LONG, target + HEAD_OFFSET, head);
+        memory.set(LONG, target + ADDRESSES_OFFSET, addresses);
+        writeValue(target, backendId, flags, now);
+        endWrite(line, sequence);
+
+        return result;
+    }
+
+    /**
+     * Removes an IPv4 flow. Writer only.
+     *
+     * @param srcAddr  source address (big-endian int).
+     * @param dstAddr  destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol IP protocol.
+     * @return whether the flow was present.
+     */
+    public boolean removeV4(
+        final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        final long slot = locateV4(
+            bucketOfV4(srcAddr, dstAddr, srcPort, dstPort, protocol),
+            headV4(srcPort, dstPort, protocol),
+            addressesV4(srcAddr, dstAddr));
+        if (slot < 0)
+        {
+            return false;
+        }
+
+        final long line = slot & -LINE_BYTES;
+        final int sequence = beginWrite(line);
+        memory.set(LONG, slot + HEAD_OFFSET, KIND_FREE);
+        endWrite(line, sequence);
+        SIZE.setOpaque(this, size - 1);
+        return true;
+    }
+
+    /**
+     * Looks up an IPv6 flow, recording {@code now} as last-seen when it changed. Writer only.
+     *
+     * @param srcHi    first 8 bytes of the source address (big-endian long).
+     * @param srcLo    last 8 bytes of the source address.
+     * @param dstHi    first 8 bytes of the destination address.
+     * @param dstLo    last 8 bytes of the destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol upper-layer protocol.
+     * @param now      current time in the table's clock units.
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long findV6(
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int now)
+    {
+        final long line = locateV6(
+            bucketOfV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol),
+            headV6(srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo);
+        if (line < 0)
+        {
+            return MISSING;
+        }
+        touch(line, now);
+        return packedValue(line);
+    }
+
+    /**
+     * Inserts or updates an IPv6 flow; when the bucket has no free line, evicts the line whose youngest
+     * entry is oldest (one IPv6 or one or two IPv4 entries, all counted). Writer only.
+     *
+     * @param srcHi     first 8 bytes of the source address (big-endian long).
+     * @param srcLo     last 8 bytes of the source address.
+     * @param dstHi     first 8 bytes of the destination address.
+     * @param dstLo     last 8 bytes of the destination address.
+     * @param srcPort   source port.
+     * @param dstPort   destination port.
+     * @param protocol  upper-layer protocol.
+     * @param backendId the backend to record.
+     * @param flags     flags to record (low 8 bits kept).
+     * @param now       current time, stored as last-seen.
+     * @return {@link #INSERTED}, {@link #UPDATED} or {@link #EVICTED}.
+     */
+    public int putV6(
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int backendId,
+        final int flags,
+        final int now)
+    {
+        final long bucket = bucketOfV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        final long head = headV6(srcPort, dstPort, protocol);
+        final MemorySegment memory = this.memory;
+
+        long free = -1;
+        long victim = -1;
+        int victimAge = Integer.MIN_VALUE;
+        for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
+        {
+            final long head0 = memory.get(LONG, line + HEAD_OFFSET);
+            final long head1 = memory.get(LONG, line + TAIL_OFFSET);
+            if (head0 == head && matchesV6(line, srcHi, srcLo, dstHi, dstLo))
+            {
+                final int sequence = beginWrite(line);
+                writeValue(line, backendId, flags, now);
+                endWrite(line, sequence);
+                return UPDATED;
+            }
+            if (head0 == KIND_FREE && head1 == KIND_FREE)
+            {
+                if (free < 0)
+                {
+                    free = line;
+                }
+                continue;
+            }
+
+            // A line is only as stale as its youngest entry: evicting it must not cut a live flow short.
+            int age = Integer.MAX_VALUE;
+            if (head0 != KIND_FREE)
+            {
+                age = now - memory.get(INT, line + LAST_SEEN_OFFSET);
+            }
+            if (head1 != KIND_FREE && head1 != V6_TAIL)
+            {
+                age = Math.min(age, now - memory.get(INT, line + HALF_BYTES + LAST_SEEN_OFFSET));
+            }
+            if (age > victimAge)
+            {
+                victim = line;
+                victimAge = age;
+            }
+        }
+
+        final int result;
+        final long line;
+        if (free >= 0)
+        {
+            line = free;
+            result = INSERTED;
+            SIZE.setOpaque(this, size + 1);
+        }
+        else
+        {
+            line = victim;
+            result = EVICTED;
+            final long head1 = memory.get(LONG, line + TAIL_OFFSET);
+            final int evicted = 1 + (head1 != KIND_FREE && head1 != V6_TAIL ? 1 : 0) -
+                (memory.get(LONG, line + HEAD_OFFSET) == KIND_FREE ? 1 : 0);
+            EVICTIONS.setOpaque(this, evictions + evicted);
+            SIZE.setOpaque(this, size + 1 - evicted);
+        }
+
+        final int sequence = beginWrite(line);
+        memory.set(LONG, line + HEAD_OFFSET, head);
+        memory.set(LONG, line + ADDRESSES_OFFSET, srcHi);
+        writeValue(line, backendId, flags, now);
+        memory.set(LONG, line + TAIL_OFFSET, V6_TAIL);
+        memory.set(LONG, line + V6_SRC_LO_OFFSET, srcLo);
+        memory.set(LONG, line + V6_DST_HI_OFFSET, dstHi);
+        memory.set(LONG, line + V6_DST_LO_OFFSET, dstLo);
+        endWrite(line, sequence);
+
+        return result;
+    }
+
+    /**
+     * Removes an IPv6 flow. Writer only.
+     *
+     * @param srcHi    first 8 bytes of the source address (big-endian long).
+     * @param srcLo    last 8 bytes of the source address.
+     * @param dstHi    first 8 bytes of the destination address.
+     * @param dstLo    last 8 bytes of the destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol upper-layer protocol.
+     * @return whether the flow was present.
+     */
+    public boolean removeV6(
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol)
+    {
+        final long line = locateV6(
+            bucketOfV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol),
+            headV6(srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo);
+        if (line < 0)
+        {
+            return false;
+        }
+
+        final int sequence = beginWrite(line);
+        memory.set(LONG, line + HEAD_OFFSET, KIND_FREE);
+        memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+        endWrite(line, sequence);
+        SIZE.setOpaque(this, size - 1);
+        return true;
+    }
+
+    /**
+     * One step of the idle sweep: visits the next {@code maxBuckets} buckets (wrapping around) and removes
+     * the entries whose age {@code now - lastSeen} is at least {@code idleTimeout}. The owner calls it in
+     * small steps from its duty cycle. Writer only.
+     *
+     * @param now         current time in the table's clock units.
+     * @param idleTimeout idle time after which a flow expires, {@code > 0}.
+     * @param maxBuckets  buckets to visit in this step (capped at the bucket count).
+     * @return the number of entries expired in this step.
+     */
+    public int expire(final int now, final int idleTimeout, final int maxBuckets)
+    {
+        final MemorySegment memory = this.memory;
+        final int steps = Math.min(maxBuckets, bucketCount);
+        int expired = 0;
+        int cursor = expiryCursor;
+        for (int i = 0; i < steps; i++)
+        {
+            final long bucket = (long)cursor * BUCKET_BYTES;
+            cursor = (cursor + 1) & (int)bucketMask;
+            for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
+            {
+                final long head0 = memory.get(LONG, line + HEAD_OFFSET);
+                if (head0 != KIND_FREE && now - memory.get(INT, line + LAST_SEEN_OFFSET) >= idleTimeout)
+                {
+                    final int sequence = beginWrite(line);
+                    memory.set(LONG, line + HEAD_OFFSET, KIND_FREE);
+                    if ((head0 & KIND_MASK) == KIND_V6)
+                    {
+                        memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+                    }
+                    endWrite(line, sequence);
+                    expired++;
+                }
+
+                final long half = line + HALF_BYTES;
+                final long head1 = memory.get(LONG, half + HEAD_OFFSET);
+                if ((head1 & KIND_MASK) == KIND_V4 && now - memory.get(INT, half + LAST_SEEN_OFFSET) >= idleTimeout)
+                {
+                    final int sequence = beginWrite(line);
+                    memory.set(LONG, half + HEAD_OFFSET, KIND_FREE);
+                    endWrite(line, sequence);
+                    expired++;
+                }
+            }
+        }
+        expiryCursor = cursor;
+
+        if (expired > 0)
+        {
+            SIZE.setOpaque(this, size - expired);
+            EXPIRATIONS.setOpaque(this, expirations + expired);
+        }
+        return expired;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Readers (any thread)
+    // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Reads an IPv4 flow without changing anything; safe from any thread, never blocks the writer.
+     *
+     * @param srcAddr  source address (big-endian int).
+     * @param dstAddr  destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol IP protocol.
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long readV4(
+        final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        final long bucket = bucketOfV4(srcAddr, dstAddr, srcPort, dstPort, protocol);
+        final long head = headV4(srcPort, dstPort, protocol);
+        final long addresses = addressesV4(srcAddr, dstAddr);
+        for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
+        {
+            final long value = readLineV4(line, head, addresses);
+            if (value != MISSING)
+            {
+                return value;
+            }
+        }
+        return MISSING;
+    }
+
+    /**
+     * Reads an IPv6 flow without changing anything; safe from any thread, never blocks the writer.
+     *
+     * @param srcHi    first 8 bytes of the source address (big-endian long).
+     * @param srcLo    last 8 bytes of the source address.
+     * @param dstHi    first 8 bytes of the destination address.
+     * @param dstLo    last 8 bytes of the destination address.
+     * @param srcPort  source port.
+     * @param dstPort  destination port.
+     * @param protocol upper-layer protocol.
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long readV6(
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol)
+    {
+        final long bucket = bucketOfV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        final long head = headV6(srcPort, dstPort, protocol);
+        final MemorySegment memory = this.memory;
+        for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
+        {
+            while (true)
+            {
+                final int before = (int)SEQUENCE.getAcquire(memory, line + SEQUENCE_OFFSET);
+                long value = MISSING;
+                if (memory.get(LONG, line + HEAD_OFFSET) == head && matchesV6(line, srcHi, srcLo, dstHi, dstLo))
+                {
+                    value = packedValue(line);
+                }
+                VarHandle.loadLoadFence();
+                if (stable(line, before))
+                {
+                    if (value != MISSING)
+                    {
+                        return value;
+                    }
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+        }
+        return MISSING;
+    }
+
+    /**
+     * Visits up to {@code limit} entries, bucket by bucket from the start, each one a consistent
+     * snapshot (the dump is not a snapshot of the whole table: entries may change between lines). Safe from
+     * any thread; allocation-free; never blocks the writer.
+     *
+     * @param visitor receives the entries.
+     * @param limit   maximum number of entries to visit.
+     * @return the number of entries visited.
+     */
+    public int forEach(final FlowVisitor visitor, final int limit)
+    {
+        final MemorySegment memory = this.memory;
+        final long end = (long)bucketCount * BUCKET_BYTES;
+        int visited = 0;
+        for (long line = 0; line < end && visited < limit; line += LINE_BYTES)
+        {
+            long head0;
+            long word8;
+            int backend0;
+            int lastSeen0;
+            int flags0;
+            long head1;
+            long word40;
+            long word48;
+            long word56;
+            int backend1;
+            int lastSeen1;
+            int flags1;
+            while (true)
+            {
+                final int before = (int)SEQUENCE.getAcquire(memory, line + SEQUENCE_OFFSET);
+                head0 = memory.get(LONG, line + HEAD_OFFSET);
+                word8 = memory.get(LONG, line + ADDRESSES_OFFSET);
+                backend0 = memory.get(INT, line + BACKEND_OFFSET);
+                lastSeen0 = memory.get(INT, line + LAST_SEEN_OFFSET);
+                flags0 = memory.get(INT, line + FLAGS_OFFSET);
+                head1 = memory.get(LONG, line + TAIL_OFFSET);
+                word40 = memory.get(LONG, line + V6_SRC_LO_OFFSET);
+                word48 = memory.get(LONG, line + V6_DST_HI_OFFSET);
+                word56 = memory.get(LONG, line + V6_DST_LO_OFFSET);
+                backend1 = memory.get(INT, line + HALF_BYTES + BACKEND_OFFSET);
+                lastSeen1 = memory.get(INT, line + HALF_BYTES + LAST_SEEN_OFFSET);
+                flags1 = memory.get(INT, line + HALF_BYTES + FLAGS_OFFSET);
+                VarHandle.loadLoadFence();
+                if (stable(line, before))
+                {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+
+            final long kind0 = head0 & KIND_MASK;
+            if (kind0 == KIND_V4)
+            {
+                visitor.onV4(
+                    (int)(word8 >>> 32), (int)word8, srcPort(head0), dstPort(head0), protocol(head0),
+                    backend0, lastSeen0, flags0);
+                visited++;
+            }
+            else if (kind0 == KIND_V6)
+            {
+                visitor.onV6(
+                    word8, word40, word48, word56, srcPort(head0), dstPort(head0), protocol(head0),
+                    backend0, lastSeen0, flags0);
+                visited++;
+            }
+
+            if ((head1 & KIND_MASK) == KIND_V4 && visited < limit)
+            {
+                visitor.onV4(
+                    (int)(word40 >>> 32), (int)word40, srcPort(head1), dstPort(head1), protocol(head1),
+                    backend1, lastSeen1, flags1);
+                visited++;
+            }
+        }
+        return visited;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------------
+
+    long bucketOfV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        final long hash = FlowHash.hashV4(placementSeed, srcAddr, dstAddr, srcPort, dstPort, protocol);
+        return (hash & bucketMask) * BUCKET_BYTES;
+    }
+
+    long bucketOfV6(
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol)
+    {
+        final long hash = FlowHash.hashV6(placementSeed, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        return (hash & bucketMask) * BUCKET_BYTES;
+    }
+
+    /** Test access to a line's sequence number. */
+    int sequenceAt(final long line)
+    {
+        return (int)SEQUENCE.getAcquire(memory, line + SEQUENCE_OFFSET);
+    }
+
+    private long locateV4(final long bucket, final long head, final long addresses)
+    {
+        final MemorySegment memory = this.memory;
+        for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+        {
+            if (memory.get(LONG, slot + HEAD_OFFSET) == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+            {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    private long locateV6(
+        final long bucket, final long head, final long srcHi, final long srcLo, final long dstHi, final long dstLo)
+    {
+        final MemorySegment memory = this.memory;
+        for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
+        {
+            if (memory.get(LONG, line + HEAD_OFFSET) == head && matchesV6(line, srcHi, srcLo, dstHi, dstLo))
+            {
+                return line;
+            }
+        }
+        return -1;
+    }
+
+    private boolean matchesV6(final long line, final long srcHi, final long srcLo, final long dstHi, final long dstLo)
+    {
+        final MemorySegment memory = this.memory;
+        return memory.get(LONG, line + ADDRESSES_OFFSET) == srcHi &&
+            memory.get(LONG, line + V6_SRC_LO_OFFSET) == srcLo &&
+            memory.get(LONG, line + V6_DST_HI_OFFSET) == dstHi &&
+            memory.get(LONG, line + V6_DST_LO_OFFSET) == dstLo;
+    }
+
+    private long readLineV4(final long line, final long head, final long addresses)
+    {
+        final MemorySegment memory = this.memory;
+        while (true)
+        {
+            final int before = (int)SEQUENCE.getAcquire(memory, line + SEQUENCE_OFFSET);
+            long value = MISSING;
+            if (memory.get(LONG, line + HEAD_OFFSET) == head && memory.get(LONG, line + ADDRESSES_OFFSET) == addresses)
+            {
+                value = packedValue(line);
+            }
+            else if (memory.get(LONG, line + HALF_BYTES + HEAD_OFFSET) == head &&
+                memory.get(LONG, line + HALF_BYTES + ADDRESSES_OFFSET) == addresses)
+            {
+                value = packedValue(line + HALF_BYTES);
+            }
+            VarHandle.loadLoadFence();
+            if (stable(line, before))
+            {
+                return value;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Whether a line read that began at sequence {@code before} saw no write. */
+    private boolean stable(final long line, final int before)
+    {
+        return !validateReads ||
+            ((before & 1) == 0 && before == (int)SEQUENCE.getAcquire(memory, line + SEQUENCE_OFFSET));
+    }
+
+    private int beginWrite(final long line)
+    {
+        final int sequence = memory.get(INT, line + SEQUENCE_OFFSET) + 1;
+        SEQUENCE.setOpaque(memory, line + SEQUENCE_OFFSET, sequence);
+        // The odd sequence must be visible before any store to the line's entries.
+        VarHandle.storeStoreFence();
+        return sequence;
+    }
+
+    private void endWrite(final long line, final int oddSequence)
+    {
+        SEQUENCE.setRelease(memory, line + SEQUENCE_OFFSET, oddSequence + 1);
+    }
+
+    private void touch(final long entry, final int now)
+    {
+        if (memory.get(INT, entry + LAST_SEEN_OFFSET) != now)
+        {
+            final long line = entry & -LINE_BYTES;
+            final int sequence = beginWrite(line);
+            memory.set(INT, entry + LAST_SEEN_OFFSET, now);
+            endWrite(line, sequence);
+        }
+    }
+
+    private void writeValue(final long entry, final int backendId, final int flags, final int now)
+    {
+        memory.set(INT, entry + BACKEND_OFFSET, backendId);
+        memory.set(INT, entry + LAST_SEEN_OFFSET, now);
+        memory.set(INT, entry + FLAGS_OFFSET, flags & MAX_FLAGS);
+    }
+
+    private long packedValue(final long entry)
+    {
+        return ((long)memory.get(INT, entry + FLAGS_OFFSET) << 32) |
+            (memory.get(INT, entry + BACKEND_OFFSET) & 0xFFFF_FFFFL);
+    }
+
+    static long headV4(final int srcPort, final int dstPort, final int protocol)
+    {
+        return ports(srcPort, dstPort, protocol) | KIND_V4;
+    }
+
+    static long headV6(final int srcPort, final int dstPort, final int protocol)
+    {
+        return ports(srcPort, dstPort, protocol) | KIND_V6;
+    }
+
+    private static long ports(final int srcPort, final int dstPort, final int protocol)
+    {
+        return ((long)(srcPort & 0xFFFF) << 48) | ((long)(dstPort & 0xFFFF) << 32) | ((long)(protocol & 0xFF) << 24);
+    }
+
+    private static long addressesV4(final int srcAddr, final int dstAddr)
+    {
+        return ((long)srcAddr << 32) | (dstAddr & 0xFFFF_FFFFL);
+    }
+
+    private static int srcPort(final long head)
+    {
+        return (int)(head >>> 48);
+    }
+
+    private static int dstPort(final long head)
+    {
+        return (int)(head >>> 32) & 0xFFFF;
+    }
+
+    private static int protocol(final long head)
+    {
+        return (int)(head >>> 24) & 0xFF;
+    }
+}
