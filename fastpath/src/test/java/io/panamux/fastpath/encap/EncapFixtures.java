@@ -28,8 +28,8 @@ final class EncapFixtures
     static final int FLOW_LABEL = 0xEF000;
     /** The port MTU. */
     static final int PORT_MTU = 1500;
-    /** A GUE port other than the default, to see it used. */
-    static final int GUE_PORT = 6081;
+    /** A GUE port other than the default (6080), to see the configured one used. */
+    static final int GUE_PORT = 7777;
 
     private static final int TCP = 6;
     private static final int UDP = 17;
