@@ -135,6 +135,7 @@ public final class WorkerAgent implements Agent
             Lcore.setAffinity(config.cpu());
         }
         Lcore.register();
+        counters.set(WorkerCounters.SNAPSHOT_VERSION, snapshot.version());
         running = true;
     }
 

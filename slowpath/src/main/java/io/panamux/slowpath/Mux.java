@@ -1,0 +1,282 @@
+package io.panamux.slowpath;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Lcore;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.fastpath.MbufHandoff;
+import io.panamux.fastpath.WorkerAgent;
+import io.panamux.fastpath.WorkerConfig;
+import io.panamux.fastpath.WorkerCounters;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.packet.DropReason;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.flow.FlowTable;
+import io.panamux.slowpath.config.Dataplane;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.SnapshotPublisher;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * One running MUX on one DPDK port: the packet pool, the port with one RX/TX queue pair per worker, the
+ * workers (each on its own pinned lcore thread) and the snapshot publisher. EAL must be initialised by
+ * the caller. {@link #close()} stops it cleanly: workers flush and stop, the port is stopped and closed
+ * (a {@code tx_pcap} file is then complete), and the pool is freed after counting the mbufs not back in it.
+ */
+public final class Mux implements AutoCloseable
+{
+    /** RX and TX descriptors per queue. */
+    public static final int DESCRIPTORS = 1024;
+    /** Per-lcore cache of the packet pool. */
+    public static final int POOL_CACHE = 256;
+
+    private final MuxConfig config;
+    private final EthPort port;
+    private final PacketPool pool;
+    private final SnapshotSlot slot;
+    private final SnapshotPublisher publisher;
+    private final List<WorkerAgent> workers = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final EthPort.Configuration portConfiguration;
+    private final long portMac;
+    private final int mtu;
+    private final int controlTxQueue;
+    private boolean closed;
+    private long mbufsInUseAtClose = -1;
+
+    private Mux(final MuxConfig config, final EthPort port, final PrintStream log)
+    {
+        this.config = config;
+        this.port = port;
+        final Dataplane dp = config.dataplane();
+        final int workerCount = dp.workers();
+        final int perWorker = 2 * DESCRIPTORS + 4 * dp.burstSize() + POOL_CACHE;
+        this.pool = PacketPool.create("pmx_pool_" + port.id(), poolSize(workerCount * perWorker + 2048), POOL_CACHE,
+            PacketPool.DEFAULT_DATA_ROOM, 0);
+        // One extra TX queue for the control thread (ARP replies, owner traffic) where the device has one;
+        // otherwise the control thread's packets are sent by worker 0.
+        final int txQueues = Math.min(workerCount + 1, Math.max(workerCount, port.info().maxTxQueues()));
+        this.controlTxQueue = txQueues > workerCount ? workerCount : -1;
+        this.portConfiguration = port.configure(workerCount, txQueues, dp.mtu().orElse(0));
+        if (!portConfiguration.note().isEmpty())
+        {
+            log.println("panamux: " + portConfiguration.note());
+        }
+        for (int q = 0; q < workerCount; q++)
+        {
+            port.setupRxQueue(q, DESCRIPTORS, pool);
+        }
+        for (int q = 0; q < txQueues; q++)
+        {
+            port.setupTxQueue(q, DESCRIPTORS);
+        }
+        port.start();
+        this.portMac = port.macAddress();
+        this.mtu = dp.mtu().orElseGet(port::mtu);
+
+        final long nowNs = System.nanoTime();
+        this.slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
+        this.publisher = new SnapshotPublisher(slot,
+            new BackendIds(2L * dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L));
+        publisher.apply(config, nowNs);
+
+        final int cpus = Lcore.onlineCpus();
+        final int capacityPerWorker = Math.max(1024, dp.flowTable().capacity() / workerCount);
+        final int muxV4 = config.mux().address().ipv4();
+        final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
+        final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
+        for (int q = 0; q < workerCount; q++)
+        {
+            // Worker q on CPU q+1 (CPU 0 is left to the JVM's own threads and the control thread) when
+            // there are enough CPUs; otherwise they share.
+            final int cpu = cpus > 1 ? 1 + (q % (cpus - 1)) : -1;
+            final WorkerConfig wc = new WorkerConfig(port.id(), q, q, dp.burstSize(), cpu, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
+                dp.flowTable().idleTimeoutSeconds());
+            final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
+                mtu, dp.guePort());
+            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker), encapsulator, new WorkerCounters(),
+                MbufHandoff.NONE, new SystemNanoClock());
+            workers.add(worker);
+            final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
+            runners.add(runner);
+        }
+        for (final AgentRunner r : runners)
+        {
+            AgentRunner.startOnThread(r);
+        }
+        log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
+            config.mux().name(), port.id(), port.info().driverName(), Dataplane.formatMac(portMac), mtu, workerCount,
+            portConfiguration.rss() ? " with RSS" : "", config.vips().size(), capacityPerWorker);
+        if (dp.gatewayMac().isEmpty())
+        {
+            log.println("panamux: no gateway-mac configured: encapsulated packets are dropped (no_next_hop) until ARP resolves the gateway");
+        }
+    }
+
+    /**
+     * Starts a MUX on {@code port} with {@code config} (EAL already initialised).
+     *
+     * @param log where start-up lines go.
+     */
+    public static Mux start(final MuxConfig config, final EthPort port, final PrintStream log)
+    {
+        return new Mux(config, port, log);
+    }
+
+    private static int poolSize(final int atLeast)
+    {
+        int n = 1024;
+        while (n - 1 < atLeast)
+        {
+            n <<= 1;
+        }
+        return n - 1;
+    }
+
+    /** @return the port the MUX runs on. */
+    public EthPort port()
+    {
+        return port;
+    }
+
+    /** @return the control thread's own TX queue, or -1 when the device has none to spare. */
+    public int controlTxQueue()
+    {
+        return controlTxQueue;
+    }
+
+    /** @return the port's MAC address. */
+    public long portMac()
+    {
+        return portMac;
+    }
+
+    /** @return the packet pool. */
+    public PacketPool pool()
+    {
+        return pool;
+    }
+
+    /** @return the workers. */
+    public List<WorkerAgent> workers()
+    {
+        return workers;
+    }
+
+    /** @return the snapshot publisher (control thread). */
+    public SnapshotPublisher publisher()
+    {
+        return publisher;
+    }
+
+    /** @return the current snapshot. */
+    public ForwardingSnapshot snapshot()
+    {
+        return slot.current();
+    }
+
+    /** @return the configuration it started with. */
+    public MuxConfig config()
+    {
+        return config;
+    }
+
+    /** @return the counters summed now. */
+    public MuxStats stats()
+    {
+        final long[] fixed = new long[WorkerCounters.FIXED];
+        final long[] drops = new long[WorkerCounters.MAX_DROP_REASONS];
+        long minVersion = Long.MAX_VALUE;
+        final ForwardingSnapshot snap = slot.current();
+        final Map<String, Long> perBackend = new LinkedHashMap<>();
+        for (final WorkerAgent w : workers)
+        {
+            final WorkerCounters c = w.counters();
+            for (int i = 0; i < WorkerCounters.FIXED; i++)
+            {
+                fixed[i] += c.get(i);
+            }
+            for (int r = 0; r < drops.length; r++)
+            {
+                drops[r] += c.drops(r);
+            }
+            minVersion = Math.min(minVersion, c.get(WorkerCounters.SNAPSHOT_VERSION));
+        }
+        for (final Vip v : snap.vips())
+        {
+            for (final Backend b : v.backends())
+            {
+                long sum = 0;
+                for (final WorkerAgent w : workers)
+                {
+                    sum += w.counters().backendPackets(b.id());
+                }
+                perBackend.put(v.text() + " " + b.text(), sum);
+            }
+        }
+        final Map<String, Long> byReason = new TreeMap<>();
+        final DropReason[] reasons = DropReason.values();
+        for (int r = 1; r < reasons.length && r < drops.length; r++)
+        {
+            if (drops[r] != 0)
+            {
+                byReason.put(reasons[r].metricName(), drops[r]);
+            }
+        }
+        final EthPort.Stats ps = closed ? null : port.stats();
+        return new MuxStats(fixed[WorkerCounters.RX_PACKETS], fixed[WorkerCounters.RX_BYTES], fixed[WorkerCounters.TX_PACKETS],
+            fixed[WorkerCounters.TX_BYTES], byReason, fixed[WorkerCounters.FLOWS], fixed[WorkerCounters.FLOW_HITS],
+            fixed[WorkerCounters.FLOW_MISSES], fixed[WorkerCounters.FLOWS_INSERTED], fixed[WorkerCounters.FLOW_EVICTIONS],
+            fixed[WorkerCounters.FLOWS_EXPIRED], fixed[WorkerCounters.ICMP_TOO_BIG_SENT], fixed[WorkerCounters.TO_CONTROL],
+            fixed[WorkerCounters.RING_FULL], fixed[WorkerCounters.OWNER_QUERIES], fixed[WorkerCounters.PREVIOUS_TABLE_HITS], perBackend,
+            closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(), ps == null ? 0 : ps.rxNoMbuf(),
+            minVersion == Long.MAX_VALUE ? 0 : minVersion);
+    }
+
+    /**
+     * Stops the workers (each flushes its TX buffer), stops and closes the port (releasing the mbufs its
+     * queues hold), counts the mbufs still out of the pool and frees the pool.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        for (final AgentRunner r : runners)
+        {
+            r.close();
+        }
+        port.stop();
+        port.close();
+        closed = true;
+        mbufsInUseAtClose = pool.inUse();
+        for (final WorkerAgent w : workers)
+        {
+            w.flows().close();
+        }
+        if (mbufsInUseAtClose == 0)
+        {
+            pool.close();
+        }
+    }
+
+    /** @return the mbufs that were not back in the pool when the MUX closed (-1 while it runs). */
+    public long mbufsInUseAtClose()
+    {
+        return mbufsInUseAtClose;
+    }
+}

@@ -1,0 +1,115 @@
+package io.panamux.slowpath;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.panamux.dpdk.DpdkException;
+import io.panamux.dpdk.Eal;
+import io.panamux.dpdk.EthPort;
+import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.MuxConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./panamux run --config FILE [--duration SECONDS] [--stats-json FILE]}: the MUX daemon. Stops
+ * cleanly on SIGINT/SIGTERM or after {@code --duration}, then writes the final counters.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Runs the MUX daemon")
+public final class RunCommand implements Callable<Integer>
+{
+    @Option(names = "--config", required = true, description = "YAML configuration file")
+    Path configFile;
+
+    @Option(names = "--duration", description = "stop cleanly after this many seconds")
+    Double duration;
+
+    @Option(names = "--stats-json", description = "write the final counters to this file as JSON")
+    Path statsJson;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final MuxConfig config;
+        try
+        {
+            config = ConfigLoader.load(configFile);
+        }
+        catch (final ConfigException e)
+        {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        for (final String w : config.warnings())
+        {
+            System.err.println("warning: " + w);
+        }
+        final Mux mux;
+        try
+        {
+            Eal.init(config.dataplane().eal());
+            final int ports = EthPort.count();
+            if (config.dataplane().port() >= ports)
+            {
+                System.err.println(configFile + ": dataplane.port " + config.dataplane().port() + " does not exist: DPDK has " + ports
+                    + " port(s) with EAL arguments " + config.dataplane().eal());
+                return 2;
+            }
+            mux = Mux.start(config, new EthPort(config.dataplane().port()), System.out);
+        }
+        catch (final DpdkException e)
+        {
+            System.err.println("panamux: " + e.getMessage());
+            return 1;
+        }
+        final CountDownLatch stop = new CountDownLatch(1);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread hook = new Thread(() ->
+        {
+            stop.countDown();
+            try
+            {
+                stopped.await(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "panamux-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        if (duration != null)
+        {
+            stop.await((long)(duration * 1000), TimeUnit.MILLISECONDS);
+        }
+        else
+        {
+            stop.await();
+        }
+        int rc = 0;
+        try
+        {
+            mux.close();
+            final MuxStats s = mux.stats();
+            System.out.printf("panamux: stopped: rx %d, tx %d, dropped %d %s, flows %d, mbufs in use %d%n", s.rxPackets(), s.txPackets(),
+                s.totalDrops(), s.drops(), s.flows(), s.mbufsInUse());
+            if (statsJson != null)
+            {
+                StatsJson.write(s, statsJson);
+            }
+            if (s.mbufsInUse() != 0)
+            {
+                System.err.println("panamux: " + s.mbufsInUse() + " mbufs were not back in the pool at exit");
+                rc = 1;
+            }
+            Eal.cleanup();
+        }
+        finally
+        {
+            stopped.countDown();
+        }
+        return rc;
+    }
+}
