@@ -1,0 +1,517 @@
+package io.panamux.fastpath;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Eal;
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Lcore;
+import io.panamux.dpdk.Mbuf;
+import io.panamux.dpdk.Memory;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.packet.DropReason;
+import io.panamux.fastpath.packet.Frames;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.fastpath.snapshot.VipTable;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowTable;
+import io.panamux.flow.MaglevTable;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The worker agent on real DPDK ring ports, stepped by the test ({@code doWork()}) with a fake clock:
+ * frames go in on one port, the worker forwards from the other, and what comes back is decoded and
+ * checked: backend choice per flow (stateless, always-tracked, stateful phase with the previous table,
+ * drain), drops by reason, TX buffering, no mbuf left behind, and no allocation in the steady loop.
+ */
+class WorkerAgentTest
+{
+    private static final int TCP = 6;
+    private static final int SYN = 0x02;
+    private static final int ACK = 0x10;
+    private static final long SEED = 0x5eedL;
+    private static final int M = 65537;
+    private static final int MTU = 1500;
+
+    private static PacketPool pool;
+    private static RingPorts rings;
+    private static EthPort client;
+    private static EthPort mux;
+
+    private final CachedNanoClock clock = new CachedNanoClock();
+    private SnapshotSlot slot;
+    private FlowTable flows;
+    private WorkerCounters counters;
+    private WorkerAgent worker;
+    private MemorySegment burst;
+
+    @BeforeAll
+    static void startDpdk()
+    {
+        Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
+        Lcore.register();
+        pool = PacketPool.create("wat_pool", 8191, 64, PacketPool.DEFAULT_DATA_ROOM, 0);
+        rings = RingPorts.create("wat", 1, 4096);
+        client = rings.a();
+        mux = rings.b();
+        for (final EthPort p : new EthPort[] {client, mux})
+        {
+            p.configure(1, 1, 0);
+            p.setupRxQueue(0, 512, pool);
+            p.setupTxQueue(0, 512);
+            p.start();
+        }
+    }
+
+    @AfterAll
+    static void stopDpdk()
+    {
+        for (final EthPort p : new EthPort[] {client, mux})
+        {
+            p.stop();
+            p.close();
+        }
+        rings.close();
+        assertEquals(0, pool.inUse(), "mbufs leaked");
+        pool.close();
+        Lcore.unregister();
+    }
+
+    @BeforeEach
+    void newWorker()
+    {
+        burst = Arena.ofAuto().allocate(JAVA_LONG, 64);
+        slot = new SnapshotSlot(ForwardingSnapshot.empty(SEED));
+        flows = new FlowTable(1 << 16, 1234);
+        counters = new WorkerCounters();
+        final TunnelEncapsulator encapsulator = new TunnelEncapsulator(Frames.PORT_MAC, Frames.GATEWAY_MAC, Frames.MUX,
+            Frames.high(Frames.MUX6), Frames.low(Frames.MUX6), MTU, TunnelEncapsulator.DEFAULT_GUE_PORT);
+        worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300), slot, flows,
+            encapsulator, counters, MbufHandoff.NONE, clock);
+    }
+
+    @AfterEach
+    void closeWorker()
+    {
+        // Flush and drain whatever a failed test left in flight, so the pool check of stopDpdk is about leaks.
+        worker.doWork();
+        clock.advance(1_000_000);
+        worker.doWork();
+        received();
+        flows.close();
+    }
+
+    /** Backends 10.1.0.{1..n} with ids base+i. */
+    private static Backend[] backends(final int vipIndex, final int base, final int... weights)
+    {
+        final Backend[] b = new Backend[weights.length];
+        for (int i = 0; i < weights.length; i++)
+        {
+            b[i] = new Backend(base + i, vipIndex, false, Frames.ipv4("10.1.0." + (i + 1)), 0, 0, weights[i], weights[i] == 0,
+                "10.1.0." + (i + 1));
+        }
+        return b;
+    }
+
+    private static int[] table(final Backend[] backends)
+    {
+        final long[] keys = new long[backends.length];
+        final int[] weights = new int[backends.length];
+        for (int i = 0; i < backends.length; i++)
+        {
+            keys[i] = FlowHash.hashLong(SEED, backends[i].v4());
+            weights[i] = backends[i].draining() ? 0 : backends[i].weight();
+        }
+        return MaglevTable.build(keys, weights, M);
+    }
+
+    private static Vip vip(final int tracking, final int mode, final Backend[] backends, final Backend[] previous)
+    {
+        return new Vip(0, false, Frames.VIP, 0, 0, 80, TCP, TunnelEncapsulator.IPIP, tracking, mode, backends, table(backends), previous,
+            previous == null ? null : table(previous), "192.0.2.10:80/tcp");
+    }
+
+    private void publish(final long version, final Vip vip)
+    {
+        final Vip[] vips = {vip};
+        final List<Backend> byId = new ArrayList<>();
+        for (final Backend b : vip.backends())
+        {
+            while (byId.size() <= b.id())
+            {
+                byId.add(null);
+            }
+            byId.set(b.id(), b);
+        }
+        slot.publish(new ForwardingSnapshot(version, SEED, M, vips, new VipTable(vips), byId.toArray(new Backend[0])));
+    }
+
+    private static byte[] tcpFrame(final int client, final int sport, final int flags)
+    {
+        return Frames.toMux(0x0800, Frames.ipv4(TCP, client, Frames.VIP, Frames.tcp(sport, 80, flags, new byte[16])));
+    }
+
+    /** Sends frames from the client port. */
+    private void send(final List<byte[]> frames)
+    {
+        int i = 0;
+        while (i < frames.size())
+        {
+            final int n = Math.min(32, frames.size() - i);
+            assertTrue(Burst.allocBulk(pool.address(), burst, n));
+            for (int k = 0; k < n; k++)
+            {
+                final long m = burst.getAtIndex(JAVA_LONG, k);
+                final byte[] f = frames.get(i + k);
+                assertTrue(Mbuf.length(m, f.length));
+                Memory.copyFromArray(f, 0, Mbuf.dataAddress(m), f.length);
+            }
+            assertEquals(n, Burst.tx(client.id(), 0, burst, n));
+            i += n;
+        }
+    }
+
+    /** Runs the worker until its input is drained and its TX buffer flushed. */
+    private void step()
+    {
+        for (int i = 0; i < 1000 && worker.doWork() > 0; i++)
+        {
+            clock.advance(1_000);
+        }
+        clock.advance(WorkerConfig.DEFAULT_TX_DRAIN_NANOS);
+        worker.doWork();
+    }
+
+    /** @return every frame the client port received, freeing the mbufs. */
+    private List<byte[]> received()
+    {
+        final List<byte[]> out = new ArrayList<>();
+        int n;
+        while ((n = Burst.rx(client.id(), 0, burst, 64)) > 0)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                final long m = burst.getAtIndex(JAVA_LONG, k);
+                final byte[] f = new byte[Mbuf.dataLength(m)];
+                Memory.copyToArray(Mbuf.dataAddress(m), f, 0, f.length);
+                out.add(f);
+            }
+            Burst.freeTail(burst, 0, n);
+        }
+        return out;
+    }
+
+    private static int outerDst(final byte[] frame)
+    {
+        assertEquals(0x0800, ((frame[12] & 0xFF) << 8) | (frame[13] & 0xFF), "outer IPv4");
+        assertEquals(4, frame[14 + 9], "IPIP");
+        return ((frame[30] & 0xFF) << 24) | ((frame[31] & 0xFF) << 16) | ((frame[32] & 0xFF) << 8) | (frame[33] & 0xFF);
+    }
+
+    private static int innerSourcePort(final byte[] frame)
+    {
+        return ((frame[34 + 20] & 0xFF) << 8) | (frame[34 + 21] & 0xFF);
+    }
+
+    @Test
+    void statelessVipSpreadsFlowsByWeightAndKeepsEachFlowOnOneBackend()
+    {
+        final Backend[] b = backends(0, 0, 1, 1, 2);
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, b, null));
+        final List<byte[]> frames = new ArrayList<>();
+        for (int f = 0; f < 4000; f++)
+        {
+            frames.add(tcpFrame(Frames.CLIENT + f, 1024 + f, SYN));
+            frames.add(tcpFrame(Frames.CLIENT + f, 1024 + f, ACK));
+        }
+        final Map<Integer, Integer> perBackend = new HashMap<>();
+        final Map<Integer, Set<Integer>> backendsOfFlow = new HashMap<>();
+        for (int i = 0; i < frames.size(); i += 500)
+        {
+            send(frames.subList(i, Math.min(frames.size(), i + 500)));
+            step();
+            for (final byte[] out : received())
+            {
+                final int dst = outerDst(out);
+                perBackend.merge(dst, 1, Integer::sum);
+                backendsOfFlow.computeIfAbsent(innerSourcePort(out), k -> new HashSet<>()).add(dst);
+            }
+        }
+        assertEquals(8000, perBackend.values().stream().mapToInt(Integer::intValue).sum(), "every packet out exactly once");
+        assertEquals(4000, backendsOfFlow.size());
+        backendsOfFlow.values().forEach(s -> assertEquals(1, s.size(), "one backend per flow"));
+        final double share3 = perBackend.get(Frames.ipv4("10.1.0.3")) / 8000.0;
+        assertTrue(Math.abs(share3 - 0.5) < 0.04, "weight 2 of 4 gets half: " + perBackend);
+        assertEquals(0, flows.size(), "a stateless VIP records no flows");
+        assertEquals(8000, counters.get(WorkerCounters.TX_PACKETS));
+        assertEquals(1, counters.get(WorkerCounters.SNAPSHOT_VERSION));
+    }
+
+    @Test
+    void alwaysTrackedVipRecordsFlowsAndKeepsThemAcrossATableChange()
+    {
+        final Backend[] before = backends(0, 0, 1, 1, 1);
+        publish(1, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, before, null));
+        final List<byte[]> syns = new ArrayList<>();
+        for (int f = 0; f < 300; f++)
+        {
+            syns.add(tcpFrame(Frames.CLIENT + f, 2000 + f, SYN));
+        }
+        send(syns);
+        step();
+        final Map<Integer, Integer> first = new HashMap<>();
+        for (final byte[] out : received())
+        {
+            first.put(innerSourcePort(out), outerDst(out));
+        }
+        assertEquals(300, first.size());
+        assertEquals(300, flows.size(), "every flow recorded");
+
+        // A fourth backend arrives: the table changes, recorded flows must not move.
+        final Backend[] after = backends(0, 0, 1, 1, 1, 1);
+        publish(2, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, after, null));
+        final List<byte[]> acks = new ArrayList<>();
+        for (int f = 0; f < 300; f++)
+        {
+            acks.add(tcpFrame(Frames.CLIENT + f, 2000 + f, ACK));
+        }
+        send(acks);
+        step();
+        int moved = 0;
+        for (final byte[] out : received())
+        {
+            if (first.get(innerSourcePort(out)) != outerDst(out))
+            {
+                moved++;
+            }
+        }
+        assertEquals(0, moved, "no recorded flow changes backend");
+        assertEquals(300, counters.get(WorkerCounters.FLOW_HITS));
+    }
+
+    @Test
+    void statefulPhaseKeepsUnrecordedConnectionsOnThePreviousBackendAndSendsNewOnesToTheNewTable()
+    {
+        final Backend[] old = backends(0, 0, 1, 1);
+        final Backend[] now = backends(0, 0, 1, 1, 1);
+        final int[] oldTable = table(old);
+        final int[] newTable = table(now);
+        // Flows whose backend differs between the two tables are the ones the phase must protect.
+        final List<Integer> movers = new ArrayList<>();
+        for (int f = 0; movers.size() < 50 && f < 100_000; f++)
+        {
+            final long h = FlowHash.hashV4(SEED, Frames.CLIENT + f, Frames.VIP, 3000 + (f & 0x7FFF), 80, TCP);
+            if (old[MaglevTable.lookup(oldTable, h)].id() != now[MaglevTable.lookup(newTable, h)].id())
+            {
+                movers.add(f);
+            }
+        }
+        assertEquals(50, movers.size());
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATEFUL, now, old));
+
+        final List<byte[]> mid = new ArrayList<>();
+        final List<byte[]> fresh = new ArrayList<>();
+        for (final int f : movers)
+        {
+            mid.add(tcpFrame(Frames.CLIENT + f, 3000 + (f & 0x7FFF), ACK));
+            fresh.add(tcpFrame(Frames.CLIENT + f, 3000 + (f & 0x7FFF) + 1, SYN));
+        }
+        send(mid);
+        step();
+        for (final byte[] out : received())
+        {
+            final int sport = innerSourcePort(out);
+            final int flow = movers.stream().filter(x -> 3000 + (x & 0x7FFF) == sport).findFirst().orElseThrow();
+            final long h = FlowHash.hashV4(SEED, Frames.CLIENT + flow, Frames.VIP, sport, 80, TCP);
+            assertEquals(old[MaglevTable.lookup(oldTable, h)].v4(), outerDst(out), "a connection from before the change keeps its backend");
+        }
+        assertEquals(50, counters.get(WorkerCounters.PREVIOUS_TABLE_HITS));
+        assertEquals(50, flows.size(), "the stateful phase records what it decided");
+
+        send(fresh);
+        step();
+        for (final byte[] out : received())
+        {
+            final int sport = innerSourcePort(out);
+            final int flow = movers.stream().filter(x -> 3000 + (x & 0x7FFF) + 1 == sport).findFirst().orElseThrow();
+            final long h = FlowHash.hashV4(SEED, Frames.CLIENT + flow, Frames.VIP, sport, 80, TCP);
+            assertEquals(now[MaglevTable.lookup(newTable, h)].v4(), outerDst(out), "a new connection follows the new table");
+        }
+    }
+
+    @Test
+    void aRemovedBackendsConnectionsTakeTheNewTableAndADrainingBackendGetsNoNewFlows()
+    {
+        final Backend[] two = backends(0, 0, 1, 1);
+        publish(1, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, two, null));
+        final List<byte[]> syns = new ArrayList<>();
+        for (int f = 0; f < 200; f++)
+        {
+            syns.add(tcpFrame(Frames.CLIENT + f, 4000 + f, SYN));
+        }
+        send(syns);
+        step();
+        final Map<Integer, Integer> first = new HashMap<>();
+        for (final byte[] out : received())
+        {
+            first.put(innerSourcePort(out), outerDst(out));
+        }
+        // Backend 2 drains: its flows stay, new flows avoid it.
+        final Backend[] draining = {two[0], new Backend(1, 0, false, two[1].v4(), 0, 0, 1, true, two[1].text())};
+        publish(2, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, draining, null));
+        final List<byte[]> more = new ArrayList<>();
+        for (int f = 0; f < 200; f++)
+        {
+            more.add(tcpFrame(Frames.CLIENT + f, 4000 + f, ACK));
+            more.add(tcpFrame(Frames.CLIENT + f, 5000 + f, SYN));
+        }
+        send(more);
+        step();
+        int toDraining = 0;
+        for (final byte[] out : received())
+        {
+            final int sport = innerSourcePort(out);
+            if (sport >= 5000)
+            {
+                assertEquals(two[0].v4(), outerDst(out), "no new flow to a draining backend");
+            }
+            else
+            {
+                assertEquals(first.get(sport), outerDst(out), "existing flows stay on their backend while it drains");
+                toDraining += outerDst(out) == two[1].v4() ? 1 : 0;
+            }
+        }
+        assertTrue(toDraining > 50, "some existing flows were on the draining backend: " + toDraining);
+
+        // Backend 2 removed: its flows re-choose by the table, nobody is sent to it any more.
+        publish(3, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, new Backend[] {two[0]}, null));
+        final List<byte[]> last = new ArrayList<>();
+        for (int f = 0; f < 200; f++)
+        {
+            last.add(tcpFrame(Frames.CLIENT + f, 4000 + f, ACK));
+        }
+        send(last);
+        step();
+        for (final byte[] out : received())
+        {
+            assertEquals(two[0].v4(), outerDst(out));
+        }
+    }
+
+    @Test
+    void packetsNotForAVipAndMalformedPacketsAreCountedByReasonAndFreed()
+    {
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, backends(0, 0, 1), null));
+        final long before = pool.inUse();
+        final List<byte[]> bad = new ArrayList<>();
+        bad.add(Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.CLIENT, Frames.ipv4("192.0.2.99"), Frames.tcp(1, 80, SYN, new byte[0]))));
+        bad.add(Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.CLIENT, Frames.VIP, Frames.tcp(1, 81, SYN, new byte[0]))));
+        bad.add(Frames.slice(tcpFrame(Frames.CLIENT, 1, SYN), 0, 20));
+        bad.add(Frames.toMux(0x88CC, new byte[46]));
+        send(bad);
+        step();
+        assertEquals(0, received().size(), "nothing out");
+        assertEquals(2, counters.drops(DropReason.NOT_VIP.ordinal()));
+        assertEquals(1, counters.drops(DropReason.NON_IP.ordinal()));
+        assertEquals(4, counters.totalDrops());
+        assertEquals(before, pool.inUse(), "every dropped mbuf freed");
+    }
+
+    @Test
+    void aLonePacketWaitsForTheDrainIntervalThenLeaves()
+    {
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, backends(0, 0, 1), null));
+        send(List.of(tcpFrame(Frames.CLIENT, 9, SYN)));
+        worker.doWork();
+        assertEquals(0, received().size(), "buffered, not sent yet");
+        clock.advance(WorkerConfig.DEFAULT_TX_DRAIN_NANOS / 2);
+        worker.doWork();
+        assertEquals(0, received().size());
+        clock.advance(WorkerConfig.DEFAULT_TX_DRAIN_NANOS);
+        worker.doWork();
+        assertEquals(1, received().size(), "sent once the drain interval passed");
+    }
+
+    @Test
+    void theSteadyLoopAllocatesNothing()
+    {
+        publish(1, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends(0, 0, 1, 1, 2), null));
+        final int flowsCount = 1024;
+        final int frameLength = tcpFrame(Frames.CLIENT, 1, ACK).length;
+        final MemorySegment templates = Arena.ofAuto().allocate((long)flowsCount * frameLength);
+        for (int f = 0; f < flowsCount; f++)
+        {
+            final byte[] frame = tcpFrame(Frames.CLIENT + f, 6000 + f, f % 8 == 0 ? SYN : ACK);
+            MemorySegment.copy(frame, 0, templates, java.lang.foreign.ValueLayout.JAVA_BYTE, (long)f * frameLength, frameLength);
+        }
+        final long templatesAddress = templates.address();
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final long tid = Thread.currentThread().threadId();
+        final int bursts = 20_000;
+        // Warm-up until C2 has compiled the loop (escape analysis removes the FFM temporaries only then).
+        long allocated = Long.MAX_VALUE;
+        long packets = 0;
+        for (int round = 0; round < 5 && allocated != 0; round++)
+        {
+            final long before = threads.getThreadAllocatedBytes(tid);
+            packets = loop(2 * bursts, templatesAddress, flowsCount, frameLength);
+            allocated = threads.getThreadAllocatedBytes(tid) - before;
+            System.out.printf("round %d: %d packets, %d bytes allocated%n", round, packets, allocated);
+        }
+        System.out.printf("steady loop: %d packets forwarded, %d bytes allocated (%.6f bytes/packet)%n", packets, allocated,
+            (double)allocated / packets);
+        assertTrue(packets >= 2L * bursts * 32 - 64, "packets forwarded: " + packets);
+        assertEquals(0, allocated, "bytes allocated by the worker's steady loop (with the injector and the drain)");
+    }
+
+    /** Injects, forwards and drains {@code bursts} bursts of 32; everything here is allocation-free. */
+    private long loop(final int bursts, final long templates, final int flowsCount, final int frameLength)
+    {
+        long forwarded = 0;
+        int next = 0;
+        for (int b = 0; b < bursts; b++)
+        {
+            if (Burst.allocBulk(pool.address(), burst, 32))
+            {
+                for (int k = 0; k < 32; k++)
+                {
+                    final long m = Memory.getI64(burst.address() + 8L * k);
+                    Mbuf.length(m, frameLength);
+                    Memory.copy(templates + (long)next * frameLength, Mbuf.dataAddress(m), frameLength);
+                    next = next + 1 == flowsCount ? 0 : next + 1;
+                }
+                final int sent = Burst.tx(client.id(), 0, burst, 32);
+                Burst.freeTail(burst, sent, 32);
+            }
+            worker.doWork();
+            clock.advance(WorkerConfig.DEFAULT_TX_DRAIN_NANOS);
+            worker.doWork();
+            final int n = Burst.rx(client.id(), 0, burst, 64);
+            forwarded += n;
+            Burst.freeTail(burst, 0, n);
+        }
+        return forwarded;
+    }
+}
