@@ -24,8 +24,10 @@ import io.panamux.flow.FlowTable;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -49,6 +51,8 @@ public final class Mux implements AutoCloseable
     private final SnapshotPublisher publisher;
     private final List<WorkerAgent> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private final ControlAgent control;
+    private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
     private final long portMac;
     private final int mtu;
@@ -116,6 +120,9 @@ public final class Mux implements AutoCloseable
         {
             AgentRunner.startOnThread(r);
         }
+        this.control = new ControlAgent(publisher, new SystemNanoClock());
+        // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
+        this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
             config.mux().name(), port.id(), port.info().driverName(), Dataplane.formatMac(portMac), mtu, workerCount,
             portConfiguration.rss() ? " with RSS" : "", config.vips().size(), capacityPerWorker);
@@ -132,7 +139,9 @@ public final class Mux implements AutoCloseable
      */
     public static Mux start(final MuxConfig config, final EthPort port, final PrintStream log)
     {
-        return new Mux(config, port, log);
+        final Mux mux = new Mux(config, port, log);
+        AgentRunner.startOnThread(mux.controlRunner);
+        return mux;
     }
 
     private static int poolSize(final int atLeast)
@@ -175,10 +184,16 @@ public final class Mux implements AutoCloseable
         return workers;
     }
 
-    /** @return the snapshot publisher (control thread). */
+    /** @return the snapshot publisher (control thread only: from elsewhere, {@link ControlAgent#submit}). */
     public SnapshotPublisher publisher()
     {
         return publisher;
+    }
+
+    /** @return the control agent. */
+    public ControlAgent control()
+    {
+        return control;
     }
 
     /** @return the current snapshot. */
@@ -256,6 +271,7 @@ public final class Mux implements AutoCloseable
         {
             return;
         }
+        controlRunner.close();
         for (final AgentRunner r : runners)
         {
             r.close();
