@@ -12,6 +12,9 @@ import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.packet.PacketParser;
+import io.panamux.fastpath.ring.ControlToWorker;
+import io.panamux.fastpath.ring.FlowRecordDescriptor;
+import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
@@ -20,7 +23,9 @@ import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.NanoClock;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -43,9 +48,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * fragments carry no ports: their VIP is the only VIP on their address and protocol, or they are dropped
  * as {@code fragment_unknown_vip}; fragments are forwarded by the current table without flow state.
  *
+ * <h2>Flow ownership</h2>
+ * In a VIP's stateful phase, when the MUX pool has several members, a recorded flow is reported to the
+ * control thread ({@link WorkerToControl#FLOW_LEARNED}) for its owner; a mid-connection packet of an
+ * unknown flow owned by another MUX is handed to the control thread ({@link WorkerToControl#OWNER_QUERY}),
+ * which forwards it to the owner, and the flow is recorded as pending with the local (rule 2) choice; later
+ * packets of a pending flow follow the same path until the control thread records the owner's answer (or,
+ * when the owner is silent, confirms the local choice) through {@link ControlToWorker#PUT_FLOW}. A full ring
+ * never blocks: it is counted ({@code ring_full}) and the worker decides locally.
+ *
  * <h2>Packets that are not forwarded</h2>
  * Every one is counted under its {@link DropReason} and its mbuf freed in the same burst; ARP goes to
- * the control thread through the {@link MbufHandoff}. A packet that would exceed the MTU after
+ * the control thread. A packet that would exceed the MTU after
  * encapsulation and may not be fragmented becomes, in place, an ICMP "fragmentation needed" / "packet too
  * big" reply sent back out of the port.
  */
@@ -65,6 +79,12 @@ public final class WorkerAgent implements Agent
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** Flow-table buckets swept for idle flows per duty cycle. */
     private static final int EXPIRY_BUCKETS_PER_CYCLE = 64;
+    /** Control commands applied per duty cycle at most. */
+    private static final int COMMANDS_PER_CYCLE = 32;
+    /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
+    public static final int FLAG_PENDING = 1;
+    /** What {@link #chooseBackend} returns when the packet went to the control thread. */
+    private static final Backend HANDED_OVER = new Backend(-1, -1, false, 0, 0, 0, 0, false, "control");
 
     private final WorkerConfig config;
     private final SnapshotSlot snapshots;
@@ -73,7 +93,9 @@ public final class WorkerAgent implements Agent
     private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
     private final PacketParser parser = new PacketParser();
     private final WorkerCounters counters;
-    private final MbufHandoff toControl;
+    private final WorkerToControl toControl;
+    private final ControlToWorker commands;
+    private final MessageHandler commandHandler = this::onCommand;
     private final NanoClock clock;
     private final long startNs;
 
@@ -96,11 +118,13 @@ public final class WorkerAgent implements Agent
      * @param flows        this worker's flow table (owned by it from now on).
      * @param encapsulator this worker's encapsulator (its identification counter is per worker).
      * @param counters     this worker's counters.
-     * @param toControl    receiver of ARP frames.
+     * @param toControl    the ring to the control thread (ARP, owner queries, learned flows).
+     * @param commands     the control thread's commands to this worker.
      * @param clock        time source (a fake clock in tests).
      */
     public WorkerAgent(final WorkerConfig config, final SnapshotSlot snapshots, final FlowTable flows,
-        final TunnelEncapsulator encapsulator, final WorkerCounters counters, final MbufHandoff toControl, final NanoClock clock)
+        final TunnelEncapsulator encapsulator, final WorkerCounters counters, final WorkerToControl toControl,
+        final ControlToWorker commands, final NanoClock clock)
     {
         this.config = config;
         this.snapshots = snapshots;
@@ -108,6 +132,7 @@ public final class WorkerAgent implements Agent
         this.encapsulator = encapsulator;
         this.counters = counters;
         this.toControl = toControl;
+        this.commands = commands;
         this.clock = clock;
         this.startNs = clock.nanoTime();
         final int burst = config.burstSize();
@@ -149,6 +174,8 @@ public final class WorkerAgent implements Agent
             counters.set(WorkerCounters.SNAPSHOT_VERSION, current.version());
         }
         final long nowNs = clock.nanoTime();
+        commandTimeNs = nowNs;
+        final int applied = commands.drain(commandHandler, COMMANDS_PER_CYCLE);
         final int n = Burst.rx(config.port(), config.rxQueue(), rxBurst, config.burstSize());
         if (n > 0)
         {
@@ -156,7 +183,53 @@ public final class WorkerAgent implements Agent
         }
         tx.flushIfDue(nowNs);
         housekeeping(nowNs, n == 0);
-        return n;
+        return n + applied;
+    }
+
+    private long commandTimeNs;
+
+    private void onCommand(final int type, final DirectBuffer b, final int index, final int length)
+    {
+        if (type == ControlToWorker.SEND)
+        {
+            tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs);
+            counters.add(WorkerCounters.TX_PACKETS, 1);
+            return;
+        }
+        if (type == ControlToWorker.PUT_FLOW)
+        {
+            final int now = (int)((commandTimeNs - startNs) / NANOS_PER_SECOND);
+            final int backend = b.getInt(index + FlowRecordDescriptor.BACKEND_OFFSET);
+            final int srcPort = b.getShort(index + FlowRecordDescriptor.SRC_PORT_OFFSET) & 0xFFFF;
+            final int dstPort = b.getShort(index + FlowRecordDescriptor.DST_PORT_OFFSET) & 0xFFFF;
+            final int protocol = b.getByte(index + FlowRecordDescriptor.PROTOCOL_OFFSET) & 0xFF;
+            final int flags = b.getByte(index + FlowRecordDescriptor.FLAGS_OFFSET) & 0xFF;
+            final int rc;
+            if (b.getByte(index + FlowRecordDescriptor.VERSION_OFFSET) == 4)
+            {
+                rc = flows.putV4((int)b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET), (int)b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET),
+                    srcPort, dstPort, protocol, backend, flags, now);
+            }
+            else
+            {
+                rc = flows.putV6(b.getLong(index + FlowRecordDescriptor.SRC_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET),
+                    b.getLong(index + FlowRecordDescriptor.DST_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET), srcPort, dstPort,
+                    protocol, backend, flags, now);
+            }
+            countPut(rc);
+        }
+    }
+
+    private void countPut(final int rc)
+    {
+        if (rc == FlowTable.EVICTED)
+        {
+            counters.add(WorkerCounters.FLOW_EVICTIONS, 1);
+        }
+        if (rc != FlowTable.UPDATED)
+        {
+            counters.add(WorkerCounters.FLOWS_INSERTED, 1);
+        }
     }
 
     /**
@@ -215,7 +288,11 @@ public final class WorkerAgent implements Agent
             }
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
-            final Backend backend = chooseBackend(snap, vip, info, hashes[i], now);
+            final Backend backend = chooseBackend(snap, vip, info, hashes[i], now, m);
+            if (backend == HANDED_OVER)
+            {
+                continue;
+            }
             if (backend == null)
             {
                 reject(m, NO_BACKEND);
@@ -271,7 +348,8 @@ public final class WorkerAgent implements Agent
         return FlowHash.hashV6(seed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, srcPort, dstPort, info.protocol);
     }
 
-    private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash, final int now)
+    private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash, final int now,
+        final long mbuf)
     {
         if (!vip.recordsFlows() || info.isFragment)
         {
@@ -287,6 +365,13 @@ public final class WorkerAgent implements Agent
             if (b != null && b.vipIndex() == vip.index())
             {
                 counters.add(WorkerCounters.FLOW_HITS, 1);
+                if ((FlowTable.flags(found) & FLAG_PENDING) != 0 && !info.icmpError
+                    && toControl.ownerQuery(mbuf, info, hash, vip.index(), b.id()))
+                {
+                    // Still waiting for the owner: this packet goes the same way as the first.
+                    counters.add(WorkerCounters.OWNER_QUERIES, 1);
+                    return HANDED_OVER;
+                }
                 return b;
             }
         }
@@ -307,21 +392,36 @@ public final class WorkerAgent implements Agent
         {
             chosen = current(vip, hash);
         }
-        if (chosen != null && !info.icmpError)
+        if (chosen == null || info.icmpError)
         {
-            final int rc = v4
-                ? flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now)
-                : flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now);
-            if (rc == FlowTable.EVICTED)
+            return chosen;
+        }
+        final boolean stateful = vip.mode() == Vip.MODE_STATEFUL && snap.ownedElsewhere(hash);
+        int flags = 0;
+        boolean handedOver = false;
+        if (stateful && !newConnection)
+        {
+            // A connection this MUX never saw: its owner may know where it really goes.
+            if (toControl.ownerQuery(mbuf, info, hash, vip.index(), chosen.id()))
             {
-                counters.add(WorkerCounters.FLOW_EVICTIONS, 1);
+                flags = FLAG_PENDING;
+                handedOver = true;
+                counters.add(WorkerCounters.OWNER_QUERIES, 1);
             }
-            if (rc != FlowTable.UPDATED)
+            else
             {
-                counters.add(WorkerCounters.FLOWS_INSERTED, 1);
+                counters.add(WorkerCounters.RING_FULL, 1);
             }
         }
-        return chosen;
+        final int rc = v4
+            ? flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now)
+            : flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now);
+        countPut(rc);
+        if (stateful && newConnection && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
+        {
+            counters.add(WorkerCounters.RING_FULL, 1);
+        }
+        return handedOver ? HANDED_OVER : chosen;
     }
 
     private long read(final PacketInfo info, final boolean v4)
@@ -341,11 +441,12 @@ public final class WorkerAgent implements Agent
     {
         if (reason == ARP)
         {
-            counters.add(WorkerCounters.TO_CONTROL, 1);
-            if (toControl.offer(m))
+            if (toControl.toControl(m))
             {
+                counters.add(WorkerCounters.TO_CONTROL, 1);
                 return;
             }
+            counters.add(WorkerCounters.RING_FULL, 1);
         }
         counters.drop(reason);
         Burst.free(m);
@@ -397,6 +498,18 @@ public final class WorkerAgent implements Agent
     public FlowTable flows()
     {
         return flows;
+    }
+
+    /** @return the ring to the control thread (the control thread reads it). */
+    public WorkerToControl toControl()
+    {
+        return toControl;
+    }
+
+    /** @return the control thread's command queue to this worker. */
+    public ControlToWorker commands()
+    {
+        return commands;
     }
 
     /** @return this worker's counters. */

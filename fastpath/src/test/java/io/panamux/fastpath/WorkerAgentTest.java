@@ -21,6 +21,9 @@ import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.Frames;
+import io.panamux.fastpath.ring.ControlToWorker;
+import io.panamux.fastpath.ring.FlowRecord;
+import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
@@ -29,6 +32,7 @@ import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
+import io.panamux.flow.OwnerRing;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +70,7 @@ class WorkerAgentTest
     private WorkerCounters counters;
     private WorkerAgent worker;
     private MemorySegment burst;
+    private OwnerRing owners;
 
     @BeforeAll
     static void startDpdk()
@@ -109,7 +114,7 @@ class WorkerAgentTest
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(Frames.PORT_MAC, Frames.GATEWAY_MAC, Frames.MUX,
             Frames.high(Frames.MUX6), Frames.low(Frames.MUX6), MTU, TunnelEncapsulator.DEFAULT_GUE_PORT);
         worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300), slot, flows,
-            encapsulator, counters, MbufHandoff.NONE, clock);
+            encapsulator, counters, new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), clock);
     }
 
     @AfterEach
@@ -165,7 +170,7 @@ class WorkerAgentTest
             }
             byId.set(b.id(), b);
         }
-        slot.publish(new ForwardingSnapshot(version, SEED, M, vips, new VipTable(vips), byId.toArray(new Backend[0])));
+        slot.publish(new ForwardingSnapshot(version, SEED, M, vips, new VipTable(vips), byId.toArray(new Backend[0]), owners, 0));
     }
 
     private static byte[] tcpFrame(final int client, final int sport, final int flags)
@@ -359,6 +364,81 @@ class WorkerAgentTest
             final long h = FlowHash.hashV4(SEED, Frames.CLIENT + flow, Frames.VIP, sport, 80, TCP);
             assertEquals(now[MaglevTable.lookup(newTable, h)].v4(), outerDst(out), "a new connection follows the new table");
         }
+    }
+
+    @Test
+    void unknownMidConnectionPacketsOfFlowsOwnedElsewhereGoToTheControlThreadUntilItAnswers()
+    {
+        owners = new OwnerRing(List.of("10.0.0.10", "10.0.0.11"), SEED);
+        final Backend[] old = backends(0, 0, 1, 1);
+        final Backend[] now = backends(0, 0, 1, 1, 1);
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATEFUL, now, old));
+        // A flow owned by the other MUX (index 1), and one owned here.
+        int elsewhere = -1;
+        int here = -1;
+        for (int f = 0; (elsewhere < 0 || here < 0) && f < 1000; f++)
+        {
+            final long h = FlowHash.hashV4(SEED, Frames.CLIENT + f, Frames.VIP, 7000 + f, 80, TCP);
+            if (owners.owner(h) == 1 && elsewhere < 0)
+            {
+                elsewhere = f;
+            }
+            else if (owners.owner(h) == 0 && here < 0)
+            {
+                here = f;
+            }
+        }
+        send(List.of(tcpFrame(Frames.CLIENT + elsewhere, 7000 + elsewhere, ACK), tcpFrame(Frames.CLIENT + here, 7000 + here, ACK)));
+        step();
+        final List<byte[]> out = received();
+        assertEquals(1, out.size(), "the flow owned here is forwarded, the other handed to the control thread");
+        assertEquals(7000 + here, innerSourcePort(out.get(0)));
+        final List<FlowRecord> records = new ArrayList<>();
+        worker.toControl().ring().read((type, buffer, index, length) -> records.add(FlowRecord.decode(type, buffer, index)), 100);
+        assertEquals(1, records.size());
+        final FlowRecord q = records.get(0);
+        assertEquals(WorkerToControl.OWNER_QUERY, q.type());
+        assertEquals(7000 + elsewhere, q.srcPort());
+        assertEquals(Frames.CLIENT + elsewhere, q.srcV4());
+        assertTrue(q.mbuf() != 0, "the packet travels with the query");
+        Burst.free(q.mbuf());
+        assertEquals(1, counters.get(WorkerCounters.OWNER_QUERIES));
+
+        // A second packet of the pending flow takes the same way.
+        send(List.of(tcpFrame(Frames.CLIENT + elsewhere, 7000 + elsewhere, ACK)));
+        step();
+        assertEquals(0, received().size());
+        records.clear();
+        worker.toControl().ring().read((type, buffer, index, length) -> records.add(FlowRecord.decode(type, buffer, index)), 100);
+        assertEquals(1, records.size());
+        Burst.free(records.get(0).mbuf());
+
+        // The owner answers backend 10.1.0.3 (id 2): the worker records it and forwards there.
+        assertTrue(worker.commands().putFlow(false, 0, Frames.CLIENT + elsewhere & 0xFFFFFFFFL, 0, Frames.VIP & 0xFFFFFFFFL,
+            7000 + elsewhere, 80, TCP, 2, 0));
+        send(List.of(tcpFrame(Frames.CLIENT + elsewhere, 7000 + elsewhere, ACK)));
+        step();
+        final List<byte[]> after = received();
+        assertEquals(1, after.size());
+        assertEquals(now[2].v4(), outerDst(after.get(0)), "the owner's answer is used");
+
+        // A new connection owned elsewhere is forwarded here and reported to the owner.
+        int syn = -1;
+        for (int f = 2000; syn < 0; f++)
+        {
+            if (owners.owner(FlowHash.hashV4(SEED, Frames.CLIENT + f, Frames.VIP, 8000, 80, TCP)) == 1)
+            {
+                syn = f;
+            }
+        }
+        send(List.of(tcpFrame(Frames.CLIENT + syn, 8000, SYN)));
+        step();
+        assertEquals(1, received().size());
+        records.clear();
+        worker.toControl().ring().read((type, buffer, index, length) -> records.add(FlowRecord.decode(type, buffer, index)), 100);
+        assertEquals(1, records.size());
+        assertEquals(WorkerToControl.FLOW_LEARNED, records.get(0).type());
+        assertEquals(0, records.get(0).mbuf());
     }
 
     @Test

@@ -10,22 +10,26 @@ import java.util.TreeMap;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
-import io.panamux.fastpath.MbufHandoff;
 import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerConfig;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.packet.DropReason;
+import io.panamux.fastpath.ring.ControlToWorker;
+import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
+import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.StaticPoolMembership;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.SnapshotPublisher;
+import io.panamux.slowpath.control.WorkerRecords;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -43,6 +47,8 @@ public final class Mux implements AutoCloseable
     public static final int DESCRIPTORS = 1024;
     /** Per-lcore cache of the packet pool. */
     public static final int POOL_CACHE = 256;
+    /** Bytes of each ring between a worker and the control thread (about 900 records each way). */
+    public static final int RING_BYTES = 1 << 16;
 
     private final MuxConfig config;
     private final EthPort port;
@@ -52,6 +58,7 @@ public final class Mux implements AutoCloseable
     private final List<WorkerAgent> workers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ControlAgent control;
+    private final WorkerRecords workerRecords;
     private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
     private final long portMac;
@@ -94,6 +101,11 @@ public final class Mux implements AutoCloseable
         this.slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
         this.publisher = new SnapshotPublisher(slot,
             new BackendIds(2L * dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L));
+        final List<String> members = StaticPoolMembership.fromConfig(config).members().stream().map(Object::toString).toList();
+        if (members.size() > 1)
+        {
+            publisher.pool(new OwnerRing(members, config.mux().hashSeed()), members.indexOf(config.mux().address().toString()));
+        }
         publisher.apply(config, nowNs);
 
         final int cpus = Lcore.onlineCpus();
@@ -111,7 +123,7 @@ public final class Mux implements AutoCloseable
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
                 mtu, dp.guePort());
             final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker), encapsulator, new WorkerCounters(),
-                MbufHandoff.NONE, new SystemNanoClock());
+                new WorkerToControl(RING_BYTES), new ControlToWorker(RING_BYTES), new SystemNanoClock());
             workers.add(worker);
             final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
             runners.add(runner);
@@ -121,6 +133,8 @@ public final class Mux implements AutoCloseable
             AgentRunner.startOnThread(r);
         }
         this.control = new ControlAgent(publisher, new SystemNanoClock());
+        this.workerRecords = new WorkerRecords(workers);
+        control.addDuty(workerRecords);
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
         this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
@@ -188,6 +202,12 @@ public final class Mux implements AutoCloseable
     public SnapshotPublisher publisher()
     {
         return publisher;
+    }
+
+    /** @return the duty that drains the workers' rings (attach frame and ownership listeners to it). */
+    public WorkerRecords workerRecords()
+    {
+        return workerRecords;
     }
 
     /** @return the control agent. */

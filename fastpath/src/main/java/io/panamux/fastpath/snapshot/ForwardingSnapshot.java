@@ -1,5 +1,7 @@
 package io.panamux.fastpath.snapshot;
 
+import io.panamux.flow.OwnerRing;
+
 /**
  * Everything a worker needs to forward, as one immutable, versioned value (ARCHITECTURE.md §3): the VIP
  * table, every VIP's backends and Maglev tables, the pool-wide hash seed, the encapsulation settings.
@@ -12,13 +14,22 @@ package io.panamux.fastpath.snapshot;
  * @param vips          VIPs by index.
  * @param vipTable      lookup of VIPs by address, port and protocol.
  * @param backendsById  backend by stable id (null where an id is unused), for flow-table hits.
+ * @param owners        the owner of every flow over the MUX pool, or null when this MUX is alone.
+ * @param self          this MUX's index in {@code owners}.
  */
-public record ForwardingSnapshot(long version, long hashSeed, int tableSize, Vip[] vips, VipTable vipTable, Backend[] backendsById)
+public record ForwardingSnapshot(long version, long hashSeed, int tableSize, Vip[] vips, VipTable vipTable, Backend[] backendsById,
+    OwnerRing owners, int self)
 {
     /** An empty snapshot: no VIPs; everything is dropped as not for a VIP. */
     public static ForwardingSnapshot empty(final long hashSeed)
     {
-        return new ForwardingSnapshot(0, hashSeed, 65537, new Vip[0], new VipTable(new Vip[0]), new Backend[0]);
+        return new ForwardingSnapshot(0, hashSeed, 65537, new Vip[0], new VipTable(new Vip[0]), new Backend[0], null, 0);
+    }
+
+    /** @return whether another MUX of the pool owns the flow with this hash. */
+    public boolean ownedElsewhere(final long hash)
+    {
+        return owners != null && owners.owner(hash) != self;
     }
 
     /** @return the backend with stable id {@code id}, or null when it is not in this snapshot. */

@@ -14,6 +14,7 @@ import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.MaglevTable;
+import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.FlowTracking;
 import io.panamux.slowpath.config.IpAddress;
@@ -86,6 +87,8 @@ public final class SnapshotPublisher
     private long hashSeed;
     private int tableSize;
     private long version;
+    private OwnerRing owners;
+    private int self;
 
     /**
      * @param slot where snapshots are published.
@@ -230,9 +233,21 @@ public final class SnapshotPublisher
             index++;
         }
         final ForwardingSnapshot snapshot = new ForwardingSnapshot(++version, hashSeed, tableSize, out, new VipTable(out),
-            byId.toArray(new Backend[0]));
+            byId.toArray(new Backend[0]), owners, self);
         slot.publish(snapshot);
         return snapshot;
+    }
+
+    /**
+     * Sets the MUX pool for flow ownership (published with the next snapshot).
+     *
+     * @param owners the pool's owner ring, or null when this MUX is alone.
+     * @param self   this MUX's index in it.
+     */
+    public void pool(final OwnerRing owners, final int self)
+    {
+        this.owners = owners;
+        this.self = self;
     }
 
     /** @return the VIP states by key ("address:port/proto"), in configuration order. */
