@@ -22,7 +22,9 @@ import java.security.SecureRandom;
  * be read from any thread.
  *
  * <h2>Memory layout</h2>
- * One segment from a shared arena, 64-byte aligned: {@code 2^k} buckets of 256 bytes (four cache lines).
+ * One segment owned by a shared arena (so a reader racing with {@link #close()} gets an exception, never a
+ * crash), 64-byte aligned; from 2 MiB up, an anonymous mapping advised for transparent huge pages (see
+ * {@link #hugePages()}). It holds {@code 2^k} buckets of 256 bytes (four cache lines).
  * A line holds two IPv4 entries (one per 32-byte half) or one IPv6 entry; a bucket thus holds up to 8 IPv4
  * or 4 IPv6 flows. <b>An IPv4 entry takes 32 bytes, an IPv6 entry 64 bytes.</b> {@link #capacity()} counts
  * 32-byte slots. Words are host-order; "head" packs the non-address part of the key with the entry kind.
@@ -130,6 +132,7 @@ public final class FlowTable implements AutoCloseable
     private final long bucketMask;
     private final int bucketCount;
     private final boolean validateReads;
+    private final boolean hugePages;
 
     private long size;
     private long evictions;
@@ -175,8 +178,12 @@ public final class FlowTable implements AutoCloseable
         this.placementSeed = placementSeed;
         this.validateReads = validateReads;
         arena = Arena.ofShared();
-        // Arena memory is zeroed: every head word starts as KIND_FREE and every sequence as 0 (even).
-        memory = arena.allocate((long)bucketCount * BUCKET_BYTES, LINE_BYTES);
+        // Both kinds of memory start zeroed: every head word is KIND_FREE and every sequence 0 (even).
+        final long bytes = (long)bucketCount * BUCKET_BYTES;
+        final MemorySegment mapped =
+            bytes >= TableMemory.HUGE_PAGE_BYTES ? TableMemory.mapHugePages(arena, bytes) : null;
+        hugePages = mapped != null;
+        memory = hugePages ? mapped : arena.allocate(bytes, LINE_BYTES);
     }
 
     /**
@@ -222,6 +229,15 @@ public final class FlowTable implements AutoCloseable
     public long memoryBytes()
     {
         return memory.byteSize();
+    }
+
+    /**
+     * @return whether the table's memory is a mapping advised for transparent huge pages (tables of 2 MiB
+     * and more on Linux), which cuts the TLB misses of random lookups.
+     */
+    public boolean hugePages()
+    {
+        return hugePages;
     }
 
     /**

@@ -106,6 +106,62 @@ class FlowTableTest
     }
 
     @Test
+    void largeTablesAreBackedByHugePagesAndStartEmpty()
+    {
+        try (FlowTable small = new FlowTable(1024, SEED); FlowTable large = new FlowTable(1 << 16, SEED))
+        {
+            assertFalse(small.hugePages(), "below 2 MiB the table is an ordinary arena allocation");
+            assertEquals(2L << 20, large.memoryBytes());
+            if (System.getProperty("os.name").startsWith("Linux"))
+            {
+                assertTrue(large.hugePages());
+            }
+            assertEquals(0, dump(large, Integer.MAX_VALUE).size());
+            final V4 flow = new V4(1, 2, 3, 4, TCP);
+            assertEquals(INSERTED, flow.put(large, 5, 0, 0));
+            assertEquals(5, FlowTable.backendId(flow.read(large)));
+        }
+    }
+
+    /**
+     * Placement quality: with a well-mixed placement hash, buckets fill like a Poisson process, so
+     * evictions stay rare at low load and grow only as buckets fill. Prints the measured rates.
+     */
+    @Test
+    void evictionsStayRareUntilTheTableIsHalfFull()
+    {
+        try (FlowTable table = new FlowTable(1 << 17, SEED))
+        {
+            final int slots = table.capacity();
+            int inserted = 0;
+            long evictionsBefore = 0;
+            System.out.println("FlowTable evictions while filling " + slots + " slots with new flows:");
+            for (final int percent : new int[]{ 25, 50, 75, 90, 100 })
+            {
+                final int target = (int)((long)slots * percent / 100);
+                final int batch = target - inserted;
+                for (; inserted < target; inserted++)
+                {
+                    table.putV4(0x0A000000 + inserted, 0xC633640A, 1024 + (inserted & 0x7FFF), 443, TCP, 1, 0, 0);
+                }
+                final double rate = (table.evictions() - evictionsBefore) / (double)batch;
+                evictionsBefore = table.evictions();
+                System.out.printf("  load up to %3d%%: %.4f%% of inserts evicted a flow, %.2f%% of inserted flows lost%n",
+                    percent, 100 * rate, 100.0 * table.evictions() / inserted);
+                if (percent == 25)
+                {
+                    assertTrue(rate < 0.001, "evictions below 25% load: " + rate);
+                }
+                if (percent == 50)
+                {
+                    assertTrue(table.evictions() < 0.01 * inserted, "flows lost by 50% load: " + table.evictions());
+                }
+            }
+            assertEquals(inserted - table.evictions(), table.size());
+        }
+    }
+
+    @Test
     void insertFindUpdateRemoveV4()
     {
         try (FlowTable table = new FlowTable(1024, SEED))
