@@ -48,6 +48,7 @@ public final class DemoCommand implements Callable<Integer>
           port: 0
           workers: 1
           gateway-mac: "02:00:00:00:00:fe"
+          mtu: 9000          # the MUX-to-backend network carries jumbo frames, so 1500-byte packets fit encapsulated
           flow-table: { capacity: 1048576, idle-timeout-seconds: 300 }
         vips:
           - address: 192.0.2.10
