@@ -41,6 +41,7 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   port: INTEGER                required, 0..31
  *   workers: INTEGER             required, 1..127
  *   gateway-mac: "xx:xx:xx:xx:xx:xx"   unicast; default none (resolve by ARP)
+ *   gateway: IPv4                the next hop resolved by ARP; required when gateway-mac is absent
  *   flow-table:                  required
  *     capacity: INTEGER          required, 1..2^31-1
  *     idle-timeout-seconds: INTEGER   required, 1..2^31-1
@@ -58,6 +59,15 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     backends:                  required (may be [])
  *       - address: IPv4 | IPv6   required, unicast, once per VIP; IPv6 needs mux.address6
  *         weight: INTEGER        0..2^31-1; default 1
+ *     health-check:              default none (backends always healthy)
+ *       type: tcp | http         required
+ *       port: INTEGER            1..65535; default the VIP's port
+ *       path: STRING             http: starts with /, no spaces; default /
+ *       expect-status: INTEGER   http: 100..599; default 200
+ *       interval-ms: INTEGER     100..3600000; default 2000
+ *       timeout-ms: INTEGER      1..interval-ms; default min(1000, interval-ms)
+ *       rise: INTEGER            1..100; default 2 (good checks to return)
+ *       fall: INTEGER            1..100; default 3 (failed checks to leave)
  * admin:                         default { listen: "127.0.0.1:9480" }
  *   listen: "HOST:PORT"          HOST an IP literal ([v6] in brackets), PORT 0..65535
  *   token: STRING                required when listen is not loopback

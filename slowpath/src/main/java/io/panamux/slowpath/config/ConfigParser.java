@@ -31,10 +31,12 @@ final class ConfigParser
     private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin");
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
-        "eal", "port", "workers", "gateway-mac", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
+        "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
     private static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds");
     private static final List<String> VIP_KEYS = List.of(
-        "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends");
+        "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
+    private static final List<String> HEALTH_CHECK_KEYS = List.of(
+        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
 
@@ -236,6 +238,11 @@ final class ConfigParser
         final Integer port = integer(section, "port", true, null, 0, Dataplane.MAX_PORT_ID);
         final Integer workers = integer(section, "workers", true, null, 1, Dataplane.MAX_WORKERS);
         final OptionalLong gatewayMac = gatewayMac(section);
+        final IpAddress gateway = address(section, "gateway", Family.IPV4, false);
+        if (gatewayMac != null && gatewayMac.isEmpty() && section.value("gateway") == null)
+        {
+            missingWhy(section, "gateway", "without gateway-mac, the MUX resolves the next hop's MAC by ARP and needs its IPv4 address");
+        }
         final FlowTableConfig flowTable = flowTable(section);
 
         maglevTableSize = integer(section, "maglev-table-size", false,
@@ -262,7 +269,7 @@ final class ConfigParser
             return null;
         }
         return new Dataplane(eal, port, workers, gatewayMac, flowTable, maglevTableSize,
-            mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu), burstSize, guePort);
+            mtu == null ? OptionalInt.empty() : OptionalInt.of(mtu), burstSize, guePort, Optional.ofNullable(gateway));
     }
 
     private List<String> eal(final Section dataplane)
@@ -393,13 +400,14 @@ final class ConfigParser
         }
 
         final List<BackendConfig> backends = backends(section);
+        final Optional<HealthCheckConfig> healthCheck = healthCheck(section, port);
 
         if (errors.size() != errorsBefore)
         {
             return null;
         }
         checkMaglevTableSize(backends.size(), section);
-        return new VipConfig(address, port, protocol, encapsulation, flowTracking, guePort, backends);
+        return new VipConfig(address, port, protocol, encapsulation, flowTracking, guePort, backends, healthCheck);
     }
 
     private List<BackendConfig> backends(final Section vip)
@@ -454,6 +462,60 @@ final class ConfigParser
             backends.add(new BackendConfig(address, weight));
         }
         return valid ? backends : null;
+    }
+
+    private Optional<HealthCheckConfig> healthCheck(final Section vip, final Integer vipPort)
+    {
+        if (vip.value("health-check") == null)
+        {
+            return Optional.empty();
+        }
+        final Section section = childSection(vip, "health-check", false, HEALTH_CHECK_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+        final HealthCheckType type = choice(section, "type", true, null, HealthCheckType::fromConfigName, "tcp, http");
+        final Integer port = integer(section, "port", false, vipPort, 1, 65535);
+        final String path = section.value("path") == null ? HealthCheckConfig.DEFAULT_PATH : nonEmptyString(section, "path", false);
+        if (path != null && !path.startsWith("/"))
+        {
+            error(section.value("path"), section.child("path"), "must start with \"/\", got " + describe(section.value("path")));
+        }
+        else if (path != null && path.chars().anyMatch(c -> c <= ' ' || c >= 0x7F))
+        {
+            error(section.value("path"), section.child("path"), "must not contain spaces or control characters, got " +
+                describe(section.value("path")));
+        }
+        final Integer expectStatus = integer(section, "expect-status", false, HealthCheckConfig.DEFAULT_EXPECT_STATUS, 100, 599);
+        final Integer interval = integer(section, "interval-ms", false, HealthCheckConfig.DEFAULT_INTERVAL_MS,
+            HealthCheckConfig.MIN_INTERVAL_MS, HealthCheckConfig.MAX_INTERVAL_MS);
+        final Integer timeout = integer(section, "timeout-ms", false, null, 1, HealthCheckConfig.MAX_INTERVAL_MS);
+        final Integer rise = integer(section, "rise", false, HealthCheckConfig.DEFAULT_RISE, 1, HealthCheckConfig.MAX_THRESHOLD);
+        final Integer fall = integer(section, "fall", false, HealthCheckConfig.DEFAULT_FALL, 1, HealthCheckConfig.MAX_THRESHOLD);
+        if (type == HealthCheckType.TCP)
+        {
+            for (final String httpOnly : List.of("path", "expect-status"))
+            {
+                if (section.value(httpOnly) != null)
+                {
+                    warning(section.value(httpOnly), section.child(httpOnly), "used only with type http; this check is tcp");
+                }
+            }
+        }
+        if (errors.size() != errorsBefore || type == null || port == null)
+        {
+            return null;
+        }
+        final int timeoutMs = timeout != null ? timeout : Math.min(HealthCheckConfig.DEFAULT_TIMEOUT_MS, interval);
+        if (timeoutMs > interval)
+        {
+            error(section.value("timeout-ms"), section.child("timeout-ms"), "must be at most interval-ms (" + interval +
+                "): a check must end before the next one starts, got " + describe(section.value("timeout-ms")));
+            return null;
+        }
+        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall));
     }
 
     private void checkMaglevTableSize(final int backends, final Section vip)
@@ -630,6 +692,12 @@ final class ConfigParser
             missing(section, key);
         }
         return node;
+    }
+
+    private void missingWhy(final Section section, final String key, final String why)
+    {
+        errors.add(new Problem(section.line(), format(section.line(), section.path(), "missing required key " + quote(key) +
+            " (" + why + ")")));
     }
 
     private void missing(final Section section, final String key)

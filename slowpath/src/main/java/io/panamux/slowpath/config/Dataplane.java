@@ -2,6 +2,7 @@ package io.panamux.slowpath.config;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -23,6 +24,8 @@ import java.util.OptionalLong;
  *                        {@link #DEFAULT_BURST_SIZE}).
  * @param guePort         the UDP destination port of GUE packets for VIPs that set none themselves (default
  *                        {@link #DEFAULT_GUE_PORT}).
+ * @param gateway         the IPv4 address of the next hop, whose MAC the MUX resolves by ARP (and refreshes)
+ *                        when {@code gatewayMac} is empty; required then.
  */
 public record Dataplane(
     List<String> eal,
@@ -33,7 +36,8 @@ public record Dataplane(
     int maglevTableSize,
     OptionalInt mtu,
     int burstSize,
-    int guePort)
+    int guePort,
+    Optional<IpAddress> gateway)
 {
     /** The largest port id: Debian's DPDK 22.11 is built with {@code RTE_MAX_ETHPORTS} 32. */
     public static final int MAX_PORT_ID = 31;
@@ -61,6 +65,7 @@ public record Dataplane(
         Objects.requireNonNull(gatewayMac, "gatewayMac");
         Objects.requireNonNull(flowTable, "flowTable");
         Objects.requireNonNull(mtu, "mtu");
+        Objects.requireNonNull(gateway, "gateway");
     }
 
     /**

@@ -33,6 +33,7 @@ class BadConfigTest
           port: 0
           workers: 1
           flow-table: { capacity: 1024, idle-timeout-seconds: 300 }
+          gateway: 10.0.0.1
         vips:
           - address: 192.0.2.10
             port: 80
@@ -52,15 +53,16 @@ class BadConfigTest
     //  7   port: 0
     //  8   workers: 1
     //  9   flow-table: { capacity: 1024, idle-timeout-seconds: 300 }
-    // 10 vips:
-    // 11   - address: 192.0.2.10
-    // 12     port: 80
-    // 13     protocol: tcp
-    // 14     backends:
-    // 15       - { address: 10.1.0.1, weight: 1 }
-    // 16       - address: 10.1.0.2
-    // 17 admin:
-    // 18   listen: "127.0.0.1:9480"
+    // 10   gateway: 10.0.0.1
+    // 11 vips:
+    // 12   - address: 192.0.2.10
+    // 13     port: 80
+    // 14     protocol: tcp
+    // 15     backends:
+    // 16       - { address: 10.1.0.1, weight: 1 }
+    // 17       - address: 10.1.0.2
+    // 18 admin:
+    // 19   listen: "127.0.0.1:9480"
 
     static Stream<Arguments> badConfigurations()
     {
@@ -81,7 +83,7 @@ class BadConfigTest
                 "(while parsing a flow mapping at line 9)"),
             bad("two documents",
                 BASE + "---\nmux: {}\n",
-                "mux.yaml:19: YAML syntax error: expected a single document in the stream, but found another document"),
+                "mux.yaml:20: YAML syntax error: expected a single document in the stream, but found another document"),
             bad("control character",
                 edit("  name: mux-a", "  name: mux-\u0001"),
                 "mux.yaml:2: YAML syntax error: character U+0001 is not allowed"),
@@ -92,16 +94,16 @@ class BadConfigTest
             // structure: unknown, duplicate and missing keys, wrong shapes
             bad("unknown top-level section",
                 BASE + "peers: []\n",
-                "mux.yaml:19: unknown key \"peers\" (expected one of mux, dataplane, vips, admin)"),
+                "mux.yaml:20: unknown key \"peers\" (expected one of mux, dataplane, vips, admin)"),
             bad("misspelt key",
                 edit("      - address: 10.1.0.2", "      - address: 10.1.0.2\n        wieght: 2"),
-                "mux.yaml:17: vips[0].backends[1]: unknown key \"wieght\" (did you mean \"weight\"?)"),
+                "mux.yaml:18: vips[0].backends[1]: unknown key \"wieght\" (did you mean \"weight\"?)"),
             bad("camel-case key",
                 edit("  workers: 1", "  workers: 1\n  burstSize: 64"),
                 "mux.yaml:9: dataplane: unknown key \"burstSize\" (did you mean \"burst-size\"?)"),
             bad("duplicate key",
                 edit("    port: 80", "    port: 80\n    port: 81"),
-                "mux.yaml:13: vips[0]: duplicate key \"port\" (first at line 12)"),
+                "mux.yaml:14: vips[0]: duplicate key \"port\" (first at line 13)"),
             bad("merge key",
                 edit("  name: mux-a", "  name: mux-a\n  <<: {}"),
                 "mux.yaml:3: mux: merge keys (<<) are not supported"),
@@ -121,16 +123,16 @@ class BadConfigTest
                 "mux.yaml:9: dataplane.flow-table: missing required key \"capacity\""),
             bad("missing protocol",
                 edit("    protocol: tcp\n", ""),
-                "mux.yaml:11: vips[0]: missing required key \"protocol\""),
+                "mux.yaml:12: vips[0]: missing required key \"protocol\""),
             bad("top level is a list",
                 "- mux\n- dataplane\n",
                 "mux.yaml:1: the configuration must be a mapping of the sections mux, dataplane, vips, admin, got a list"),
             bad("section is a scalar",
                 edit("admin:\n  listen: \"127.0.0.1:9480\"", "admin: on"),
-                "mux.yaml:17: admin: must be a mapping, got \"on\""),
+                "mux.yaml:18: admin: must be a mapping, got \"on\""),
             bad("vips is a mapping",
                 BASE.substring(0, BASE.indexOf("vips:")) + "vips: { address: 192.0.2.10 }\n",
-                "mux.yaml:10: vips: must be a list of VIPs, got a mapping"),
+                "mux.yaml:11: vips: must be a list of VIPs, got a mapping"),
             bad("eal argument is a mapping",
                 edit("  eal: [\"--no-huge\"]", "  eal: [\"--no-huge\", {m: 512}]"),
                 "mux.yaml:6: dataplane.eal[1]: must be a string, got a mapping"),
@@ -138,10 +140,10 @@ class BadConfigTest
             // types and ranges
             bad("weight not an integer",
                 edit("      - { address: 10.1.0.1, weight: 1 }", "      - { address: 10.1.0.1, weight: heavy }"),
-                "mux.yaml:15: vips[0].backends[0].weight: must be an integer >= 0, got \"heavy\""),
+                "mux.yaml:16: vips[0].backends[0].weight: must be an integer >= 0, got \"heavy\""),
             bad("negative weight",
                 edit("      - { address: 10.1.0.1, weight: 1 }", "      - { address: 10.1.0.1, weight: -1 }"),
-                "mux.yaml:15: vips[0].backends[0].weight: must be an integer >= 0, got \"-1\""),
+                "mux.yaml:16: vips[0].backends[0].weight: must be an integer >= 0, got \"-1\""),
             bad("workers zero",
                 edit("  workers: 1", "  workers: 0"),
                 "mux.yaml:8: dataplane.workers: must be an integer between 1 and 127, got \"0\""),
@@ -156,23 +158,23 @@ class BadConfigTest
                 "mux.yaml:7: dataplane.port: must be an integer between 0 and 31, got \"32\""),
             bad("vip port zero",
                 edit("    port: 80", "    port: 0"),
-                "mux.yaml:12: vips[0].port: must be an integer between 1 and 65535, got \"0\""),
+                "mux.yaml:13: vips[0].port: must be an integer between 1 and 65535, got \"0\""),
             bad("vip port octal-looking",
                 edit("    port: 80", "    port: 080"),
-                "mux.yaml:12: vips[0].port: must be an integer between 1 and 65535, got \"080\" " +
+                "mux.yaml:13: vips[0].port: must be an integer between 1 and 65535, got \"080\" " +
                 "(leading zeros are not allowed: YAML 1.1 reads them as octal)"),
             bad("vip port empty",
                 edit("    port: 80", "    port:"),
-                "mux.yaml:12: vips[0].port: must be an integer between 1 and 65535, got an empty value"),
+                "mux.yaml:13: vips[0].port: must be an integer between 1 and 65535, got an empty value"),
             bad("protocol unknown",
                 edit("    protocol: tcp", "    protocol: sctp"),
-                "mux.yaml:13: vips[0].protocol: must be one of tcp, udp, got \"sctp\""),
+                "mux.yaml:14: vips[0].protocol: must be one of tcp, udp, got \"sctp\""),
             bad("encapsulation unknown",
                 edit("    protocol: tcp", "    protocol: tcp\n    encapsulation: vxlan"),
-                "mux.yaml:14: vips[0].encapsulation: must be one of ipip, gre, gue, got \"vxlan\""),
+                "mux.yaml:15: vips[0].encapsulation: must be one of ipip, gre, gue, got \"vxlan\""),
             bad("flow-tracking YAML 1.1 boolean",
                 edit("    protocol: tcp", "    protocol: tcp\n    flow-tracking: on"),
-                "mux.yaml:14: vips[0].flow-tracking: must be one of on-change, always, got \"on\""),
+                "mux.yaml:15: vips[0].flow-tracking: must be one of on-change, always, got \"on\""),
             bad("flow-table capacity zero",
                 edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
                     "  flow-table: { capacity: 0, idle-timeout-seconds: 300 }"),
@@ -183,7 +185,7 @@ class BadConfigTest
             bad("maglev table smaller than a VIP's backends",
                 edit("  workers: 1", "  workers: 1\n  maglev-table-size: 2")
                     .replace("      - address: 10.1.0.2", "      - address: 10.1.0.2\n      - address: 10.1.0.3"),
-                "mux.yaml:15: vips[0].backends: 3 backends but dataplane.maglev-table-size is 2; " +
+                "mux.yaml:16: vips[0].backends: 3 backends but dataplane.maglev-table-size is 2; " +
                 "the Maglev table needs at least one entry per backend"),
             bad("hash seed negative",
                 edit("  name: mux-a", "  name: mux-a\n  hash-seed: -1"),
@@ -201,7 +203,7 @@ class BadConfigTest
                 "mux.yaml:9: dataplane.burst-size: must be an integer between 1 and 65535, got \"0\""),
             bad("gue port out of range",
                 edit("    protocol: tcp", "    protocol: tcp\n    encapsulation: gue\n    gue-port: 70000"),
-                "mux.yaml:15: vips[0].gue-port: must be an integer between 1 and 65535, got \"70000\""),
+                "mux.yaml:16: vips[0].gue-port: must be an integer between 1 and 65535, got \"70000\""),
             bad("empty name",
                 edit("  name: mux-a", "  name: \"\""),
                 "mux.yaml:2: mux.name: must not be empty"),
@@ -212,27 +214,27 @@ class BadConfigTest
                 "mux.yaml:3: mux.address: must be an IPv4 address, got \"10.0.0.300\""),
             bad("IPv4 short form",
                 edit("      - address: 10.1.0.2", "      - address: 10.1"),
-                "mux.yaml:16: vips[0].backends[1].address: must be an IPv4 or IPv6 address, got \"10.1\""),
+                "mux.yaml:17: vips[0].backends[1].address: must be an IPv4 or IPv6 address, got \"10.1\""),
             bad("mux.address given as IPv6",
                 edit("  address: 10.0.0.10", "  address: 2001:db8::10"),
                 "mux.yaml:3: mux.address: must be an IPv4 address, got \"2001:db8::10\""),
             bad("host name instead of a literal",
                 edit("  - address: 192.0.2.10", "  - address: www.example.com"),
-                "mux.yaml:11: vips[0].address: must be an IPv4 or IPv6 address, got \"www.example.com\" " +
+                "mux.yaml:12: vips[0].address: must be an IPv4 or IPv6 address, got \"www.example.com\" " +
                 "(host names are not resolved)"),
             bad("IPv4-mapped IPv6",
                 edit("  - address: 192.0.2.10", "  - address: \"::ffff:192.0.2.10\""),
-                "mux.yaml:11: vips[0].address: must be an IPv4 or IPv6 address, got \"::ffff:192.0.2.10\" " +
+                "mux.yaml:12: vips[0].address: must be an IPv4 or IPv6 address, got \"::ffff:192.0.2.10\" " +
                 "(an IPv4-mapped IPv6 address: write it as the IPv4 address 192.0.2.10)"),
             bad("multicast VIP",
                 edit("  - address: 192.0.2.10", "  - address: 239.1.1.1"),
-                "mux.yaml:11: vips[0].address: must be a unicast address, got \"239.1.1.1\""),
+                "mux.yaml:12: vips[0].address: must be a unicast address, got \"239.1.1.1\""),
             bad("VIP is the MUX's own address",
                 edit("  - address: 192.0.2.10", "  - address: 10.0.0.10"),
-                "mux.yaml:11: vips[0].address: 10.0.0.10 is the MUX's own address; a VIP needs an address of its own"),
+                "mux.yaml:12: vips[0].address: 10.0.0.10 is the MUX's own address; a VIP needs an address of its own"),
             bad("IPv6 backend without mux.address6",
                 edit("      - address: 10.1.0.2", "      - address: 2001:db8::2"),
-                "mux.yaml:16: vips[0].backends[1].address: an IPv6 backend needs mux.address6 " +
+                "mux.yaml:17: vips[0].backends[1].address: an IPv6 backend needs mux.address6 " +
                 "(the outer source address towards it)"),
             bad("address6 is IPv4",
                 edit("  name: mux-a", "  name: mux-a\n  address6: 10.0.0.10"),
@@ -250,10 +252,10 @@ class BadConfigTest
                         protocol: tcp
                         backends: []
                     admin:"""),
-                "mux.yaml:17: vips[1]: duplicate of vips[0] (192.0.2.10:80/tcp)"),
+                "mux.yaml:18: vips[1]: duplicate of vips[0] (192.0.2.10:80/tcp)"),
             bad("duplicate backend",
                 edit("      - address: 10.1.0.2", "      - address: 10.1.0.1"),
-                "mux.yaml:16: vips[0].backends[1].address: duplicate of vips[0].backends[0] (10.1.0.1)"),
+                "mux.yaml:17: vips[0].backends[1].address: duplicate of vips[0].backends[0] (10.1.0.1)"),
 
             // dataplane.gateway-mac
             bad("gateway MAC with five octets",
@@ -266,21 +268,21 @@ class BadConfigTest
             // admin
             bad("admin on a public address without a token",
                 edit("  listen: \"127.0.0.1:9480\"", "  listen: \"0.0.0.0:9480\""),
-                "mux.yaml:18: admin.listen: \"0.0.0.0:9480\" is not a loopback address, so admin.token is required " +
+                "mux.yaml:19: admin.listen: \"0.0.0.0:9480\" is not a loopback address, so admin.token is required " +
                 "(without one, anyone who can reach the port could change backends)"),
             bad("admin listen on a host name",
                 edit("  listen: \"127.0.0.1:9480\"", "  listen: \"localhost:9480\""),
-                "mux.yaml:18: admin.listen: the host must be an IP literal (names are not resolved; IPv6 in brackets), " +
+                "mux.yaml:19: admin.listen: the host must be an IP literal (names are not resolved; IPv6 in brackets), " +
                 "got \"localhost:9480\""),
             bad("admin listen without a port",
                 edit("  listen: \"127.0.0.1:9480\"", "  listen: 127.0.0.1"),
-                "mux.yaml:18: admin.listen: must be \"HOST:PORT\", e.g. \"127.0.0.1:9480\", got \"127.0.0.1\""),
+                "mux.yaml:19: admin.listen: must be \"HOST:PORT\", e.g. \"127.0.0.1:9480\", got \"127.0.0.1\""),
             bad("admin listen port too large",
                 edit("  listen: \"127.0.0.1:9480\"", "  listen: \"127.0.0.1:94800\""),
-                "mux.yaml:18: admin.listen: the port must be an integer between 0 and 65535, got \"127.0.0.1:94800\""),
+                "mux.yaml:19: admin.listen: the port must be an integer between 0 and 65535, got \"127.0.0.1:94800\""),
             bad("admin token empty",
                 edit("  listen: \"127.0.0.1:9480\"", "  listen: \"127.0.0.1:9480\"\n  token: \"\""),
-                "mux.yaml:19: admin.token: must not be empty"));
+                "mux.yaml:20: admin.token: must not be empty"));
     }
 
     @Test
@@ -317,8 +319,8 @@ class BadConfigTest
         assertEquals(List.of(
             "mux.yaml:3: mux.address: must be an IPv4 address, got \"mux-a.example\" (host names are not resolved)",
             "mux.yaml:8: dataplane.workers: must be an integer between 1 and 127, got \"many\"",
-            "mux.yaml:13: vips[0].protocol: must be one of tcp, udp, got \"icmp\"",
-            "mux.yaml:18: admin.listen: \"0.0.0.0:9480\" is not a loopback address, so admin.token is required " +
+            "mux.yaml:14: vips[0].protocol: must be one of tcp, udp, got \"icmp\"",
+            "mux.yaml:19: admin.listen: \"0.0.0.0:9480\" is not a loopback address, so admin.token is required " +
             "(without one, anyone who can reach the port could change backends)"), ex.errors());
         assertEquals(String.join("\n", ex.errors()), ex.getMessage());
     }

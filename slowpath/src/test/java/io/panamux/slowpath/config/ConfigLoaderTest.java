@@ -28,6 +28,7 @@ class ConfigLoaderTest
           port: 1
           workers: 2
           flow-table: { capacity: 65536, idle-timeout-seconds: 60 }
+          gateway: 10.0.0.1
         """;
 
     @TempDir
@@ -221,8 +222,8 @@ class ConfigLoaderTest
             """, "mux.yaml");
 
         assertEquals(List.of(
-            "mux.yaml:14: vips[0].gue-port: used only with encapsulation gue; this VIP uses ipip",
-            "mux.yaml:15: vips[0].backends: 2 backends with dataplane.maglev-table-size 101; Maglev balances evenly " +
+            "mux.yaml:15: vips[0].gue-port: used only with encapsulation gue; this VIP uses ipip",
+            "mux.yaml:16: vips[0].backends: 2 backends with dataplane.maglev-table-size 101; Maglev balances evenly " +
             "only with a table at least 100 times the number of backends (a prime >= 200)"), config.warnings());
         assertEquals(101, config.dataplane().maglevTableSize());
     }

@@ -22,6 +22,7 @@ class ConfigSourceTest
           port: 0
           workers: 1
           flow-table: { capacity: 1024, idle-timeout-seconds: 300 }
+          gateway: 10.0.0.1
         vips:
           - address: 192.0.2.10
             port: 80
@@ -65,7 +66,7 @@ class ConfigSourceTest
         Files.writeString(file, CONFIG.replace("protocol: tcp", "protocol: tcpp"));
 
         final ConfigException ex = assertThrows(ConfigException.class, source::load);
-        assertEquals(file + ":13: vips[0].protocol: must be one of tcp, udp, got \"tcpp\"", ex.getMessage());
+        assertEquals(file + ":14: vips[0].protocol: must be one of tcp, udp, got \"tcpp\"", ex.getMessage());
         assertEquals("file " + file, source.description());
         assertEquals(file, source.file());
     }
