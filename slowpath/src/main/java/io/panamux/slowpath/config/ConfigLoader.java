@@ -71,6 +71,15 @@ import org.yaml.snakeyaml.reader.ReaderException;
  * admin:                         default { listen: "127.0.0.1:9480" }
  *   listen: "HOST:PORT"          HOST an IP literal ([v6] in brackets), PORT 0..65535
  *   token: STRING                required when listen is not loopback
+ * peers:                         required when mux.pool has more than one member (see Peers)
+ *   listen: "HOST:PORT"          UDP; HOST an IP literal (may be 0.0.0.0), PORT 1..65535
+ *   key: "hex:..." | "base64:..."   the pool's shared HMAC key, at least 32 bytes; never shown in messages
+ *   endpoints: { MEMBER: "HOST:PORT", ... }   per other pool member; default MEMBER:(listen port)
+ *   query-timeout-ms: INTEGER    1..1000; default 5
+ *   max-queries-in-flight: INTEGER   1..1048576; default 1024
+ *   learned-batch-interval-ms: INTEGER   0..1000; default 10
+ *   max-learned-flows: INTEGER   1..2^31-1; default 1048576
+ *   max-message-age-ms: INTEGER  1..60000; default 2000
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry

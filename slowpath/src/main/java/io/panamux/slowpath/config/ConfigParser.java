@@ -2,6 +2,7 @@ package io.panamux.slowpath.config;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class ConfigParser
 {
-    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin");
+    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers");
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
         "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
@@ -39,6 +40,9 @@ final class ConfigParser
         "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
+    private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
+        "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
+    private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
     private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]+");
@@ -97,6 +101,8 @@ final class ConfigParser
 
     // Values other sections check against; null when absent or not valid.
     private IpAddress muxAddress;
+    private List<IpAddress> muxPool;
+    private int muxPoolLine = 1;
     private IpAddress muxAddress6;
     private boolean address6Failed;
     private Integer maglevTableSize;
@@ -119,12 +125,13 @@ final class ConfigParser
         final Dataplane dataplane = dataplane(top);
         final List<VipConfig> vips = vips(top);
         final Admin admin = admin(top);
+        final Optional<Peers> peers = peers(top);
 
         if (!errors.isEmpty())
         {
             throw new ConfigException(sorted(errors));
         }
-        return new MuxConfig(mux, dataplane, vips, admin, sorted(warnings));
+        return new MuxConfig(mux, dataplane, vips, admin, peers, sorted(warnings));
     }
 
     private Mux mux(final Section top)
@@ -152,6 +159,8 @@ final class ConfigParser
         }
 
         final List<IpAddress> pool = pool(section);
+        muxPool = pool;
+        muxPoolLine = section.value("pool") != null ? line(section.value("pool")) : section.line();
 
         long hashSeed = Mux.DEFAULT_HASH_SEED;
         final Node seedNode = section.value("hash-seed");
@@ -537,6 +546,196 @@ final class ConfigParser
                 maglevTableSize + "; Maglev balances evenly only with a table at least " + MAGLEV_RECOMMENDED_FACTOR +
                 " times the number of backends (a prime >= " + (long)MAGLEV_RECOMMENDED_FACTOR * backends + ")")));
         }
+    }
+
+    /** @return the peers section, empty when absent, null when it has errors (reported). */
+    private Optional<Peers> peers(final Section top)
+    {
+        final boolean pooled = muxPool != null && muxPool.size() > 1;
+        if (top.value("peers") == null)
+        {
+            if (pooled)
+            {
+                errors.add(new Problem(muxPoolLine, format(muxPoolLine, "mux.pool", "has " + muxPool.size() + " members, so the " +
+                    "section peers is required (the flow-ownership protocol between them: listen, key)")));
+                return null;
+            }
+            return Optional.empty();
+        }
+        final Section section = childSection(top, "peers", false, PEERS_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final Node listenNode = required(section, "listen");
+        final HostPort listen = listenNode == null ? null : hostPort(listenNode, section.child("listen"), true);
+        final byte[] key = peerKey(section);
+        final Map<IpAddress, HostPort> endpoints = peerEndpoints(section);
+        final Integer queryTimeout = integer(section, "query-timeout-ms", false, Peers.DEFAULT_QUERY_TIMEOUT_MS, 1, 1000);
+        final Integer inFlight = integer(section, "max-queries-in-flight", false, Peers.DEFAULT_MAX_QUERIES_IN_FLIGHT, 1,
+            Peers.MAX_QUERIES_IN_FLIGHT);
+        final Integer batchInterval = integer(section, "learned-batch-interval-ms", false, Peers.DEFAULT_LEARNED_BATCH_INTERVAL_MS, 0,
+            1000);
+        final Integer maxLearned = integer(section, "max-learned-flows", false, Peers.DEFAULT_MAX_LEARNED_FLOWS, 1, Integer.MAX_VALUE);
+        final Integer maxAge = integer(section, "max-message-age-ms", false, Peers.DEFAULT_MAX_MESSAGE_AGE_MS, 1, 60_000);
+
+        if (errors.size() != errorsBefore || listen == null || key == null || endpoints == null)
+        {
+            return null;
+        }
+        if (!pooled && muxPool != null)
+        {
+            final int line = top.keyLine("peers");
+            warnings.add(new Problem(line, format(line, "peers", "mux.pool has only this MUX, so nothing uses this section")));
+        }
+        return Optional.of(new Peers(listen, key, endpoints, queryTimeout, inFlight, batchInterval, maxLearned, maxAge));
+    }
+
+    /** The shared key: never quoted in a message, whatever is wrong with it. */
+    private byte[] peerKey(final Section peers)
+    {
+        final Node node = required(peers, "key");
+        if (node == null)
+        {
+            return null;
+        }
+        final String path = peers.child("key");
+        if (!(node instanceof ScalarNode scalar) || isNull(node))
+        {
+            error(node, path, "must be a string, got " + (node instanceof ScalarNode ? describe(node) : "a " +
+                (node instanceof MappingNode ? "mapping" : "list")));
+            return null;
+        }
+        final String text = scalar.getValue().strip();
+        byte[] key = null;
+        if (text.startsWith("hex:"))
+        {
+            final String hex = text.substring(4);
+            if (HEX_KEY.matcher(hex).matches())
+            {
+                key = new byte[hex.length() / 2];
+                for (int i = 0; i < key.length; i++)
+                {
+                    key[i] = (byte)Integer.parseInt(hex, 2 * i, 2 * i + 2, 16);
+                }
+            }
+            else
+            {
+                error(node, path, "\"hex:\" must be followed by an even number of hex digits (the key is not shown)");
+                return null;
+            }
+        }
+        else if (text.startsWith("base64:"))
+        {
+            try
+            {
+                key = Base64.getDecoder().decode(text.substring(7));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                error(node, path, "\"base64:\" must be followed by standard base64 (the key is not shown)");
+                return null;
+            }
+        }
+        else
+        {
+            error(node, path, "must start with \"hex:\" or \"base64:\" (the key is not shown)");
+            return null;
+        }
+        if (key.length < Peers.MIN_KEY_BYTES)
+        {
+            error(node, path, "is " + key.length + " bytes; the shared key needs at least " + Peers.MIN_KEY_BYTES +
+                " (e.g. \"hex:\" and the output of openssl rand -hex 32)");
+            return null;
+        }
+        return key;
+    }
+
+    /** @return the endpoint overrides by pool member; null when there are errors (reported). */
+    private Map<IpAddress, HostPort> peerEndpoints(final Section peers)
+    {
+        final Node node = peers.value("endpoints");
+        if (node == null || isNull(node))
+        {
+            return Map.of();
+        }
+        final String path = peers.child("endpoints");
+        if (!(node instanceof MappingNode mapping))
+        {
+            error(node, path, "must be a mapping of pool member to \"HOST:PORT\", got " + describe(node));
+            return null;
+        }
+        final Map<IpAddress, HostPort> endpoints = new LinkedHashMap<>();
+        boolean valid = true;
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            final Node keyNode = tuple.getKeyNode();
+            final String keyText = keyNode instanceof ScalarNode s ? s.getValue() : "?";
+            final IpAddress member = address(keyNode, path, Family.IPV4);
+            final HostPort endpoint = hostPort(tuple.getValueNode(), path + "." + keyText, false);
+            if (member == null || endpoint == null)
+            {
+                valid = false;
+                continue;
+            }
+            if (muxPool != null && !muxPool.contains(member))
+            {
+                error(keyNode, path, member + " is not a member of mux.pool");
+                valid = false;
+            }
+            else if (member.equals(muxAddress))
+            {
+                error(keyNode, path, member + " is this MUX: its endpoint is peers.listen");
+                valid = false;
+            }
+            else
+            {
+                endpoints.put(member, endpoint);
+            }
+        }
+        return valid ? endpoints : null;
+    }
+
+    /** Parses {@code "HOST:PORT"} (port 1..65535); reports and returns null when it is not. */
+    private HostPort hostPort(final Node node, final String path, final boolean bindAddress)
+    {
+        final String text = string(node, path);
+        if (text == null)
+        {
+            return null;
+        }
+        final int colon = text.lastIndexOf(':');
+        final String portText = colon < 0 ? "" : text.substring(colon + 1);
+        String host = colon < 0 ? text : text.substring(0, colon);
+        final boolean bracketed = host.startsWith("[") && host.endsWith("]");
+        if (bracketed)
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        IpAddress address = null;
+        try
+        {
+            address = IpAddress.parse(host);
+        }
+        catch (final IllegalArgumentException ignore)
+        {
+            // Reported below, with the whole value.
+        }
+        if (colon < 0 || address == null || address.ipv6() != bracketed || address.isMulticastOrBroadcast() ||
+            (!bindAddress && address.isUnspecified()))
+        {
+            error(node, path, "must be \"HOST:PORT\" with HOST a unicast IP literal (names are not resolved; IPv6 in brackets), got " +
+                describe(node));
+            return null;
+        }
+        if (!LISTEN_PORT.matcher(portText).matches() || Integer.parseInt(portText) < 1 || Integer.parseInt(portText) > 65535)
+        {
+            error(node, path, "the port must be an integer between 1 and 65535, got " + describe(node));
+            return null;
+        }
+        return new HostPort(address, Integer.parseInt(portText));
     }
 
     private Admin admin(final Section top)

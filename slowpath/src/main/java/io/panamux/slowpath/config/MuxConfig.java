@@ -2,6 +2,7 @@ package io.panamux.slowpath.config;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A whole, validated MUX configuration (ARCHITECTURE.md §5 "Configuration file"), immutable. Built by
@@ -11,10 +12,12 @@ import java.util.Objects;
  * @param dataplane DPDK, port, workers, table sizes.
  * @param vips      the VIPs in the order written (possibly none); no two share {@link VipConfig#key()}.
  * @param admin     the admin API.
+ * @param peers     the flow-ownership protocol with the other members of the pool; present whenever
+ *                  {@code mux.pool} has more than one member.
  * @param warnings  things that are allowed but probably unwise, each {@code FILE:LINE: problem} like an
  *                  error (e.g. a Maglev table smaller than 100 times a VIP's backend count).
  */
-public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, List<String> warnings)
+public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, Optional<Peers> peers, List<String> warnings)
 {
     /**
      * Copies the lists; rejects nulls.
@@ -25,6 +28,15 @@ public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admi
         Objects.requireNonNull(dataplane, "dataplane");
         vips = List.copyOf(vips);
         Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(peers, "peers");
         warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * A configuration without a {@code peers} section (a MUX alone in its pool).
+     */
+    public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final List<String> warnings)
+    {
+        this(mux, dataplane, vips, admin, Optional.empty(), warnings);
     }
 }

@@ -43,6 +43,9 @@ class BadConfigTest
               - address: 10.1.0.2
         admin:
           listen: "127.0.0.1:9480"
+        peers:
+          listen: "10.0.0.10:9470"
+          key: "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
         """;
     //  1 mux:
     //  2   name: mux-a
@@ -63,6 +66,9 @@ class BadConfigTest
     // 17       - address: 10.1.0.2
     // 18 admin:
     // 19   listen: "127.0.0.1:9480"
+    // 20 peers:
+    // 21   listen: "10.0.0.10:9470"
+    // 22   key: "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
     static Stream<Arguments> badConfigurations()
     {
@@ -83,7 +89,7 @@ class BadConfigTest
                 "(while parsing a flow mapping at line 9)"),
             bad("two documents",
                 BASE + "---\nmux: {}\n",
-                "mux.yaml:20: YAML syntax error: expected a single document in the stream, but found another document"),
+                "mux.yaml:23: YAML syntax error: expected a single document in the stream, but found another document"),
             bad("control character",
                 edit("  name: mux-a", "  name: mux-\u0001"),
                 "mux.yaml:2: YAML syntax error: character U+0001 is not allowed"),
@@ -93,8 +99,8 @@ class BadConfigTest
 
             // structure: unknown, duplicate and missing keys, wrong shapes
             bad("unknown top-level section",
-                BASE + "peers: []\n",
-                "mux.yaml:20: unknown key \"peers\" (expected one of mux, dataplane, vips, admin)"),
+                BASE + "extras: []\n",
+                "mux.yaml:23: unknown key \"extras\" (expected one of mux, dataplane, vips, admin, peers)"),
             bad("misspelt key",
                 edit("      - address: 10.1.0.2", "      - address: 10.1.0.2\n        wieght: 2"),
                 "mux.yaml:18: vips[0].backends[1]: unknown key \"wieght\" (did you mean \"weight\"?)"),
@@ -126,12 +132,12 @@ class BadConfigTest
                 "mux.yaml:12: vips[0]: missing required key \"protocol\""),
             bad("top level is a list",
                 "- mux\n- dataplane\n",
-                "mux.yaml:1: the configuration must be a mapping of the sections mux, dataplane, vips, admin, got a list"),
+                "mux.yaml:1: the configuration must be a mapping of the sections mux, dataplane, vips, admin, peers, got a list"),
             bad("section is a scalar",
                 edit("admin:\n  listen: \"127.0.0.1:9480\"", "admin: on"),
                 "mux.yaml:18: admin: must be a mapping, got \"on\""),
             bad("vips is a mapping",
-                BASE.substring(0, BASE.indexOf("vips:")) + "vips: { address: 192.0.2.10 }\n",
+                BASE.substring(0, BASE.indexOf("vips:")) + "vips: { address: 192.0.2.10 }\n" + BASE.substring(BASE.indexOf("admin:")),
                 "mux.yaml:11: vips: must be a list of VIPs, got a mapping"),
             bad("eal argument is a mapping",
                 edit("  eal: [\"--no-huge\"]", "  eal: [\"--no-huge\", {m: 512}]"),

@@ -174,6 +174,7 @@ class ConfigLoaderTest
                   - { address: "2001:db8:2::1", weight: 0 }
                   - { address: 10.1.0.1, weight: 0x10 }
             admin: { listen: "[::1]:0" }
+            peers: { listen: "10.0.0.1:9470", key: "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" }
             """, "mux.yaml");
 
         assertEquals("2001:db8::a", config.mux().address6().orElseThrow().toString());

@@ -29,6 +29,9 @@ class ConfigSourceTest
             protocol: tcp
             backends:
               - { address: 10.1.0.1, weight: 1 }
+        peers:
+          listen: "0.0.0.0:9470"
+          key: "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
         """;
 
     @TempDir
