@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# netlab: a real (namespaced) network for panamux's end-to-end tests. Everything lives in network
+# namespaces named pmxn-*; no address is reachable from outside them and no traffic leaves them.
+#
+#                 c1 (plain Linux client)     c2 (client with a host agent)
+#                         \                    /
+#                          rt  (BIRD: iBGP with every MUX, ECMP multipath routes in its kernel FIB,
+#                         / | \                 L4 multipath hash; routes replies straight to clients)
+#                       m1  m2 (m3)   MUXes: ./panamux run on net_af_packet over their veth; each MUX's
+#                         |           BGP speaker runs in its namespace and announces its VIPs
+#                      b1 b2 b3       backends: host agent (net_af_packet + net_tap) decapsulates into the
+#                                     kernel, where an unmodified HTTP server is bound to the VIPs
+#
+# MTU: 1500 on every link, 1480 on the clients' own interfaces (c1's eth0, the agents' taps), leaving room for
+# the 20-byte outer header (net_af_packet frames stop at 1518 bytes, so the links cannot carry jumbo frames).
+# Addresses: link to X is 198.18.X.0/24, the router .1, the far side .2 (c1=1, c2=2, mK=10+K, bK=20+K).
+# MACs: router side 02:98:00:00:X:01, far side 02:98:00:00:X:02, a host agent's tap 02:99:00:00:X:02.
+# VIPs (on every backend's loopback): 192.0.2.10 (pool), .11 (single backend b3: bypass), .12 (Fastpath),
+# .13 (source-side selection at c2); all port 80/tcp.
+#
+# usage: netlab.sh up [--muxes N] [--backends N]   build it (tears down leftovers first)
+#        netlab.sh down                             kill every process in the namespaces, delete them
+#        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
+#        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
+#        netlab.sh mux-stop NAME [--kill]           SIGTERM (clean stop, stats written) or SIGKILL
+#        netlab.sh agent-start NAME | agent-stop NAME [--kill]
+#        netlab.sh routes                           the router's kernel routes to the VIPs
+#        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
+#                                                   (space-separated gateways, or "none"), or fail
+#        netlab.sh exec NAME COMMAND...             run COMMAND in a namespace
+#        netlab.sh check                            exit 0 when namespaces can be made here, else say why
+# Environment: NETLAB_RUN (run directory, default /run/panamux-netlab), PANAMUX_CLASSPATH (the MUX's class
+# path, default: the launcher builds), HOSTAGENT_CLASSPATH (default hostagent/target/classes + lib),
+# NETLAB_SPEAKER=panamux|supervised (who drives each MUX's BGP speaker; see README).
+set -euo pipefail
+NETLAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+PANAMUX_ROOT=$(cd "$NETLAB_DIR/../.." && pwd)
+RUN=${NETLAB_RUN:-/run/panamux-netlab}
+P=pmxn
+RT=$P-rt
+VIPS=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
+AS=65000
+PYTHON=${NETLAB_PYTHON:-/usr/bin/python3}
+
+# shellcheck source=../env.sh
+source "$PANAMUX_ROOT/ci/env.sh"
+pmx_select_jdk
+
+log() { echo "netlab: $*" >&2; }
+die() { echo "netlab: $*" >&2; exit 1; }
+ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
+link_id() {
+  case $1 in
+    c1) echo 1 ;; c2) echo 2 ;;
+    m*) echo $((10 + ${1#m})) ;;
+    b*) echo $((20 + ${1#b})) ;;
+    *) die "unknown node $1" ;;
+  esac
+}
+mac() { printf '02:98:00:00:%02x:%02x' "$1" "$2"; }
+tap_mac() { printf '02:99:00:00:%02x:02' "$1"; }
+addr() { echo "198.18.$1.$2"; }
+
+cmd_check() {
+  command -v ip >/dev/null || die "iproute2 is missing"
+  [ "$(id -u)" -eq 0 ] || die "network namespaces need root"
+  local probe=$P-probe$$
+  if ! ip netns add "$probe" 2>/dev/null; then
+    die "'ip netns add' is not permitted here (a container without CAP_SYS_ADMIN?)"
+  fi
+  ip netns del "$probe"
+  command -v bird >/dev/null || die "bird (Debian package bird2) is missing"
+  command -v ethtool >/dev/null || die "ethtool is missing"
+}
+
+# Offloads off on both ends of a veth: a DPDK port reading a veth (af_packet) must see finished
+# checksums and frames no larger than the MTU, never a GSO super-packet.
+no_offloads() {
+  local nsname=$1 dev=$2
+  ip netns exec "$nsname" ethtool -K "$dev" tx off tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# veth between the router and node N; the far end is called eth0 in N's namespace.
+wire() {
+  local node=$1 mtu=$2 id
+  id=$(link_id "$node")
+  ip netns add "$P-$node"
+  ip -n "$P-$node" link set lo up
+  ip link add "rt-$node" address "$(mac "$id" 1)" mtu "$mtu" type veth peer name eth0 address "$(mac "$id" 2)" mtu "$mtu" netns "$P-$node"
+  ip link set "rt-$node" netns "$RT"
+  ip -n "$RT" addr add "$(addr "$id" 1)/24" dev "rt-$node"
+  ip -n "$RT" link set "rt-$node" up
+  no_offloads "$RT" "rt-$node"
+  no_offloads "$P-$node" eth0
+}
+
+# A host whose kernel reaches the network only through its host agent: eth0 belongs to DPDK (no address,
+# no ARP, no IPv6: the kernel ignores it), the agent's tap pmx0 gets the host's address and routes.
+agent_host_prepare() {
+  local node=$1
+  ip -n "$P-$node" link set eth0 up arp off
+  ns "$node" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+  ns "$node" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+agent_config() {
+  local node=$1 id offer_to accept vips=""
+  id=$(link_id "$node")
+  offer_to='["198.18.2.0/24"]'
+  accept=true
+  if [ "$node" = c2 ]; then
+    vips='vips:
+  - address: 192.0.2.13
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: 198.18.21.2, weight: 1 }
+      - { address: 198.18.22.2, weight: 1 }'
+  fi
+  cat > "$RUN/$node-agent.yaml" <<EOF
+agent:
+  name: $node
+  address: $(addr "$id" 2)
+dataplane:
+  eal: ["--no-huge", "-m", "128", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--log-level=pmd.net.tap:error"]
+  network: "net_af_packet0,iface=eth0"
+  host: "net_tap0,iface=pmx0,mac=$(tap_mac "$id")"
+  gateway-mac: "$(mac "$id" 1)"
+  mtu: 1500
+hash-seed: 0x5eed
+fastpath:
+  key: "$FASTPATH_KEY"
+  port: 6081
+  offer-to: $offer_to
+  accept: $accept
+  lease-seconds: 30
+  max-age-millis: 2000
+$vips
+EOF
+}
+
+hostagent_classpath() {
+  if [ -n "${HOSTAGENT_CLASSPATH:-}" ]; then
+    echo "$HOSTAGENT_CLASSPATH"
+  else
+    [ -d "$PANAMUX_ROOT/hostagent/target/classes" ] || die "hostagent is not built (cd $PANAMUX_ROOT && mvn -B -q -pl hostagent package -DskipTests)"
+    echo "$PANAMUX_ROOT/hostagent/target/classes:$PANAMUX_ROOT/hostagent/target/lib/*"
+  fi
+}
+
+cmd_agent_start() {
+  local node=$1 id
+  id=$(link_id "$node")
+  ip -n "$P-$node" link del pmx0 2>/dev/null || true
+  # shellcheck disable=SC2086
+  ns "$node" setsid java "${PANAMUX_JVM_FLAGS[@]}" -Xms32m -Xmx192m -XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 \
+    -cp "$(hostagent_classpath)" io.panamux.hostagent.HostAgentMain --config "$RUN/$node-agent.yaml" \
+    --stats-json "$RUN/$node-agent.json" > "$RUN/$node-agent.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$node-agent.pid"
+  local i
+  for i in $(seq 1 200); do
+    if ip -n "$P-$node" link show pmx0 >/dev/null 2>&1; then
+      break
+    fi
+    kill -0 "$(cat "$RUN/$node-agent.pid")" 2>/dev/null || { cat "$RUN/$node-agent.log" >&2; die "host agent of $node exited"; }
+    sleep 0.1
+  done
+  ip -n "$P-$node" link show pmx0 >/dev/null 2>&1 || { cat "$RUN/$node-agent.log" >&2; die "host agent of $node made no tap device"; }
+  ip -n "$P-$node" addr add "$(addr "$id" 2)/24" dev pmx0
+  ip -n "$P-$node" link set pmx0 mtu 1480 up
+  ip -n "$P-$node" route replace default via "$(addr "$id" 1)" dev pmx0
+  ns "$node" sysctl -qw net.ipv4.conf.pmx0.rp_filter=0
+  ns "$node" sysctl -qw net.ipv6.conf.pmx0.disable_ipv6=1 2>/dev/null || true
+}
+
+stop_pid() {
+  local pidfile=$1 signal=$2 pid i
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  rm -f "$pidfile"
+  kill -"$signal" "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+cmd_agent_stop() {
+  local node=$1 signal=TERM
+  [ "${2:-}" = --kill ] && signal=KILL
+  stop_pid "$RUN/$node-agent.pid" "$signal"
+}
+
+backend_start_server() {
+  local node=$1 binds=() v
+  for v in "${VIPS[@]}"; do
+    binds+=(--bind "$v")
+  done
+  ns "$node" setsid "$PYTHON" "$PANAMUX_ROOT/perf/src/test/python/net_server.py" --name "$node" --port 80 "${binds[@]}" \
+    > "$RUN/$node-server.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$node-server.pid"
+}
+
+router_config() {
+  local muxes=$1 k
+  {
+    cat <<EOF
+# The router in front of the MUX pool: iBGP with each MUX's speaker, ECMP into the kernel.
+log "$RUN/rt-bird.log" all;
+router id 198.18.0.1;
+protocol device { scan time 2; }
+protocol direct { ipv4; interface "rt-*"; }
+protocol kernel {
+  ipv4 { import none; export filter { if source = RTS_BGP then accept; reject; }; };
+  merge paths on;
+}
+template bgp mux {
+  local as $AS;
+  hold time 3;
+  keepalive time 1;
+  connect retry time 1;
+  error wait time 1, 2;
+  ipv4 { import all; export none; gateway recursive; igp table master4; };
+}
+EOF
+    for k in $(seq 1 "$muxes"); do
+      echo "protocol bgp m$k from mux { neighbor $(addr $((10 + k)) 2) as $AS; }"
+    done
+  } > "$RUN/rt-bird.conf"
+}
+
+mux_config() {
+  local node=$1 backends=$2 id speaker
+  id=$(link_id "$node")
+  speaker=""
+  if [ "${NETLAB_SPEAKER:-supervised}" = panamux ]; then
+    speaker="router:
+  bgp:
+    local-as: $AS
+    neighbors: [ { address: $(addr "$id" 1), as: $AS } ]
+    hold-seconds: 3
+    run-directory: $RUN/$node-bgp"
+  fi
+  local b3=198.18.23.2
+  [ "$backends" -ge 3 ] || b3=198.18.22.2
+  cat > "$RUN/$node.yaml" <<EOF
+mux:
+  name: $node
+  address: $(addr "$id" 2)
+  hash-seed: 0x5eed
+dataplane:
+  eal: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--vdev=net_af_packet0,iface=eth0"]
+  port: 0
+  workers: 1
+  gateway-mac: "$(mac "$id" 1)"
+  flow-table: { capacity: 65536, idle-timeout-seconds: 120 }
+$speaker
+vips:
+  - address: 192.0.2.10
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: 198.18.21.2, weight: 1 }
+      - { address: 198.18.22.2, weight: 1 }
+  - address: 192.0.2.11
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: $b3, weight: 1 }
+  - address: 192.0.2.12
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: 198.18.21.2, weight: 1 }
+      - { address: 198.18.22.2, weight: 1 }
+  - address: 192.0.2.13
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: 198.18.21.2, weight: 1 }
+      - { address: 198.18.22.2, weight: 1 }
+admin: { listen: "127.0.0.1:9480" }
+EOF
+}
+
+# The interim speaker: BIRD announcing the MUX's VIPs with itself as next hop, started beside the MUX and
+# killed as soon as the MUX process ends (however it ends), so the router withdraws the MUX at once.
+supervised_speaker_config() {
+  local node=$1 id v
+  id=$(link_id "$node")
+  {
+    echo "router id $(addr "$id" 2);"
+    echo "log \"$RUN/$node-bird.log\" all;"
+    echo "protocol device { scan time 2; }"
+    echo "protocol static pmx_vips { ipv4;"
+    for v in "${VIPS[@]}"; do
+      echo "  route $v/32 blackhole;"
+    done
+    echo "}"
+    echo "protocol bgp uplink { local as $AS; neighbor $(addr "$id" 1) as $AS; hold time 3; keepalive time 1; connect retry time 1;"
+    echo "  ipv4 { import none; export where proto = \"pmx_vips\"; next hop self; }; }"
+  } > "$RUN/$node-bird.conf"
+}
+
+cmd_mux_start() {
+  local node=$1
+  [ -f "$RUN/$node.yaml" ] || die "no configuration $RUN/$node.yaml (is the lab up?)"
+  local env_cp=()
+  [ -n "${PANAMUX_CLASSPATH:-}" ] && env_cp=(PANAMUX_CLASSPATH="$PANAMUX_CLASSPATH")
+  if [ "${NETLAB_SPEAKER:-supervised}" = panamux ]; then
+    ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid "$PANAMUX_ROOT/panamux" run \
+      --config "$RUN/$node.yaml" --stats-json "$RUN/$node-stats.json" > "$RUN/$node.log" 2>&1 < /dev/null &
+  else
+    supervised_speaker_config "$node"
+    # shellcheck disable=SC2016
+    ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid bash -c '
+      "$1/panamux" run --config "$2/$3.yaml" --stats-json "$2/$3-stats.json" &
+      mux=$!
+      # The speaker starts once the data path is up (the MUX prints its start line), and dies with the MUX.
+      for i in $(seq 1 600); do grep -q "worker(s)" "$2/$3.log" 2>/dev/null && break; kill -0 $mux 2>/dev/null || break; sleep 0.1; done
+      bird -f -c "$2/$3-bird.conf" -s "$2/$3-bird.ctl" -P "$2/$3-bird.pid" &
+      speaker=$!
+      trap "kill -TERM $mux 2>/dev/null" TERM INT
+      rc=0
+      while kill -0 $mux 2>/dev/null; do wait $mux; rc=$?; done
+      kill -TERM $speaker 2>/dev/null; wait $speaker 2>/dev/null
+      exit $rc' netlab-mux "$PANAMUX_ROOT" "$RUN" "$node" > "$RUN/$node.log" 2>&1 < /dev/null &
+  fi
+  echo $! > "$RUN/$node.pid"
+}
+
+cmd_mux_stop() {
+  local node=$1 signal=TERM pid
+  if [ "${2:-}" = --kill ]; then
+    # The JVM itself, as a crash would: nothing of panamux gets to run.
+    pid=$(ns "$node" pgrep -f "io.panamux.slowpath.Main run --config $RUN/$node.yaml" | head -1 || true)
+    [ -n "$pid" ] && kill -KILL "$pid"
+    signal=TERM
+  fi
+  stop_pid "$RUN/$node.pid" "$signal"
+}
+
+cmd_routes() {
+  ip -n "$RT" route show root 192.0.2.0/24
+}
+
+# The gateways of the router's kernel route to VIP, sorted, space-separated ("none" when there is none).
+route_gateways() {
+  local vip=$1 out
+  out=$(ip -n "$RT" route show "$vip/32" 2>/dev/null | grep -oE 'via [0-9.]+' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//')
+  echo "${out:-none}"
+}
+
+cmd_wait_route() {
+  local vip=$1 want=$2 seconds=$3 got i
+  want=$(echo "$want" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
+  for i in $(seq 1 $((seconds * 10))); do
+    got=$(route_gateways "$vip")
+    [ "$got" = "$want" ] && { echo "$got"; return 0; }
+    sleep 0.1
+  done
+  die "route to $vip: wanted via [$want], router has [$got] after ${seconds}s"
+}
+
+cmd_up() {
+  local muxes=2 backends=3 k
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --muxes) muxes=$2; shift 2 ;;
+      --backends) backends=$2; shift 2 ;;
+      *) die "up: unknown option $1" ;;
+    esac
+  done
+  cmd_check
+  cmd_down
+  mkdir -p "$RUN"
+  FASTPATH_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  echo "$FASTPATH_KEY" > "$RUN/fastpath.key"
+  echo "$muxes $backends" > "$RUN/shape"
+
+  ip netns add "$RT"
+  ip -n "$RT" link set lo up
+  ns rt sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 \
+    net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+
+  # Clients: c1 is a plain Linux host; c2 reaches the network through its host agent.
+  wire c1 1480
+  ip -n "$P-c1" addr add "$(addr 1 2)/24" dev eth0
+  ip -n "$P-c1" link set eth0 up
+  ip -n "$P-c1" route add default via "$(addr 1 1)"
+  wire c2 1500
+  agent_host_prepare c2
+
+  for k in $(seq 1 "$muxes"); do
+    wire "m$k" 1500
+    ip -n "$P-m$k" addr add "$(addr $((10 + k)) 2)/24" dev eth0
+    ip -n "$P-m$k" link set eth0 up
+    ns "m$k" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+    mux_config "m$k" "$backends"
+  done
+  for k in $(seq 1 "$backends"); do
+    wire "b$k" 1500
+    agent_host_prepare "b$k"
+    local v
+    for v in "${VIPS[@]}"; do
+      ip -n "$P-b$k" addr add "$v/32" dev lo
+    done
+  done
+
+  router_config "$muxes"
+  ns rt bird -c "$RUN/rt-bird.conf" -s "$RUN/rt-bird.ctl" -P "$RUN/rt-bird.pid"
+
+  agent_config c2
+  cmd_agent_start c2
+  for k in $(seq 1 "$backends"); do
+    agent_config "b$k"
+    cmd_agent_start "b$k"
+    backend_start_server "b$k"
+  done
+  log "up: router, $muxes MUX namespaces (not started), $backends backends with host agents and servers, clients c1, c2 (run dir $RUN)"
+}
+
+cmd_down() {
+  local n pid
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    for pid in $(ip netns pids "$n" 2>/dev/null); do
+      kill -TERM "$pid" 2>/dev/null || true
+    done
+  done
+  sleep 0.5
+  for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+    for pid in $(ip netns pids "$n" 2>/dev/null); do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+    ip netns del "$n" 2>/dev/null || true
+  done
+  rm -f "$RUN"/*.pid 2>/dev/null || true
+}
+
+cmd_run() {
+  trap 'cmd_down' EXIT
+  trap 'exit 130' INT TERM
+  cmd_up
+  "$@"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+    up) cmd_up "$@" ;;
+    down) cmd_down ;;
+    run) cmd_run "$@" ;;
+    check) cmd_check ;;
+    mux-start) cmd_mux_start "$@" ;;
+    mux-stop) cmd_mux_stop "$@" ;;
+    agent-start) cmd_agent_start "$@" ;;
+    agent-stop) cmd_agent_stop "$@" ;;
+    routes) cmd_routes ;;
+    wait-route) cmd_wait_route "$@" ;;
+    exec) local n=$1; shift; ns "$n" "$@" ;;
+    *) sed -n '2,30p' "$0" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,513 @@
+package io.panamux.hostagent;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.NanoClock;
+
+import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Lcore;
+import io.panamux.dpdk.Mbuf;
+import io.panamux.dpdk.Memory;
+import io.panamux.fastpath.TxBuffer;
+import io.panamux.fastpath.encap.IcmpTooBigWriter;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.packet.Checksum;
+import io.panamux.fastpath.packet.DropReason;
+import io.panamux.fastpath.packet.EthernetHeader;
+import io.panamux.fastpath.packet.IcmpHeader;
+import io.panamux.fastpath.packet.Ipv4Header;
+import io.panamux.fastpath.packet.PacketInfo;
+import io.panamux.fastpath.packet.PacketParser;
+import io.panamux.fastpath.packet.UdpHeader;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowVisitor;
+import io.panamux.flow.MaglevTable;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The host agent's data path: a bump in the wire between the network (a DPDK port on the host's link, e.g.
+ * {@code net_af_packet} on a veth) and the host's kernel (a {@code net_tap} device that carries the host's
+ * address and routes). The kernel needs no tunnel device: the agent opens tunnels for it and makes them.
+ *
+ * <pre>
+ *            network port                         host port (tap)
+ *   router ──► RX ─ tunnel to this host? ─ decapsulate ─┬──────────► TX ──► kernel (server bound to the VIP)
+ *              │    Fastpath message? ─ check, record    │
+ *              │    anything else ───────────────────────┘
+ *   router ◄── TX ◄─ redirected flow? ─ encapsulate to the backend ─┬── RX ◄── kernel (client, replies)
+ *                    VIP selected here? ─ Maglev, encapsulate ──────┤
+ *                    anything else (replies: direct server return) ─┘
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>Decapsulation</b> ({@link Decapsulator}): IP-in-IP, GRE and GUE addressed to this host become
+ *       ordinary frames of the inner packet for the kernel, which answers the client directly (DSR).</li>
+ *   <li><b>Fastpath, destination side</b> ({@link RedirectIssuer}): a flow from a host that runs an agent,
+ *       arriving through a MUX, is redirected: this agent sends the client's agent an authenticated
+ *       {@link RedirectMessage} naming this host as the flow's backend.</li>
+ *   <li><b>Fastpath, source side</b> ({@link Redirects}): redirects for this host's flows are checked and
+ *       recorded; egress packets of a redirected flow are encapsulated straight to the backend (the outer
+ *       destination is the backend, the inner packet still goes to the VIP, so the client sees only the VIP).</li>
+ *   <li><b>Source-side selection</b> ({@link SourceSelector}): egress packets for the VIPs configured here
+ *       are encapsulated to the backend the MUX would have chosen.</li>
+ *   <li>Everything else passes unchanged, both ways (ARP, the kernel's own traffic, replies).</li>
+ * </ul>
+ *
+ * Frames the agent builds (redirects, revokes) and encapsulated egress frames go to the configured gateway
+ * MAC from the host port's MAC (the kernel's own address on the link). An egress packet that would exceed
+ * the network MTU once encapsulated is answered, to the local sender, with an ICMP "fragmentation needed".
+ *
+ * <p>One thread runs it (both ports' single queue pairs); the steady loop allocates nothing. Idle, it is
+ * meant to run under a backoff idle strategy: an agent shares its host's cores with the host's work.
+ */
+public final class HostAgent implements Agent
+{
+    private static final int OK = PacketParser.OK;
+    private static final int TOO_BIG = DropReason.TOO_BIG.ordinal();
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+    private static final int ICMP_DEST_UNREACHABLE = 3;
+    private static final int MESSAGE_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
+        + RedirectMessage.LENGTH;
+    private static final long NANOS_PER_MILLI = 1_000_000L;
+    private static final int REVOKES_AT_CLOSE = 4096;
+
+    private final HostAgentConfig config;
+    private final int networkPort;
+    private final int hostPort;
+    private final long hostMac;
+    private final long pool;
+    private final HostAgentCounters counters;
+    private final NanoClock clock;
+    private final EpochClock epochClock;
+    private final long startNs;
+    private final int burst;
+
+    private final MemorySegment networkRx;
+    private final long networkRxAddress;
+    private final MemorySegment hostRx;
+    private final long hostRxAddress;
+    private final TxBuffer networkTx;
+    private final TxBuffer hostTx;
+    private final PacketParser parser = new PacketParser();
+    private final PacketInfo info = new PacketInfo();
+    private final Decapsulator decapsulator;
+    private final TunnelEncapsulator encapsulator;
+    private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
+    private final SourceSelector selector;
+    private final Redirects redirects;
+    private final RedirectIssuer issuer;
+    private final RedirectMessage messages;
+    private final int fastpathPort;
+    private final FlowVisitor revoker = new Revoker();
+
+    private long sequence;
+    private int identification;
+    private int nowMillis;
+    private long cycles;
+    private boolean running;
+
+    /**
+     * @param config      the agent's configuration.
+     * @param networkPort the DPDK port facing the network (one queue pair, started).
+     * @param hostPort    the DPDK port facing the kernel (one queue pair, started).
+     * @param hostMac     the host port's MAC: the kernel's address on the link.
+     * @param pool        the packet pool (for frames the agent builds).
+     * @param counters    the agent's counters.
+     * @param clock       monotonic time (a fake clock in tests).
+     * @param epochClock  wall-clock time, for the issue time of redirects (agents' clocks must agree to within
+     *                    {@code max-age-millis}).
+     */
+    public HostAgent(final HostAgentConfig config, final int networkPort, final int hostPort, final long hostMac, final long pool,
+        final HostAgentCounters counters, final NanoClock clock, final EpochClock epochClock)
+    {
+        this.config = config;
+        this.networkPort = networkPort;
+        this.hostPort = hostPort;
+        this.hostMac = hostMac;
+        this.pool = pool;
+        this.counters = counters;
+        this.clock = clock;
+        this.epochClock = epochClock;
+        this.startNs = clock.nanoTime();
+        this.burst = config.burstSize();
+        // Global arena: these live as long as the process.
+        this.networkRx = Arena.global().allocate(JAVA_LONG, burst);
+        this.networkRxAddress = networkRx.address();
+        this.hostRx = Arena.global().allocate(JAVA_LONG, burst);
+        this.hostRxAddress = hostRx.address();
+        this.networkTx = new TxBuffer(Arena.global(), networkPort, 0, burst, 0);
+        this.hostTx = new TxBuffer(Arena.global(), hostPort, 0, burst, 0);
+        this.decapsulator = new Decapsulator(config.address(), config.guePort());
+        this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), 0, 0, config.mtu(), config.guePort());
+        this.selector = config.vips().isEmpty() ? null
+            : new SourceSelector(config.vips(), config.hashSeed(), MaglevTable.DEFAULT_SIZE, config.flowCapacity(),
+            config.idleTimeoutSeconds());
+        final HostAgentConfig.Fastpath fp = config.fastpath().orElse(null);
+        if (fp != null)
+        {
+            this.messages = new RedirectMessage(fp.key());
+            this.fastpathPort = fp.port();
+            this.redirects = fp.accept() ? new Redirects(config.flowCapacity(), config.address(), true, fp.leaseSeconds() * 1000,
+                fp.maxAgeMillis(), config.vips(), counters) : null;
+            this.issuer = fp.offerTo().isEmpty() ? null
+                : new RedirectIssuer(config.flowCapacity(), fp.offerTo(), fp.resendMillis(), fp.leaseSeconds() * 1000);
+        }
+        else
+        {
+            this.messages = null;
+            this.fastpathPort = -1;
+            this.redirects = null;
+            this.issuer = null;
+        }
+        // Sequence numbers increase across restarts too: they start from the wall clock.
+        this.sequence = epochClock.time() << 16;
+    }
+
+    @Override
+    public void onStart()
+    {
+        Lcore.register();
+        running = true;
+    }
+
+    @Override
+    public int doWork()
+    {
+        nowMillis = (int)((clock.nanoTime() - startNs) / NANOS_PER_MILLI);
+        final int fromNetwork = Burst.rx(networkPort, 0, networkRx, burst);
+        for (int i = 0; i < fromNetwork; i++)
+        {
+            onNetwork(Memory.getI64(networkRxAddress + 8L * i));
+        }
+        final int fromHost = Burst.rx(hostPort, 0, hostRx, burst);
+        for (int i = 0; i < fromHost; i++)
+        {
+            onHost(Memory.getI64(hostRxAddress + 8L * i));
+        }
+        // A bump in the wire adds no batching delay: what a poll brought in goes out in the same cycle.
+        flush();
+        if ((++cycles & 63) == 0 || (fromNetwork | fromHost) == 0)
+        {
+            housekeeping();
+        }
+        return fromNetwork + fromHost;
+    }
+
+    /**
+     * One frame from the network: open it if it is a tunnel to this host, take it if it is a Fastpath
+     * message, else hand it to the kernel as it is.
+     */
+    void onNetwork(final long m)
+    {
+        counters.add(HostAgentCounters.NETWORK_RX, 1);
+        final int verdict = Mbuf.segments(m) == 1 ? decapsulator.decapsulate(m) : Decapsulator.NOT_A_TUNNEL;
+        if (verdict == Decapsulator.DECAPSULATED)
+        {
+            counters.add(HostAgentCounters.DECAPSULATED, 1);
+            final int outerSource = decapsulator.outerSource();
+            if (issuer != null && parser.parse(Mbuf.dataAddress(m), Mbuf.dataLength(m), info) == OK
+                && issuer.due(info, outerSource, nowMillis))
+            {
+                sendMessage(RedirectMessage.REDIRECT, info.protocol, info.srcV4, info.dstV4, info.srcPort, info.dstPort);
+            }
+            final boolean direct = decapsulator.innerVersion() == 4 && outerSource == Memory.getI32Be(Mbuf.dataAddress(m)
+                + EthernetHeader.LENGTH + Ipv4Header.SOURCE_OFFSET);
+            counters.add(direct ? HostAgentCounters.DECAPSULATED_DIRECT : HostAgentCounters.DECAPSULATED_FROM_MUX, 1);
+            toHost(m);
+            return;
+        }
+        if (verdict == Decapsulator.MALFORMED || verdict == Decapsulator.FRAGMENT)
+        {
+            counters.add(verdict == Decapsulator.MALFORMED ? HostAgentCounters.TUNNEL_MALFORMED : HostAgentCounters.TUNNEL_FRAGMENTS, 1);
+            Burst.free(m);
+            return;
+        }
+        if (messages != null && Mbuf.segments(m) == 1 && takeMessage(m))
+        {
+            Burst.free(m);
+            return;
+        }
+        if (redirects != null && Mbuf.segments(m) == 1)
+        {
+            noticeUnreachable(m);
+        }
+        toHost(m);
+    }
+
+    /**
+     * One frame from the kernel: encapsulate it if its flow is redirected or its VIP is selected here, else
+     * send it as it is.
+     */
+    void onHost(final long m)
+    {
+        counters.add(HostAgentCounters.HOST_RX, 1);
+        if (Mbuf.segments(m) != 1 || (redirects == null && selector == null)
+            || parser.parse(Mbuf.dataAddress(m), Mbuf.dataLength(m), info) != OK
+            || info.ipVersion != 4 || info.isFragment || info.icmpError || (info.protocol != TCP && info.protocol != UDP))
+        {
+            toNetwork(m);
+            return;
+        }
+        if (redirects != null && redirects.size() > 0)
+        {
+            final long backend = redirects.lookup(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowMillis);
+            if (backend != Redirects.NONE)
+            {
+                if (encapsulate(m, TunnelEncapsulator.IPIP, (int)backend))
+                {
+                    counters.add(HostAgentCounters.FASTPATH_PACKETS, 1);
+                }
+                return;
+            }
+        }
+        if (selector != null)
+        {
+            final int vip = selector.find(info);
+            if (vip >= 0)
+            {
+                final Backend backend = selector.choose(vip, info, nowMillis / 1000);
+                if (backend != null)
+                {
+                    final Vip v = selector.vip(vip);
+                    if (encapsulate(m, v.encapsulation(), backend.v4()))
+                    {
+                        counters.add(HostAgentCounters.SELECTED_PACKETS, 1);
+                        if (selector.chosenNew())
+                        {
+                            counters.add(HostAgentCounters.SELECTED_FLOWS, 1);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        toNetwork(m);
+    }
+
+    private boolean encapsulate(final long m, final int type, final int backend)
+    {
+        final long hash = selector != null ? selector.hash(info)
+            : FlowHash.hashV4(config.hashSeed(), info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
+        final int rc = encapsulator.encapsulate(m, info, type, false, backend, 0, 0, hash);
+        if (rc == OK)
+        {
+            toNetwork(m);
+            return true;
+        }
+        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false)) == OK)
+        {
+            counters.add(HostAgentCounters.TOO_BIG_REPLIES, 1);
+            toHost(m);
+            return false;
+        }
+        counters.add(HostAgentCounters.ENCAPSULATION_FAILED, 1);
+        Burst.free(m);
+        return false;
+    }
+
+    /** @return whether the frame was a Fastpath message for this host (handled; the caller frees it). */
+    private boolean takeMessage(final long m)
+    {
+        final long frame = Mbuf.dataAddress(m);
+        final int length = Mbuf.dataLength(m);
+        if (length < MESSAGE_FRAME_LENGTH || Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) != EthernetHeader.TYPE_IPV4)
+        {
+            return false;
+        }
+        final long ip = frame + EthernetHeader.LENGTH;
+        final int ihl = (Memory.getU8(ip) & 0xF) << 2;
+        if (Memory.getU8(ip) >>> 4 != 4 || ihl < Ipv4Header.MIN_LENGTH || Memory.getU8(ip + Ipv4Header.PROTOCOL_OFFSET) != UDP
+            || Memory.getI32Be(ip + Ipv4Header.DESTINATION_OFFSET) != config.address()
+            || EthernetHeader.LENGTH + ihl + UdpHeader.LENGTH + RedirectMessage.LENGTH > length)
+        {
+            return false;
+        }
+        final long udp = ip + ihl;
+        if (Memory.getU16Be(udp + UdpHeader.DESTINATION_PORT_OFFSET) != fastpathPort)
+        {
+            return false;
+        }
+        if ((Memory.getU16Be(ip + Ipv4Header.FRAGMENT_OFFSET) & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0
+            || Memory.getU16Be(udp + UdpHeader.LENGTH_OFFSET) != UdpHeader.LENGTH + RedirectMessage.LENGTH)
+        {
+            // Addressed to the Fastpath port but not a whole message: nobody else may have it either.
+            counters.add(HostAgentCounters.REFUSED_FORGED, 1);
+            return true;
+        }
+        if (redirects == null)
+        {
+            counters.add(HostAgentCounters.REFUSED_DISABLED, 1);
+            return true;
+        }
+        redirects.onMessage(udp + UdpHeader.LENGTH, Memory.getI32Be(ip + Ipv4Header.SOURCE_OFFSET), messages, epochClock.time(), nowMillis);
+        return true;
+    }
+
+    /**
+     * An ICMP "destination unreachable" about a tunnel packet this host sent to a backend means the backend
+     * went away: its redirected flows go back to the VIP. The frame still goes to the kernel.
+     */
+    private void noticeUnreachable(final long m)
+    {
+        final long frame = Mbuf.dataAddress(m);
+        final int length = Mbuf.dataLength(m);
+        if (length < EthernetHeader.LENGTH + 2 * Ipv4Header.MIN_LENGTH + IcmpHeader.LENGTH
+            || Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) != EthernetHeader.TYPE_IPV4)
+        {
+            return;
+        }
+        final long ip = frame + EthernetHeader.LENGTH;
+        final int ihl = (Memory.getU8(ip) & 0xF) << 2;
+        if (Memory.getU8(ip + Ipv4Header.PROTOCOL_OFFSET) != Ipv4Header.PROTOCOL_ICMP || ihl < Ipv4Header.MIN_LENGTH
+            || EthernetHeader.LENGTH + ihl + IcmpHeader.LENGTH + Ipv4Header.MIN_LENGTH > length
+            || Memory.getU8(ip + ihl) != ICMP_DEST_UNREACHABLE)
+        {
+            return;
+        }
+        final long quote = ip + ihl + IcmpHeader.LENGTH;
+        if (Memory.getU8(quote + Ipv4Header.PROTOCOL_OFFSET) == Ipv4Header.PROTOCOL_IPIP
+            && Memory.getI32Be(quote + Ipv4Header.SOURCE_OFFSET) == config.address())
+        {
+            redirects.unreachable(Memory.getI32Be(quote + Ipv4Header.DESTINATION_OFFSET));
+        }
+    }
+
+    /**
+     * Builds and sends a Fastpath message to the flow's source host: Ethernet to the gateway, IPv4 from this
+     * host, UDP from and to the Fastpath port.
+     */
+    private void sendMessage(final int type, final int protocol, final int client, final int vip, final int clientPort, final int vipPort)
+    {
+        final long m = Burst.alloc(pool);
+        if (m == 0)
+        {
+            counters.add(HostAgentCounters.NO_MBUF, 1);
+            return;
+        }
+        Mbuf.length(m, MESSAGE_FRAME_LENGTH);
+        final long frame = Mbuf.dataAddress(m);
+        EthernetHeader.put(frame, config.gatewayMac(), hostMac, EthernetHeader.TYPE_IPV4);
+        final long ip = frame + EthernetHeader.LENGTH;
+        final int udpLength = UdpHeader.LENGTH + RedirectMessage.LENGTH;
+        Ipv4Header.put(ip, 0, Ipv4Header.MIN_LENGTH + udpLength, identification++, Ipv4Header.FLAG_DONT_FRAGMENT, 64, UDP,
+            config.address(), client);
+        final long udp = ip + Ipv4Header.MIN_LENGTH;
+        UdpHeader.put(udp, fastpathPort, fastpathPort, udpLength, 0);
+        messages.write(udp + UdpHeader.LENGTH, type, protocol, client, vip, clientPort, vipPort, config.address(), epochClock.time(),
+            ++sequence);
+        final long sum = Checksum.sum(udp, udpLength,
+            Checksum.pseudoHeaderV4(config.address(), client, UDP, udpLength));
+        Memory.putU16Be(udp + UdpHeader.CHECKSUM_OFFSET, Checksum.finishUdp(sum));
+        counters.add(type == RedirectMessage.REDIRECT ? HostAgentCounters.REDIRECTS_SENT : HostAgentCounters.REVOKES_SENT, 1);
+        toNetwork(m);
+    }
+
+    private void toHost(final long m)
+    {
+        counters.add(HostAgentCounters.HOST_TX, 1);
+        hostTx.add(m, 0);
+    }
+
+    private void toNetwork(final long m)
+    {
+        counters.add(HostAgentCounters.NETWORK_TX, 1);
+        networkTx.add(m, 0);
+    }
+
+    private void flush()
+    {
+        networkTx.flush();
+        hostTx.flush();
+    }
+
+    private void housekeeping()
+    {
+        if (redirects != null)
+        {
+            redirects.expire(nowMillis);
+        }
+        if (issuer != null)
+        {
+            issuer.expire(nowMillis);
+        }
+        if (selector != null)
+        {
+            selector.expire(nowMillis / 1000);
+        }
+        counters.set(HostAgentCounters.TX_DROPPED, networkTx.dropped() + hostTx.dropped());
+    }
+
+    /**
+     * Revokes every redirect this agent offered that may still be in use (so the clients' agents send those
+     * flows to the VIP again), sends what is buffered, and leaves the thread's lcore.
+     */
+    @Override
+    public void onClose()
+    {
+        if (!running)
+        {
+            return;
+        }
+        if (issuer != null)
+        {
+            issuer.forEach(revoker, REVOKES_AT_CLOSE);
+        }
+        flush();
+        housekeeping();
+        Lcore.unregister();
+        running = false;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "panamux-hostagent";
+    }
+
+    /** @return the agent's counters. */
+    public HostAgentCounters counters()
+    {
+        return counters;
+    }
+
+    /** Frees the agent's tables (after its thread stopped). */
+    public void closeTables()
+    {
+        if (redirects != null)
+        {
+            redirects.close();
+        }
+        if (issuer != null)
+        {
+            issuer.close();
+        }
+        if (selector != null)
+        {
+            selector.close();
+        }
+    }
+
+    private final class Revoker implements FlowVisitor
+    {
+        @Override
+        public void onV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int backendId,
+            final int lastSeen, final int flags)
+        {
+            sendMessage(RedirectMessage.REVOKE, protocol, srcAddr, dstAddr, srcPort, dstPort);
+        }
+
+        @Override
+        public void onV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
+            final int protocol, final int backendId, final int lastSeen, final int flags)
+        {
+            // Only IPv4 flows are redirected.
+        }
+    }
+}

@@ -1,0 +1,433 @@
+package io.panamux.hostagent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+
+/**
+ * Reads the host agent's YAML file into a {@link HostAgentConfig}. Every error names the file and the key,
+ * and an unknown key is an error (a misspelt option must not be silently ignored).
+ *
+ * <pre>
+ * agent:
+ *   name: b1
+ *   address: 198.18.21.2            # this host's IPv4 address (required)
+ * dataplane:
+ *   eal: [...]                      # default: no hugepages, no PCI, a file prefix of this process
+ *   network: "net_af_packet0,iface=eth0"          # the device facing the network (required)
+ *   host: "net_tap0,iface=pmx0,mac=02:99:00:00:21:02"   # the device facing the kernel (required)
+ *   gateway-mac: "02:98:00:00:21:01"              # the router on the network side (required)
+ *   mtu: 1600                       # network-side IP MTU, default 1500
+ *   burst-size: 32                  # default 32
+ *   gue-port: 6080                  # default 6080
+ * hash-seed: 0x5eed                 # the MUX pool's seed, default 0x5eed
+ * flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
+ * fastpath:                         # optional
+ *   key: "hex, at least 16 bytes"   # the same on every agent
+ *   port: 6081
+ *   offer-to: ["198.18.2.0/24"]     # hosts that run an agent: redirect their flows (default none)
+ *   accept: true                    # accept redirects for this host's flows (default true)
+ *   lease-seconds: 30
+ *   max-age-millis: 2000
+ *   resend-millis: 500
+ * vips:                             # source-side selection (optional), as in the MUX's file, IPv4 only
+ *   - { address: 192.0.2.13, port: 80, protocol: tcp, encapsulation: ipip,
+ *       backends: [ { address: 198.18.21.2, weight: 1 } ] }
+ * </pre>
+ */
+public final class HostAgentConfigLoader
+{
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Set<String> TOP = Set.of("agent", "dataplane", "hash-seed", "flow-table", "fastpath", "vips");
+    private static final Set<String> AGENT = Set.of("name", "address");
+    private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
+    private static final Set<String> FLOW_TABLE = Set.of("capacity", "idle-timeout-seconds");
+    private static final Set<String> FASTPATH = Set.of("key", "port", "offer-to", "accept", "lease-seconds", "max-age-millis",
+        "resend-millis");
+    private static final Set<String> VIP = Set.of("address", "port", "protocol", "encapsulation", "backends");
+    private static final Set<String> BACKEND = Set.of("address", "weight");
+
+    private final String file;
+
+    private HostAgentConfigLoader(final String file)
+    {
+        this.file = file;
+    }
+
+    /**
+     * @param path the YAML file.
+     * @return the configuration.
+     * @throws IllegalArgumentException naming the file and key when something is wrong.
+     */
+    public static HostAgentConfig load(final Path path)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(path);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    /**
+     * @param file the name to give in errors.
+     * @param text the YAML text.
+     * @return the configuration.
+     * @throws IllegalArgumentException naming the file and key when something is wrong.
+     */
+    public static HostAgentConfig parse(final String file, final String text)
+    {
+        final JsonNode root;
+        try
+        {
+            root = YAML.readTree(text);
+        }
+        catch (final JsonProcessingException e)
+        {
+            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getOriginalMessage());
+        }
+        return new HostAgentConfigLoader(file).config(root);
+    }
+
+    private HostAgentConfig config(final JsonNode root)
+    {
+        if (root == null || !root.isObject())
+        {
+            throw error("", "the file must be a mapping with agent, dataplane, ...");
+        }
+        keys(root, "", TOP);
+        final JsonNode agent = section(root, "agent", true);
+        keys(agent, "agent", AGENT);
+        final String name = text(agent, "agent.name", "hostagent");
+        final int address = address(agent.get("address"), "agent.address", true);
+
+        final JsonNode dp = section(root, "dataplane", true);
+        keys(dp, "dataplane", DATAPLANE);
+        final List<String> eal = new ArrayList<>();
+        if (dp.has("eal"))
+        {
+            if (!dp.get("eal").isArray())
+            {
+                throw error("dataplane.eal", "must be a list of strings");
+            }
+            dp.get("eal").forEach(n -> eal.add(n.asText()));
+        }
+        else
+        {
+            eal.addAll(List.of("--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=pmxha" + ProcessHandle.current().pid(),
+                "--no-telemetry", "--log-level=lib.eal:error", "-l", "0"));
+        }
+        final String network = required(dp, "network", "dataplane.network");
+        final String host = required(dp, "host", "dataplane.host");
+        final long gatewayMac = mac(required(dp, "gateway-mac", "dataplane.gateway-mac"), "dataplane.gateway-mac");
+        final int mtu = integer(dp, "mtu", "dataplane.mtu", 1500, 576, 9000);
+        final int burst = integer(dp, "burst-size", "dataplane.burst-size", 32, 1, 512);
+        final int guePort = integer(dp, "gue-port", "dataplane.gue-port", TunnelEncapsulator.DEFAULT_GUE_PORT, 1, 65535);
+
+        final long seed = root.has("hash-seed") ? number(root.get("hash-seed"), "hash-seed") : HostAgentConfig.DEFAULT_HASH_SEED;
+        int capacity = 65536;
+        int idle = 300;
+        if (root.has("flow-table"))
+        {
+            final JsonNode ft = section(root, "flow-table", true);
+            keys(ft, "flow-table", FLOW_TABLE);
+            capacity = integer(ft, "capacity", "flow-table.capacity", capacity, 1024, 1 << 26);
+            idle = integer(ft, "idle-timeout-seconds", "flow-table.idle-timeout-seconds", idle, 1, 86400);
+        }
+
+        Optional<HostAgentConfig.Fastpath> fastpath = Optional.empty();
+        if (root.has("fastpath"))
+        {
+            fastpath = Optional.of(fastpath(section(root, "fastpath", true)));
+        }
+
+        final List<HostAgentConfig.SourceVip> vips = new ArrayList<>();
+        if (root.has("vips"))
+        {
+            final JsonNode list = root.get("vips");
+            if (!list.isArray())
+            {
+                throw error("vips", "must be a list");
+            }
+            for (int i = 0; i < list.size(); i++)
+            {
+                vips.add(vip(list.get(i), "vips[" + i + "]"));
+            }
+            for (int i = 0; i < vips.size(); i++)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    if (vips.get(i).key().equals(vips.get(j).key()))
+                    {
+                        throw error("vips[" + i + "]", "duplicate VIP " + vips.get(i).key());
+                    }
+                }
+            }
+        }
+        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, capacity, idle, fastpath,
+            vips);
+    }
+
+    private HostAgentConfig.Fastpath fastpath(final JsonNode fp)
+    {
+        keys(fp, "fastpath", FASTPATH);
+        final String hex = required(fp, "key", "fastpath.key");
+        final byte[] key;
+        try
+        {
+            key = HexFormat.of().parseHex(hex);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw error("fastpath.key", "must be hexadecimal");
+        }
+        if (key.length < 16)
+        {
+            throw error("fastpath.key", "must be at least 16 bytes (32 hex digits), not " + key.length);
+        }
+        final int port = integer(fp, "port", "fastpath.port", HostAgentConfig.DEFAULT_FASTPATH_PORT, 1, 65535);
+        final List<Prefix> offerTo = new ArrayList<>();
+        if (fp.has("offer-to"))
+        {
+            if (!fp.get("offer-to").isArray())
+            {
+                throw error("fastpath.offer-to", "must be a list of prefixes");
+            }
+            for (final JsonNode p : fp.get("offer-to"))
+            {
+                try
+                {
+                    offerTo.add(Prefix.parse(p.asText()));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw error("fastpath.offer-to", e.getMessage());
+                }
+            }
+        }
+        final boolean accept = !fp.has("accept") || bool(fp.get("accept"), "fastpath.accept");
+        final int lease = integer(fp, "lease-seconds", "fastpath.lease-seconds", 30, 1, 3600);
+        final int maxAge = integer(fp, "max-age-millis", "fastpath.max-age-millis", 2000, 10, 600_000);
+        final int resend = integer(fp, "resend-millis", "fastpath.resend-millis", 500, 10, 60_000);
+        return new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend);
+    }
+
+    private HostAgentConfig.SourceVip vip(final JsonNode v, final String path)
+    {
+        if (v == null || !v.isObject())
+        {
+            throw error(path, "must be a mapping");
+        }
+        keys(v, path, VIP);
+        final int address = address(v.get("address"), path + ".address", true);
+        final int port = integer(v, "port", path + ".port", -1, 1, 65535);
+        if (port < 0)
+        {
+            throw error(path + ".port", "is required");
+        }
+        final String protocolText = text(v, path + ".protocol", "tcp");
+        final int protocol = switch (protocolText)
+        {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            default -> throw error(path + ".protocol", "must be tcp or udp, not '" + protocolText + "'");
+        };
+        final String encapText = text(v, path + ".encapsulation", "ipip");
+        final int encapsulation = switch (encapText)
+        {
+            case "ipip" -> TunnelEncapsulator.IPIP;
+            case "gre" -> TunnelEncapsulator.GRE;
+            case "gue" -> TunnelEncapsulator.GUE;
+            default -> throw error(path + ".encapsulation", "must be ipip, gre or gue, not '" + encapText + "'");
+        };
+        final JsonNode list = v.get("backends");
+        if (list == null || !list.isArray() || list.isEmpty())
+        {
+            throw error(path + ".backends", "must be a non-empty list");
+        }
+        final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++)
+        {
+            final String bp = path + ".backends[" + i + "]";
+            final JsonNode b = list.get(i);
+            if (b == null || !b.isObject())
+            {
+                throw error(bp, "must be a mapping with address and weight");
+            }
+            keys(b, bp, BACKEND);
+            final int ba = address(b.get("address"), bp + ".address", true);
+            final int weight = integer(b, "weight", bp + ".weight", 1, 0, 1000);
+            for (final HostAgentConfig.SourceBackend other : backends)
+            {
+                if (other.address() == ba)
+                {
+                    throw error(bp + ".address", "duplicate backend " + Prefix.format(ba));
+                }
+            }
+            backends.add(new HostAgentConfig.SourceBackend(ba, weight));
+        }
+        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends);
+    }
+
+    private void keys(final JsonNode node, final String path, final Set<String> allowed)
+    {
+        final Iterator<String> names = node.fieldNames();
+        while (names.hasNext())
+        {
+            final String name = names.next();
+            if (!allowed.contains(name))
+            {
+                throw error(path.isEmpty() ? name : path + "." + name, "unknown key (known: " + String.join(", ", allowed.stream().sorted().toList())
+                    + ")");
+            }
+        }
+    }
+
+    private JsonNode section(final JsonNode parent, final String name, final boolean required)
+    {
+        final JsonNode node = parent.get(name);
+        if (node == null || node.isNull())
+        {
+            if (required)
+            {
+                throw error(name, "is required");
+            }
+            return YAML.createObjectNode();
+        }
+        if (!node.isObject())
+        {
+            throw error(name, "must be a mapping");
+        }
+        return node;
+    }
+
+    private String required(final JsonNode node, final String key, final String path)
+    {
+        final JsonNode v = node.get(key);
+        if (v == null || v.isNull() || v.asText().isEmpty())
+        {
+            throw error(path, "is required");
+        }
+        return v.asText();
+    }
+
+    private String text(final JsonNode node, final String path, final String defaultValue)
+    {
+        final String key = path.substring(path.lastIndexOf('.') + 1);
+        final JsonNode v = node.get(key);
+        return v == null || v.isNull() ? defaultValue : v.asText();
+    }
+
+    private int address(final JsonNode node, final String path, final boolean required)
+    {
+        if (node == null || node.isNull())
+        {
+            if (required)
+            {
+                throw error(path, "is required");
+            }
+            return 0;
+        }
+        try
+        {
+            return Prefix.parseAddress(node.asText());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw error(path, e.getMessage() + " (the host agent handles IPv4)");
+        }
+    }
+
+    private int integer(final JsonNode node, final String key, final String path, final int defaultValue, final int min, final int max)
+    {
+        final JsonNode v = node.get(key);
+        if (v == null || v.isNull())
+        {
+            return defaultValue;
+        }
+        final long n = number(v, path);
+        if (n < min || n > max)
+        {
+            throw error(path, "must be between " + min + " and " + max + ", not " + n);
+        }
+        return (int)n;
+    }
+
+    private long number(final JsonNode v, final String path)
+    {
+        if (v.isIntegralNumber())
+        {
+            return v.asLong();
+        }
+        final String s = v.asText().trim();
+        try
+        {
+            return s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+        }
+        catch (final NumberFormatException e)
+        {
+            throw error(path, "must be a whole number, not '" + s + "'");
+        }
+    }
+
+    private boolean bool(final JsonNode v, final String path)
+    {
+        if (v.isBoolean())
+        {
+            return v.asBoolean();
+        }
+        throw error(path, "must be true or false");
+    }
+
+    private long mac(final String text, final String path)
+    {
+        final String[] parts = text.split(":", -1);
+        if (parts.length != 6)
+        {
+            throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
+        }
+        long mac = 0;
+        for (final String p : parts)
+        {
+            if (p.length() != 2)
+            {
+                throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
+            }
+            try
+            {
+                mac = (mac << 8) | Integer.parseInt(p, 16);
+            }
+            catch (final NumberFormatException e)
+            {
+                throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
+            }
+        }
+        if ((mac & 0x0100_0000_0000L) != 0 || mac == 0)
+        {
+            throw error(path, "'" + text + "' is not a unicast MAC address");
+        }
+        return mac;
+    }
+
+    private IllegalArgumentException error(final String path, final String message)
+    {
+        return new IllegalArgumentException(file + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+    }
+}

@@ -1,0 +1,211 @@
+package io.panamux.hostagent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.panamux.dpdk.DpdkException;
+import io.panamux.dpdk.Eal;
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.dpdk.Vdev;
+
+/**
+ * {@code hostagent --config FILE [--duration SECONDS] [--stats-json FILE]}: runs the host agent beside a
+ * backend or a client (see {@link HostAgent}). The counters are written to {@code --stats-json} every second
+ * while it runs (replaced atomically) and once more at exit. Stops cleanly on SIGINT/SIGTERM or after
+ * {@code --duration}: the agent revokes the Fastpath redirects it gave, the ports are stopped and closed
+ * (the tap device disappears), and the exit code is 1 if an mbuf was not back in the pool.
+ */
+@Command(name = "hostagent", mixinStandardHelpOptions = true, description = "Runs the panamux host agent")
+public final class HostAgentMain implements Callable<Integer>
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int POOL_SIZE = 8191;
+    private static final int DESCRIPTORS = 512;
+
+    @Option(names = "--config", required = true, description = "YAML configuration file")
+    Path configFile;
+
+    @Option(names = "--duration", description = "stop cleanly after this many seconds")
+    Double duration;
+
+    @Option(names = "--stats-json", description = "write the counters to this file as JSON (every second and at exit)")
+    Path statsJson;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final HostAgentConfig config;
+        try
+        {
+            config = HostAgentConfigLoader.load(configFile);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        final EthPort network;
+        final EthPort host;
+        final PacketPool pool;
+        try
+        {
+            Eal.init(config.eal());
+            network = device(config.networkDevice());
+            host = device(config.hostDevice());
+            pool = PacketPool.create("pmx_ha_pool", POOL_SIZE, 256, PacketPool.DEFAULT_DATA_ROOM, 0);
+            for (final EthPort p : new EthPort[] {network, host})
+            {
+                p.configure(1, 1, 0);
+                p.setupRxQueue(0, DESCRIPTORS, pool);
+                p.setupTxQueue(0, DESCRIPTORS);
+                p.start();
+            }
+            // The network side sees frames for the host's MAC, not its own: the kernel's address is the tap's.
+            network.promiscuous(true);
+        }
+        catch (final DpdkException e)
+        {
+            System.err.println("hostagent: " + e.getMessage());
+            return 1;
+        }
+        final HostAgentCounters counters = new HostAgentCounters();
+        final HostAgent agent = new HostAgent(config, network.id(), host.id(), host.macAddress(), pool.address(), counters,
+            new SystemNanoClock(), SystemEpochClock.INSTANCE);
+        // Idle, back off to a 200 us park: the agent shares the host's cores with the host's own work.
+        final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 200_000), Throwable::printStackTrace, null,
+            agent);
+        AgentRunner.startOnThread(runner);
+        System.out.printf("hostagent: %s at %s: network %s (%s), host %s (%s, mac %s), mtu %d, %d VIP(s) selected here, fastpath %s%n",
+            config.name(), Prefix.format(config.address()), config.networkDevice(), network.info().driverName(), config.hostDevice(),
+            host.info().driverName(), formatMac(host.macAddress()), config.mtu(), config.vips().size(),
+            config.fastpath().map(f -> "on (port " + f.port() + ", offered to " + f.offerTo() + ", accepted: " + f.accept() + ")").orElse("off"));
+
+        final CountDownLatch stop = new CountDownLatch(1);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            stop.countDown();
+            try
+            {
+                stopped.await(10, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "hostagent-shutdown"));
+        final long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + (long)(duration * 1e9);
+        while (!stop.await(Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS))
+        {
+            writeStats(counters, config, -1);
+            if (System.nanoTime() >= deadline)
+            {
+                break;
+            }
+        }
+        int rc = 0;
+        try
+        {
+            runner.close();
+            network.stop();
+            host.stop();
+            network.close();
+            host.close();
+            final int inUse = pool.inUse();
+            agent.closeTables();
+            writeStats(counters, config, inUse);
+            System.out.println("hostagent: stopped: " + counters.snapshot() + ", mbufs in use " + inUse);
+            if (inUse != 0)
+            {
+                System.err.println("hostagent: " + inUse + " mbufs were not back in the pool at exit");
+                rc = 1;
+            }
+            else
+            {
+                pool.close();
+            }
+            Eal.cleanup();
+        }
+        finally
+        {
+            stopped.countDown();
+        }
+        return rc;
+    }
+
+    private static EthPort device(final String spec)
+    {
+        final int comma = spec.indexOf(',');
+        return Vdev.create(comma < 0 ? spec : spec.substring(0, comma), comma < 0 ? "" : spec.substring(comma + 1));
+    }
+
+    private void writeStats(final HostAgentCounters counters, final HostAgentConfig config, final long mbufsInUse)
+    {
+        if (statsJson == null)
+        {
+            return;
+        }
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", config.name());
+        out.putAll(counters.snapshot());
+        if (mbufsInUse >= 0)
+        {
+            out.put("mbufs_in_use", mbufsInUse);
+        }
+        try
+        {
+            final Path tmp = statsJson.resolveSibling(statsJson.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), out);
+            Files.move(tmp, statsJson, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException e)
+        {
+            System.err.println("hostagent: cannot write " + statsJson + ": " + e.getMessage());
+        }
+    }
+
+    private static String formatMac(final long mac)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 5; i >= 0; i--)
+        {
+            sb.append(String.format("%02x", (mac >>> (8 * i)) & 0xFF));
+            if (i > 0)
+            {
+                sb.append(':');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Runs the agent and exits with its code.
+     *
+     * @param args the command line.
+     */
+    public static void main(final String[] args)
+    {
+        final int rc = new CommandLine(new HostAgentMain()).execute(args);
+        System.out.flush();
+        System.err.flush();
+        // DPDK's threads are not daemons: exit explicitly with the command's code.
+        Runtime.getRuntime().halt(rc);
+    }
+}

@@ -1,0 +1,249 @@
+package io.panamux.hostagent;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.agrona.collections.Int2IntHashMap;
+
+import io.panamux.flow.FlowTable;
+
+/**
+ * The source side of Fastpath: the flows of this host that a backend's agent told it to send straight to
+ * the backend, and the checks a redirect must pass first.
+ *
+ * <h2>Checks, in order</h2>
+ * <ol>
+ *   <li>this agent accepts redirects at all ({@code refused_disabled});</li>
+ *   <li>the tag is the key's ({@link RedirectMessage#verify}; {@code refused_forged});</li>
+ *   <li>the message was sent by the backend it names: the destination host speaks only for itself
+ *       ({@code refused_not_from_backend});</li>
+ *   <li>the flow's source is this host ({@code refused_not_ours});</li>
+ *   <li>it was issued less than {@code max-age} ago and not further in the future ({@code refused_stale});</li>
+ *   <li>its sequence number is new for that sender, within an anti-replay window ({@code refused_replayed});</li>
+ *   <li>when this agent knows the VIP's backends (it selects for that VIP), the backend is one of them
+ *       ({@code refused_unknown_backend}).</li>
+ * </ol>
+ *
+ * <h2>Falling back to the VIP</h2>
+ * A redirected flow goes back to the VIP (the MUX pool) when: it is idle for the lease; the backend's agent
+ * revokes it (it does so for all its redirects when it stops); or an ICMP "unreachable" about a tunnel
+ * packet to that backend arrives ({@link #unreachable}): every flow redirected to that backend falls back at
+ * its next packet. That last one costs O(1): each backend has a generation, bumped when it goes away, and a
+ * flow records the generation it was redirected under.
+ *
+ * <p>Agent thread only. Time is in milliseconds since the agent started.
+ */
+public final class Redirects implements AutoCloseable
+{
+    /** {@link #lookup} found no redirect. */
+    public static final long NONE = -1L;
+
+    private final FlowTable flows;
+    private final int hostAddress;
+    private final boolean accept;
+    private final int leaseMillis;
+    private final int maxAgeMillis;
+    private final Map<Long, Set<Integer>> knownBackends;
+    private final Int2IntHashMap backendIds = new Int2IntHashMap(-1);
+    private final Map<Integer, ReplayWindow> windows = new HashMap<>();
+    private final HostAgentCounters counters;
+    private int[] backendAddresses = new int[16];
+    private int[] generations = new int[16];
+    private int backendCount;
+
+    /**
+     * @param capacity     flows the table holds.
+     * @param hostAddress  this host's address: the source of every flow it may redirect.
+     * @param accept       whether redirects are accepted at all.
+     * @param leaseMillis  an idle redirected flow goes back to the VIP after this long.
+     * @param maxAgeMillis how old (or how far in the future) a redirect may be.
+     * @param vips         the VIPs whose backends this agent knows: a redirect for one of them must name one.
+     * @param counters     where outcomes are counted.
+     */
+    public Redirects(final int capacity, final int hostAddress, final boolean accept, final int leaseMillis, final int maxAgeMillis,
+        final List<HostAgentConfig.SourceVip> vips, final HostAgentCounters counters)
+    {
+        this.flows = new FlowTable(capacity);
+        this.hostAddress = hostAddress;
+        this.accept = accept;
+        this.leaseMillis = leaseMillis;
+        this.maxAgeMillis = maxAgeMillis;
+        this.counters = counters;
+        this.knownBackends = new HashMap<>();
+        for (final HostAgentConfig.SourceVip v : vips)
+        {
+            knownBackends.put(vipKey(v.address(), v.port(), v.protocol()),
+                v.backends().stream().map(HostAgentConfig.SourceBackend::address).collect(Collectors.toUnmodifiableSet()));
+        }
+    }
+
+    /**
+     * Handles a Fastpath message received from the network.
+     *
+     * @param message     the message ({@link RedirectMessage#LENGTH} bytes).
+     * @param sender      the IPv4 source of the datagram that carried it.
+     * @param codec       the verifier (holds the key).
+     * @param epochMillis wall-clock time now.
+     * @param nowMillis   the agent's clock now.
+     * @return the counter of the outcome: {@link HostAgentCounters#REDIRECTS_ACCEPTED},
+     * {@link HostAgentCounters#REVOKES_ACCEPTED} or one of the {@code REFUSED_*}.
+     */
+    public int onMessage(final long message, final int sender, final RedirectMessage codec, final long epochMillis, final int nowMillis)
+    {
+        final int outcome = check(message, sender, codec, epochMillis);
+        counters.add(outcome, 1);
+        if (outcome == HostAgentCounters.REDIRECTS_ACCEPTED)
+        {
+            final int backend = RedirectMessage.backend(message);
+            final int id = backendId(backend);
+            flows.putV4(RedirectMessage.client(message), RedirectMessage.vip(message), RedirectMessage.clientPort(message),
+                RedirectMessage.vipPort(message), RedirectMessage.protocol(message), id, generations[id], nowMillis);
+        }
+        else if (outcome == HostAgentCounters.REVOKES_ACCEPTED)
+        {
+            flows.removeV4(RedirectMessage.client(message), RedirectMessage.vip(message), RedirectMessage.clientPort(message),
+                RedirectMessage.vipPort(message), RedirectMessage.protocol(message));
+        }
+        counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
+        return outcome;
+    }
+
+    private int check(final long message, final int sender, final RedirectMessage codec, final long epochMillis)
+    {
+        if (!accept)
+        {
+            return HostAgentCounters.REFUSED_DISABLED;
+        }
+        if (!codec.verify(message))
+        {
+            return HostAgentCounters.REFUSED_FORGED;
+        }
+        final int backend = RedirectMessage.backend(message);
+        if (backend != sender)
+        {
+            return HostAgentCounters.REFUSED_NOT_FROM_BACKEND;
+        }
+        if (RedirectMessage.client(message) != hostAddress)
+        {
+            return HostAgentCounters.REFUSED_NOT_OURS;
+        }
+        final long age = epochMillis - RedirectMessage.issuedAt(message);
+        if (age > maxAgeMillis || age < -maxAgeMillis)
+        {
+            return HostAgentCounters.REFUSED_STALE;
+        }
+        final ReplayWindow window = windows.computeIfAbsent(sender, s -> new ReplayWindow());
+        final long sequence = RedirectMessage.sequence(message);
+        if (!window.fresh(sequence))
+        {
+            return HostAgentCounters.REFUSED_REPLAYED;
+        }
+        final int type = RedirectMessage.type(message);
+        if (type == RedirectMessage.REDIRECT)
+        {
+            final Set<Integer> known = knownBackends.get(vipKey(RedirectMessage.vip(message), RedirectMessage.vipPort(message),
+                RedirectMessage.protocol(message)));
+            if (known != null && !known.contains(backend))
+            {
+                return HostAgentCounters.REFUSED_UNKNOWN_BACKEND;
+            }
+        }
+        window.accept(sequence);
+        return type == RedirectMessage.REDIRECT ? HostAgentCounters.REDIRECTS_ACCEPTED : HostAgentCounters.REVOKES_ACCEPTED;
+    }
+
+    /**
+     * The backend an egress packet of this flow goes to, if it is redirected. A flow whose backend went away
+     * since is forgotten here and goes to the VIP ({@link HostAgentCounters#FALLBACKS}). Hot path: no
+     * allocation.
+     *
+     * @return the backend's address (as an unsigned int in a long), or {@link #NONE}.
+     */
+    public long lookup(final int src, final int dst, final int srcPort, final int dstPort, final int protocol, final int nowMillis)
+    {
+        final long value = flows.findV4(src, dst, srcPort, dstPort, protocol, nowMillis);
+        if (value == FlowTable.MISSING)
+        {
+            return NONE;
+        }
+        final int id = FlowTable.backendId(value);
+        if (FlowTable.flags(value) != generations[id])
+        {
+            flows.removeV4(src, dst, srcPort, dstPort, protocol);
+            counters.add(HostAgentCounters.FALLBACKS, 1);
+            counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
+            return NONE;
+        }
+        return backendAddresses[id] & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * The network says {@code backend} cannot be reached: every flow redirected to it goes back to the VIP.
+     *
+     * @return whether any redirect had named it.
+     */
+    public boolean unreachable(final int backend)
+    {
+        final int id = backendIds.get(backend);
+        if (id < 0)
+        {
+            return false;
+        }
+        generations[id] = (generations[id] + 1) & FlowTable.MAX_FLAGS;
+        counters.add(HostAgentCounters.BACKENDS_UNREACHABLE, 1);
+        return true;
+    }
+
+    /**
+     * Forgets flows idle for the lease, a few buckets per call.
+     *
+     * @return flows forgotten.
+     */
+    public int expire(final int nowMillis)
+    {
+        final int n = flows.expire(nowMillis, leaseMillis, 64);
+        if (n > 0)
+        {
+            counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
+        }
+        return n;
+    }
+
+    /** @return flows redirected now. */
+    public long size()
+    {
+        return flows.size();
+    }
+
+    private int backendId(final int backend)
+    {
+        int id = backendIds.get(backend);
+        if (id < 0)
+        {
+            id = backendCount++;
+            if (id == backendAddresses.length)
+            {
+                backendAddresses = Arrays.copyOf(backendAddresses, id * 2);
+                generations = Arrays.copyOf(generations, id * 2);
+            }
+            backendAddresses[id] = backend;
+            backendIds.put(backend, id);
+        }
+        return id;
+    }
+
+    private static long vipKey(final int address, final int port, final int protocol)
+    {
+        return ((address & 0xFFFF_FFFFL) << 24) | ((long)port << 8) | protocol;
+    }
+
+    @Override
+    public void close()
+    {
+        flows.close();
+    }
+}

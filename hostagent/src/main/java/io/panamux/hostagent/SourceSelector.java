@@ -1,0 +1,167 @@
+package io.panamux.hostagent;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowTable;
+import io.panamux.flow.MaglevTable;
+import io.panamux.fastpath.packet.PacketInfo;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.fastpath.snapshot.VipTable;
+
+/**
+ * Source-side selection (ARCHITECTURE.md §1 item 6): the MUX's own choice, made in the sending host's
+ * egress path. The VIP table and the Maglev tables are the fast path's ({@link VipTable}, {@link MaglevTable}),
+ * built the way the MUX's snapshot publisher builds them: the same backend keys (the pool's hash seed over
+ * the address bytes), weights and table size, and the same flow hash ({@link FlowHash#hashV4} with the
+ * pool's seed). So a flow gets the backend a MUX would have given it, and a flow may move between this
+ * agent and the MUX pool without changing backend.
+ *
+ * <p>Every flow chosen here is recorded (flow state, as a MUX in its stateful phase keeps it), so a flow
+ * keeps its backend as long as it is active, whatever the table does later. Fragments are not selected
+ * here: they carry no ports (later ones), and the MUX hashes every fragment of a datagram on its 3-tuple,
+ * so they are sent to the VIP unchanged.
+ *
+ * <p>Agent thread only; {@link #choose} allocates nothing.
+ */
+public final class SourceSelector implements AutoCloseable
+{
+    private final long hashSeed;
+    private final Vip[] vips;
+    private final VipTable table;
+    private final Backend[] byId;
+    private final FlowTable flows;
+    private final int idleTimeoutSeconds;
+    private boolean chosenNew;
+
+    /**
+     * @param vips               the VIPs to select for.
+     * @param hashSeed           the MUX pool's hash seed.
+     * @param tableSize          the Maglev table size (the MUX's {@code maglev-table-size}).
+     * @param flowCapacity       flows recorded at most.
+     * @param idleTimeoutSeconds a recorded flow idle this long is forgotten.
+     */
+    public SourceSelector(final List<HostAgentConfig.SourceVip> vips, final long hashSeed, final int tableSize, final int flowCapacity,
+        final int idleTimeoutSeconds)
+    {
+        this.hashSeed = hashSeed;
+        this.idleTimeoutSeconds = idleTimeoutSeconds;
+        this.vips = new Vip[vips.size()];
+        final List<Backend> all = new ArrayList<>();
+        for (int v = 0; v < vips.size(); v++)
+        {
+            final HostAgentConfig.SourceVip c = vips.get(v);
+            final Backend[] backends = new Backend[c.backends().size()];
+            final long[] keys = new long[backends.length];
+            final int[] weights = new int[backends.length];
+            for (int i = 0; i < backends.length; i++)
+            {
+                final HostAgentConfig.SourceBackend b = c.backends().get(i);
+                backends[i] = new Backend(all.size(), v, false, b.address(), 0, 0, b.weight(), false, Prefix.format(b.address()));
+                all.add(backends[i]);
+                keys[i] = backendKey(hashSeed, b.address());
+                weights[i] = b.weight();
+            }
+            final boolean anyWeight = c.backends().stream().anyMatch(b -> b.weight() > 0);
+            final int[] maglev = anyWeight ? MaglevTable.build(keys, weights, tableSize) : new int[0];
+            this.vips[v] = new Vip(v, false, c.address(), 0, 0, c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
+                Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
+        }
+        this.table = new VipTable(this.vips);
+        this.byId = all.toArray(new Backend[0]);
+        this.flows = new FlowTable(flowCapacity);
+    }
+
+    /**
+     * @param hashSeed the pool's hash seed.
+     * @param address  a backend's IPv4 address.
+     * @return its Maglev key, as the MUX's snapshot publisher computes it.
+     */
+    public static long backendKey(final long hashSeed, final int address)
+    {
+        return FlowHash.hashBytes(hashSeed, ByteBuffer.allocate(4).putInt(address).array());
+    }
+
+    /**
+     * @param info a parsed egress packet.
+     * @return the index of the VIP it is for, or -1 (not a VIP selected here, or a fragment).
+     */
+    public int find(final PacketInfo info)
+    {
+        if (info.ipVersion != 4 || info.isFragment || info.icmpError)
+        {
+            return -1;
+        }
+        final int vip = table.findV4(info.dstV4, info.dstPort, info.protocol);
+        return vip < 0 ? -1 : vip;
+    }
+
+    /**
+     * @param vip        the VIP index from {@link #find}.
+     * @param info       the packet.
+     * @param nowSeconds the agent's clock in seconds.
+     * @return the backend for the packet's flow, or null when the VIP has none that takes flows.
+     */
+    public Backend choose(final int vip, final PacketInfo info, final int nowSeconds)
+    {
+        final long found = flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowSeconds);
+        if (found != FlowTable.MISSING)
+        {
+            final Backend b = byId[FlowTable.backendId(found)];
+            if (b.vipIndex() == vip)
+            {
+                chosenNew = false;
+                return b;
+            }
+        }
+        final Vip v = vips[vip];
+        final int[] maglev = v.table();
+        if (maglev.length == 0)
+        {
+            return null;
+        }
+        final Backend chosen = v.backends()[MaglevTable.lookup(maglev, hash(info))];
+        flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, nowSeconds);
+        chosenNew = true;
+        return chosen;
+    }
+
+    /** @return whether the last {@link #choose} chose for a new flow (rather than finding a recorded one). */
+    public boolean chosenNew()
+    {
+        return chosenNew;
+    }
+
+    /** @return the pool's flow hash of the packet's 5-tuple. */
+    public long hash(final PacketInfo info)
+    {
+        return FlowHash.hashV4(hashSeed, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
+    }
+
+    /** @return the VIP at {@code index}. */
+    public Vip vip(final int index)
+    {
+        return vips[index];
+    }
+
+    /** Forgets idle flows, a few buckets per call. */
+    public void expire(final int nowSeconds)
+    {
+        flows.expire(nowSeconds, idleTimeoutSeconds, 64);
+    }
+
+    /** @return flows recorded. */
+    public long flowCount()
+    {
+        return flows.size();
+    }
+
+    @Override
+    public void close()
+    {
+        flows.close();
+    }
+}
