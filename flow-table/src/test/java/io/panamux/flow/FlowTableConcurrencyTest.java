@@ -82,8 +82,11 @@ class FlowTableConcurrencyTest
         final Thread writer = new Thread(() -> write(table, result), "writer");
         final Thread pointReader = new Thread(() -> readPoints(table, result), "point-reader");
         final Thread dumpReader = new Thread(() -> readDumps(table, result), "dump-reader");
-        for (final Thread thread : new Thread[]{ writer, pointReader, dumpReader })
+        final Thread[] threads = { writer, pointReader, dumpReader };
+        for (final Thread thread : threads)
         {
+            // Daemons, so that a reader stuck on a sequence that never turns even fails the test, not the JVM.
+            thread.setDaemon(true);
             thread.setUncaughtExceptionHandler((t, e) ->
             {
                 failure.compareAndSet(null, e);
@@ -98,9 +101,14 @@ class FlowTableConcurrencyTest
             Thread.sleep(10);
         }
         result.stop = true;
-        writer.join();
-        pointReader.join();
-        dumpReader.join();
+        for (final Thread thread : threads)
+        {
+            thread.join(10_000);
+            if (thread.isAlive())
+            {
+                throw new AssertionError(thread.getName() + " did not stop: stuck in a read? " + result);
+            }
+        }
 
         if (failure.get() != null)
         {
