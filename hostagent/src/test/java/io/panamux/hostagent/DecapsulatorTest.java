@@ -1,0 +1,144 @@
+package io.panamux.hostagent;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.panamux.dpdk.Mbuf;
+
+import static io.panamux.hostagent.TestFrames.HOST_MAC;
+import static io.panamux.hostagent.TestFrames.ROUTER_MAC;
+import static io.panamux.hostagent.TestFrames.concat;
+import static io.panamux.hostagent.TestFrames.ethernet;
+import static io.panamux.hostagent.TestFrames.ip;
+import static io.panamux.hostagent.TestFrames.ipv4;
+import static io.panamux.hostagent.TestFrames.ipv6;
+import static io.panamux.hostagent.TestFrames.tcp;
+import static io.panamux.hostagent.TestFrames.udp;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class DecapsulatorTest
+{
+    private static final int HOST = ip("198.18.21.2");
+    private static final int MUX = ip("198.18.11.2");
+    private static final int CLIENT = ip("198.18.1.2");
+    private static final int VIP = ip("192.0.2.10");
+    private static final int GUE_PORT = 6080;
+
+    private final Arena arena = Arena.ofConfined();
+    private final Decapsulator decapsulator = new Decapsulator(HOST, GUE_PORT);
+
+    @AfterEach
+    void close()
+    {
+        arena.close();
+    }
+
+    private static byte[] innerV4()
+    {
+        return ipv4(0, 6, CLIENT, VIP, 0x4000, tcp(40000, 80, 0x02, 10));
+    }
+
+    @Test
+    void ipipBecomesTheInnerPacketBehindTheSameEthernetAddresses()
+    {
+        final byte[] inner = innerV4();
+        final long m = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 4, MUX, HOST, 0x4000, inner)));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        assertArrayEquals(ethernet(HOST_MAC, ROUTER_MAC, 0x0800, inner), TestFrames.data(m));
+        assertEquals(MUX, decapsulator.outerSource());
+        assertEquals(4, decapsulator.innerVersion());
+    }
+
+    @Test
+    void greWithOptionalFieldsAndGueAndIpv6InnerAreOpened()
+    {
+        final byte[] inner = innerV4();
+        // GRE with the key and sequence bits: 4 + 4 + 4 bytes of GRE header.
+        final byte[] gre = concat(new byte[] {0x30, 0, 0x08, 0x00, 0, 0, 0, 1, 0, 0, 0, 2}, inner);
+        long m = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 47, MUX, HOST, 0, gre)));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        assertArrayEquals(ethernet(HOST_MAC, ROUTER_MAC, 0x0800, inner), TestFrames.data(m));
+
+        m = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 17, MUX, HOST, 0, udp(50000, GUE_PORT, inner))));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        assertArrayEquals(ethernet(HOST_MAC, ROUTER_MAC, 0x0800, inner), TestFrames.data(m));
+
+        final byte[] inner6 = ipv6(0, 6, tcp(40000, 80, 0x10, 5));
+        m = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 41, MUX, HOST, 0, inner6)));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        assertArrayEquals(ethernet(HOST_MAC, ROUTER_MAC, 0x86DD, inner6), TestFrames.data(m));
+        assertEquals(6, decapsulator.innerVersion());
+    }
+
+    @Test
+    void ethernetPaddingAfterTheOuterPacketIsCut()
+    {
+        final byte[] inner = ipv4(0, 17, CLIENT, VIP, 0, udp(5000, 53, new byte[2]));
+        final byte[] frame = ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 4, MUX, HOST, 0, inner));
+        final long m = TestFrames.mbuf(arena, Arrays.copyOf(frame, frame.length + 9));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        assertEquals(14 + inner.length, Mbuf.dataLength(m));
+    }
+
+    @Test
+    void anOuterCongestionMarkReachesAnEcnCapableInnerPacketWithAValidChecksum()
+    {
+        final byte[] inner = ipv4(0x02, 6, CLIENT, VIP, 0x4000, tcp(40000, 80, 0x10, 0));
+        final long m = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0x03, 4, MUX, HOST, 0, inner)));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(m));
+        final byte[] out = TestFrames.data(m);
+        assertEquals(0x03, out[14 + 1] & 0xFF);
+        assertEquals(0, TestFrames.checksum(out, 14, 20), "the inner header checksum still verifies");
+
+        // Not ECN-capable (00): the mark is not invented.
+        final long n = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0x03, 4, MUX, HOST, 0, ipv4(0, 6, CLIENT, VIP, 0,
+            tcp(1, 2, 0x10, 0)))));
+        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(n));
+        assertEquals(0, TestFrames.data(n)[15]);
+    }
+
+    @Test
+    void whatIsNotATunnelToThisHostIsLeftAlone()
+    {
+        final byte[][] frames = {
+            ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 4, MUX, ip("198.18.22.2"), 0, innerV4())),      // another host
+            ethernet(HOST_MAC, ROUTER_MAC, 0x0800, innerV4()),                                           // plain TCP
+            ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 17, MUX, HOST, 0, udp(1, 6081, new byte[56]))), // UDP, not GUE
+            ethernet(-1L & 0xFFFF_FFFF_FFFFL, ROUTER_MAC, 0x0806, new byte[28]),                          // ARP
+            ethernet(HOST_MAC, ROUTER_MAC, 0x0800, new byte[10]),                                        // short
+        };
+        for (final byte[] frame : frames)
+        {
+            final long m = TestFrames.mbuf(arena, frame);
+            assertEquals(Decapsulator.NOT_A_TUNNEL, decapsulator.decapsulate(m));
+            assertArrayEquals(frame, TestFrames.data(m), "unchanged");
+        }
+    }
+
+    @Test
+    void brokenOrFragmentedTunnelsAreReportedAndLeftUnchanged()
+    {
+        final byte[] inner = innerV4();
+        final byte[] truncatedInner = ipv4(0, 4, MUX, HOST, 0, Arrays.copyOf(inner, 30));
+        final byte[] wrongVersion = ipv4(0, 41, MUX, HOST, 0, inner);
+        final byte[] notIp = ipv4(0, 4, MUX, HOST, 0, new byte[40]);
+        final byte[] greVersion1 = ipv4(0, 47, MUX, HOST, 0, concat(new byte[] {0, 1, 0x08, 0}, inner));
+        final byte[] greErspan = ipv4(0, 47, MUX, HOST, 0, concat(new byte[] {0, 0, (byte)0x88, (byte)0xBE}, inner));
+        final byte[] outerCutShort = Arrays.copyOf(ipv4(0, 4, MUX, HOST, 0, inner), 30);
+        for (final byte[] ip : new byte[][] {truncatedInner, wrongVersion, notIp, greVersion1, greErspan})
+        {
+            final byte[] frame = ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ip);
+            final long m = TestFrames.mbuf(arena, frame);
+            assertEquals(Decapsulator.MALFORMED, decapsulator.decapsulate(m));
+            assertArrayEquals(frame, TestFrames.data(m));
+        }
+        assertEquals(Decapsulator.MALFORMED, decapsulator.decapsulate(TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800,
+            outerCutShort))));
+        final long fragment = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 4, MUX, HOST, 0x2000, inner)));
+        assertEquals(Decapsulator.FRAGMENT, decapsulator.decapsulate(fragment));
+    }
+}

@@ -1,0 +1,83 @@
+package io.panamux.hostagent;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+
+import static io.panamux.hostagent.TestFrames.ip;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HostAgentConfigLoaderTest
+{
+    private static final String MINIMAL = """
+        agent: { name: b1, address: 198.18.21.2 }
+        dataplane:
+          network: "net_af_packet0,iface=eth0"
+          host: "net_tap0,iface=pmx0"
+          gateway-mac: "02:98:00:00:15:01"
+        """;
+
+    @Test
+    void readsAWholeFileAndFillsDefaults()
+    {
+        final HostAgentConfig c = HostAgentConfigLoader.parse("a.yaml", MINIMAL + """
+            hash-seed: 0x1234
+            fastpath:
+              key: "00112233445566778899aabbccddeeff"
+              offer-to: ["198.18.2.0/24", "198.18.3.7"]
+            vips:
+              - address: 192.0.2.13
+                port: 80
+                protocol: tcp
+                encapsulation: gue
+                backends: [ { address: 198.18.21.2, weight: 2 }, { address: 198.18.22.2 } ]
+            """);
+        assertEquals("b1", c.name());
+        assertEquals(ip("198.18.21.2"), c.address());
+        assertEquals(0x0298_0000_1501L, c.gatewayMac());
+        assertEquals(1500, c.mtu());
+        assertEquals(0x1234, c.hashSeed());
+        assertEquals(TunnelEncapsulator.DEFAULT_GUE_PORT, c.guePort());
+        final HostAgentConfig.Fastpath fp = c.fastpath().orElseThrow();
+        assertEquals(HostAgentConfig.DEFAULT_FASTPATH_PORT, fp.port());
+        assertTrue(fp.accept());
+        assertEquals(List.of(Prefix.parse("198.18.2.0/24"), Prefix.parse("198.18.3.7/32")), fp.offerTo());
+        assertEquals(1, c.vips().size());
+        assertEquals("192.0.2.13:80/tcp", c.vips().get(0).key());
+        assertEquals(TunnelEncapsulator.GUE, c.vips().get(0).encapsulation());
+        assertEquals(List.of(new HostAgentConfig.SourceBackend(ip("198.18.21.2"), 2), new HostAgentConfig.SourceBackend(ip("198.18.22.2"), 1)),
+            c.vips().get(0).backends());
+        assertFalse(HostAgentConfigLoader.parse("b.yaml", MINIMAL).fastpath().isPresent());
+    }
+
+    @Test
+    void eachMistakeIsNamedWithTheFileAndTheKey()
+    {
+        final String[][] cases = {
+            {MINIMAL + "colour: blue\n", "a.yaml: colour: unknown key"},
+            {MINIMAL.replace("198.18.21.2", "198.18.021.2"), "a.yaml: agent.address: '198.18.021.2' is not an IPv4 address"},
+            {MINIMAL.replace("  gateway-mac: \"02:98:00:00:15:01\"\n", ""), "a.yaml: dataplane.gateway-mac: is required"},
+            {MINIMAL.replace("02:98:00:00:15:01", "03:98:00:00:15:01"), "a.yaml: dataplane.gateway-mac: '03:98:00:00:15:01' is not a unicast"},
+            {MINIMAL + "fastpath: { key: \"0011\" }\n", "a.yaml: fastpath.key: must be at least 16 bytes"},
+            {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml: fastpath.key: must be hexadecimal"},
+            {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", offer-to: [\"198.18.2.1/24\"] }\n",
+                "a.yaml: fastpath.offer-to: 198.18.2.1/24 has host bits set"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, protocol: sctp, backends: [ { address: 10.0.0.1 } ] } ]\n",
+                "a.yaml: vips[0].protocol: must be tcp or udp"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml: vips[0].backends: must be a non-empty list"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 }, { address: 10.0.0.1 } ] } ]\n",
+                "a.yaml: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
+            {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml: dataplane.mtu: must be between 576 and 9000"},
+        };
+        for (final String[] c : cases)
+        {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", c[0]));
+            assertTrue(e.getMessage().startsWith(c[1]), "expected '" + c[1] + "' but got '" + e.getMessage() + "'");
+        }
+    }
+}

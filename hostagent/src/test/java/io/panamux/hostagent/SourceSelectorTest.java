@@ -1,0 +1,116 @@
+package io.panamux.hostagent;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.MaglevTable;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.packet.PacketInfo;
+import io.panamux.fastpath.snapshot.Backend;
+
+import static io.panamux.hostagent.TestFrames.ip;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SourceSelectorTest
+{
+    private static final long SEED = 0x5eed;
+    private static final int VIP = ip("192.0.2.13");
+    private static final int[] BACKENDS = {ip("198.18.21.2"), ip("198.18.22.2"), ip("198.18.23.2")};
+
+    private static PacketInfo flow(final int srcPort)
+    {
+        final PacketInfo p = new PacketInfo();
+        p.ipVersion = 4;
+        p.protocol = 6;
+        p.srcV4 = ip("198.18.2.2");
+        p.dstV4 = VIP;
+        p.srcPort = srcPort;
+        p.dstPort = 80;
+        return p;
+    }
+
+    private static HostAgentConfig.SourceVip vip(final int... weights)
+    {
+        return new HostAgentConfig.SourceVip(VIP, 80, 6, TunnelEncapsulator.IPIP, List.of(
+            new HostAgentConfig.SourceBackend(BACKENDS[0], weights[0]), new HostAgentConfig.SourceBackend(BACKENDS[1], weights[1]),
+            new HostAgentConfig.SourceBackend(BACKENDS[2], weights[2])));
+    }
+
+    @Test
+    void choosesWhatTheMuxTablesGiveForTheSameFlow()
+    {
+        // The MUX's recipe (SnapshotPublisher): key = hashBytes(seed, address bytes), weighted Maglev of size M,
+        // slot = lookup(table, hashV4(seed, 5-tuple)).
+        final long[] keys = new long[3];
+        for (int i = 0; i < 3; i++)
+        {
+            keys[i] = FlowHash.hashBytes(SEED, ByteBuffer.allocate(4).putInt(BACKENDS[i]).array());
+        }
+        final int[] table = MaglevTable.build(keys, new int[] {1, 2, 1}, MaglevTable.DEFAULT_SIZE);
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 2, 1)), SEED, MaglevTable.DEFAULT_SIZE, 4096, 300))
+        {
+            final Map<Integer, Integer> spread = new HashMap<>();
+            for (int port = 30000; port < 33000; port++)
+            {
+                final PacketInfo p = flow(port);
+                final int vip = selector.find(p);
+                assertEquals(0, vip);
+                final Backend b = selector.choose(vip, p, 1);
+                final int expected = BACKENDS[MaglevTable.lookup(table, FlowHash.hashV4(SEED, p.srcV4, p.dstV4, port, 80, 6))];
+                assertEquals(expected, b.v4(), "flow from port " + port);
+                spread.merge(b.v4(), 1, Integer::sum);
+            }
+            assertTrue(spread.get(BACKENDS[1]) > spread.get(BACKENDS[0]) * 3 / 2, "weight 2 takes about twice the flows: " + spread);
+            assertEquals(3000, selector.flowCount(), "every flow is recorded");
+        }
+    }
+
+    @Test
+    void aRecordedFlowKeepsItsBackendAndABackendOfWeightZeroTakesNoNewFlow()
+    {
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 0, 1)), SEED, 4099, 4096, 300))
+        {
+            for (int port = 1000; port < 3000; port++)
+            {
+                final PacketInfo p = flow(port);
+                final Backend first = selector.choose(0, p, 1);
+                assertTrue(selector.chosenNew());
+                assertTrue(first.v4() != BACKENDS[1], "weight 0: no new flows");
+                assertEquals(first, selector.choose(0, p, 2));
+                assertFalse(selector.chosenNew(), "the second packet finds the flow");
+            }
+        }
+        try (SourceSelector none = new SourceSelector(List.of(vip(0, 0, 0)), SEED, 4099, 4096, 300))
+        {
+            assertNull(none.choose(0, flow(1), 1), "no backend takes flows");
+        }
+    }
+
+    @Test
+    void onlyWholeIpv4PacketsToTheVipsPortAndProtocolAreSelected()
+    {
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, 4096, 300))
+        {
+            final PacketInfo p = flow(1234);
+            p.dstPort = 443;
+            assertEquals(-1, selector.find(p));
+            p.dstPort = 80;
+            p.protocol = 17;
+            assertEquals(-1, selector.find(p));
+            p.protocol = 6;
+            p.isFragment = true;
+            assertEquals(-1, selector.find(p), "fragments go to the MUX, which hashes them on their 3-tuple");
+            p.isFragment = false;
+            p.dstV4 = ip("192.0.2.14");
+            assertEquals(-1, selector.find(p));
+        }
+    }
+}
