@@ -1,12 +1,13 @@
 package io.panamux.slowpath;
 
+import io.panamux.slowpath.admin.CtlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * Entry point of {@code ./panamux run} and {@code ./panamux ctl}.
  */
-@Command(name = "panamux", mixinStandardHelpOptions = true, subcommands = {RunCommand.class},
+@Command(name = "panamux", mixinStandardHelpOptions = true, subcommands = {RunCommand.class, CtlCommand.class},
     description = "panamux: a layer-4 load-balancer MUX on DPDK")
 public final class Main implements Runnable
 {

@@ -23,16 +23,27 @@ import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.OwnerRing;
+import io.panamux.slowpath.arp.ArpEndpoint;
+import io.panamux.slowpath.arp.ControlPacketIo;
 import io.panamux.slowpath.config.Dataplane;
+import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.StaticPoolMembership;
+import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.SnapshotPublisher;
+import io.panamux.slowpath.control.StatefulPhaseTracker;
 import io.panamux.slowpath.control.WorkerRecords;
+import io.panamux.slowpath.peer.DpdkPacketPath;
+import io.panamux.slowpath.peer.FlowOwnership;
+import io.panamux.slowpath.peer.PeerStats;
+import io.panamux.slowpath.health.HealthChecks;
+import io.panamux.slowpath.router.InProcessRouterControl;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
@@ -47,6 +58,12 @@ public final class Mux implements AutoCloseable
     public static final int DESCRIPTORS = 1024;
     /** Per-lcore cache of the packet pool. */
     public static final int POOL_CACHE = 256;
+    /** Time between two passes of the stateful-phase tracker over the flow tables. */
+    public static final long PHASE_SCAN_INTERVAL_NS = 1_000_000_000L;
+    /** Time between ARP requests for an unresolved gateway. */
+    public static final long ARP_RETRY_NS = 1_000_000_000L;
+    /** Time after which a resolved gateway is asked again. */
+    public static final long ARP_REFRESH_NS = 60_000_000_000L;
     /** Bytes of each ring between a worker and the control thread (about 900 records each way). */
     public static final int RING_BYTES = 1 << 16;
 
@@ -59,11 +76,20 @@ public final class Mux implements AutoCloseable
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ControlAgent control;
     private final WorkerRecords workerRecords;
+    private final List<TunnelEncapsulator> encapsulators = new ArrayList<>();
+    private final List<FlowTable> flowTables = new ArrayList<>();
+    private final InProcessRouterControl router;
+    private final BackendChanges changes;
+    private final StatefulPhaseTracker tracker;
+    private final HealthChecks health;
+    private final ArpEndpoint arp;
     private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
     private final long portMac;
     private final int mtu;
     private final int controlTxQueue;
+    private final FlowOwnership ownership;
+    private final PrintStream log;
     private boolean closed;
     private long mbufsInUseAtClose = -1;
 
@@ -71,6 +97,7 @@ public final class Mux implements AutoCloseable
     {
         this.config = config;
         this.port = port;
+        this.log = log;
         final Dataplane dp = config.dataplane();
         final int workerCount = dp.workers();
         final int perWorker = 2 * DESCRIPTORS + 4 * dp.burstSize() + POOL_CACHE;
@@ -106,7 +133,12 @@ public final class Mux implements AutoCloseable
         {
             publisher.pool(new OwnerRing(members, config.mux().hashSeed()), members.indexOf(config.mux().address().toString()));
         }
-        publisher.apply(config, nowNs);
+        this.control = new ControlAgent(publisher, new SystemNanoClock());
+        // The router is told what it would be told; the BGP implementation is a later piece of work.
+        this.router = new InProcessRouterControl(log);
+        this.changes = new BackendChanges(config, publisher, router, null);
+        // Published before the workers start, so that the first packets find their VIPs.
+        changes.start(nowNs);
 
         final int cpus = Lcore.onlineCpus();
         final int capacityPerWorker = Math.max(1024, dp.flowTable().capacity() / workerCount);
@@ -122,7 +154,10 @@ public final class Mux implements AutoCloseable
                 dp.flowTable().idleTimeoutSeconds());
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
                 mtu, dp.guePort());
-            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker), encapsulator, new WorkerCounters(),
+            final FlowTable flows = new FlowTable(capacityPerWorker);
+            encapsulators.add(encapsulator);
+            flowTables.add(flows);
+            final WorkerAgent worker = new WorkerAgent(wc, slot, flows, encapsulator, new WorkerCounters(),
                 new WorkerToControl(RING_BYTES), new ControlToWorker(RING_BYTES), new SystemNanoClock());
             workers.add(worker);
             final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
@@ -132,9 +167,23 @@ public final class Mux implements AutoCloseable
         {
             AgentRunner.startOnThread(r);
         }
-        this.control = new ControlAgent(publisher, new SystemNanoClock());
+        final long idleNs = dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L;
+        // A stateful phase lasts at least the idle timeout: connections that have sent nothing since the
+        // change are in no table, and after that long they count as idled out anyway.
+        this.tracker = new StatefulPhaseTracker(control, slot, flowTables, idleNs, idleNs, PHASE_SCAN_INTERVAL_NS);
+        changes.tracker(tracker);
+        this.health = new HealthChecks(changes::healthChanged);
+        changes.watcher(health, nowNs);
+        // ARP needs the control thread's packet I/O on the data port: until it is wired to the worker rings,
+        // ControlPacketIo.NONE (gateway-mac must then be configured for encapsulated traffic to leave).
+        this.arp = new ArpEndpoint(ControlPacketIo.NONE, portMac, config.mux().address(),
+            dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log);
+        control.addDuty(tracker);
+        control.addDuty(health);
+        control.addDuty(arp);
         this.workerRecords = new WorkerRecords(workers);
         control.addDuty(workerRecords);
+        this.ownership = flowOwnership(muxV4, muxV6Hi, muxV6Lo);
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
         this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
@@ -166,6 +215,50 @@ public final class Mux implements AutoCloseable
             n <<= 1;
         }
         return n - 1;
+    }
+
+    private void gatewayMac(final long mac)
+    {
+        for (final TunnelEncapsulator e : encapsulators)
+        {
+            e.gatewayMac(mac);
+        }
+    }
+
+    /** @return every worker's flow table, in worker order (other threads: read methods only). */
+    public List<FlowTable> flowTables()
+    {
+        return List.copyOf(flowTables);
+    }
+
+    /** @return the backend state (control thread only: from elsewhere, {@link ControlAgent#submit}). */
+    public BackendChanges backendChanges()
+    {
+        return changes;
+    }
+
+    /** @return what the router has been told. */
+    public InProcessRouterControl router()
+    {
+        return router;
+    }
+
+    /** @return the stateful-phase tracker (control thread only). */
+    public StatefulPhaseTracker phaseTracker()
+    {
+        return tracker;
+    }
+
+    /** @return the health checks (control thread only). */
+    public HealthChecks health()
+    {
+        return health;
+    }
+
+    /** @return ARP on the data port (control thread only). */
+    public ArpEndpoint arp()
+    {
+        return arp;
     }
 
     /** @return the port the MUX runs on. */
@@ -202,6 +295,45 @@ public final class Mux implements AutoCloseable
     public SnapshotPublisher publisher()
     {
         return publisher;
+    }
+
+    /**
+     * Starts the flow-ownership protocol with the pool's other members (ARCHITECTURE.md §1 item 3) and
+     * attaches it to the control thread; none when this MUX is alone in its pool.
+     */
+    private FlowOwnership flowOwnership(final int muxV4, final long muxV6Hi, final long muxV6Lo)
+    {
+        final List<IpAddress> members = StaticPoolMembership.fromConfig(config).members();
+        if (members.size() < 2 || config.peers().isEmpty())
+        {
+            return null;
+        }
+        final Dataplane dp = config.dataplane();
+        // The control thread's own encapsulator: packets it forwards as a flow's owner.
+        final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
+            mtu, dp.guePort());
+        // ARP changes its gateway MAC with the workers'.
+        encapsulators.add(encapsulator);
+        final FlowOwnership o = new FlowOwnership(config.peers().get(), config.mux().address(), members, slot,
+            workers.stream().map(WorkerAgent::flows).toList(), workers.stream().map(WorkerAgent::commands).toList(),
+            new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), encapsulator,
+            new SystemEpochClock(), dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L);
+        workerRecords.ownership(o);
+        control.addDuty(o);
+        log.printf("panamux: flow ownership with %d peer(s), listening on udp %s%n", members.size() - 1, o.localAddress());
+        return o;
+    }
+
+    /** @return the flow-ownership counters, or null when this MUX is alone in its pool. */
+    public PeerStats peerStats()
+    {
+        return ownership == null ? null : ownership.stats();
+    }
+
+    /** @return the flow-ownership protocol, or null when this MUX is alone in its pool. */
+    public FlowOwnership ownership()
+    {
+        return ownership;
     }
 
     /** @return the duty that drains the workers' rings (attach frame and ownership listeners to it). */
@@ -292,6 +424,10 @@ public final class Mux implements AutoCloseable
             return;
         }
         controlRunner.close();
+        if (ownership != null)
+        {
+            log.println("panamux: peers: " + ownership.stats());
+        }
         for (final AgentRunner r : runners)
         {
             r.close();

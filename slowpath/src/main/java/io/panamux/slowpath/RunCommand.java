@@ -8,8 +8,10 @@ import java.util.concurrent.TimeUnit;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
+import io.panamux.slowpath.admin.AdminServer;
+import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.ConfigException;
-import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,9 +36,11 @@ public final class RunCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final MuxConfig config;
+        // ctl reload reads the file again through the same source.
+        final FileConfigSource source = new FileConfigSource(configFile);
         try
         {
-            config = ConfigLoader.load(configFile);
+            config = source.load();
         }
         catch (final ConfigException e)
         {
@@ -65,6 +69,23 @@ public final class RunCommand implements Callable<Integer>
             System.err.println("panamux: " + e.getMessage());
             return 1;
         }
+        final AdminServer admin;
+        try
+        {
+            admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
+                mux.flowTables(), source));
+            final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
+                : config.admin().listenAddress().toString();
+            System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
+                ? " (bearer token required)" : ""));
+        }
+        catch (final java.io.IOException e)
+        {
+            System.err.println("panamux: cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage());
+            mux.close();
+            Eal.cleanup();
+            return 1;
+        }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread hook = new Thread(() ->
@@ -91,6 +112,7 @@ public final class RunCommand implements Callable<Integer>
         int rc = 0;
         try
         {
+            admin.close();
             mux.close();
             final MuxStats s = mux.stats();
             System.out.printf("panamux: stopped: rx %d, tx %d, dropped %d %s, flows %d, mbufs in use %d%n", s.rxPackets(), s.txPackets(),

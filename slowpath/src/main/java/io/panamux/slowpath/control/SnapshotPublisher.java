@@ -183,6 +183,33 @@ public final class SnapshotPublisher
         vip.previousTable = null;
     }
 
+    /**
+     * Marks a VIP single-backend (ARCHITECTURE.md §1 item 4): the router is to send it straight to its
+     * backend and workers keep no flow state for it; any stateful phase ends.
+     */
+    public void markBypass(final VipState vip)
+    {
+        vip.mode = Vip.MODE_BYPASS;
+        vip.previousBackends = null;
+        vip.previousTable = null;
+    }
+
+    /**
+     * Clears a VIP's single-backend mark: it enters its stateful phase with the table it had during the
+     * bypass as the previous table, so connections opened during the bypass, whose packets now reach the
+     * MUX mid-connection, stay on that backend. No-op unless the VIP is marked.
+     */
+    public void leaveBypass(final VipState vip, final long nowNs)
+    {
+        if (vip.mode == Vip.MODE_BYPASS)
+        {
+            vip.previousBackends = vip.publishedBackends;
+            vip.previousTable = vip.publishedTable;
+            vip.mode = Vip.MODE_STATEFUL;
+            vip.statefulSinceNs = nowNs;
+        }
+    }
+
     /** Builds a snapshot of the current state and publishes it. */
     public ForwardingSnapshot publish(final long nowNs)
     {

@@ -1,0 +1,383 @@
+package io.panamux.slowpath.admin;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.panamux.slowpath.config.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./panamux ctl ...}: the admin client of ARCHITECTURE.md §5, against a running MUX's admin API.
+ * Every command takes {@code --admin HOST:PORT} (default {@code 127.0.0.1:9480}), {@code --token TOKEN}
+ * (default: the environment variable {@code PANAMUX_ADMIN_TOKEN}) and {@code --json} (the API's JSON, for
+ * scripts). Exit codes: 0 done, 1 the MUX refused (the reason on stderr; nothing was changed), 2 bad usage,
+ * 3 the MUX could not be reached.
+ */
+@Command(name = "ctl", mixinStandardHelpOptions = true, description = "Admin client of a running MUX",
+    subcommands = {CtlCommand.Vips.class, CtlCommand.BackendCommand.class, CtlCommand.Stats.class, CtlCommand.Flows.class,
+        CtlCommand.Reload.class})
+public final class CtlCommand implements Runnable
+{
+    /** Exit code: the MUX refused the request. */
+    public static final int REFUSED = 1;
+    /** Exit code: the MUX could not be reached. */
+    public static final int UNREACHABLE = 3;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The options every command takes. */
+    public static final class Options
+    {
+        @Option(names = "--admin", defaultValue = Admin.DEFAULT_LISTEN, paramLabel = "HOST:PORT",
+            description = "the MUX's admin API (default ${DEFAULT-VALUE})")
+        String admin;
+
+        @Option(names = "--token", defaultValue = "${env:PANAMUX_ADMIN_TOKEN}", paramLabel = "TOKEN",
+            description = "bearer token (default: $PANAMUX_ADMIN_TOKEN)")
+        String token;
+
+        @Option(names = "--json", description = "print the MUX's JSON answer")
+        boolean json;
+    }
+
+    /** What every command does: one request, then its answer printed. */
+    abstract static class Request implements Callable<Integer>
+    {
+        @Mixin
+        Options options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public final Integer call() throws InterruptedException
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            final AdminClient.Response r;
+            try
+            {
+                r = send(new AdminClient(options.admin, options.token));
+            }
+            catch (final IOException e)
+            {
+                err.println("ctl: cannot reach the MUX's admin API at " + options.admin + ": " +
+                    (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                err.flush();
+                return UNREACHABLE;
+            }
+            if (!r.ok())
+            {
+                if (options.json && r.body() != null)
+                {
+                    out.println(pretty(r.body()));
+                    out.flush();
+                }
+                err.println("ctl: " + r.error());
+                err.flush();
+                return REFUSED;
+            }
+            if (options.json)
+            {
+                out.println(pretty(r.body()));
+            }
+            else
+            {
+                print(r.body(), out);
+            }
+            out.flush();
+            return 0;
+        }
+
+        abstract AdminClient.Response send(AdminClient client) throws IOException, InterruptedException;
+
+        abstract void print(JsonNode body, PrintWriter out);
+    }
+
+    /** {@code ctl vips}. */
+    @Command(name = "vips", mixinStandardHelpOptions = true,
+        description = "VIPs with their mode (stateless, stateful until T, single-DIP bypass), backends, weights, health")
+    static final class Vips extends Request
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.get("/v1/vips");
+        }
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            if (body.get("vips").isEmpty())
+            {
+                out.println("no VIPs");
+            }
+            for (final JsonNode v : body.get("vips"))
+            {
+                printVip(v, out);
+            }
+        }
+    }
+
+    /** {@code ctl backend add|remove|drain|weight}. */
+    @Command(name = "backend", mixinStandardHelpOptions = true, description = "Changes a VIP's backends",
+        subcommands = {BackendAdd.class, BackendRemove.class, BackendDrain.class, BackendWeight.class})
+    static final class BackendCommand implements Runnable
+    {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run()
+        {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    /** The arguments of a backend change. */
+    abstract static class BackendChange extends Request
+    {
+        @Parameters(index = "0", paramLabel = "VIP:PORT/PROTO", description = "e.g. 192.0.2.10:80/tcp or [2001:db8::10]:80/tcp")
+        String vip;
+
+        @Parameters(index = "1", paramLabel = "ADDRESS", description = "the backend's address")
+        String address;
+
+        Map<String, Object> body()
+        {
+            final Map<String, Object> b = new LinkedHashMap<>();
+            b.put("vip", vip);
+            b.put("address", address);
+            return b;
+        }
+
+        abstract String done();
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            out.println(done() + " " + address + " (" + body.get("vip").get("vip").asText() + ")");
+            printVip(body.get("vip"), out);
+        }
+    }
+
+    /** {@code ctl backend add VIP ADDRESS [--weight N]}. */
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds a backend (the VIP enters its stateful phase)")
+    static final class BackendAdd extends BackendChange
+    {
+        @Option(names = "--weight", defaultValue = "1", description = "relative share of new flows (default ${DEFAULT-VALUE})")
+        int weight;
+
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            final Map<String, Object> b = body();
+            b.put("weight", weight);
+            return client.post("/v1/backends/add", b);
+        }
+
+        @Override
+        String done()
+        {
+            return "added";
+        }
+    }
+
+    /** {@code ctl backend remove VIP ADDRESS}. */
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Removes a backend")
+    static final class BackendRemove extends BackendChange
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.post("/v1/backends/remove", body());
+        }
+
+        @Override
+        String done()
+        {
+            return "removed";
+        }
+    }
+
+    /** {@code ctl backend drain VIP ADDRESS}. */
+    @Command(name = "drain", mixinStandardHelpOptions = true, description = "No new flows to the backend; existing flows stay until they end")
+    static final class BackendDrain extends BackendChange
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.post("/v1/backends/drain", body());
+        }
+
+        @Override
+        String done()
+        {
+            return "draining";
+        }
+    }
+
+    /** {@code ctl backend weight VIP ADDRESS N}: re-weights (and undrains) a backend. */
+    @Command(name = "weight", mixinStandardHelpOptions = true, description = "Changes a backend's weight (ends its draining)")
+    static final class BackendWeight extends BackendChange
+    {
+        @Parameters(index = "2", paramLabel = "N", description = "the new weight, at least 0")
+        int weight;
+
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            final Map<String, Object> b = body();
+            b.put("weight", weight);
+            return client.post("/v1/backends/weight", b);
+        }
+
+        @Override
+        String done()
+        {
+            return "re-weighted";
+        }
+    }
+
+    /** {@code ctl stats}. */
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Counters: rx/tx packets, drops by reason, flows, misses, owner queries, ring-full, mbufs in use")
+    static final class Stats extends Request
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.get("/v1/stats");
+        }
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            for (final Map.Entry<String, JsonNode> f : body.properties())
+            {
+                if (f.getValue().isObject())
+                {
+                    out.println(f.getKey() + ":" + (f.getValue().isEmpty() ? " none" : ""));
+                    for (final Map.Entry<String, JsonNode> e : f.getValue().properties())
+                    {
+                        out.printf("  %-40s %d%n", e.getKey(), e.getValue().asLong());
+                    }
+                }
+                else
+                {
+                    out.printf("%-42s %s%n", f.getKey(), f.getValue().asText());
+                }
+            }
+        }
+    }
+
+    /** {@code ctl flows [--vip V] [--limit N]}. */
+    @Command(name = "flows", mixinStandardHelpOptions = true, description = "Flow-table entries (bounded output)")
+    static final class Flows extends Request
+    {
+        @Option(names = "--vip", paramLabel = "V", description = "only this VIP (ADDRESS:PORT/PROTO) or address")
+        String vip;
+
+        @Option(names = "--limit", defaultValue = "100", paramLabel = "N", description = "at most N entries, up to 10000 (default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.get("/v1/flows?limit=" + limit + (vip == null ? "" : "&vip=" + URLEncoder.encode(vip, StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            out.printf("%-6s %-44s %-22s %-5s %-40s %s%n", "worker", "source", "vip", "proto", "backend", "last-seen(s)");
+            for (final JsonNode f : body.get("flows"))
+            {
+                out.printf("%-6d %-44s %-22s %-5s %-40s %d%n", f.get("worker").asInt(), f.get("source").asText(),
+                    f.get("vip").isNull() ? f.get("destination").asText() : f.get("vip").asText(), f.get("protocol").asText(),
+                    f.get("backend").asText(), f.get("last_seen").asLong());
+            }
+            out.println(body.get("flows").size() + " of " + body.get("matched").asLong() + " flow(s)" +
+                (body.get("truncated").asBoolean() ? " (truncated: --limit)" : ""));
+        }
+    }
+
+    /** {@code ctl reload}. */
+    @Command(name = "reload", mixinStandardHelpOptions = true, description = "Re-reads the configuration file, all or nothing")
+    static final class Reload extends Request
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.post("/v1/reload", Map.of());
+        }
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            out.println("reloaded " + body.get("source").asText() + " (snapshot " + body.get("snapshot_version").asLong() + ")" +
+                (body.get("changes").isEmpty() ? ": nothing changed" : ":"));
+            for (final JsonNode c : body.get("changes"))
+            {
+                out.println("  " + c.asText());
+            }
+        }
+    }
+
+    static void printVip(final JsonNode v, final PrintWriter out)
+    {
+        final String mode = v.get("mode").asText();
+        final String modeText = switch (mode)
+        {
+            case "stateful" -> "stateful until " + v.get("stateful_until").asText() + " (estimate" +
+                (v.get("stateful_flows").asLong() >= 0 ? "; " + v.get("stateful_flows").asLong() + " flow(s) still need it" : "") + ")";
+            case "bypass" -> "single-DIP bypass (router: " + v.get("route").asText() + ")";
+            default -> mode;
+        };
+        out.println(v.get("vip").asText() + "  " + modeText + "  [" + v.get("encapsulation").asText() + ", flow-tracking " +
+            v.get("flow_tracking").asText() + "]");
+        if (v.get("backends").isEmpty())
+        {
+            out.println("    no backends");
+        }
+        for (final JsonNode b : v.get("backends"))
+        {
+            out.printf("    %-40s weight %-5d %-9s%s%n", b.get("address").asText(), b.get("weight").asInt(),
+                b.get("health").asText(), b.get("draining").asBoolean() ? " draining" : "");
+        }
+    }
+
+    static String pretty(final JsonNode node)
+    {
+        try
+        {
+            return JSON.writeValueAsString(node);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+}

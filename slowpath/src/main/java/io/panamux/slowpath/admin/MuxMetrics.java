@@ -1,0 +1,136 @@
+package io.panamux.slowpath.admin;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+import io.panamux.slowpath.MuxStats;
+import io.panamux.slowpath.control.VipView;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The MUX's Prometheus metrics ({@code GET /metrics}), through the Prometheus Java client library: every
+ * metric is a callback metric over one {@link MuxStats} and one list of {@link VipView}s taken when the
+ * scrape starts, so a scrape is consistent and costs the fast path nothing (the workers' counters are
+ * only read).
+ *
+ * <p>Counters ({@code _total} in the text format): {@code panamux_rx_packets}, {@code panamux_rx_bytes},
+ * {@code panamux_tx_packets}, {@code panamux_tx_bytes}, {@code panamux_drops{reason}},
+ * {@code panamux_flow_hits}, {@code panamux_flow_misses}, {@code panamux_flows_inserted},
+ * {@code panamux_flow_evictions}, {@code panamux_flows_expired}, {@code panamux_icmp_too_big_sent},
+ * {@code panamux_to_control}, {@code panamux_ring_full}, {@code panamux_owner_queries},
+ * {@code panamux_previous_table_hits}, {@code panamux_port_rx_missed}, {@code panamux_port_rx_nombuf},
+ * {@code panamux_backend_packets{vip,backend}}. Gauges: {@code panamux_flows}, {@code panamux_mbufs_in_use},
+ * {@code panamux_snapshot_version}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
+ * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy).
+ */
+public final class MuxMetrics
+{
+    /** The content type of {@link #write}'s output. */
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    private static final List<String> MODES = List.of("stateless", "stateful", "bypass");
+
+    private final Supplier<MuxStats> stats;
+    private final Supplier<List<VipView>> views;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private MuxStats current;
+    private List<VipView> currentViews = List.of();
+
+    /**
+     * @param stats the counters, summed now (called once per scrape).
+     * @param views the VIPs now (called once per scrape; may return an empty list when unavailable).
+     */
+    public MuxMetrics(final Supplier<MuxStats> stats, final Supplier<List<VipView>> views)
+    {
+        this.stats = stats;
+        this.views = views;
+        counter("panamux_rx_packets", "Packets received by the workers", MuxStats::rxPackets);
+        counter("panamux_rx_bytes", "Bytes received by the workers", MuxStats::rxBytes);
+        counter("panamux_tx_packets", "Packets sent by the workers", MuxStats::txPackets);
+        counter("panamux_tx_bytes", "Bytes sent by the workers", MuxStats::txBytes);
+        counter("panamux_flow_hits", "Flow-table hits", MuxStats::flowHits);
+        counter("panamux_flow_misses", "Flow-table misses", MuxStats::flowMisses);
+        counter("panamux_flows_inserted", "Flows recorded", MuxStats::flowsInserted);
+        counter("panamux_flow_evictions", "Flows evicted from full buckets", MuxStats::flowEvictions);
+        counter("panamux_flows_expired", "Flows expired idle", MuxStats::flowsExpired);
+        counter("panamux_icmp_too_big_sent", "ICMP fragmentation-needed / packet-too-big replies sent", MuxStats::icmpTooBig);
+        counter("panamux_to_control", "Packets handed to the control thread", MuxStats::toControl);
+        counter("panamux_ring_full", "Records not written because a ring to the control thread was full", MuxStats::ringFull);
+        counter("panamux_owner_queries", "Flow-owner queries sent", MuxStats::ownerQueries);
+        counter("panamux_previous_table_hits", "Stateful-phase packets kept on the previous table's backend", MuxStats::previousTableHits);
+        counter("panamux_port_rx_missed", "Packets the port dropped because its RX queues were full", MuxStats::portRxMissed);
+        counter("panamux_port_rx_nombuf", "RX mbuf allocation failures of the port", MuxStats::portRxNoMbuf);
+        labelled("panamux_drops", "Packets dropped, by reason", "reason", MuxStats::drops);
+        CounterWithCallback.builder().name("panamux_backend_packets").help("Packets forwarded to each backend")
+            .labelNames("vip", "backend")
+            .callback(cb -> current.backendPackets().forEach((k, v) ->
+            {
+                final int space = k.indexOf(' ');
+                cb.call(v, k.substring(0, space), k.substring(space + 1));
+            }))
+            .register(registry);
+        gauge("panamux_flows", "Flows in the workers' tables", MuxStats::flows);
+        gauge("panamux_mbufs_in_use", "Mbufs not back in the pool", MuxStats::mbufsInUse);
+        gauge("panamux_snapshot_version", "The oldest forwarding-snapshot version a worker runs with", MuxStats::snapshotVersion);
+        GaugeWithCallback.builder().name("panamux_vip_mode").help("1 for the VIP's mode (stateless, stateful, bypass), 0 for the others")
+            .labelNames("vip", "mode")
+            .callback(cb ->
+            {
+                for (final VipView v : currentViews)
+                {
+                    for (final String mode : MODES)
+                    {
+                        cb.call(mode.equals(v.mode()) ? 1 : 0, v.vip(), mode);
+                    }
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder().name("panamux_backend_healthy").help("1 when the backend is healthy (or unchecked), 0 when unhealthy")
+            .labelNames("vip", "backend")
+            .callback(cb ->
+            {
+                for (final VipView v : currentViews)
+                {
+                    for (final VipView.BackendView b : v.backends())
+                    {
+                        cb.call("unhealthy".equals(b.health()) ? 0 : 1, v.vip(), b.address());
+                    }
+                }
+            })
+            .register(registry);
+    }
+
+    /** Writes every metric in the Prometheus text format. Any thread; scrapes are serialised. */
+    public synchronized void write(final OutputStream out) throws IOException
+    {
+        current = stats.get();
+        currentViews = views.get();
+        writer.write(out, registry.scrape());
+    }
+
+    private void counter(final String name, final String help, final ToLongFunction<MuxStats> value)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.applyAsLong(current))).register(registry);
+    }
+
+    private void gauge(final String name, final String help, final ToLongFunction<MuxStats> value)
+    {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.applyAsLong(current))).register(registry);
+    }
+
+    private void labelled(final String name, final String help, final String label, final Function<MuxStats, Map<String, Long>> values)
+    {
+        CounterWithCallback.builder().name(name).help(help).labelNames(label)
+            .callback(cb -> values.apply(current).forEach((k, v) -> cb.call(v, k)))
+            .register(registry);
+    }
+}

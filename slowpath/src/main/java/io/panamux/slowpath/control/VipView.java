@@ -1,0 +1,49 @@
+package io.panamux.slowpath.control;
+
+import java.util.List;
+
+/**
+ * One VIP as {@code ctl vips} shows it: a copy made on the control thread, safe to hand to any thread.
+ *
+ * @param vip                     the key, {@code 192.0.2.10:80/tcp}.
+ * @param mode                    {@code stateless}, {@code stateful} or {@code bypass} (single backend).
+ * @param statefulUntilNs         in the stateful mode, when the phase is expected to end (control clock),
+ *                                else 0.
+ * @param statefulRemainingMillis in the stateful mode, the estimated time left, else 0.
+ * @param statefulFlows           in the stateful mode, the recorded flows that still need their old
+ *                                backend at the last complete scan (-1 before the first), else 0.
+ * @param encapsulation           {@code ipip}, {@code gre} or {@code gue}.
+ * @param flowTracking            {@code on-change} or {@code always}.
+ * @param route                   what the router was told: {@code pool} or {@code direct ADDRESS}.
+ * @param backends                every configured backend, healthy or not.
+ */
+public record VipView(
+    String vip,
+    String mode,
+    long statefulUntilNs,
+    long statefulRemainingMillis,
+    long statefulFlows,
+    String encapsulation,
+    String flowTracking,
+    String route,
+    List<BackendView> backends)
+{
+    /**
+     * One backend of a {@link VipView}.
+     *
+     * @param address  the backend.
+     * @param weight   its configured weight.
+     * @param draining no new flows go to it.
+     * @param health   {@code healthy}, {@code unhealthy} or {@code unchecked} (no health check).
+     * @param inTable  whether it is in the VIP's published backends (unhealthy ones are not).
+     */
+    public record BackendView(String address, int weight, boolean draining, String health, boolean inTable)
+    {
+    }
+
+    /** Copies the list. */
+    public VipView
+    {
+        backends = List.copyOf(backends);
+    }
+}

@@ -1,0 +1,374 @@
+package io.panamux.slowpath.health;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.panamux.slowpath.config.HealthCheckConfig;
+import io.panamux.slowpath.config.HealthCheckType;
+import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.BackendWatcher;
+import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.WatchedBackend;
+
+/**
+ * Health checks of every watched backend (ARCHITECTURE.md §1, item 2's "from health checks"), run on the
+ * control thread without ever blocking it: non-blocking NIO sockets and one {@link Selector} polled with
+ * {@link Selector#selectNow()} once per duty cycle.
+ *
+ * <p>A check is a TCP connect to {@code backend:port} ({@code tcp}), or a connect, then
+ * {@code GET path HTTP/1.0} and the status line of the answer ({@code http}: good when the status is the
+ * expected one). It fails when the connection is refused or reset, the status differs, or it is not done
+ * {@code timeout-ms} after it started. A check starts every {@code interval-ms}. A backend starts healthy
+ * (so a MUX that starts does not hold traffic back until its first checks pass); {@code fall} failures in
+ * a row make it unhealthy and {@code rise} successes in a row healthy again, and each change of verdict is
+ * told to the {@link HealthListener}. Control thread only.
+ */
+public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
+{
+    /** The most response bytes read looking for the status line. */
+    private static final int MAX_RESPONSE = 1024;
+
+    /** The state of one watched backend. */
+    private static final class Check
+    {
+        final WatchedBackend target;
+        final InetSocketAddress socketAddress;
+        boolean healthy = true;
+        int successes;
+        int failures;
+        long nextStartNs;
+        long deadlineNs;
+        SocketChannel channel;
+        ByteBuffer request;
+        ByteBuffer response;
+        String lastProblem = "";
+        long checks;
+
+        Check(final WatchedBackend target, final long nowNs)
+        {
+            this.target = target;
+            this.socketAddress = new InetSocketAddress(inetAddress(target.address()), target.check().port());
+            this.nextStartNs = nowNs;
+        }
+    }
+
+    /**
+     * One backend's health as last judged.
+     *
+     * @param vipKey      the VIP.
+     * @param backend     the backend.
+     * @param healthy     the verdict.
+     * @param checks      checks completed so far.
+     * @param lastProblem why the last failed check failed, or empty.
+     */
+    public record Status(String vipKey, IpAddress backend, boolean healthy, long checks, String lastProblem)
+    {
+    }
+
+    private final HealthListener listener;
+    private final Selector selector;
+    private final Map<String, Check> checks = new LinkedHashMap<>();
+
+    /**
+     * @param listener told of every change of verdict.
+     * @throws UncheckedIOException when no selector can be opened.
+     */
+    public HealthChecks(final HealthListener listener)
+    {
+        this.listener = listener;
+        try
+        {
+            this.selector = Selector.open();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot open a selector for health checks", e);
+        }
+    }
+
+    @Override
+    public void watch(final List<WatchedBackend> backends, final long nowNs)
+    {
+        final Map<String, Check> next = new LinkedHashMap<>();
+        for (final WatchedBackend b : backends)
+        {
+            final String id = id(b);
+            final Check existing = checks.remove(id);
+            next.put(id, existing != null && existing.target.equals(b) ? existing : new Check(b, nowNs));
+            if (existing != null && !existing.target.equals(b))
+            {
+                close(existing);
+            }
+        }
+        for (final Check gone : checks.values())
+        {
+            close(gone);
+        }
+        checks.clear();
+        checks.putAll(next);
+    }
+
+    @Override
+    public int doWork(final long nowNs)
+    {
+        if (checks.isEmpty())
+        {
+            return 0;
+        }
+        int work = 0;
+        try
+        {
+            if (selector.selectNow() > 0)
+            {
+                final Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
+                while (ready.hasNext())
+                {
+                    final SelectionKey key = ready.next();
+                    ready.remove();
+                    work++;
+                    onReady(key, (Check)key.attachment(), nowNs);
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("health-check selector failed", e);
+        }
+        // Verdicts may change the watched set (a listener may call watch): iterate over a copy.
+        for (final Check c : new ArrayList<>(checks.values()))
+        {
+            if (c.channel != null && nowNs - c.deadlineNs >= 0)
+            {
+                finish(c, false, "no answer within " + c.target.check().timeoutMs() + " ms", nowNs);
+                work++;
+            }
+            else if (c.channel == null && nowNs - c.nextStartNs >= 0)
+            {
+                start(c, nowNs);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void start(final Check c, final long nowNs)
+    {
+        final HealthCheckConfig cfg = c.target.check();
+        c.nextStartNs = nowNs + cfg.intervalMs() * 1_000_000L;
+        c.deadlineNs = nowNs + cfg.timeoutMs() * 1_000_000L;
+        try
+        {
+            final SocketChannel channel = SocketChannel.open();
+            c.channel = channel;
+            channel.configureBlocking(false);
+            if (cfg.type() == HealthCheckType.HTTP)
+            {
+                final String host = c.target.address().ipv6() ? "[" + c.target.address() + "]" : c.target.address().toString();
+                c.request = ByteBuffer.wrap(("GET " + cfg.path() + " HTTP/1.0\r\nHost: " + host + ":" + cfg.port() +
+                    "\r\nUser-Agent: panamux-health-check\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                c.response = ByteBuffer.allocate(MAX_RESPONSE);
+            }
+            if (channel.connect(c.socketAddress))
+            {
+                connected(c, nowNs);
+            }
+            else
+            {
+                channel.register(selector, SelectionKey.OP_CONNECT, c);
+            }
+        }
+        catch (final IOException e)
+        {
+            finish(c, false, "connect: " + describe(e), nowNs);
+        }
+    }
+
+    private void onReady(final SelectionKey key, final Check c, final long nowNs)
+    {
+        if (c.channel != key.channel())
+        {
+            key.cancel();
+            return;
+        }
+        try
+        {
+            if (key.isConnectable())
+            {
+                c.channel.finishConnect();
+                connected(c, nowNs);
+            }
+            else if (key.isWritable())
+            {
+                write(c);
+            }
+            else if (key.isReadable())
+            {
+                read(c, nowNs);
+            }
+        }
+        catch (final IOException e)
+        {
+            finish(c, false, (key.isValid() && key.isConnectable() ? "connect: " : "") + describe(e), nowNs);
+        }
+    }
+
+    private void connected(final Check c, final long nowNs) throws IOException
+    {
+        if (c.target.check().type() == HealthCheckType.TCP)
+        {
+            finish(c, true, "", nowNs);
+            return;
+        }
+        write(c);
+    }
+
+    private void write(final Check c) throws IOException
+    {
+        c.channel.write(c.request);
+        c.channel.register(selector, c.request.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ, c);
+    }
+
+    private void read(final Check c, final long nowNs) throws IOException
+    {
+        final int n = c.channel.read(c.response);
+        final String text = new String(c.response.array(), 0, c.response.position(), StandardCharsets.ISO_8859_1);
+        final int eol = text.indexOf("\r\n");
+        if (eol < 0 && n >= 0 && c.response.hasRemaining())
+        {
+            return;
+        }
+        final String statusLine = eol < 0 ? text : text.substring(0, eol);
+        final String[] parts = statusLine.split(" ", 3);
+        final int expected = c.target.check().expectStatus();
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/"))
+        {
+            finish(c, false, n < 0 && text.isEmpty() ? "connection closed without an answer" : "not an HTTP answer", nowNs);
+        }
+        else if (parts[1].equals(Integer.toString(expected)))
+        {
+            finish(c, true, "", nowNs);
+        }
+        else
+        {
+            finish(c, false, "HTTP status " + parts[1] + ", expected " + expected, nowNs);
+        }
+    }
+
+    private void finish(final Check c, final boolean good, final String problem, final long nowNs)
+    {
+        close(c);
+        c.checks++;
+        if (good)
+        {
+            c.failures = 0;
+            c.successes++;
+        }
+        else
+        {
+            c.successes = 0;
+            c.failures++;
+            c.lastProblem = problem;
+        }
+        final HealthCheckConfig cfg = c.target.check();
+        if (c.healthy && c.failures >= cfg.fall())
+        {
+            c.healthy = false;
+            listener.healthChanged(c.target.vipKey(), c.target.address(), false, nowNs);
+        }
+        else if (!c.healthy && c.successes >= cfg.rise())
+        {
+            c.healthy = true;
+            listener.healthChanged(c.target.vipKey(), c.target.address(), true, nowNs);
+        }
+    }
+
+    private static void close(final Check c)
+    {
+        if (c.channel != null)
+        {
+            try
+            {
+                // Closing deregisters the channel from the selector at its next selection.
+                c.channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Nothing to do about a socket that cannot be closed cleanly: it is gone either way.
+            }
+            c.channel = null;
+        }
+    }
+
+    /** @return every watched backend's health. */
+    public List<Status> statuses()
+    {
+        final List<Status> out = new ArrayList<>();
+        for (final Check c : checks.values())
+        {
+            out.add(new Status(c.target.vipKey(), c.target.address(), c.healthy, c.checks, c.lastProblem));
+        }
+        return out;
+    }
+
+    @Override
+    public void onClose()
+    {
+        for (final Check c : checks.values())
+        {
+            close(c);
+        }
+        checks.clear();
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ignore)
+        {
+            // The process is stopping.
+        }
+    }
+
+    private static String id(final WatchedBackend b)
+    {
+        return b.vipKey() + " " + b.address();
+    }
+
+    private static String describe(final IOException e)
+    {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static InetAddress inetAddress(final IpAddress a)
+    {
+        final ByteBuffer bytes = ByteBuffer.allocate(a.ipv6() ? 16 : 4);
+        if (a.ipv6())
+        {
+            bytes.putLong(a.high()).putLong(a.low());
+        }
+        else
+        {
+            bytes.putInt(a.ipv4());
+        }
+        try
+        {
+            return InetAddress.getByAddress(bytes.array());
+        }
+        catch (final UnknownHostException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+}
