@@ -45,7 +45,7 @@ Run as root: apt-get update && apt-get install -y ${missing[*]}"
 # dpdk-testpmd (the same-run baseline of the benchmarks), a C compiler, pkg-config and Maven.
 PANAMUX_RUNTIME_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc libc6-dev maven)
 # What the tests need beyond that: independent decoders and network namespaces.
-PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2)
+PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2 bird2 curl ethtool tcpdump)
 
 pmx_classpath() {
   echo "$PANAMUX_ROOT/perf/target/classes:$PANAMUX_ROOT/perf/target/lib/*"

@@ -29,14 +29,16 @@
 #                                                   (space-separated gateways, or "none"), or fail
 #        netlab.sh exec NAME COMMAND...             run COMMAND in a namespace
 #        netlab.sh check                            exit 0 when namespaces can be made here, else say why
-# Environment: NETLAB_RUN (run directory, default /run/panamux-netlab), PANAMUX_CLASSPATH (the MUX's class
+# Environment: NETLAB_PREFIX (namespace prefix, default pmxn), NETLAB_RUN (run directory, default
+# /run/panamux-netlab), PANAMUX_CLASSPATH (the MUX's class
 # path, default: the launcher builds), HOSTAGENT_CLASSPATH (default hostagent/target/classes + lib),
-# NETLAB_SPEAKER=panamux|supervised (who drives each MUX's BGP speaker; see README).
+# NETLAB_SPEAKER=relay|panamux (who builds each MUX's BGP speaker: a relay of the MUX's router instructions,
+# or ./panamux run itself once it reads a router.bgp section).
 set -euo pipefail
 NETLAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 PANAMUX_ROOT=$(cd "$NETLAB_DIR/../.." && pwd)
 RUN=${NETLAB_RUN:-/run/panamux-netlab}
-P=pmxn
+P=${NETLAB_PREFIX:-pmxn}
 RT=$P-rt
 VIPS=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
 AS=65000
@@ -86,8 +88,10 @@ wire() {
   id=$(link_id "$node")
   ip netns add "$P-$node"
   ip -n "$P-$node" link set lo up
-  ip link add "rt-$node" address "$(mac "$id" 1)" mtu "$mtu" type veth peer name eth0 address "$(mac "$id" 2)" mtu "$mtu" netns "$P-$node"
-  ip link set "rt-$node" netns "$RT"
+  # Made inside the router's namespace: nothing is ever created in the root namespace, so labs with
+  # different prefixes can be up at the same time.
+  ip -n "$RT" link add "rt-$node" address "$(mac "$id" 1)" mtu "$mtu" type veth peer name eth0 address "$(mac "$id" 2)" mtu "$mtu" \
+    netns "$P-$node"
   ip -n "$RT" addr add "$(addr "$id" 1)/24" dev "rt-$node"
   ip -n "$RT" link set "rt-$node" up
   no_offloads "$RT" "rt-$node"
@@ -234,7 +238,7 @@ mux_config() {
   local node=$1 backends=$2 id speaker
   id=$(link_id "$node")
   speaker=""
-  if [ "${NETLAB_SPEAKER:-supervised}" = panamux ]; then
+  if [ "${NETLAB_SPEAKER:-relay}" = panamux ]; then
     speaker="router:
   bgp:
     local-as: $AS
@@ -284,61 +288,46 @@ admin: { listen: "127.0.0.1:9480" }
 EOF
 }
 
-# The interim speaker: BIRD announcing the MUX's VIPs with itself as next hop, started beside the MUX and
-# killed as soon as the MUX process ends (however it ends), so the router withdraws the MUX at once.
-supervised_speaker_config() {
-  local node=$1 id v
-  id=$(link_id "$node")
-  {
-    echo "router id $(addr "$id" 2);"
-    echo "log \"$RUN/$node-bird.log\" all;"
-    echo "protocol device { scan time 2; }"
-    echo "protocol static pmx_vips { ipv4;"
-    for v in "${VIPS[@]}"; do
-      echo "  route $v/32 blackhole;"
-    done
-    echo "}"
-    echo "protocol bgp uplink { local as $AS; neighbor $(addr "$id" 1) as $AS; hold time 3; keepalive time 1; connect retry time 1;"
-    echo "  ipv4 { import none; export where proto = \"pmx_vips\"; next hop self; }; }"
-  } > "$RUN/$node-bird.conf"
-}
-
+# Until ./panamux run builds its BGP speaker from a router.bgp section, each MUX's router instructions
+# (the "panamux: router: ..." lines it prints) are relayed to io.panamux.slowpath.bgp.BirdRouterControl,
+# which starts and drives BIRD in the MUX's namespace. The relay reads the MUX's output: when the MUX ends,
+# however it ends, the relay stops BIRD and the router withdraws the MUX.
 cmd_mux_start() {
-  local node=$1
+  local node=$1 id cp
+  id=$(link_id "$node")
   [ -f "$RUN/$node.yaml" ] || die "no configuration $RUN/$node.yaml (is the lab up?)"
+  cp=${PANAMUX_CLASSPATH:-$(pmx_classpath)}
   local env_cp=()
   [ -n "${PANAMUX_CLASSPATH:-}" ] && env_cp=(PANAMUX_CLASSPATH="$PANAMUX_CLASSPATH")
-  if [ "${NETLAB_SPEAKER:-supervised}" = panamux ]; then
+  rm -f "$RUN/$node-stats.json"
+  if [ "${NETLAB_SPEAKER:-relay}" = panamux ]; then
     ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid "$PANAMUX_ROOT/panamux" run \
       --config "$RUN/$node.yaml" --stats-json "$RUN/$node-stats.json" > "$RUN/$node.log" 2>&1 < /dev/null &
   else
-    supervised_speaker_config "$node"
     # shellcheck disable=SC2016
     ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid bash -c '
-      "$1/panamux" run --config "$2/$3.yaml" --stats-json "$2/$3-stats.json" &
-      mux=$!
-      # The speaker starts once the data path is up (the MUX prints its start line), and dies with the MUX.
-      for i in $(seq 1 600); do grep -q "worker(s)" "$2/$3.log" 2>/dev/null && break; kill -0 $mux 2>/dev/null || break; sleep 0.1; done
-      bird -f -c "$2/$3-bird.conf" -s "$2/$3-bird.ctl" -P "$2/$3-bird.pid" &
-      speaker=$!
-      trap "kill -TERM $mux 2>/dev/null" TERM INT
-      rc=0
-      while kill -0 $mux 2>/dev/null; do wait $mux; rc=$?; done
-      kill -TERM $speaker 2>/dev/null; wait $speaker 2>/dev/null
-      exit $rc' netlab-mux "$PANAMUX_ROOT" "$RUN" "$node" > "$RUN/$node.log" 2>&1 < /dev/null &
+      "$1/panamux" run --config "$2/$3.yaml" --stats-json "$2/$3-stats.json" 2>&1 < /dev/null \
+        | java --enable-native-access=ALL-UNNAMED -Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$4" \
+            io.panamux.slowpath.bgp.RouterInstructionRelay --local-as "$5" --router-id "$6" --neighbor "$7:$5" --hold 3 \
+            --run-directory "$2/$3-bgp"' \
+      netlab-mux "$PANAMUX_ROOT" "$RUN" "$node" "$cp" "$AS" "$(addr "$id" 2)" "$(addr "$id" 1)" > "$RUN/$node.log" 2>&1 < /dev/null &
   fi
   echo $! > "$RUN/$node.pid"
 }
 
 cmd_mux_stop() {
-  local node=$1 signal=TERM pid
-  if [ "${2:-}" = --kill ]; then
-    # The JVM itself, as a crash would: nothing of panamux gets to run.
-    pid=$(ns "$node" pgrep -f "io.panamux.slowpath.Main run --config $RUN/$node.yaml" | head -1 || true)
-    [ -n "$pid" ] && kill -KILL "$pid"
-    signal=TERM
-  fi
-  stop_pid "$RUN/$node.pid" "$signal"
+  local node=$1 signal=TERM pid i wrapper
+  [ "${2:-}" = --kill ] && signal=KILL
+  # The MUX's JVM itself: with --kill, as a crash would end it (nothing of panamux gets to run).
+  pid=$(pgrep -f "io.panamux.slowpath.Main run --config $RUN/$node.yaml" | head -1 || true)
+  [ -n "$pid" ] && kill -"$signal" "$pid" 2>/dev/null
+  wrapper=$(cat "$RUN/$node.pid" 2>/dev/null || true)
+  for i in $(seq 1 200); do
+    { [ -z "$wrapper" ] || ! kill -0 "$wrapper" 2>/dev/null; } && break
+    sleep 0.1
+  done
+  [ -n "$wrapper" ] && kill -KILL -- "-$wrapper" 2>/dev/null || true
+  rm -f "$RUN/$node.pid"
 }
 
 cmd_routes() {

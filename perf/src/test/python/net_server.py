@@ -36,6 +36,7 @@ class Handler(BaseHTTPRequestHandler):
             body = (self.name + "\n").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Backend", self.name)
             self.end_headers()
             self.wfile.write(body)
         elif path == "/stream":
@@ -78,6 +79,7 @@ class Handler(BaseHTTPRequestHandler):
         body = f"{self.name} {got}\n".encode()
         self.send_response(200 if got == length else 400)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Backend", self.name)
         self.end_headers()
         self.wfile.write(body)
 

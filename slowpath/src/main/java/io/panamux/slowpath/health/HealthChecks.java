@@ -52,6 +52,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         long nextStartNs;
         long deadlineNs;
         SocketChannel channel;
+        boolean connected;
         ByteBuffer request;
         ByteBuffer response;
         String lastProblem = "";
@@ -169,6 +170,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         final HealthCheckConfig cfg = c.target.check();
         c.nextStartNs = nowNs + cfg.intervalMs() * 1_000_000L;
         c.deadlineNs = nowNs + cfg.timeoutMs() * 1_000_000L;
+        c.connected = false;
         try
         {
             final SocketChannel channel = SocketChannel.open();
@@ -221,12 +223,13 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         }
         catch (final IOException e)
         {
-            finish(c, false, (key.isValid() && key.isConnectable() ? "connect: " : "") + describe(e), nowNs);
+            finish(c, false, (c.connected ? "" : "connect: ") + describe(e), nowNs);
         }
     }
 
     private void connected(final Check c, final long nowNs) throws IOException
     {
+        c.connected = true;
         if (c.target.check().type() == HealthCheckType.TCP)
         {
             finish(c, true, "", nowNs);

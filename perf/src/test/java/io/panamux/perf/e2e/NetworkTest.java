@@ -1,0 +1,356 @@
+package io.panamux.perf.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * panamux on a real, namespaced network ({@code ci/topology/netlab.sh}): a BIRD router with ECMP multipath
+ * routes learnt over BGP from two MUXes ({@code ./panamux run} on {@code net_af_packet}, each with a BIRD
+ * speaker it drives), three backends whose host agents decapsulate into the kernel where an unmodified HTTP
+ * server is bound to the VIPs, a plain Linux client (c1) and a client with a host agent (c2). Real Linux TCP,
+ * real {@code curl}.
+ *
+ * <p>The tests run in order on one network (building it takes a while): later ones see the changes earlier
+ * ones made (m1 restarted, VIP .10's backends changed). Tagged {@code network}; skipped, with the reason,
+ * where network namespaces cannot be made.
+ */
+@Tag("network")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NetworkTest
+{
+    private static final String VIP = "192.0.2.10";
+    private static final String BYPASS_VIP = "192.0.2.11";
+    private static final String FASTPATH_VIP = "192.0.2.12";
+    private static final String SELECTED_VIP = "192.0.2.13";
+    private static final String M1 = "198.18.11.2";
+    private static final String M2 = "198.18.12.2";
+    private static final String B1 = "198.18.21.2";
+    private static final String B2 = "198.18.22.2";
+    private static final String B3 = "198.18.23.2";
+
+    private NetworkLab lab;
+    private Path dir;
+
+    @BeforeAll
+    void buildTheNetwork() throws Exception
+    {
+        final String why = NetworkLab.unavailable();
+        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        dir = Files.createTempDirectory("netlab-test");
+        // A prefix and run directory of this run's own: another build's lab on the same machine is left alone.
+        final String prefix = "pmxt" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
+        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                lab.down();
+            }
+            catch (final Exception e)
+            {
+                // The JVM is going away; nothing more to do.
+            }
+        }));
+        lab.labOk(180, "up");
+        lab.labOk(30, "mux-start", "m1");
+        lab.labOk(30, "mux-start", "m2");
+        lab.labOk(90, "wait-route", VIP, M1 + " " + M2, "80");
+        lab.labOk(30, "wait-route", BYPASS_VIP, B3, "30");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception
+    {
+        if (lab != null)
+        {
+            lab.down();
+            // The logs were shown with any failure; the next run makes its own directory.
+            try (var files = Files.walk(lab.run))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void thousandsOfConnectionsAllSucceedAndAreAnsweredByTheBackendsDirectly() throws Exception
+    {
+        final long m1Before = lab.muxPackets("m1", VIP + ":80/tcp");
+        final long m2Before = lab.muxPackets("m2", VIP + ":80/tcp");
+        // Captures: anything from the VIP on a MUX's link would be a reply crossing a MUX; on the client's
+        // link, the replies must all be there.
+        final Process[] captures = {
+            capture("m1", "eth0", "src host " + VIP, "m1-replies.pcap"),
+            capture("m2", "eth0", "src host " + VIP, "m2-replies.pcap"),
+            capture("rt", "rt-c1", "src host " + VIP + " and tcp", "c1-replies.pcap")};
+        Thread.sleep(1000);
+
+        final int connections = 2000;
+        final List<String> results = curlMany("c1", "http://" + VIP + "/id", connections, 16);
+        stop(captures);
+
+        final Map<String, Integer> byAnswer = count(results);
+        assertEquals(connections, results.size(), "one result per connection: " + byAnswer);
+        assertEquals(connections, byAnswer.getOrDefault("200 b1", 0) + byAnswer.getOrDefault("200 b2", 0),
+            "every connection answered by a backend of the VIP: " + byAnswer);
+        assertTrue(byAnswer.getOrDefault("200 b1", 0) > connections / 5 && byAnswer.getOrDefault("200 b2", 0) > connections / 5,
+            "Maglev spreads the connections over both backends: " + byAnswer);
+
+        final long m1 = lab.muxPackets("m1", VIP + ":80/tcp") - m1Before;
+        final long m2 = lab.muxPackets("m2", VIP + ":80/tcp") - m2Before;
+        assertTrue(m1 > connections && m2 > connections,
+            "the router's ECMP spreads the connections over both MUXes: m1 " + m1 + ", m2 " + m2 + " packets");
+
+        assertEquals(0, packets("m1-replies.pcap"), "no reply crossed MUX m1");
+        assertEquals(0, packets("m2-replies.pcap"), "no reply crossed MUX m2");
+        final long replies = packets("c1-replies.pcap");
+        assertTrue(replies >= 3L * connections, "the replies reached the client straight from the backends: " + replies);
+        final JsonNode b1 = lab.agent("b1");
+        assertTrue(b1.get("decapsulated_from_mux").asLong() > connections, "b1's agent decapsulated the MUXes' packets: " + b1);
+    }
+
+    @Test
+    @Order(2)
+    void aMuxKilledInTheMiddleOfLongTransfersIsWithdrawnAndTheTransfersFinishThroughTheOther() throws Exception
+    {
+        final long m1Before = lab.muxPackets("m1", VIP + ":80/tcp");
+        final Transfers transfers = downloads("c1", VIP, 8, 3_000_000, 400_000);
+        Thread.sleep(2500);
+        assertTrue(lab.muxPackets("m1", VIP + ":80/tcp") > m1Before, "m1 carries some of the transfers before it dies");
+
+        lab.labOk(60, "mux-stop", "m1", "--kill");
+        final long killedAt = System.nanoTime();
+        lab.labOk(30, "wait-route", VIP, M2, "10");
+        final double withdrawnSeconds = (System.nanoTime() - killedAt) / 1e9;
+
+        final List<String> results = transfers.await(90);
+        for (final String r : results)
+        {
+            assertTrue(r.startsWith("200 3000000 "), "a transfer broke when m1 died: " + results);
+        }
+        assertEquals(8, results.size(), "every transfer finished: " + results);
+        System.out.printf("network: m1 killed; the router withdrew it within %.1f s; %d transfers finished through m2%n",
+            withdrawnSeconds, results.size());
+
+        lab.labOk(30, "mux-start", "m1");
+        lab.labOk(90, "wait-route", VIP, M1 + " " + M2, "80");
+    }
+
+    @Test
+    @Order(3)
+    void aBackendAddedAndAnotherDrainedDuringLongTransfersBreakNoneOfThem() throws Exception
+    {
+        final Transfers transfers = downloads("c1", VIP, 8, 4_000_000, 300_000);
+        Thread.sleep(2000);
+        for (final String mux : List.of("m1", "m2"))
+        {
+            lab.ctl(mux, "backend", "add", VIP + ":80/tcp", B3);
+            lab.ctl(mux, "backend", "drain", VIP + ":80/tcp", B1);
+        }
+        final List<String> results = transfers.await(120);
+        assertEquals(8, results.size(), "every transfer finished: " + results);
+        for (final String r : results)
+        {
+            assertTrue(r.startsWith("200 4000000 "), "a transfer broke during the backend change: " + results);
+        }
+
+        final Map<String, Integer> after = count(curlMany("c1", "http://" + VIP + "/id", 60, 8));
+        assertEquals(0, after.getOrDefault("200 b1", 0), "no new connection to the drained backend: " + after);
+        assertTrue(after.getOrDefault("200 b3", 0) > 0 && after.getOrDefault("200 b2", 0) > 0, "new connections use b2 and b3: " + after);
+        assertEquals(60, after.getOrDefault("200 b2", 0) + after.getOrDefault("200 b3", 0), after.toString());
+    }
+
+    @Test
+    @Order(4)
+    void aSingleBackendVipBypassesTheMuxesAndReturnsToThemWhenScaledToTwo() throws Exception
+    {
+        final String key = BYPASS_VIP + ":80/tcp";
+        lab.labOk(30, "wait-route", BYPASS_VIP, B3, "10");
+        final long m1Before = lab.muxPackets("m1", key);
+        final long m2Before = lab.muxPackets("m2", key);
+        final Map<String, Integer> bypassed = count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 200, 8));
+        assertEquals(Map.of("200 b3", 200), bypassed, "the router sends the VIP straight to its backend");
+        assertEquals(m1Before, lab.muxPackets("m1", key), "m1 saw none of the bypassed VIP's packets");
+        assertEquals(m2Before, lab.muxPackets("m2", key), "m2 saw none of the bypassed VIP's packets");
+
+        // Connections opened during the bypass, still running when a second backend comes.
+        final Transfers transfers = downloads("c1", BYPASS_VIP, 6, 4_000_000, 400_000);
+        Thread.sleep(2000);
+        for (final String mux : List.of("m1", "m2"))
+        {
+            lab.ctl(mux, "backend", "add", key, B2);
+        }
+        lab.labOk(30, "wait-route", BYPASS_VIP, M1 + " " + M2, "15");
+        final List<String> results = transfers.await(120);
+        assertEquals(6, results.size(), results.toString());
+        for (final String r : results)
+        {
+            assertEquals("200 4000000 b3", r, "a connection opened during the bypass stays on its backend through the change: " + results);
+        }
+        assertTrue(lab.muxPackets("m1", key) + lab.muxPackets("m2", key) > m1Before + m2Before,
+            "the MUXes carry the VIP again");
+        final Map<String, Integer> after = count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 60, 8));
+        assertTrue(after.getOrDefault("200 b2", 0) > 0 && after.getOrDefault("200 b3", 0) > 0, "new connections use both: " + after);
+    }
+
+    @Test
+    @Order(5)
+    void aFastpathFlowLeavesTheMuxesAfterItsFirstPacketsAndForgedOrStaleRedirectsAreRefused() throws Exception
+    {
+        final String key = FASTPATH_VIP + ":80/tcp";
+        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final JsonNode c2Before = lab.agent("c2");
+        final Path body = dir.resolve("upload.bin");
+        Files.write(body, new byte[3_000_000]);
+        final NetworkLab.Result upload = lab.in("c2", 120, "curl", "-s", "-m", "100", "--data-binary", "@" + body,
+            "-H", "Content-Type: application/octet-stream", "-w", " %{http_code}", "http://" + FASTPATH_VIP + "/upload?rate=1000000");
+        assertTrue(upload.output().matches("b[12] 3000000\\n 200"), "the upload completed: " + upload.output());
+
+        final long muxPackets = lab.muxPackets("m1", key) + lab.muxPackets("m2", key) - muxBefore;
+        final JsonNode c2 = lab.agent("c2");
+        final long fastpath = c2.get("fastpath_packets").asLong() - c2Before.get("fastpath_packets").asLong();
+        System.out.printf("network: Fastpath upload of 3 MB: %d packets through the MUXes, %d straight to the backend%n", muxPackets,
+            fastpath);
+        assertTrue(muxPackets >= 1 && muxPackets <= 12, "the MUXes carried only the first packets: " + muxPackets);
+        assertTrue(fastpath > 1500, "the rest went straight to the backend: " + fastpath);
+        assertTrue(c2.get("redirects_accepted").asLong() > c2Before.get("redirects_accepted").asLong(), c2.toString());
+
+        // Hand-made messages from b3 (which names itself): each must be refused for its own reason.
+        final NetworkLab.Result sent = lab.in("b3", 30, "/usr/bin/python3", NetworkLab.PYTHON_DIR.resolve("net_redirect.py").toString(),
+            "--key-file", lab.run.resolve("fastpath.key").toString(), "--to", "198.18.2.2", "--sender", B3, "--other-backend", B2,
+            "--vip", FASTPATH_VIP, "forged", "stale", "not_from_backend", "replayed");
+        assertEquals(0, sent.code(), sent.output());
+        Thread.sleep(1500);
+        final JsonNode refused = lab.agent("c2");
+        for (final String reason : List.of("refused_forged", "refused_stale", "refused_not_from_backend", "refused_replayed"))
+        {
+            assertEquals(1, refused.get(reason).asLong() - c2.get(reason).asLong(), reason + ": " + refused);
+        }
+    }
+
+    @Test
+    @Order(6)
+    void sourceSideSelectionSendsTheVipsConnectionsStraightToTheBackends() throws Exception
+    {
+        final String key = SELECTED_VIP + ":80/tcp";
+        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final JsonNode before = lab.agent("c2");
+        final Map<String, Integer> answers = count(curlMany("c2", "http://" + SELECTED_VIP + "/id", 300, 8));
+        assertEquals(300, answers.getOrDefault("200 b1", 0) + answers.getOrDefault("200 b2", 0), answers.toString());
+        assertTrue(answers.getOrDefault("200 b1", 0) > 0 && answers.getOrDefault("200 b2", 0) > 0, answers.toString());
+        final JsonNode after = lab.agent("c2");
+        assertEquals(300, after.get("selected_flows").asLong() - before.get("selected_flows").asLong(), after.toString());
+        assertEquals(muxBefore, lab.muxPackets("m1", key) + lab.muxPackets("m2", key), "no packet of theirs reached a MUX");
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+
+    /** Long downloads running in the background. */
+    private final class Transfers
+    {
+        private final Process process;
+        private final Path output;
+
+        Transfers(final Process process, final Path output)
+        {
+            this.process = process;
+            this.output = output;
+        }
+
+        List<String> await(final int seconds) throws IOException, InterruptedException
+        {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS))
+            {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError("transfers still running after " + seconds + " s: " + Files.readString(output));
+            }
+            return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        }
+    }
+
+    private Transfers downloads(final String client, final String vip, final int count, final int bytes, final int rate) throws IOException
+    {
+        final Path output = Files.createTempFile(dir, "transfers", ".txt");
+        final String url = "http://" + vip + "/stream?bytes=" + bytes + "&rate=" + rate;
+        final Process p = lab.startIn(client, output, "bash", "-c",
+            "for i in $(seq 1 " + count + "); do curl -s -m 100 -o /dev/null -w '%{http_code} %{size_download} %header{x-backend}\\n' '"
+                + url + "' & done; wait");
+        return new Transfers(p, output);
+    }
+
+    /** {@code connections} requests, each its own TCP connection, {@code parallel} at a time, by one curl. */
+    private List<String> curlMany(final String client, final String url, final int connections, final int parallel)
+        throws IOException, InterruptedException
+    {
+        final Path config = Files.createTempFile(dir, "curl", ".cfg");
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < connections; i++)
+        {
+            sb.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
+        }
+        Files.writeString(config, sb);
+        final NetworkLab.Result r = lab.in(client, 600, "curl", "-s", "--no-progress-meter", "--parallel", "--parallel-max", Integer.toString(parallel),
+            "--connect-timeout", "5", "-m", "20", "-H", "Connection: close", "-w", "%{http_code} %header{x-backend}\\n", "-K", config.toString());
+        return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    private static Map<String, Integer> count(final List<String> lines)
+    {
+        final Map<String, Integer> out = new TreeMap<>();
+        for (final String l : lines)
+        {
+            out.merge(l, 1, Integer::sum);
+        }
+        return out;
+    }
+
+    private Process capture(final String node, final String device, final String filter, final String file) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("tcpdump", "-i", device, "-n", "-U", "-w", dir.resolve(file).toString()));
+        command.addAll(List.of(filter.split(" ")));
+        return lab.startIn(node, dir.resolve(file + ".log"), command.toArray(new String[0]));
+    }
+
+    private static void stop(final Process... captures) throws InterruptedException
+    {
+        Thread.sleep(500);
+        for (final Process p : captures)
+        {
+            // tcpdump runs under ip netns exec, which execs it: the process is tcpdump itself.
+            p.destroy();
+        }
+        for (final Process p : captures)
+        {
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private long packets(final String file) throws IOException, InterruptedException
+    {
+        final NetworkLab.Result r = NetworkLab.exec(List.of("tcpdump", "-n", "-r", dir.resolve(file).toString()), Map.of(), 60);
+        return r.output().lines().filter(l -> l.contains(" IP ")).count();
+    }
+}
