@@ -1,74 +1,202 @@
 package io.panamux.perf;
 
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import io.panamux.dpdk.Eal;
-import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
-import io.panamux.dpdk.PacketPool;
-import io.panamux.dpdk.Vdev;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BusySpinIdleStrategy;
+import io.panamux.perf.bench.BenchReport;
+import io.panamux.perf.bench.BenchSettings;
+import io.panamux.perf.bench.Environment;
+import io.panamux.perf.bench.GenerateCommand;
+import io.panamux.perf.bench.Goal;
+import io.panamux.perf.bench.HtmlReport;
+import io.panamux.perf.bench.MemifRunner;
+import io.panamux.perf.bench.ReportJson;
+import io.panamux.perf.bench.Scenario;
+import io.panamux.perf.bench.ScenarioResult;
+import io.panamux.perf.bench.ThroughputRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code ./panamux bench [SCENARIO] [--seconds N]}: whole-system throughput, each Java figure next to
- * {@code dpdk-testpmd} on the same virtual device in the same run.
+ * {@code ./panamux bench [SCENARIO...] [--quick]}: the performance harness. Runs the named scenarios
+ * (all by default) and, in the same run, alternated with each Java window, {@code dpdk-testpmd
+ * --forward-mode=io} on the same virtual devices, so every figure is also a ratio to C on the same
+ * machine at the same moment. Prints a line per second while it measures and writes
+ * {@code bench.json} (every figure, the environment) and {@code bench.html} (plots, no network needed)
+ * into {@code --out}. See {@link io.panamux.perf.bench} for what each figure means.
+ *
+ * <p>{@code ./panamux bench generate ...} is the traffic generator on its own ({@link GenerateCommand}).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Performance harness: Java figures next to dpdk-testpmd, same run, same device")
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = GenerateCommand.class,
+    description = "Performance harness: each Java figure next to dpdk-testpmd io on the same devices, same run; JSON and HTML report")
 public final class BenchCommand implements Callable<Integer>
 {
-    @Parameters(index = "0", defaultValue = "l2fwd", description = "scenario: l2fwd (RX -> read Ethernet/IPv4 -> TX on net_null)")
-    String scenario;
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "scenarios to run (default: all); --list shows them")
+    List<String> names = new ArrayList<>();
 
-    @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement")
+    @Option(names = "--quick", description = "short windows and fewer rounds (about 2 minutes for everything)")
+    boolean quick;
+
+    @Option(names = "--seconds", defaultValue = "-1", description = "seconds per measured window (default 3; quick 1)")
     double seconds;
 
-    @Option(names = "--cpu", defaultValue = "1", description = "CPU of the measured poll loop (testpmd's forwarding lcore and the Java worker)")
-    int cpu;
+    @Option(names = "--rounds", defaultValue = "-1", description = "alternated testpmd/Java pairs per throughput scenario (default 5; quick 2)")
+    int rounds;
+
+    @Option(names = "--latency-rounds", defaultValue = "-1", description = "alternated pairs of the memif scenarios (default 3; quick 1)")
+    int latencyRounds;
+
+    @Option(names = "--warmup", defaultValue = "-1", description = "seconds of warm-up before a Java loop's first window (default 3; quick 1.5)")
+    double warmup;
+
+    @Option(names = "--flow-scale", defaultValue = "1", description = "multiplies flow counts and table sizes (default ${DEFAULT-VALUE})")
+    double flowScale;
+
+    @Option(names = "--out", description = "directory of bench.json and bench.html (default bench-results/<time>)")
+    Path out;
+
+    @Option(names = "--hugepages", description = "run the bench process and testpmd on hugepages (--in-memory; needs vm.nr_hugepages)")
+    boolean hugepages;
+
+    @Option(names = "--list", description = "list the scenarios and exit")
+    boolean list;
 
     @Override
     public Integer call() throws Exception
     {
-        if (!"l2fwd".equals(scenario))
+        final PrintStream o = System.out;
+        final int cpus = Lcore.onlineCpus();
+        final List<Scenario> all = Scenario.all(cpus, flowScale);
+        if (list)
         {
-            System.err.println("unknown scenario " + scenario);
+            for (final Scenario s : all)
+            {
+                o.printf("%-15s %s%n", s.name(), s.title());
+            }
+            return 0;
+        }
+        final List<Scenario> chosen = new ArrayList<>();
+        for (final Scenario s : all)
+        {
+            if (names.isEmpty() || names.contains("all") || names.contains(s.name()))
+            {
+                chosen.add(s);
+            }
+        }
+        for (final String n : names)
+        {
+            if (!n.equals("all") && all.stream().noneMatch(s -> s.name().equals(n)))
+            {
+                System.err.println("unknown scenario " + n + " (--list shows them)");
+                return 2;
+            }
+        }
+        if (TestpmdBaseline.binary() == null)
+        {
+            System.err.println("dpdk-testpmd is not installed: every figure needs its baseline (apt-get install -y dpdk)");
             return 2;
         }
-        final int mainCpu = cpu == 0 ? 1 : 0;
-        System.out.printf("scenario l2fwd: net_null0, 64-byte packets, burst 32, one core (cpu %d), --no-huge, %.0f s each%n", cpu, seconds);
-        final TestpmdBaseline.Result c = TestpmdBaseline.run(List.of("net_null0"), "io", mainCpu, cpu, seconds, List.of());
-        System.out.printf("  dpdk-testpmd --forward-mode=io : %8.2f Mpps  (%d packets in %.2f s)%n", c.mpps(), c.packets(), c.seconds());
+        final List<String> eal = new ArrayList<>(hugepages ? List.of("--in-memory", "-m", "1024") : List.of("--no-huge", "-m", "1024"));
+        eal.addAll(List.of("--no-pci", "--no-shconf", "--file-prefix=pmxb" + ProcessHandle.current().pid(), "--no-telemetry",
+            "--log-level=lib.eal:error", "-l", "0"));
+        final BenchSettings settings = new BenchSettings(quick, seconds > 0 ? seconds : quick ? 1 : 3, rounds > 0 ? rounds : quick ? 2 : 5,
+            latencyRounds > 0 ? latencyRounds : quick ? 1 : 3, warmup >= 0 ? warmup : quick ? 1.5 : 3, flowScale, eal,
+            hugepages ? List.of("--in-memory", "-m", "512") : List.of(), hugepages);
+        final Path dir = out != null ? out : Path.of("bench-results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
 
-        Eal.init(List.of("--no-huge", "-m", "1024", "--no-pci", "--no-shconf", "--file-prefix=pmxb" + ProcessHandle.current().pid(),
-            "--log-level=lib.eal:error", "-l", Integer.toString(mainCpu)));
-        Lcore.register();
-        final PacketPool pool = PacketPool.create("bench_pool", 16383, 256, PacketPool.DEFAULT_DATA_ROOM, 0);
-        final EthPort port = Vdev.create("net_null0", "");
-        port.configure(1, 1, 0);
-        port.setupRxQueue(0, 1024, pool);
-        port.setupTxQueue(0, 1024);
-        port.start();
-        final L2ForwardAgent agent = new L2ForwardAgent(port.id(), port.id(), 32, cpu);
-        final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, agent);
-        AgentRunner.startOnThread(runner);
-        Thread.sleep(1000); // JIT warm-up before the measured window
-        final long p0 = agent.packets();
+        final Instant started = Instant.now();
         final long t0 = System.nanoTime();
-        Thread.sleep((long)(seconds * 1000));
-        final long p1 = agent.packets();
-        final long t1 = System.nanoTime();
-        runner.close();
-        final double javaMpps = (p1 - p0) / ((t1 - t0) / 1e9) / 1e6;
-        System.out.printf("  Java rx -> Eth/IPv4 read -> tx : %8.2f Mpps  (%d packets in %.2f s)%n", javaMpps, p1 - p0, (t1 - t0) / 1e9);
-        System.out.printf("  ratio Java / testpmd io       : %8.1f %%%n", 100.0 * javaMpps / c.mpps());
-        port.stop();
-        port.close();
-        System.out.printf("  mbufs in use after stop       : %d%n", pool.inUse());
-        pool.close();
-        return 0;
+        final double[] load = io.panamux.perf.bench.Stats.loadAverage();
+        o.printf("panamux bench: %d scenario(s) %s, %.1f s windows, %d rounds, load average %.2f %.2f %.2f%s%n", chosen.size(),
+            chosen.stream().map(Scenario::name).toList(), settings.seconds(), settings.rounds(), load[0], load[1], load[2],
+            load[0] > 1.5 ? " (busy machine: figures will be noisy)" : "");
+        Eal.init(eal);
+        final var environment = Environment.collect(eal, hugepages);
+        final List<ScenarioResult> results = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
+        try (ThroughputRunner throughput = new ThroughputRunner(settings, o))
+        {
+            final MemifRunner memif = new MemifRunner(settings, o);
+            for (final Scenario s : chosen)
+            {
+                try
+                {
+                    switch (s.kind())
+                    {
+                        case L2FWD, PIPELINE -> results.add(throughput.run(s));
+                        case MEMIF_THROUGHPUT ->
+                        {
+                            throughput.quitTestpmd();
+                            results.add(memif.throughput(s));
+                        }
+                        case MEMIF_LATENCY ->
+                        {
+                            throughput.quitTestpmd();
+                            results.add(memif.latency(s));
+                        }
+                    }
+                }
+                catch (final Exception e)
+                {
+                    failures.add(s.name() + ": " + e);
+                    System.err.println("scenario " + s.name() + " failed:");
+                    e.printStackTrace();
+                }
+            }
+        }
+        final double duration = (System.nanoTime() - t0) / 1e9;
+        final BenchReport report = new BenchReport(BenchReport.SCHEMA, started.toString(), Instant.now().toString(), duration,
+            commandLine(), settings, environment, results, BenchReport.headline(results), BenchReport.goals(results), failures);
+        final Path json = dir.resolve("bench.json");
+        ReportJson.write(report, json);
+        HtmlReport.write(report, dir.resolve("bench.html"), "bench.json");
+        o.printf("%nsummary (%.0f s)%n", duration);
+        for (final Goal g : report.goals())
+        {
+            o.printf(Locale.ROOT, "  %-24s %10s  (goal %s %s)  %s%n", g.name(), format(g.value(), g.unit()), g.comparison(),
+                format(g.target(), g.unit()), Double.isNaN(g.value()) ? "not measured" : g.met() ? "met" : "NOT met");
+        }
+        o.printf("  report: %s%n  data:   %s%n", dir.resolve("bench.html").toAbsolutePath(), json.toAbsolutePath());
+        if (!failures.isEmpty())
+        {
+            o.println("  failed scenarios: " + failures);
+        }
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    private List<String> commandLine()
+    {
+        // The effective windows and rounds are in the settings; this is what was asked for.
+        final List<String> c = new ArrayList<>(names);
+        if (quick)
+        {
+            c.add("--quick");
+        }
+        if (flowScale != 1)
+        {
+            c.add("--flow-scale=" + flowScale);
+        }
+        return c;
+    }
+
+    private static String format(final double v, final String unit)
+    {
+        if (Double.isNaN(v))
+        {
+            return "n/a";
+        }
+        return unit.equals("ratio") ? String.format(Locale.ROOT, "%.1f %%", 100 * v) : String.format(Locale.ROOT, "%.2f %s", v, unit);
     }
 }

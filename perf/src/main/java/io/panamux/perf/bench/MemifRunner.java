@@ -1,0 +1,413 @@
+package io.panamux.perf.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Vdev;
+import io.panamux.slowpath.Mux;
+import io.panamux.slowpath.MuxStats;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.MuxConfig;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Measures the MUX and {@code dpdk-testpmd --forward-mode=io} over {@code net_memif}, each driven by the
+ * Java traffic generator ({@code bench generate}) in another JVM: the MUX runs in this process (the
+ * real {@link Mux}, as {@code ./panamux run} starts it) as the memif server, the generator connects as
+ * the client, sends client flows with a send-time trailer and measures what comes back.
+ *
+ * <p>One round is a MUX run and a testpmd run with the same generator schedule, one after the other;
+ * the testpmd run is offered the same absolute rates as the MUX run before it, so both latencies are at
+ * the same offered load. The MUX and testpmd are never up at the same time: each run starts its
+ * forwarder on a fresh memif socket and stops it afterwards, so the forwarding CPU is never shared
+ * between them.
+ *
+ * <p>Where the time goes, for a latency figure: the generator writes the frame and stamps its intended
+ * send time, memif copies it into shared memory, the forwarder's RX copies it into an mbuf, the
+ * forwarder processes it and sends it (the MUX buffers TX up to 32 packets or 100 µs), memif copies it
+ * back, and the generator's next RX poll reads the trailer. Both directions of memif and the generator's
+ * own polling are in every figure, for the MUX and for testpmd alike.
+ */
+public final class MemifRunner
+{
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CHILD_TIMEOUT_S = 300;
+
+    private final BenchSettings settings;
+    private final PrintStream out;
+    private final int[] muxCpus;
+
+    /**
+     * @param settings windows and rounds.
+     * @param out      progress lines.
+     */
+    public MemifRunner(final BenchSettings settings, final PrintStream out)
+    {
+        this.settings = settings;
+        this.out = out;
+        this.muxCpus = ThroughputRunner.forwardingCpus(1, io.panamux.dpdk.Lcore.onlineCpus());
+    }
+
+    /** What one generator run reported: the measured phases, in order. */
+    private record GeneratorRun(List<JsonNode> phases, List<Long> forwarderGc, List<String> command)
+    {
+    }
+
+    /** Forwarded rate at full speed with the scenario's size mix. */
+    public MemifThroughputResult throughput(final Scenario s) throws Exception
+    {
+        final double[] loadBefore = Stats.loadAverage();
+        out.printf("%n[%s] %s%n  device: %s%n", s.name(), s.title(), device());
+        final String schedule = "warm:" + warm() + ",max:" + settings.seconds();
+        final List<Map<String, Object>> rounds = new ArrayList<>();
+        final List<MemifWindow> java = new ArrayList<>();
+        final List<MemifWindow> testpmd = new ArrayList<>();
+        final List<Double> ratios = new ArrayList<>();
+        List<String> testpmdCommand = List.of();
+        final double meanFrame = GenerateCommand.meanFrame(s.frameSizes().stream().mapToInt(Integer::intValue).toArray());
+        for (int r = 1; r <= settings.latencyRounds(); r++)
+        {
+            final GeneratorRun t = runTestpmd(s, schedule, r);
+            testpmdCommand = t.command();
+            final MemifWindow tw = window("testpmd", t.phases().getFirst(), meanFrame);
+            out.printf("  round %d/%d  testpmd io: %6.2f Mpps forwarded (%5.2f Gbit/s), %d refused%n", r, settings.latencyRounds(),
+                tw.receivedMpps(), tw.gbps(), tw.txRefused());
+            final GeneratorRun j = runMux(s, schedule, r);
+            final MemifWindow jw = window("java", j.phases().getFirst(), meanFrame);
+            out.printf("  round %d/%d  MUX       : %6.2f Mpps forwarded (%5.2f Gbit/s), %d refused%n", r, settings.latencyRounds(),
+                jw.receivedMpps(), jw.gbps(), jw.txRefused());
+            java.add(jw);
+            testpmd.add(tw);
+            final double ratio = jw.receivedMpps() / tw.receivedMpps();
+            ratios.add(ratio);
+            final Map<String, Object> round = new LinkedHashMap<>();
+            round.put("index", r);
+            round.put("testpmd", tw);
+            round.put("java", jw);
+            round.put("ratio", ratio);
+            rounds.add(round);
+        }
+        final boolean refused = java.stream().anyMatch(w -> w.txRefused() > 0) || testpmd.stream().anyMatch(w -> w.txRefused() > 0);
+        final List<String> notes = new ArrayList<>();
+        final double[] loadAfter = Stats.loadAverage();
+        noteLoad(notes, loadBefore, loadAfter);
+        if (!refused)
+        {
+            notes.add("neither forwarder refused a packet: the generator set the rate, and the ratio says only that both kept up");
+        }
+        final Map<String, Object> parameters = parameters(s);
+        final MemifThroughputResult result = new MemifThroughputResult(s.name(), s.title(), s.kind().name(), device(),
+            "Packets per second that came back to the generator through the forwarder at full speed (the generator sends as fast as "
+                + "memif accepts); Gbit/s counts the client frames, not the encapsulation the MUX adds.",
+            parameters, testpmdCommand, rounds, Stats.median(java, MemifWindow::receivedMpps), Stats.median(testpmd, MemifWindow::receivedMpps),
+            Stats.median(java, MemifWindow::gbps), Stats.median(testpmd, MemifWindow::gbps), Stats.median(ratios, Double::doubleValue),
+            refused ? "forwarder" : "generator", new double[] {loadBefore[0], loadAfter[0]}, notes);
+        out.printf("  => MUX %.2f Mpps (%.2f Gbit/s), testpmd io %.2f Mpps, ratio %.1f %% (bound: %s)%n", result.javaMpps(), result.javaGbps(),
+            result.testpmdMpps(), 100 * result.ratio(), result.bound());
+        return result;
+    }
+
+    /** Latency at the scenario's offered loads, relative to the MUX's measured maximum. */
+    public LatencyResult latency(final Scenario s) throws Exception
+    {
+        final double[] loadBefore = Stats.loadAverage();
+        out.printf("%n[%s] %s%n  device: %s%n", s.name(), s.title(), device());
+        final StringBuilder loads = new StringBuilder();
+        for (final double f : s.loads())
+        {
+            loads.append(",load:").append(f).append(':').append(settings.seconds());
+        }
+        final String javaSchedule = "warm:" + warm() + ",max:" + settings.seconds() + loads;
+        final List<Map<String, Object>> rounds = new ArrayList<>();
+        final List<List<LatencyPoint>> javaRuns = new ArrayList<>();
+        final List<List<LatencyPoint>> testpmdRuns = new ArrayList<>();
+        final List<Double> javaMax = new ArrayList<>();
+        final List<Double> testpmdMax = new ArrayList<>();
+        List<String> testpmdCommand = List.of();
+        for (int r = 1; r <= settings.latencyRounds(); r++)
+        {
+            final GeneratorRun j = runMux(s, javaSchedule, r);
+            final List<LatencyPoint> jp = points(j, s.loads(), true);
+            final StringBuilder rates = new StringBuilder("warm:" + warm() + ",max:" + settings.seconds());
+            for (int i = 1; i < jp.size(); i++)
+            {
+                rates.append(",rate:").append(Math.max(1, jp.get(i).ratePps())).append(':').append(settings.seconds());
+            }
+            final GeneratorRun t = runTestpmd(s, rates.toString(), r);
+            testpmdCommand = t.command();
+            final List<LatencyPoint> tp = points(t, s.loads(), false);
+            javaRuns.add(jp);
+            testpmdRuns.add(tp);
+            javaMax.add(jp.getFirst().receivedMpps());
+            testpmdMax.add(tp.getFirst().receivedMpps());
+            for (int i = 1; i < jp.size(); i++)
+            {
+                out.printf("  round %d/%d  load %3.0f%% (%6.2f Mpps): MUX p50 %7.1f p99 %7.1f p99.99 %8.1f max %8.1f us | testpmd p50 %7.1f "
+                    + "p99 %7.1f p99.99 %8.1f us%n", r, settings.latencyRounds(), 100 * jp.get(i).fraction(), jp.get(i).ratePps() / 1e6,
+                    jp.get(i).latency().p50Us(), jp.get(i).latency().p99Us(), jp.get(i).latency().p9999Us(), jp.get(i).latency().maxUs(),
+                    tp.get(i).latency().p50Us(), tp.get(i).latency().p99Us(), tp.get(i).latency().p9999Us());
+            }
+            final Map<String, Object> round = new LinkedHashMap<>();
+            round.put("index", r);
+            round.put("java", Map.of("max_mpps", jp.getFirst().receivedMpps(), "points", jp));
+            round.put("testpmd", Map.of("max_mpps", tp.getFirst().receivedMpps(), "points", tp));
+            rounds.add(round);
+        }
+        final List<LatencyPoint> javaAll = combine(javaRuns);
+        final List<LatencyPoint> testpmdAll = combine(testpmdRuns);
+        long muxGc = 0;
+        for (final LatencyPoint p : javaAll.subList(1, javaAll.size()))
+        {
+            muxGc += p.forwarderGcCollections();
+        }
+        final List<String> notes = new ArrayList<>();
+        final double[] loadAfter = Stats.loadAverage();
+        noteLoad(notes, loadBefore, loadAfter);
+        notes.add("the MUX flushes its TX buffer when 32 packets are waiting or the oldest has waited 100 us (as DPDK's l3fwd): "
+            + "at low rates that interval, not the pipeline, sets the latency");
+        final Map<String, Object> parameters = parameters(s);
+        parameters.put("loads", s.loads());
+        final LatencyResult result = new LatencyResult(s.name(), s.title(), s.kind().name(), device(),
+            "Time from a packet's intended send time (written in its trailer by the rate-limited generator, so no coordinated "
+                + "omission) to its return to the generator through the forwarder: generator TX, memif both ways, the forwarder, and "
+                + "the generator's RX poll. Percentiles over every packet of the measured phases of all rounds.",
+            parameters, testpmdCommand, rounds, Stats.median(javaMax, Double::doubleValue), Stats.median(testpmdMax, Double::doubleValue),
+            javaAll, testpmdAll, muxGc, new double[] {loadBefore[0], loadAfter[0]}, notes);
+        for (int i = 1; i < javaAll.size(); i++)
+        {
+            final Percentiles m = javaAll.get(i).latency();
+            final Percentiles c = testpmdAll.get(i).latency();
+            out.printf("  => load %3.0f%%: MUX p50 %.1f, p99 %.1f, p99.9 %.1f, p99.99 %.1f, max %.1f us (%d samples, %d GC) | testpmd p50 %.1f, "
+                + "p99 %.1f, p99.99 %.1f us%n", 100 * javaAll.get(i).fraction(), m.p50Us(), m.p99Us(), m.p999Us(), m.p9999Us(), m.maxUs(),
+                m.samples(), javaAll.get(i).forwarderGcCollections(), c.p50Us(), c.p99Us(), c.p9999Us());
+        }
+        return result;
+    }
+
+    private static List<LatencyPoint> combine(final List<List<LatencyPoint>> runs) throws Exception
+    {
+        final List<LatencyPoint> out = new ArrayList<>();
+        for (int i = 0; i < runs.getFirst().size(); i++)
+        {
+            final Histogram h = new Histogram(3);
+            long sent = 0;
+            long received = 0;
+            long refused = 0;
+            long fgc = 0;
+            long ggc = 0;
+            double secs = 0;
+            long rate = 0;
+            for (final List<LatencyPoint> run : runs)
+            {
+                final LatencyPoint p = run.get(i);
+                h.add(GenerateCommand.decode(p.histogram()));
+                sent += p.sent();
+                received += p.received();
+                refused += p.txRefused();
+                fgc += Math.max(0, p.forwarderGcCollections());
+                ggc += p.generatorGcCollections();
+                secs += p.seconds();
+                rate += p.ratePps();
+            }
+            final LatencyPoint first = runs.getFirst().get(i);
+            out.add(new LatencyPoint(first.fraction(), rate / runs.size(), secs, sent, received, refused, received / secs / 1e6, Percentiles.of(h),
+                first.forwarderGcCollections() < 0 ? -1 : fgc, ggc, GenerateCommand.encode(h)));
+        }
+        return out;
+    }
+
+    private static List<LatencyPoint> points(final GeneratorRun run, final List<Double> loads, final boolean mux) throws Exception
+    {
+        final List<LatencyPoint> points = new ArrayList<>();
+        for (int i = 0; i < run.phases().size(); i++)
+        {
+            final JsonNode p = run.phases().get(i);
+            final Histogram h = GenerateCommand.decode(p.get("histogram").asText());
+            final double fraction = i == 0 ? 0 : loads.get(i - 1);
+            points.add(new LatencyPoint(fraction, p.get("rate_pps").asLong(), p.get("seconds").asDouble(), p.get("sent").asLong(),
+                p.get("received").asLong(), p.get("tx_refused").asLong(), p.get("received_mpps").asDouble(), Percentiles.of(h),
+                mux ? run.forwarderGc().get(i) : -1, p.get("gc_collections").asLong(), p.get("histogram").asText()));
+        }
+        if (points.size() != loads.size() + 1)
+        {
+            throw new IllegalStateException("the generator reported " + points.size() + " phases, expected " + (loads.size() + 1));
+        }
+        return points;
+    }
+
+    private static MemifWindow window(final String loop, final JsonNode p, final double meanFrame)
+    {
+        final double received = p.get("received_mpps").asDouble();
+        return new MemifWindow(loop, p.get("seconds").asDouble(), p.get("sent").asLong(), p.get("received").asLong(),
+            p.get("tx_refused").asLong(), p.get("sent_mpps").asDouble(), received, received * 1e6 * meanFrame * 8 / 1e9, Double.NaN);
+    }
+
+    private GeneratorRun runMux(final Scenario s, final String schedule, final int round) throws Exception
+    {
+        final Path socket = socketPath();
+        final String name = "net_memif" + (100 + SEQUENCE.get());
+        final EthPort port = Vdev.create(name, "role=server,id=0,socket=" + socket);
+        final MuxConfig config = ConfigLoader.parse(s.configYaml(false), "bench-" + s.name() + ".yaml");
+        final Mux mux = Mux.start(config, port, new PrintStream(OutputStream.nullOutputStream()));
+        try
+        {
+            // An empty young generation before the measured phases: the little this process allocates while
+            // reading the generator's lines then never fills it (the MUX's worker stops at every collection).
+            System.gc();
+            return generate(s, schedule, socket, "MUX", round, Stats::gcCollections);
+        }
+        finally
+        {
+            final MuxStats stats = mux.stats();
+            mux.close();
+            Vdev.remove(name);
+            Files.deleteIfExists(socket);
+            if (stats.totalDrops() > 0)
+            {
+                out.printf("  note: the MUX dropped %d packets in this run: %s%n", stats.totalDrops(), stats.drops());
+            }
+        }
+    }
+
+    private GeneratorRun runTestpmd(final Scenario s, final String schedule, final int round) throws Exception
+    {
+        final Path socket = socketPath();
+        final DeviceSetup pool = DeviceSetup.nullDevice(1);
+        final List<String> args = List.of("--forward-mode=io", "--nb-cores=1", "--burst=" + pool.burst(), "--total-num-mbufs=" + pool.poolSize(),
+            "--mbcache=" + pool.poolCache(), "--mbuf-size=" + pool.dataRoom(), "--rxd=" + pool.descriptors(), "--txd=" + pool.descriptors(),
+            "--port-topology=loop");
+        final TestpmdSession testpmd = TestpmdSession.start(List.of("net_memif0,role=server,id=0,socket=" + socket), args, 0, muxCpus,
+            settings.testpmdMemory());
+        try
+        {
+            testpmd.begin();
+            // testpmd is C: no collector; -1 marks the count as not applicable.
+            final GeneratorRun run = generate(s, schedule, socket, "testpmd", round, () -> -1);
+            testpmd.stop();
+            return new GeneratorRun(run.phases(), run.forwarderGc(), testpmd.command());
+        }
+        finally
+        {
+            testpmd.close();
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private GeneratorRun generate(final Scenario s, final String schedule, final Path socket, final String who, final int round,
+        final LongSupplier forwarderGc) throws Exception
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xms256m",
+            "-Xmx512m", "-XX:+UseParallelGC", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), "io.panamux.perf.PerfMain",
+            "bench", "generate", "--vdev", "net_memif0,role=client,id=0,socket=" + socket, "--json", "--schedule", schedule,
+            "--flows", Long.toString(s.liveFlows()), "--new-flow-ratio", Double.toString(s.newFlowRatio()), "--sizes",
+            String.join(",", s.frameSizes().stream().map(String::valueOf).toList()), "--vip", "192.0.2.10:80/tcp"));
+        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final List<JsonNode> phases = new ArrayList<>();
+        final List<Long> gc = new ArrayList<>();
+        final List<String> unexpected = new ArrayList<>();
+        long gcAtBegin = 0;
+        String phase = "";
+        boolean done = false;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)))
+        {
+            String line;
+            while ((line = in.readLine()) != null)
+            {
+                if (!line.startsWith("{"))
+                {
+                    unexpected.add(line);
+                    continue;
+                }
+                final JsonNode e = JSON.readTree(line);
+                switch (e.get("event").asText())
+                {
+                    case "begin" ->
+                    {
+                        gcAtBegin = forwarderGc.getAsLong();
+                        phase = e.get("phase").asText() + (e.get("fraction").asDouble() > 0 ? " " + e.get("fraction").asDouble() : "");
+                    }
+                    case "tick" -> out.printf("    %-7s round %d %-8s %2d s: sent %6.2f Mpps, back %6.2f Mpps, p99 %8.1f us%n", who, round,
+                        e.get("phase").asText().equals("warm") ? "warm-up" : phase, e.get("t").asInt(), e.get("sent_mpps").asDouble(),
+                        e.get("received_mpps").asDouble(), e.get("p99_us").asDouble());
+                    case "phase" ->
+                    {
+                        phases.add(e);
+                        gc.add(gcAtBegin < 0 ? -1 : forwarderGc.getAsLong() - gcAtBegin);
+                    }
+                    case "done" -> done = true;
+                    default -> unexpected.add(line);
+                }
+            }
+        }
+        if (!p.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS))
+        {
+            p.destroyForcibly();
+        }
+        if (!done || p.exitValue() != 0)
+        {
+            throw new IllegalStateException("the generator (" + String.join(" ", cmd) + ") failed with exit code " + p.exitValue()
+                + "; its output:\n" + String.join("\n", unexpected));
+        }
+        return new GeneratorRun(phases, gc, List.of());
+    }
+
+    private static Path socketPath() throws IOException
+    {
+        final Path socket = Path.of(System.getProperty("java.io.tmpdir"), "pmxb-" + ProcessHandle.current().pid() + "-"
+            + SEQUENCE.incrementAndGet() + ".sock");
+        Files.deleteIfExists(socket);
+        return socket;
+    }
+
+    private double warm()
+    {
+        // The generator's JVM starts cold each run: it runs at full speed for the warm-up before anything is measured.
+        return Math.max(0.3, settings.warmupSeconds());
+    }
+
+    private String device()
+    {
+        return "net_memif (copy mode, default rings) between this process (the forwarder's side, server, forwarding on CPU " + muxCpus[0]
+            + ") and a generator JVM (client, on CPU 0); pool " + DeviceSetup.nullDevice(1).poolSize() + " mbufs on both forwarders";
+    }
+
+    private static Map<String, Object> parameters(final Scenario s)
+    {
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put("workers", s.workers());
+        p.put("flows", s.liveFlows());
+        p.put("new_flow_ratio", s.newFlowRatio());
+        p.put("frame_sizes", s.frameSizes());
+        p.put("flow_tracking", s.tracking());
+        p.put("encapsulation", "ipip");
+        return p;
+    }
+
+    private static void noteLoad(final List<String> notes, final double[] before, final double[] after)
+    {
+        if (Math.max(before[0], after[0]) > 1.5)
+        {
+            notes.add(String.format("load average %.2f / %.2f (before / after): other work shared the CPUs; figures are noisy", before[0],
+                after[0]));
+        }
+    }
+}

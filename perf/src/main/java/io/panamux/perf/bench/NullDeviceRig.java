@@ -1,0 +1,262 @@
+package io.panamux.perf.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.dpdk.Vdev;
+import io.panamux.fastpath.WorkerAgent;
+import io.panamux.fastpath.WorkerConfig;
+import io.panamux.fastpath.WorkerCounters;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.ring.ControlToWorker;
+import io.panamux.fastpath.ring.WorkerToControl;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.flow.FlowTable;
+import io.panamux.perf.L2ForwardAgent;
+import io.panamux.slowpath.Mux;
+import io.panamux.slowpath.config.Dataplane;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.VipConfig;
+import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.SnapshotPublisher;
+import io.panamux.slowpath.control.WorkerRecords;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+/**
+ * One {@code net_null} port with one queue pair per measured loop, its pool, and the loops on their
+ * pinned lcore threads, each wrapped in a {@link MeasuredAgent}: either the MUX's fast path (one
+ * {@link WorkerAgent} per queue, fed by a {@link FrameReplay}) or the foundation's
+ * {@link L2ForwardAgent}. The pool and device are those {@link DeviceSetup} describes, so that
+ * {@code dpdk-testpmd} can be started on the same ones.
+ *
+ * <p>The fast path is wired as {@link Mux} wires it (snapshot slot and publisher, one flow table per
+ * worker sized {@code capacity / workers}, one encapsulator per worker, the default TX drain interval,
+ * the worker/control rings of {@link Mux#RING_BYTES} drained by a control agent on a backoff thread),
+ * but built here so that each worker can be wrapped for cycle counting and paused while testpmd runs on
+ * its CPU. Keep the two in step when {@link Mux} changes.
+ */
+public final class NullDeviceRig implements AutoCloseable
+{
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    /** Router MAC written as the source of replayed frames. */
+    public static final long ROUTER_MAC = 0x02_00_00_00_00_FEL;
+
+    private final String deviceName;
+    private final EthPort port;
+    private final PacketPool pool;
+    private final List<MeasuredAgent> agents = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final List<WorkerAgent> workers = new ArrayList<>();
+    private final List<FrameReplay> replays = new ArrayList<>();
+    private ControlAgent control;
+    private AgentRunner controlRunner;
+    private long mbufsInUseAtClose = -1;
+    private boolean closed;
+
+    private NullDeviceRig(final String deviceName, final EthPort port, final PacketPool pool)
+    {
+        this.deviceName = deviceName;
+        this.port = port;
+        this.pool = pool;
+    }
+
+    private static NullDeviceRig open(final DeviceSetup setup)
+    {
+        final int id = SEQUENCE.incrementAndGet();
+        final String name = "net_null_pmxb" + id;
+        final EthPort port = Vdev.create(name, "size=" + setup.frameLength());
+        final PacketPool pool = PacketPool.create("pmxb_pool" + id, setup.poolSize(), setup.poolCache(), setup.dataRoom(), 0);
+        port.configure(setup.queues(), setup.queues(), 0);
+        for (int q = 0; q < setup.queues(); q++)
+        {
+            port.setupRxQueue(q, setup.descriptors(), pool);
+            port.setupTxQueue(q, setup.descriptors());
+        }
+        port.start();
+        return new NullDeviceRig(name, port, pool);
+    }
+
+    /**
+     * The foundation's loop on one {@code net_null} queue: RX, read Ethernet/IPv4, TX.
+     *
+     * @param setup device and pool (one queue).
+     * @param cpu   CPU of the loop.
+     */
+    public static NullDeviceRig l2Forward(final DeviceSetup setup, final int cpu)
+    {
+        final NullDeviceRig rig = open(setup);
+        final L2ForwardAgent agent = new L2ForwardAgent(rig.port.id(), rig.port.id(), setup.burst(), cpu);
+        rig.add(new MeasuredAgent(agent, null, true));
+        return rig;
+    }
+
+    /**
+     * The MUX fast path on a {@code net_null} port, one worker per queue, each fed by its own replay.
+     *
+     * @param setup  device and pool (one queue per worker).
+     * @param config the MUX configuration (VIPs, flow table, MTU, burst).
+     * @param plans  one flow plan per worker.
+     * @param cpus   one CPU per worker.
+     */
+    public static NullDeviceRig mux(final DeviceSetup setup, final MuxConfig config, final List<FlowPlan> plans, final int[] cpus)
+    {
+        final Dataplane dp = config.dataplane();
+        final int workerCount = setup.queues();
+        final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
+        final SnapshotPublisher publisher = new SnapshotPublisher(slot,
+            new BackendIds(2L * dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L));
+        publisher.apply(config, System.nanoTime());
+        final NullDeviceRig rig = open(setup);
+        final long portMac = rig.port.macAddress();
+        final int mtu = dp.mtu().orElseGet(rig.port::mtu);
+        final int capacityPerWorker = Math.max(1024, dp.flowTable().capacity() / workerCount);
+        final int muxV4 = config.mux().address().ipv4();
+        final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
+        final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
+        final List<VipConfig> vips = config.vips().stream().filter(v -> !v.address().ipv6()).toList();
+        final int[] vipAddress = vips.stream().mapToInt(v -> v.address().ipv4()).toArray();
+        final int[] vipPort = vips.stream().mapToInt(VipConfig::port).toArray();
+        final int protocol = vips.getFirst().protocol().ipProtocol();
+        for (int q = 0; q < workerCount; q++)
+        {
+            final WorkerConfig wc = new WorkerConfig(rig.port.id(), q, q, dp.burstSize(), cpus[q], WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
+                dp.flowTable().idleTimeoutSeconds());
+            final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
+                mtu, dp.guePort());
+            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker), encapsulator, new WorkerCounters(),
+                new WorkerToControl(Mux.RING_BYTES), new ControlToWorker(Mux.RING_BYTES), new SystemNanoClock());
+            final FrameReplay replay = new FrameReplay(plans.get(q), vipAddress, vipPort, protocol, setup.frameLength(), portMac,
+                ROUTER_MAC, rig.pool.address(), dp.burstSize());
+            rig.workers.add(worker);
+            rig.replays.add(replay);
+            rig.add(new MeasuredAgent(worker, replay::refill, true));
+        }
+        rig.control = new ControlAgent(publisher, new SystemNanoClock());
+        rig.control.addDuty(new WorkerRecords(rig.workers));
+        // As the MUX's: spin briefly, then yield, then park up to 1 ms; it must not take a core.
+        rig.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null,
+            rig.control);
+        AgentRunner.startOnThread(rig.controlRunner);
+        return rig;
+    }
+
+    private void add(final MeasuredAgent agent)
+    {
+        agents.add(agent);
+        final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, agent);
+        runners.add(runner);
+        AgentRunner.startOnThread(runner);
+    }
+
+    /** Lets every loop poll. */
+    public void resume()
+    {
+        agents.forEach(MeasuredAgent::resume);
+    }
+
+    /** Parks every loop (waits until each has). */
+    public void pause()
+    {
+        agents.forEach(a -> a.pause(1000));
+    }
+
+    /** Applies a new configuration on the control thread (e.g. a backend change) and waits for it. */
+    public void apply(final MuxConfig config) throws Exception
+    {
+        if (control == null)
+        {
+            throw new IllegalStateException("not a MUX rig");
+        }
+        control.submit((c, nowNs) -> c.publisher().apply(config, nowNs)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** @return the measured loops, one per queue. */
+    public List<MeasuredAgent> agents()
+    {
+        return agents;
+    }
+
+    /** @return the MUX workers (empty for the L2 loop). */
+    public List<WorkerAgent> workers()
+    {
+        return workers;
+    }
+
+    /** @return the replays feeding the workers. */
+    public List<FrameReplay> replays()
+    {
+        return replays;
+    }
+
+    /** @return the sum of a counter over the workers (read from any thread). */
+    public long counter(final int counter)
+    {
+        long sum = 0;
+        for (final WorkerAgent w : workers)
+        {
+            sum += w.counters().get(counter);
+        }
+        return sum;
+    }
+
+    /** @return the sum of every worker's drops. */
+    public long drops()
+    {
+        long sum = 0;
+        for (final WorkerAgent w : workers)
+        {
+            sum += w.counters().totalDrops();
+        }
+        return sum;
+    }
+
+    /** @return the device name. */
+    public String deviceName()
+    {
+        return deviceName;
+    }
+
+    /**
+     * Stops the loops (workers flush), stops and closes the port, frees flow tables and the pool.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        runners.forEach(AgentRunner::close);
+        if (controlRunner != null)
+        {
+            controlRunner.close();
+        }
+        port.stop();
+        port.close();
+        Vdev.remove(deviceName);
+        workers.forEach(w -> w.flows().close());
+        mbufsInUseAtClose = pool.inUse();
+        pool.close();
+    }
+
+    /** @return mbufs not back in the pool when the rig closed (-1 while open). */
+    public long mbufsInUseAtClose()
+    {
+        return mbufsInUseAtClose;
+    }
+
+    /** @return the port. */
+    public EthPort port()
+    {
+        return port;
+    }
+}

@@ -1,0 +1,385 @@
+package io.panamux.perf.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Lcore;
+import io.panamux.fastpath.WorkerCounters;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.MuxConfig;
+
+/**
+ * Measures the throughput scenarios ({@link Scenario.Kind#L2FWD}, {@link Scenario.Kind#PIPELINE}) on
+ * {@code net_null}: builds the Java loop on its device, warms it up, then alternates windows of
+ * {@code dpdk-testpmd --forward-mode=io} and of the Java loop on the same device setup and the same
+ * CPUs ({@code rounds} pairs), and takes medians.
+ *
+ * <p>The figure compared is per-core capacity from busy cycles: TSC cycles spent in polls that received
+ * packets divided by those packets, turned into Mpps with the TSC frequency. testpmd counts its cycles
+ * the same way ({@code --record-core-cycles}). For testpmd on {@code net_null} the core is always busy,
+ * so this equals its wall-clock rate; for the MUX it excludes the replay that feeds it (see
+ * {@link FrameReplay}), which takes about as long again on the same core.
+ *
+ * <p>testpmd sessions are kept open between scenarios that use the same device setup and closed when
+ * the setup changes, so at most one testpmd process exists at a time.
+ */
+public final class ThroughputRunner implements AutoCloseable
+{
+    private static final long WARMUP_LIMIT_NS = 120_000_000_000L;
+
+    private final BenchSettings settings;
+    private final PrintStream out;
+    private final double tscHz;
+    private final int cpus;
+    private TestpmdSession session;
+    private String sessionKey;
+
+    /**
+     * @param settings windows, rounds, memory.
+     * @param out      where progress lines go.
+     */
+    public ThroughputRunner(final BenchSettings settings, final PrintStream out)
+    {
+        this.settings = settings;
+        this.out = out;
+        this.tscHz = Burst.tscHz();
+        this.cpus = Lcore.onlineCpus();
+    }
+
+    /**
+     * The CPUs of {@code n} forwarding loops: the last CPU first, so one loop runs on CPU 1 of a
+     * two-CPU machine and CPU 0 is left to the JVM's own threads, testpmd's main lcore and the shell.
+     */
+    public static int[] forwardingCpus(final int n, final int cpus)
+    {
+        final int[] c = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            c[i] = cpus > 1 ? cpus - 1 - i % cpus : 0;
+        }
+        return c;
+    }
+
+    /** Runs one throughput scenario. */
+    public ThroughputResult run(final Scenario scenario) throws Exception
+    {
+        final double[] loadBefore = Stats.loadAverage();
+        final DeviceSetup device = DeviceSetup.nullDevice(scenario.workers());
+        final int[] forward = forwardingCpus(scenario.workers(), cpus);
+        final TestpmdSession testpmd = session(device, forward);
+        final boolean pipeline = scenario.kind() == Scenario.Kind.PIPELINE;
+        final MuxConfig config = pipeline ? ConfigLoader.parse(scenario.configYaml(false), "bench-" + scenario.name() + ".yaml") : null;
+        final List<String> notes = new ArrayList<>();
+        final Map<String, Object> warm = new LinkedHashMap<>();
+        final List<RoundResult> rounds = new ArrayList<>();
+        final Map<String, Long> counters = new LinkedHashMap<>();
+        out.printf("%n[%s] %s%n  device: %s; forwarding CPU(s) %s%n", scenario.name(), scenario.title(), device.describe(),
+            java.util.Arrays.toString(forward));
+        final NullDeviceRig rig = pipeline ? NullDeviceRig.mux(device, config, plans(scenario), forward)
+            : NullDeviceRig.l2Forward(device, forward[0]);
+        try
+        {
+            warmUp(scenario, rig, warm);
+            if (scenario.backendChange())
+            {
+                final MuxConfig changed = ConfigLoader.parse(scenario.configYaml(true), "bench-" + scenario.name() + "-changed.yaml");
+                rig.apply(changed);
+                out.println("  backend 10.1.0.9 added: the VIP is in its stateful phase");
+                warmUpFlows(scenario, rig, warm, "after_change_");
+            }
+            final long[] before = countersOf(rig);
+            for (int r = 1; r <= settings.rounds(); r++)
+            {
+                final long[] cpu0 = Stats.cpuTicks(ProcessHandle.current().pid(), testpmd.pid());
+                final TestpmdSession.Window t = testpmd.forward(settings.seconds());
+                final LoopWindow tw = testpmdWindow(t, scenario.workers(),
+                    Stats.otherCpuPercent(cpu0, Stats.cpuTicks(ProcessHandle.current().pid(), testpmd.pid())));
+                out.printf("  round %d/%d  testpmd io: %8.2f Mpps  (%6.1f cycles/packet, %d packets in %.2f s; other CPU use %.0f %%)%n", r,
+                    settings.rounds(), tw.mpps(), tw.cyclesPerPacket(), tw.packets(), tw.seconds(), tw.otherCpuPercent());
+                final LoopWindow jw = javaWindow(scenario, rig, r);
+                final double ratio = jw.mpps() / tw.mpps();
+                out.printf("  round %d/%d  java      : %8.2f Mpps  (%6.1f cycles/packet; other CPU use %.0f %%)  ratio %.1f %%%n", r,
+                    settings.rounds(), jw.mpps(), jw.cyclesPerPacket(), jw.otherCpuPercent(), 100 * ratio);
+                rounds.add(new RoundResult(r, tw, jw, ratio));
+                if (jw.drops() > 0)
+                {
+                    notes.add("round " + r + ": the MUX dropped " + jw.drops() + " packets in the window");
+                }
+                if (jw.gcCollections() > 0)
+                {
+                    notes.add("round " + r + ": " + jw.gcCollections() + " garbage collection(s) in the Java window");
+                }
+            }
+            final long[] after = countersOf(rig);
+            if (pipeline)
+            {
+                counters.put("rx_packets", after[WorkerCounters.RX_PACKETS] - before[WorkerCounters.RX_PACKETS]);
+                counters.put("tx_packets", after[WorkerCounters.TX_PACKETS] - before[WorkerCounters.TX_PACKETS]);
+                counters.put("flow_hits", after[WorkerCounters.FLOW_HITS] - before[WorkerCounters.FLOW_HITS]);
+                counters.put("flow_misses", after[WorkerCounters.FLOW_MISSES] - before[WorkerCounters.FLOW_MISSES]);
+                counters.put("flows_inserted", after[WorkerCounters.FLOWS_INSERTED] - before[WorkerCounters.FLOWS_INSERTED]);
+                counters.put("flow_evictions", after[WorkerCounters.FLOW_EVICTIONS] - before[WorkerCounters.FLOW_EVICTIONS]);
+                counters.put("previous_table_hits", after[WorkerCounters.PREVIOUS_TABLE_HITS] - before[WorkerCounters.PREVIOUS_TABLE_HITS]);
+                counters.put("drops", after[WorkerCounters.FIXED] - before[WorkerCounters.FIXED]);
+                counters.put("flows_in_table", after[WorkerCounters.FLOWS]);
+                long replayFailures = 0;
+                for (final FrameReplay replay : rig.replays())
+                {
+                    replayFailures += replay.allocFailures();
+                }
+                counters.put("replay_alloc_failures", replayFailures);
+                out.printf("  MUX counters over the windows: %s%n", counters);
+            }
+            rig.pause();
+        }
+        finally
+        {
+            rig.close();
+        }
+        final long mbufsInUse = rig.mbufsInUseAtClose();
+        if (mbufsInUse != 0)
+        {
+            notes.add(mbufsInUse + " mbufs were not back in the pool after the Java loop stopped");
+        }
+        final double[] loadAfter = Stats.loadAverage();
+        final double other = Stats.median(rounds, r -> Math.max(r.testpmd().otherCpuPercent(), r.java().otherCpuPercent()));
+        if (other > 10)
+        {
+            notes.add(String.format("other processes used %.0f %% of the CPUs during the windows (median; load average %.2f before, "
+                + "%.2f after): figures are noisy", other, loadBefore[0], loadAfter[0]));
+        }
+        final ThroughputResult result = new ThroughputResult(scenario.name(), scenario.title(), scenario.kind().name(), device.describe(),
+            measured(scenario), parameters(scenario, forward), testpmd.command(), tscHz, warm, rounds,
+            Stats.median(rounds, r -> r.testpmd().cyclesPerPacket()), Stats.median(rounds, r -> r.testpmd().mpps()),
+            Stats.median(rounds, r -> r.testpmd().wallMpps()), Stats.median(rounds, r -> r.java().cyclesPerPacket()),
+            Stats.median(rounds, r -> r.java().mpps()), Stats.median(rounds, r -> r.java().wallMpps()),
+            Stats.median(rounds, RoundResult::ratio), counters, mbufsInUse, new double[] {loadBefore[0], loadAfter[0]}, notes);
+        out.printf("  => testpmd io %.2f Mpps, java %.2f Mpps (%.1f cycles/packet), ratio %.1f %% (median of %d rounds)%n",
+            result.testpmdMpps(), result.javaMpps(), result.javaCyclesPerPacket(), 100 * result.ratio(), rounds.size());
+        return result;
+    }
+
+    private static List<FlowPlan> plans(final Scenario s)
+    {
+        final List<FlowPlan> plans = new ArrayList<>();
+        for (int q = 0; q < s.workers(); q++)
+        {
+            // Each worker cycles through its own share of the live flows, and opens new flows from its own id range.
+            final long live = s.liveFlows() / s.workers();
+            plans.add(new FlowPlan(live, s.newFlowRatio(), 42 + q, (long)(q + 1) << 36));
+        }
+        return plans;
+    }
+
+    private void warmUp(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm) throws InterruptedException
+    {
+        final long t0 = System.nanoTime();
+        rig.resume();
+        final long start = packets(rig);
+        int second = 0;
+        while (System.nanoTime() - t0 < settings.warmupSeconds() * 1e9)
+        {
+            Thread.sleep(Math.min(1000, (long)(settings.warmupSeconds() * 1000)));
+            second++;
+            out.printf("  warm-up %2d s: %6.2f M packets, flows in table %d%n", second, (packets(rig) - start) / 1e6,
+                rig.counter(WorkerCounters.FLOWS));
+        }
+        rig.pause();
+        warm.put("seconds", (System.nanoTime() - t0) / 1e9);
+        warm.put("packets", packets(rig) - start);
+        warmUpFlows(scenario, rig, warm, "");
+    }
+
+    /** Runs until every live flow has been seen once since the call (the table is full of them). */
+    private void warmUpFlows(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm, final String prefix)
+        throws InterruptedException
+    {
+        if (scenario.kind() != Scenario.Kind.PIPELINE)
+        {
+            return;
+        }
+        final long t0 = System.nanoTime();
+        final long start = packets(rig);
+        final long needed = (long)(scenario.liveFlows() * 1.05) + 1;
+        rig.resume();
+        int ticks = 0;
+        while (packets(rig) - start < needed && System.nanoTime() - t0 < WARMUP_LIMIT_NS)
+        {
+            Thread.sleep(200);
+            if (++ticks % 5 == 0)
+            {
+                out.printf("  filling: %6.2f M of %.2f M packets, flows in table %d%n", (packets(rig) - start) / 1e6, needed / 1e6,
+                    rig.counter(WorkerCounters.FLOWS));
+            }
+        }
+        rig.pause();
+        warm.put(prefix + "fill_seconds", (System.nanoTime() - t0) / 1e9);
+        warm.put(prefix + "fill_packets", packets(rig) - start);
+        warm.put(prefix + "flows_in_table", rig.counter(WorkerCounters.FLOWS));
+        out.printf("  %sflows in table: %d%n", prefix.isEmpty() ? "" : "after the change, ", rig.counter(WorkerCounters.FLOWS));
+    }
+
+    private LoopWindow javaWindow(final Scenario scenario, final NullDeviceRig rig, final int round) throws InterruptedException
+    {
+        rig.resume();
+        // Let caches and the branch predictors settle after the testpmd window.
+        Thread.sleep(100);
+        final long gc0 = Stats.gcCollections();
+        final long[] cpu0 = Stats.cpuTicks(ProcessHandle.current().pid());
+        final long drops0 = rig.drops();
+        final long[] c0 = cycles(rig);
+        final long p0 = packets(rig);
+        final long t0 = System.nanoTime();
+        final long endNs = t0 + (long)(settings.seconds() * 1e9);
+        long lastP = p0;
+        long lastC = c0[0];
+        long lastNs = t0;
+        int second = 0;
+        while (true)
+        {
+            final long now = System.nanoTime();
+            if (now >= endNs)
+            {
+                break;
+            }
+            Thread.sleep(Math.max(1, Math.min(1000, (endNs - now) / 1_000_000)));
+            final long p = packets(rig);
+            final long c = cycles(rig)[0];
+            final long n = System.nanoTime();
+            if (n - lastNs >= 900_000_000L)
+            {
+                second++;
+                final double cpp = p == lastP ? 0 : (double)(c - lastC) / (p - lastP);
+                out.printf("    java %s round %d, %d s: %6.2f Mpps capacity, %6.2f Mpps wall, %6.1f cycles/packet%n", scenario.name(), round,
+                    second, LoopWindow.capacityMpps(scenario.workers(), tscHz, cpp), (p - lastP) / ((n - lastNs) / 1e9) / 1e6, cpp);
+                lastP = p;
+                lastC = c;
+                lastNs = n;
+            }
+        }
+        final long[] c1 = cycles(rig);
+        final long p1 = packets(rig);
+        final long t1 = System.nanoTime();
+        final long drops = rig.drops() - drops0;
+        final long gc = Stats.gcCollections() - gc0;
+        final double other = Stats.otherCpuPercent(cpu0, Stats.cpuTicks(ProcessHandle.current().pid()));
+        rig.pause();
+        final long packets = p1 - p0;
+        final long busy = c1[0] - c0[0];
+        final long cyclePackets = c1[1] - c0[1];
+        final double cpp = cyclePackets == 0 ? Double.NaN : (double)busy / cyclePackets;
+        final double seconds = (t1 - t0) / 1e9;
+        return new LoopWindow("java", seconds, packets, busy, cyclePackets, cpp, LoopWindow.capacityMpps(scenario.workers(), tscHz, cpp),
+            packets / seconds / 1e6, drops, gc, other);
+    }
+
+    private LoopWindow testpmdWindow(final TestpmdSession.Window t, final int cores, final double otherCpu)
+    {
+        final double cpp = t.cyclesPerPacket();
+        return new LoopWindow("testpmd", t.seconds(), t.rxPackets(), t.busyCycles(), t.cyclePackets(), cpp,
+            LoopWindow.capacityMpps(cores, tscHz, cpp), t.wallMpps(), t.rxDropped() + t.txDropped(), -1, otherCpu);
+    }
+
+    private static long packets(final NullDeviceRig rig)
+    {
+        long p = 0;
+        for (final MeasuredAgent a : rig.agents())
+        {
+            p += a.packets();
+        }
+        return p;
+    }
+
+    /** @return {busy cycles, packets} summed over the loops (cycles per packet is then the cores' mean). */
+    private static long[] cycles(final NullDeviceRig rig)
+    {
+        long c = 0;
+        long p = 0;
+        for (final MeasuredAgent a : rig.agents())
+        {
+            c += a.busyCycles();
+            p += a.packets();
+        }
+        return new long[] {c, p};
+    }
+
+    private static long[] countersOf(final NullDeviceRig rig)
+    {
+        final long[] c = new long[WorkerCounters.FIXED + 1];
+        for (int i = 0; i < WorkerCounters.FIXED; i++)
+        {
+            c[i] = rig.counter(i);
+        }
+        c[WorkerCounters.FIXED] = rig.drops();
+        return c;
+    }
+
+    private static String measured(final Scenario s)
+    {
+        if (s.kind() == Scenario.Kind.L2FWD)
+        {
+            return "Java loop (RX burst, read EtherType and IPv4 addresses and protocol of every packet in place, TX burst) on net_null; "
+                + "Mpps = TSC Hz / busy cycles per packet, as testpmd io on the same device and pool.";
+        }
+        return "The MUX worker (parse, VIP lookup, flow hash, " + (s.tracking().equals("always") || s.backendChange() ? "flow table, " : "")
+            + "Maglev, IPIP encapsulation, buffered TX) on net_null, fed on its own core by a replay that writes client frames "
+            + "into the mbufs its next RX burst gets; Mpps = workers x TSC Hz / busy cycles per packet of the worker's polls "
+            + "(replay excluded), as testpmd io on the same device and pool with --record-core-cycles.";
+    }
+
+    private static Map<String, Object> parameters(final Scenario s, final int[] cpus)
+    {
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put("workers", s.workers());
+        p.put("cpus", cpus);
+        p.put("frame_bytes", 64);
+        if (s.kind() == Scenario.Kind.PIPELINE)
+        {
+            p.put("live_flows", s.liveFlows());
+            p.put("new_flow_ratio", s.newFlowRatio());
+            p.put("flow_tracking", s.tracking());
+            p.put("flow_table_capacity", s.capacity());
+            p.put("backend_change", s.backendChange());
+            p.put("encapsulation", "ipip");
+            p.put("backends", s.backendChange() ? 9 : 8);
+        }
+        return p;
+    }
+
+    private TestpmdSession session(final DeviceSetup device, final int[] forward) throws IOException
+    {
+        final String key = device + java.util.Arrays.toString(forward);
+        if (session != null && key.equals(sessionKey))
+        {
+            return session;
+        }
+        quitTestpmd();
+        final List<String> vdevs = List.of(device.testpmdVdev());
+        session = TestpmdSession.start(vdevs, device.testpmdArguments(), 0, forward, settings.testpmdMemory());
+        sessionKey = key;
+        return session;
+    }
+
+    /** Quits the open testpmd session, if any (before another forwarder uses the CPU). */
+    public void quitTestpmd()
+    {
+        if (session != null)
+        {
+            session.close();
+            session = null;
+            sessionKey = null;
+        }
+    }
+
+    /** Quits the open testpmd session, if any. */
+    @Override
+    public void close()
+    {
+        quitTestpmd();
+    }
+}
