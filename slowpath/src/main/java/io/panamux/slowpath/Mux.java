@@ -320,7 +320,8 @@ public final class Mux implements AutoCloseable
             new SystemEpochClock(), dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L);
         workerRecords.ownership(o);
         control.addDuty(o);
-        log.printf("panamux: flow ownership with %d peer(s), listening on udp %s%n", members.size() - 1, o.localAddress());
+        log.printf("panamux: flow ownership with %d peer(s), listening on udp %s:%d%n", members.size() - 1,
+            o.localAddress().getAddress().getHostAddress(), o.localAddress().getPort());
         return o;
     }
 

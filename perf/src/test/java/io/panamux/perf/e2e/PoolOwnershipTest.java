@@ -1,0 +1,601 @@
+package io.panamux.perf.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.MaglevTable;
+import io.panamux.flow.OwnerRing;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.SnapshotPublisher;
+import io.panamux.slowpath.control.SnapshotPublisher.BackendState;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * End to end, flow ownership across a pool of three MUX processes ({@code ./panamux run}), each on its own
+ * DPDK {@code net_af_packet} port over a veth pair this test creates, talking to each other over loopback
+ * UDP (the peers section). A client (scapy, {@code src/test/python/pool_traffic.py}, on the other end of
+ * every veth) sends one TCP connection's packets through different MUXes in turn while a backend is added
+ * and another drained through {@code ctl}; scapy reports where each packet came out. Shown: no established
+ * connection changes backend, owners were asked and answered (their counters), a flow learned by one MUX
+ * is known to its owner, and new connections follow the new table. Expected backends are computed with
+ * the product's own Maglev and owner-ring code from the same configuration.
+ *
+ * <p>Skipped only where a veth pair cannot be created (no root, no network namespace rights).
+ */
+class PoolOwnershipTest
+{
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long SEED = 0x5EEDL;
+    private static final String VIP = "192.0.2.10:80/tcp";
+    private static final String CLIENT = "198.51.100.7";
+    private static final List<String> MEMBERS = List.of("10.0.0.10", "10.0.0.11", "10.0.0.12");
+    private static final String KEY = "hex:5f1d3c7a9b2e4f6081a3c5e7092b4d6f8e0a2c4e6f8091b3d5f7193b5d7f9102";
+    private static final Pattern PEERS_LINE = Pattern.compile("panamux: peers: (.*)");
+
+    @TempDir
+    Path dir;
+
+    private final String tag = String.valueOf(ProcessHandle.current().pid() % 100_000);
+    private final List<String> created = new ArrayList<>();
+
+    private String muxSide(final int i)
+    {
+        return "pmx" + tag + "m" + i;
+    }
+
+    private String clientSide(final int i)
+    {
+        return "pmx" + tag + "p" + i;
+    }
+
+    @Test
+    void connectionsKeepTheirBackendAcrossMuxesWhileBackendsChange() throws Exception
+    {
+        final List<Mux> muxes = new ArrayList<>();
+        Client client = null;
+        try
+        {
+            createVeths();
+            final Plan plan = new Plan();
+            final int[] adminPorts = {freeTcpPort(), freeTcpPort(), freeTcpPort()};
+            final int[] peerPorts = {freeUdpPort(), freeUdpPort(), freeUdpPort()};
+            for (int i = 0; i < 3; i++)
+            {
+                muxes.add(Mux.start(i, config(i, adminPorts, peerPorts), dir));
+            }
+            for (final Mux m : muxes)
+            {
+                m.awaitLine("admin API on", 90);
+                assertTrue(m.output().contains("flow ownership with 2 peer(s)"), m.output());
+            }
+            final Map<String, String> macs = new LinkedHashMap<>();
+            for (int i = 0; i < 3; i++)
+            {
+                macs.put(clientSide(i), Files.readString(Path.of("/sys/class/net/" + muxSide(i) + "/address")).strip());
+            }
+            client = Client.start(macs);
+
+            // C1 opens while the VIP is stateless: SYN through MUX 0.
+            final int c1 = plan.c1;
+            final String x1 = plan.before(c1);
+            client.expect(via(0, c1, "S"), x1, null);
+
+            ctlEverywhere(adminPorts, "backend", "add", VIP, "10.1.0.3");
+            // Through MUX 2, which has never seen C1: it asks the owner (MUX 1), which sends the packet on.
+            client.expect(via(2, c1, "A"), x1, 1);
+            // Through the owner itself, then through MUX 0 (which saw only the stateless SYN): asks the owner.
+            client.expect(via(1, c1, "A"), x1, 1);
+            client.expect(via(0, c1, "A"), x1, 1);
+
+            ctlEverywhere(adminPorts, "backend", "drain", VIP, x1);
+            // Every MUX now has C1 recorded: it stays on the drained backend.
+            client.expect(via(2, c1, "A"), x1, 2);
+            client.expect(via(0, c1, "A"), x1, 0);
+            client.expect(via(1, c1, "PA"), x1, 1);
+
+            // C2 opens through MUX 0 on the new table; MUX 0 tells the owner (MUX 2), and a later packet through
+            // MUX 1 gets the owner's learned answer rather than rule 2 (which would give another backend).
+            final int c2 = plan.c2;
+            final String y2 = plan.afterDrain(c2);
+            client.expect(via(0, c2, "S"), y2, 0);
+            Thread.sleep(200);
+            client.expect(via(1, c2, "A"), y2, 2);
+
+            // New connections follow the new table, never the drained backend.
+            for (int k = 0; k < plan.fresh.size(); k++)
+            {
+                final int port = plan.fresh.get(k);
+                final String expected = plan.afterDrain(port);
+                assertNotEquals(x1, expected);
+                client.expect(via(k % 3, port, "S"), expected, k % 3);
+            }
+        }
+        finally
+        {
+            if (client != null)
+            {
+                client.stop();
+            }
+            for (final Mux m : muxes)
+            {
+                m.stop();
+            }
+            deleteVeths();
+        }
+
+        final List<Map<String, Object>> peers = new ArrayList<>();
+        for (final Mux m : muxes)
+        {
+            System.out.println("---- " + m.name + "\n" + m.output());
+            // SIGTERM: the JVM's status is 143 or, when the MUX's own exit wins the race, 0; either way it stopped cleanly.
+            assertTrue(m.exitCode == 0 || m.exitCode == 143, m.name + " exit status " + m.exitCode);
+            assertTrue(m.output().contains("panamux: stopped:"), m.name + " stopped cleanly");
+            final JsonNode stats = JSON.readTree(m.statsJson.toFile());
+            assertEquals(0, stats.get("mbufs_in_use").asLong(), m.name + ": no mbuf left in use");
+            peers.add(peerCounters(m));
+        }
+        // The owner of C1 (MUX 1) was asked by MUX 2 and MUX 0, decided once by rule 2 and sent their packets on.
+        assertTrue(count(peers.get(1), "queries_received") >= 2, "MUX 1 " + peers.get(1));
+        assertTrue(count(peers.get(1), "answers_sent") >= 2, "MUX 1 " + peers.get(1));
+        assertTrue(count(peers.get(1), "answers_by_rule2") >= 1, "MUX 1 " + peers.get(1));
+        assertTrue(count(peers.get(1), "packets_forwarded") >= 2, "MUX 1 " + peers.get(1));
+        assertTrue(count(peers.get(2), "queries_sent") >= 1 && count(peers.get(2), "queries_answered") >= 1, "MUX 2 " + peers.get(2));
+        assertTrue(count(peers.get(0), "queries_sent") >= 1 && count(peers.get(0), "queries_answered") >= 1, "MUX 0 " + peers.get(0));
+        // C2: learned by MUX 0, received by its owner MUX 2, which answered MUX 1 from what it learned.
+        assertTrue(count(peers.get(0), "learned_sent") >= 1, "MUX 0 " + peers.get(0));
+        assertTrue(count(peers.get(2), "learned_received") >= 1, "MUX 2 " + peers.get(2));
+        assertTrue(count(peers.get(2), "answers_from_store") >= 1, "MUX 2 " + peers.get(2));
+        assertTrue(count(peers.get(1), "queries_answered") >= 1, "MUX 1 " + peers.get(1));
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals("{}", String.valueOf(nonZeroBad(peers.get(i))), "MUX " + i + ": no peer message was refused");
+        }
+    }
+
+    /** What the pool must do, computed with panamux's own Maglev and owner ring from the same backends. */
+    private static final class Plan
+    {
+        private final OwnerRing ring = new OwnerRing(MEMBERS, SEED);
+        private final ForwardingSnapshot before;
+        private final ForwardingSnapshot afterAdd;
+        private final ForwardingSnapshot afterDrain;
+        final int c1;
+        final int c2;
+        final List<Integer> fresh = new ArrayList<>();
+
+        Plan()
+        {
+            final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(SEED));
+            final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(600_000_000_000L));
+            publisher.apply(ConfigLoader.parse(vipsOnly(), "plan.yaml"), 0);
+            before = slot.current();
+            final SnapshotPublisher.VipState vip = publisher.vips().get(VIP);
+            publisher.changeBackends(vip, List.of(state("10.1.0.1", false), state("10.1.0.2", false), state("10.1.0.3", false)), 1);
+            afterAdd = publisher.publish(1);
+            // C1: owned by MUX 1; the new table would move it (so only flow state keeps it where it is).
+            c1 = port(40000, p -> owner(p) == 1 && !table(afterAdd, p).equals(table(before, p)));
+            final String drained = table(before, c1);
+            final List<BackendState> drain = new ArrayList<>();
+            for (final String b : List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"))
+            {
+                drain.add(state(b, b.equals(drained)));
+            }
+            publisher.changeBackends(vip, drain, 2);
+            afterDrain = publisher.publish(2);
+            // C2: owned by MUX 2; rule 2 after the drain (the table after the add) differs from the new table.
+            c2 = port(c1 + 1, p -> owner(p) == 2 && !table(afterAdd, p).equals(table(afterDrain, p)));
+            for (int p = c2 + 1; fresh.size() < 6; p++)
+            {
+                fresh.add(p);
+            }
+        }
+
+        private static BackendState state(final String address, final boolean draining)
+        {
+            return new BackendState(IpAddress.parse(address), 1, draining);
+        }
+
+        private static String vipsOnly()
+        {
+            return """
+                mux: { name: plan, address: 10.0.0.10, hash-seed: 0x5eed }
+                dataplane: { eal: [], port: 0, workers: 1, gateway-mac: "02:00:00:00:00:fe",
+                             flow-table: { capacity: 1024, idle-timeout-seconds: 300 } }
+                vips:
+                  - { address: 192.0.2.10, port: 80, protocol: tcp, backends: [ { address: 10.1.0.1 }, { address: 10.1.0.2 } ] }
+                """;
+        }
+
+        private int port(final int from, final IntPredicate wanted)
+        {
+            for (int p = from; p < 65000; p++)
+            {
+                if (wanted.test(p))
+                {
+                    return p;
+                }
+            }
+            throw new AssertionError("no such source port");
+        }
+
+        int owner(final int port)
+        {
+            return ring.owner(hash(port));
+        }
+
+        String before(final int port)
+        {
+            return table(before, port);
+        }
+
+        String afterDrain(final int port)
+        {
+            return table(afterDrain, port);
+        }
+
+        private static long hash(final int port)
+        {
+            return FlowHash.hashV4(SEED, IpAddress.parse(CLIENT).ipv4(), IpAddress.parse("192.0.2.10").ipv4(), port, 80, 6);
+        }
+
+        private static String table(final ForwardingSnapshot s, final int port)
+        {
+            final Vip v = s.vips()[0];
+            final Backend b = v.backends()[MaglevTable.lookup(v.table(), hash(port))];
+            return b.text();
+        }
+    }
+
+    private String config(final int i, final int[] adminPorts, final int[] peerPorts)
+    {
+        final StringBuilder endpoints = new StringBuilder();
+        for (int j = 0; j < 3; j++)
+        {
+            if (j != i)
+            {
+                endpoints.append(endpoints.isEmpty() ? "" : ", ").append(MEMBERS.get(j)).append(": \"127.0.0.1:").append(peerPorts[j])
+                    .append('"');
+            }
+        }
+        return """
+            mux:
+              name: mux-%d
+              address: %s
+              pool: [10.0.0.10, 10.0.0.11, 10.0.0.12]
+              hash-seed: 0x5eed
+            dataplane:
+              eal: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=pmxpool%s%d", "-l", "0",
+                    "--log-level=lib.eal:error", "--vdev=net_af_packet0,iface=%s"]
+              port: 0
+              workers: 1
+              gateway-mac: "02:00:00:00:00:fe"
+              flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
+            vips:
+              - address: 192.0.2.10
+                port: 80
+                protocol: tcp
+                backends:
+                  - { address: 10.1.0.1 }
+                  - { address: 10.1.0.2 }
+            admin: { listen: "127.0.0.1:%d" }
+            peers:
+              listen: "127.0.0.1:%d"
+              key: "%s"
+              endpoints: { %s }
+              # Three MUXes and their busy workers share two cores here: a generous wait for owners.
+              query-timeout-ms: 1000
+            """.formatted(i, MEMBERS.get(i), tag, i, muxSide(i), adminPorts[i], peerPorts[i], KEY, endpoints);
+    }
+
+    private Map<String, Object> via(final int mux, final int srcPort, final String flags)
+    {
+        final Map<String, Object> c = new LinkedHashMap<>();
+        c.put("send", clientSide(mux));
+        c.put("src", CLIENT);
+        c.put("dst", "192.0.2.10");
+        c.put("sport", srcPort);
+        c.put("flags", flags);
+        return c;
+    }
+
+    private void ctlEverywhere(final int[] adminPorts, final String... command) throws Exception
+    {
+        final List<Process> running = new ArrayList<>();
+        for (final int port : adminPorts)
+        {
+            final List<String> args = new ArrayList<>(List.of(ROOT.resolve("panamux").toString(), "ctl"));
+            args.addAll(List.of(command));
+            args.addAll(List.of("--admin", "127.0.0.1:" + port));
+            final ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
+            pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+            pb.environment().put("JAVA_OPTS", "-Xms64m -Xmx256m -XX:TieredStopAtLevel=1");
+            running.add(pb.start());
+        }
+        for (final Process p : running)
+        {
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ctl " + String.join(" ", command) + " timed out");
+            assertEquals(0, p.exitValue(), "ctl " + String.join(" ", command) + ":\n" + out);
+        }
+    }
+
+    private static Map<String, Object> peerCounters(final Mux m)
+    {
+        final Matcher matcher = PEERS_LINE.matcher(m.output());
+        assertTrue(matcher.find(), m.name + " printed its peer counters at stop:\n" + m.output());
+        final Map<String, Object> counters = new LinkedHashMap<>();
+        for (final String pair : matcher.group(1).trim().split(" "))
+        {
+            final int eq = pair.indexOf('=');
+            counters.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return counters;
+    }
+
+    private static long count(final Map<String, Object> counters, final String name)
+    {
+        return Long.parseLong(String.valueOf(counters.get(name)));
+    }
+
+    private static Map<String, String> nonZeroBad(final Map<String, Object> counters)
+    {
+        final String text = String.valueOf(counters.get("bad_messages"));
+        final Map<String, String> bad = new LinkedHashMap<>();
+        for (final String pair : text.replace("{", "").replace("}", "").split(","))
+        {
+            final String[] kv = pair.split("=");
+            if (kv.length == 2 && !kv[1].equals("0"))
+            {
+                bad.put(kv[0], kv[1]);
+            }
+        }
+        return bad;
+    }
+
+    // ---- veths --------------------------------------------------------------------------------------------
+
+    private void createVeths() throws Exception
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            final Result r = run(List.of("ip", "link", "add", muxSide(i), "type", "veth", "peer", "name", clientSide(i)));
+            Assumptions.assumeTrue(r.code == 0, "cannot create a veth pair here (root and network rights are needed): " + r.output);
+            created.add(muxSide(i));
+            for (final String side : List.of(muxSide(i), clientSide(i)))
+            {
+                // IPv6 off: no router solicitations or MLD reports reach the MUXes.
+                Files.writeString(Path.of("/proc/sys/net/ipv6/conf/" + side + "/disable_ipv6"), "1");
+                assertEquals(0, run(List.of("ip", "link", "set", side, "up")).code);
+            }
+        }
+    }
+
+    private void deleteVeths() throws Exception
+    {
+        for (final String side : created)
+        {
+            run(List.of("ip", "link", "del", side));
+        }
+        created.clear();
+    }
+
+    // ---- processes ----------------------------------------------------------------------------------------
+
+    /** One {@code ./panamux run}, its output collected as it comes. */
+    private static final class Mux
+    {
+        final String name;
+        final Process process;
+        final Path statsJson;
+        final StringBuffer output = new StringBuffer();
+        int exitCode = -1;
+
+        private Mux(final String name, final Process process, final Path statsJson)
+        {
+            this.name = name;
+            this.process = process;
+            this.statsJson = statsJson;
+            final Thread reader = new Thread(() ->
+            {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+                {
+                    String line;
+                    while ((line = r.readLine()) != null)
+                    {
+                        output.append(line).append('\n');
+                    }
+                }
+                catch (final IOException e)
+                {
+                    output.append("(output lost: ").append(e).append(")\n");
+                }
+            }, name + "-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        static Mux start(final int i, final String config, final Path dir) throws IOException
+        {
+            final Path file = dir.resolve("mux-" + i + ".yaml");
+            Files.writeString(file, config);
+            final Path stats = dir.resolve("stats-" + i + ".json");
+            final ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("panamux").toString(), "run", "--config", file.toString(),
+                "--duration", "120", "--stats-json", stats.toString()).redirectErrorStream(true);
+            pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+            pb.environment().put("JAVA_OPTS", "-Xms128m -Xmx512m");
+            return new Mux("mux-" + i, pb.start(), stats);
+        }
+
+        String output()
+        {
+            return output.toString();
+        }
+
+        void awaitLine(final String text, final int seconds) throws InterruptedException
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!output().contains(text))
+            {
+                if (!process.isAlive() || System.nanoTime() > deadline)
+                {
+                    throw new AssertionError(name + " did not start (\"" + text + "\"):\n" + output());
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        /** SIGTERM: the MUX stops cleanly, prints its counters and writes its stats. */
+        void stop() throws InterruptedException
+        {
+            // Through the handle: Process.destroy() would also close the output this test still reads.
+            process.toHandle().destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+            exitCode = process.exitValue();
+            // Let the reader take the last lines.
+            Thread.sleep(200);
+        }
+    }
+
+    /** The scapy client: one command, one answer. */
+    private static final class Client
+    {
+        private final Process process;
+        private final Writer in;
+        private final BufferedReader out;
+        private int nextTag = 100;
+
+        private Client(final Process process)
+        {
+            this.process = process;
+            this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        static Client start(final Map<String, String> macs) throws IOException
+        {
+            final List<String> args = new ArrayList<>(List.of("/usr/bin/python3",
+                ROOT.resolve("perf/src/test/python/pool_traffic.py").toString()));
+            macs.forEach((iface, mac) -> args.add(iface + "=" + mac));
+            final Client c = new Client(new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            final String ready = c.out.readLine();
+            assertEquals("{\"ready\": true}", ready, "the scapy client started");
+            return c;
+        }
+
+        /**
+         * Sends one packet and checks where it came out.
+         *
+         * @param backend the outer destination it must have.
+         * @param fromMux the MUX that must have sent it (its veth), or null for any.
+         */
+        void expect(final Map<String, Object> command, final String backend, final Integer fromMux) throws IOException
+        {
+            final int tag = nextTag++;
+            command.put("tag", tag);
+            command.put("wait", 5.0);
+            in.write(JSON.writeValueAsString(command) + "\n");
+            in.flush();
+            final String line = out.readLine();
+            final JsonNode answer = JSON.readTree(line);
+            final String what = command + " -> " + line;
+            System.out.println("pool: " + what);
+            assertEquals(tag, answer.get("tag").asInt(), what);
+            assertTrue(answer.get("missing") == null, "nothing came out: " + what);
+            assertEquals(backend, answer.get("outer_dst").asText(), "backend: " + what);
+            assertTrue(answer.get("inner_ok").asBoolean(), "the inner packet is the one sent: " + what);
+            assertEquals(1, answer.get("copies").asInt(), "exactly one copy: " + what);
+            if (fromMux != null)
+            {
+                assertEquals(MEMBERS.get(fromMux), answer.get("outer_src").asText(), "sent by MUX " + fromMux + ": " + what);
+                assertTrue(answer.get("iface").asText().endsWith("p" + fromMux), "out of MUX " + fromMux + "'s port: " + what);
+            }
+        }
+
+        void stop() throws InterruptedException
+        {
+            try
+            {
+                in.write("{\"quit\": true}\n");
+                in.flush();
+            }
+            catch (final IOException e)
+            {
+                // Already gone.
+            }
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private record Result(int code, String output)
+    {
+    }
+
+    private static Result run(final List<String> command) throws IOException, InterruptedException
+    {
+        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS))
+        {
+            p.destroyForcibly();
+            return new Result(-1, "timed out: " + command);
+        }
+        return new Result(p.exitValue(), output);
+    }
+
+    private static int freeTcpPort() throws IOException
+    {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort() throws IOException
+    {
+        try (DatagramChannel c = DatagramChannel.open())
+        {
+            c.bind(new InetSocketAddress("127.0.0.1", 0));
+            return ((InetSocketAddress)c.getLocalAddress()).getPort();
+        }
+    }
+}
