@@ -139,11 +139,11 @@ public final class AdminServer implements AutoCloseable
         return server.getAddress().getPort();
     }
 
-    /** Stops serving (requests in progress get a second to finish). */
+    /** Stops serving at once (the process is stopping or the test is over; a request in progress is cut). */
     @Override
     public void close()
     {
-        server.stop(1);
+        server.stop(0);
         executor.shutdownNow();
     }
 

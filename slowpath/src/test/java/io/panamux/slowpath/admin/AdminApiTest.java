@@ -1,0 +1,443 @@
+package io.panamux.slowpath.admin;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowTable;
+import io.panamux.flow.MaglevTable;
+import io.panamux.slowpath.MuxStats;
+import io.panamux.slowpath.config.FileConfigSource;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.control.BackendChanges;
+import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.SnapshotPublisher;
+import io.panamux.slowpath.control.StatefulPhaseTracker;
+import io.panamux.slowpath.router.InProcessRouterControl;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The admin API on an ephemeral loopback port against a control agent run by its own thread, driven by
+ * the real {@code ctl} command classes (picocli, in process) for every command, with and without
+ * {@code --json}; token checks; refused changes; {@code /metrics} parsed as Prometheus text.
+ */
+class AdminApiTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONFIG = """
+        mux:
+          name: mux-admin
+          address: 10.0.0.10
+          hash-seed: 0x5eed
+        dataplane:
+          eal: []
+          port: 0
+          workers: 2
+          gateway-mac: "02:00:00:00:00:fe"
+          flow-table: { capacity: 4096, idle-timeout-seconds: 300 }
+          maglev-table-size: 1009
+        vips:
+          - address: 192.0.2.10
+            port: 80
+            protocol: tcp
+            health-check: { type: tcp, port: 8080 }
+            backends:
+              - { address: 10.1.0.1, weight: 1 }
+              - { address: 10.1.0.2, weight: 2 }
+          - address: 192.0.2.11
+            port: 53
+            protocol: udp
+            backends:
+              - { address: 10.1.1.1 }
+        """;
+
+    @TempDir
+    Path dir;
+
+    private Path file;
+    private SnapshotSlot slot;
+    private ControlAgent control;
+    private AgentRunner runner;
+    private AdminServer server;
+    private final List<FlowTable> tables = new ArrayList<>();
+    private final InProcessRouterControl router = new InProcessRouterControl();
+    private AdminTarget target;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        file = dir.resolve("mux.yaml");
+        Files.writeString(file, CONFIG);
+        final FileConfigSource source = new FileConfigSource(file);
+        final MuxConfig config = source.load();
+        slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
+        final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(600_000_000_000L));
+        control = new ControlAgent(publisher, new SystemNanoClock());
+        tables.add(new FlowTable(4096));
+        tables.add(new FlowTable(4096));
+        final StatefulPhaseTracker tracker = new StatefulPhaseTracker(control, slot, tables, 300_000_000_000L, 300_000_000_000L,
+            1_000_000_000L);
+        control.addDuty(tracker);
+        final BackendChanges changes = new BackendChanges(config, publisher, router, tracker);
+        changes.start(System.nanoTime());
+        fillFlows();
+        runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, control);
+        AgentRunner.startOnThread(runner);
+        target = new AdminTarget(control, changes, AdminApiTest::stats, slot::current, tables, source);
+        server = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(), target);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        server.close();
+        runner.close();
+        tables.forEach(FlowTable::close);
+    }
+
+    /** Ten flows of the web VIP on worker 0, five of the DNS VIP on worker 1, on their current backends. */
+    private void fillFlows()
+    {
+        final ForwardingSnapshot s = slot.current();
+        for (int i = 0; i < 15; i++)
+        {
+            final Vip vip = s.vips()[i < 10 ? 0 : 1];
+            final int src = 0xC6336400 + i;
+            final int port = 40000 + i;
+            final long hash = FlowHash.hashV4(s.hashSeed(), src, vip.v4(), port, vip.port(), vip.protocol());
+            final int id = vip.backends()[MaglevTable.lookup(vip.table(), hash)].id();
+            tables.get(i < 10 ? 0 : 1).putV4(src, vip.v4(), port, vip.port(), vip.protocol(), id, 0, 7);
+        }
+    }
+
+    private static MuxStats stats()
+    {
+        final Map<String, Long> drops = new TreeMap<>(Map.of("not_vip", 5L, "bad_ipv4_checksum", 2L));
+        return new MuxStats(1234, 99_000, 1200, 101_000, drops, 15, 1000, 200, 180, 1, 3, 4, 6, 7, 8, 9,
+            Map.of("192.0.2.10:80/tcp 10.1.0.1", 77L, "192.0.2.11:53/udp 10.1.1.1", 12L), 42, 0, 0, 3);
+    }
+
+    private record Result(int code, String out, String err)
+    {
+        JsonNode json() throws Exception
+        {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Result ctl(final String... args)
+    {
+        return ctlAt("127.0.0.1:" + server.port(), args);
+    }
+
+    private static Result ctlAt(final String admin, final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final List<String> all = new ArrayList<>(List.of(args));
+        all.add("--admin");
+        all.add(admin);
+        final int code = new CommandLine(new CtlCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+            .execute(all.toArray(new String[0]));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void vipsShowsModesBackendsWeightsAndHealth() throws Exception
+    {
+        final Result human = ctl("vips");
+        assertEquals(0, human.code(), human.err());
+        assertTrue(human.out().contains("192.0.2.10:80/tcp  stateless  [ipip, flow-tracking on-change]"), human.out());
+        assertTrue(human.out().matches("(?s).*10\\.1\\.0\\.2 +weight 2 +healthy.*"), human.out());
+        assertTrue(human.out().contains("192.0.2.11:53/udp  single-DIP bypass (router: direct 10.1.1.1)"), human.out());
+        assertTrue(human.out().matches("(?s).*10\\.1\\.1\\.1 +weight 1 +unchecked.*"), human.out());
+
+        final JsonNode json = ctl("vips", "--json").json();
+        assertEquals(2, json.get("vips").size());
+        final JsonNode web = json.get("vips").get(0);
+        assertEquals("192.0.2.10:80/tcp", web.get("vip").asText());
+        assertEquals("stateless", web.get("mode").asText());
+        assertEquals("pool", web.get("route").asText());
+        assertEquals(2, web.get("backends").get(1).get("weight").asInt());
+        assertEquals("healthy", web.get("backends").get(1).get("health").asText());
+        assertFalse(web.get("backends").get(1).get("draining").asBoolean());
+        assertEquals("bypass", json.get("vips").get(1).get("mode").asText());
+    }
+
+    @Test
+    void backendCommandsChangeTheVipAndSayHow() throws Exception
+    {
+        final long version = slot.current().version();
+
+        final Result add = ctl("backend", "add", "192.0.2.10:80/tcp", "10.1.0.3", "--weight", "3");
+        assertEquals(0, add.code(), add.err());
+        assertTrue(add.out().startsWith("added 10.1.0.3 (192.0.2.10:80/tcp)"), add.out());
+        assertTrue(add.out().contains("stateful until "), add.out());
+        assertTrue(add.out().contains("(estimate"), add.out());
+        assertEquals(version + 1, slot.current().version());
+        assertEquals(3, slot.current().vips()[0].backends().length);
+
+        final JsonNode added = ctl("backend", "add", "192.0.2.10:80/tcp", "10.1.0.4", "--json").json();
+        assertEquals("stateful", added.get("vip").get("mode").asText());
+        assertTrue(added.get("vip").has("stateful_until"));
+        assertEquals("10.1.0.4", added.get("vip").get("backends").get(3).get("address").asText());
+
+        final Result drain = ctl("backend", "drain", "192.0.2.10:80/tcp", "10.1.0.1");
+        assertEquals(0, drain.code(), drain.err());
+        assertTrue(drain.out().matches("(?s)draining 10\\.1\\.0\\.1.*10\\.1\\.0\\.1 +weight 1 +healthy +draining.*"), drain.out());
+        assertTrue(slot.current().vips()[0].backends()[0].draining());
+        assertTrue(ctl("backend", "drain", "192.0.2.10:80/tcp", "10.1.0.2", "--json").json().get("vip").get("backends").get(1)
+            .get("draining").asBoolean());
+
+        final Result weight = ctl("backend", "weight", "192.0.2.10:80/tcp", "10.1.0.1", "5");
+        assertEquals(0, weight.code(), weight.err());
+        assertEquals(5, slot.current().vips()[0].backends()[0].weight());
+        assertFalse(slot.current().vips()[0].backends()[0].draining(), "re-weighting ends the drain");
+        assertEquals(6, ctl("backend", "weight", "192.0.2.10:80/tcp", "10.1.0.1", "6", "--json").json().get("vip").get("backends").get(0)
+            .get("weight").asInt());
+
+        final Result remove = ctl("backend", "remove", "192.0.2.10:80/tcp", "10.1.0.4");
+        assertEquals(0, remove.code(), remove.err());
+        assertTrue(remove.out().startsWith("removed 10.1.0.4"), remove.out());
+        assertEquals(3, ctl("backend", "remove", "192.0.2.10:80/tcp", "10.1.0.3", "--json").json().get("vip").get("backends").size() + 1);
+        assertEquals(2, slot.current().vips()[0].backends().length);
+    }
+
+    @Test
+    void aRefusedChangeSaysWhyExitsNonZeroAndChangesNothing() throws Exception
+    {
+        final long version = slot.current().version();
+
+        final Result duplicate = ctl("backend", "add", "192.0.2.10:80/tcp", "10.1.0.1");
+        assertEquals(CtlCommand.REFUSED, duplicate.code());
+        assertEquals("ctl: 10.1.0.1 is already a backend of 192.0.2.10:80/tcp (ctl backend weight changes its weight)\n", duplicate.err());
+
+        final Result unknown = ctl("backend", "remove", "192.0.2.99:80/tcp", "10.1.0.1", "--json");
+        assertEquals(CtlCommand.REFUSED, unknown.code());
+        assertTrue(unknown.json().get("error").asText().startsWith("no VIP 192.0.2.99:80/tcp"), unknown.out());
+
+        final Result negative = ctl("backend", "weight", "192.0.2.10:80/tcp", "10.1.0.1", "-3");
+        assertEquals(CtlCommand.REFUSED, negative.code());
+        assertTrue(negative.err().contains("a weight is at least 0"), negative.err());
+
+        assertEquals(version, slot.current().version(), "nothing published");
+        assertEquals(2, slot.current().vips()[0].backends().length);
+        assertEquals(Vip.MODE_STATELESS, slot.current().vips()[0].mode());
+
+        final HttpResponse<String> bad = http("/v1/backends/add", "POST", "{\"vip\": 7}", null);
+        assertEquals(400, bad.statusCode());
+        assertEquals("vip is required (a string)", JSON.readTree(bad.body()).get("error").asText());
+        assertEquals(405, http("/v1/vips", "POST", "{}", null).statusCode());
+        assertEquals(404, http("/v1/nothing", "GET", null, null).statusCode());
+    }
+
+    @Test
+    void statsShowsTheCounters() throws Exception
+    {
+        final Result human = ctl("stats");
+        assertEquals(0, human.code(), human.err());
+        assertTrue(human.out().matches("(?s).*rx_packets +1234\n.*"), human.out());
+        assertTrue(human.out().matches("(?s).*drops:\n  bad_ipv4_checksum +2\n  not_vip +5\n.*"), human.out());
+        assertTrue(human.out().matches("(?s).*mbufs_in_use +42\n.*"), human.out());
+
+        final JsonNode json = ctl("stats", "--json").json();
+        assertEquals(1234, json.get("rx_packets").asLong());
+        assertEquals(1200, json.get("tx_packets").asLong());
+        assertEquals(5, json.get("drops").get("not_vip").asLong());
+        assertEquals(15, json.get("flows").asLong());
+        assertEquals(200, json.get("flow_misses").asLong());
+        assertEquals(8, json.get("owner_queries").asLong());
+        assertEquals(7, json.get("ring_full").asLong());
+        assertEquals(42, json.get("mbufs_in_use").asLong());
+    }
+
+    @Test
+    void flowsAreListedBoundedAndByVip() throws Exception
+    {
+        final Result human = ctl("flows");
+        assertEquals(0, human.code(), human.err());
+        assertTrue(human.out().endsWith("15 of 15 flow(s)\n"), human.out());
+        assertTrue(human.out().contains("198.51.100.0:40000"), human.out());
+
+        final JsonNode web = ctl("flows", "--vip", "192.0.2.10:80/tcp", "--json").json();
+        assertEquals(10, web.get("flows").size());
+        assertFalse(web.get("truncated").asBoolean());
+        for (final JsonNode f : web.get("flows"))
+        {
+            assertEquals("192.0.2.10:80/tcp", f.get("vip").asText());
+            assertTrue(f.get("backend").asText().startsWith("10.1.0."), f.toString());
+            assertEquals(0, f.get("worker").asInt());
+        }
+
+        final JsonNode bounded = ctl("flows", "--vip", "192.0.2.11", "--limit", "2", "--json").json();
+        assertEquals(2, bounded.get("flows").size());
+        assertEquals(5, bounded.get("matched").asLong());
+        assertTrue(bounded.get("truncated").asBoolean());
+        assertEquals("udp", bounded.get("flows").get(0).get("protocol").asText());
+
+        final Result tooMany = ctl("flows", "--limit", "100000");
+        assertEquals(CtlCommand.REFUSED, tooMany.code());
+    }
+
+    @Test
+    void reloadAppliesTheFileWholeOrNotAtAll() throws Exception
+    {
+        final Result same = ctl("reload");
+        assertEquals(0, same.code(), same.err());
+        assertTrue(same.out().contains("nothing changed"), same.out());
+
+        Files.writeString(file, CONFIG.replace("      - { address: 10.1.1.1 }\n", "      - { address: 10.1.1.1 }\n      - { address: 10.1.1.2 }\n"));
+        final JsonNode reloaded = ctl("reload", "--json").json();
+        assertEquals(List.of("192.0.2.11:53/udp: changed"), List.of(reloaded.get("changes").get(0).asText()));
+        assertEquals(Vip.MODE_STATEFUL, slot.current().vips()[1].mode(), "scaled up: out of the bypass");
+        final long version = slot.current().version();
+
+        Files.writeString(file, CONFIG.replace("port: 53", "port: 99999"));
+        final Result broken = ctl("reload");
+        assertEquals(CtlCommand.REFUSED, broken.code());
+        assertTrue(broken.err().contains(file + ":21: vips[1].port: must be an integer between 1 and 65535, got \"99999\""), broken.err());
+        assertTrue(ctl("reload", "--json").json().get("errors").get(0).asText().startsWith(file + ":21:"));
+
+        Files.writeString(file, CONFIG.replace("workers: 2", "workers: 3"));
+        final Result restart = ctl("reload");
+        assertEquals(CtlCommand.REFUSED, restart.code());
+        assertTrue(restart.err().contains("not reloaded: dataplane.workers changed (2 -> 3)"), restart.err());
+
+        assertEquals(version, slot.current().version(), "refused reloads publish nothing");
+        assertEquals(2, slot.current().vips()[1].backends().length);
+    }
+
+    @Test
+    void aConfiguredTokenIsRequiredOnEveryRequest() throws Exception
+    {
+        try (AdminServer guarded = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.of("s3cret"), target))
+        {
+            final String admin = "127.0.0.1:" + guarded.port();
+            final Result without = ctlAt(admin, "vips");
+            assertEquals(CtlCommand.REFUSED, without.code());
+            assertTrue(without.err().contains("requires Authorization: Bearer TOKEN"), without.err());
+            assertEquals(CtlCommand.REFUSED, ctlAt(admin, "stats", "--token", "s3cre").code());
+            assertEquals(CtlCommand.REFUSED, ctlAt(admin, "backend", "add", "192.0.2.10:80/tcp", "10.1.0.9", "--token", "wrong").code());
+            assertEquals(2, slot.current().vips()[0].backends().length, "an unauthorised change changes nothing");
+
+            final Result with = ctlAt(admin, "vips", "--token", "s3cret");
+            assertEquals(0, with.code(), with.err());
+
+            final HttpClient client = HttpClient.newHttpClient();
+            final HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create("http://" + admin + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, metrics.statusCode(), "metrics too");
+            assertEquals("Bearer", metrics.headers().firstValue("WWW-Authenticate").orElse(""));
+        }
+    }
+
+    @Test
+    void metricsParseAsPrometheusTextWithTheCounters() throws Exception
+    {
+        final HttpResponse<String> r = http("/metrics", "GET", null, null);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), r.headers().toString());
+
+        final Pattern sample = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (-?[0-9.eE+-]+|NaN|[+-]Inf)");
+        final Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+        final Map<String, Double> samples = new HashMap<>();
+        final Map<String, String> types = new HashMap<>();
+        for (final String line : r.body().split("\n"))
+        {
+            if (line.startsWith("# TYPE "))
+            {
+                final String[] parts = line.split(" ");
+                types.put(parts[2], parts[3]);
+                continue;
+            }
+            if (line.startsWith("#") || line.isEmpty())
+            {
+                continue;
+            }
+            final Matcher m = sample.matcher(line);
+            assertTrue(m.matches(), "not a Prometheus sample line: " + line);
+            final TreeMap<String, String> labels = new TreeMap<>();
+            if (m.group(3) != null)
+            {
+                final Matcher l = label.matcher(m.group(3));
+                while (l.find())
+                {
+                    labels.put(l.group(1), l.group(2));
+                }
+            }
+            samples.put(m.group(1) + labels, Double.parseDouble(m.group(4)));
+        }
+
+        assertEquals("counter", types.get("panamux_rx_packets_total"));
+        assertEquals("counter", types.get("panamux_drops_total"));
+        assertEquals("gauge", types.get("panamux_vip_mode"));
+        assertEquals(1234.0, samples.get("panamux_rx_packets_total{}"));
+        assertEquals(99_000.0, samples.get("panamux_rx_bytes_total{}"));
+        assertEquals(1200.0, samples.get("panamux_tx_packets_total{}"));
+        assertEquals(5.0, samples.get("panamux_drops_total{reason=not_vip}"));
+        assertEquals(2.0, samples.get("panamux_drops_total{reason=bad_ipv4_checksum}"));
+        assertEquals(15.0, samples.get("panamux_flows{}"));
+        assertEquals(200.0, samples.get("panamux_flow_misses_total{}"));
+        assertEquals(8.0, samples.get("panamux_owner_queries_total{}"));
+        assertEquals(7.0, samples.get("panamux_ring_full_total{}"));
+        assertEquals(42.0, samples.get("panamux_mbufs_in_use{}"));
+        assertEquals(77.0, samples.get("panamux_backend_packets_total{backend=10.1.0.1, vip=192.0.2.10:80/tcp}"));
+        assertEquals(1.0, samples.get("panamux_vip_mode{mode=stateless, vip=192.0.2.10:80/tcp}"));
+        assertEquals(0.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.10:80/tcp}"));
+        assertEquals(1.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.11:53/udp}"));
+        assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
+    }
+
+    @Test
+    void anUnreachableMuxIsExitCodeThree()
+    {
+        final Result r = ctlAt("127.0.0.1:1", "vips");
+
+        assertEquals(CtlCommand.UNREACHABLE, r.code());
+        assertTrue(r.err().startsWith("ctl: cannot reach the MUX's admin API at 127.0.0.1:1"), r.err());
+    }
+
+    private HttpResponse<String> http(final String path, final String method, final String body, final String token) throws Exception
+    {
+        final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null)
+        {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
