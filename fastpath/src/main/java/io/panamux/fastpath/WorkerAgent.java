@@ -107,6 +107,8 @@ public final class WorkerAgent implements Agent
     private final int[] vipOf;
     private final long[] hashes;
     private final long[] mbufs;
+    private final MemorySegment prefetch;
+    private final long prefetchAddress;
 
     private ForwardingSnapshot snapshot;
     private long reportedTxDropped;
@@ -149,6 +151,8 @@ public final class WorkerAgent implements Agent
         this.vipOf = new int[burst];
         this.hashes = new long[burst];
         this.mbufs = new long[burst];
+        this.prefetch = Arena.global().allocate(JAVA_LONG, burst);
+        this.prefetchAddress = prefetch.address();
         this.snapshot = snapshots.current();
     }
 
@@ -241,7 +245,9 @@ public final class WorkerAgent implements Agent
         final ForwardingSnapshot snap = snapshot;
         final long seed = snap.hashSeed();
         final VipTable vips = snap.vipTable();
+        final Vip[] vipArray = snap.vips();
         long rxBytes = 0;
+        int prefetches = 0;
         for (int i = 0; i < n; i++)
         {
             final long m = Memory.getI64(rxBurstAddress + 8L * i);
@@ -262,6 +268,10 @@ public final class WorkerAgent implements Agent
                 {
                     vipOf[i] = vip;
                     hashes[i] = flowHash(seed, info);
+                    if (vipArray[vip].recordsFlows() && !info.isFragment)
+                    {
+                        Memory.putI64(prefetchAddress + 8L * prefetches++, bucketAddress(info));
+                    }
                 }
                 else
                 {
@@ -269,6 +279,11 @@ public final class WorkerAgent implements Agent
                 }
             }
             verdicts[i] = verdict;
+        }
+        if (prefetches > 0)
+        {
+            // The burst's flow-table buckets, all at once: their cache misses overlap.
+            Burst.prefetchLines(prefetch, prefetches);
         }
         counters.add(WorkerCounters.RX_PACKETS, n);
         counters.add(WorkerCounters.RX_BYTES, rxBytes);
@@ -334,6 +349,13 @@ public final class WorkerAgent implements Agent
         }
         return laterFragment ? vips.findFragmentV6(info.dstHi, info.dstLo, info.protocol)
             : vips.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
+    }
+
+    private long bucketAddress(final PacketInfo info)
+    {
+        return info.ipVersion == 4
+            ? flows.bucketAddressV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol)
+            : flows.bucketAddressV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol);
     }
 
     private static long flowHash(final long seed, final PacketInfo info)

@@ -778,6 +778,29 @@ public final class FlowTable implements AutoCloseable
         return FlowHash.hashV6(placementSeed, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
     }
 
+    /**
+     * The address of an IPv4 flow's first candidate bucket, for a worker to prefetch a whole burst's
+     * buckets before it looks them up (one memory round trip for the burst instead of one per packet).
+     * Any thread; reads nothing from the table.
+     *
+     * @return the absolute address of the bucket.
+     */
+    public long bucketAddressV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        return memory.address() + firstBucket(hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol));
+    }
+
+    /**
+     * The address of an IPv6 flow's first candidate bucket (see {@link #bucketAddressV4}).
+     *
+     * @return the absolute address of the bucket.
+     */
+    public long bucketAddressV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
+        final int dstPort, final int protocol)
+    {
+        return memory.address() + firstBucket(hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol));
+    }
+
     /** Offset of a flow's first candidate bucket. */
     private long firstBucket(final long hash)
     {
