@@ -53,6 +53,8 @@ import picocli.CommandLine.Option;
 public final class GenerateCommand implements Callable<Integer>
 {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Packets a measured phase must get back before it may end (a p99.99 needs ten thousand); at most ten times its length. */
+    private static final long PHASE_MIN_RECEIVED = 10_000;
 
     @Option(names = "--vdev", description = "virtual device NAME,ARGS to create and send on, e.g. net_memif0,role=client,socket=/tmp/pmx.sock")
     List<String> vdevs = new ArrayList<>();
@@ -266,13 +268,24 @@ public final class GenerateCommand implements Callable<Integer>
             final long refused0 = gen.txRefused();
             final long alloc0 = gen.allocFailures();
             final long t0 = System.nanoTime();
-            final long end = t0 + (long)(length * 1e9);
+            final long lengthNs = (long)(length * 1e9);
+            long end = t0 + lengthNs;
             long lastSent = sent0;
             long lastBack = back0;
             long lastNs = t0;
             int t = 0;
-            while (System.nanoTime() < end)
+            while (true)
             {
+                final long now0 = System.nanoTime();
+                if (now0 >= end)
+                {
+                    if (!measured || gen.received() - back0 >= PHASE_MIN_RECEIVED || now0 - t0 >= 10 * lengthNs)
+                    {
+                        break;
+                    }
+                    // Too few packets came back for percentiles (a starved machine, a tiny rate): measure longer.
+                    end = now0 + lengthNs / 4;
+                }
                 Thread.sleep(Math.min(1000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
                 final long now = System.nanoTime();
                 interval = recorder.getIntervalHistogram(interval);
