@@ -51,8 +51,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <h2>Flow ownership</h2>
  * In a VIP's stateful phase, when the MUX pool has several members, a recorded flow is reported to the
  * control thread ({@link WorkerToControl#FLOW_LEARNED}) for its owner; a mid-connection packet of an
- * unknown flow owned by another MUX is handed to the control thread ({@link WorkerToControl#OWNER_QUERY}),
- * which forwards it to the owner, and the flow is recorded as pending with the local (rule 2) choice; later
+ * unknown flow is handed to the control thread ({@link WorkerToControl#OWNER_QUERY}), which forwards it to
+ * the flow's owner (or, when this MUX owns it, answers from what its peers reported), and the flow is
+ * recorded as pending with the local (rule 2) choice; later
  * packets of a pending flow follow the same path until the control thread records the owner's answer (or,
  * when the owner is silent, confirms the local choice) through {@link ControlToWorker#PUT_FLOW}. A full ring
  * never blocks: it is counted ({@code ring_full}) and the worker decides locally.
@@ -418,12 +419,13 @@ public final class WorkerAgent implements Agent
         {
             return chosen;
         }
-        final boolean stateful = vip.mode() == Vip.MODE_STATEFUL && snap.ownedElsewhere(hash);
+        final boolean stateful = vip.mode() == Vip.MODE_STATEFUL && snap.owners() != null;
         int flags = 0;
         boolean handedOver = false;
         if (stateful && !newConnection)
         {
-            // A connection this MUX never saw: its owner may know where it really goes.
+            // A connection this MUX never saw: its owner may know where it really goes. When this MUX is the
+            // owner, the control thread answers from what peers reported to it, which the worker cannot see.
             if (toControl.ownerQuery(mbuf, info, hash, vip.index(), chosen.id()))
             {
                 flags = FLAG_PENDING;
@@ -439,7 +441,7 @@ public final class WorkerAgent implements Agent
             ? flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now)
             : flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now);
         countPut(rc);
-        if (stateful && newConnection && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
+        if (stateful && newConnection && snap.ownedElsewhere(hash) && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
         {
             counters.add(WorkerCounters.RING_FULL, 1);
         }
