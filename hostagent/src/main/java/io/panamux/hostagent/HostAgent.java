@@ -26,7 +26,6 @@ import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowVisitor;
-import io.panamux.flow.MaglevTable;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -147,7 +146,7 @@ public final class HostAgent implements Agent
         this.decapsulator = new Decapsulator(config.address(), config.guePort());
         this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), 0, 0, config.mtu(), config.guePort());
         this.selector = config.vips().isEmpty() ? null
-            : new SourceSelector(config.vips(), config.hashSeed(), MaglevTable.DEFAULT_SIZE, config.flowCapacity(),
+            : new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.flowCapacity(),
             config.idleTimeoutSeconds());
         final HostAgentConfig.Fastpath fp = config.fastpath().orElse(null);
         if (fp != null)

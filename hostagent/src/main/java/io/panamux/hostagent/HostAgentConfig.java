@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param burstSize          packets per RX burst.
  * @param guePort            UDP port of GUE tunnels (decapsulated when addressed to this host).
  * @param hashSeed           the pool-wide flow hash seed (source-side selection picks what the MUX would).
+ * @param maglevTableSize    the MUX pool's Maglev table size (a prime), for the same reason.
  * @param flowCapacity       entries of each flow table (source selection, redirects, redirects offered).
  * @param idleTimeoutSeconds a source-selected flow idle this long is forgotten.
  * @param fastpath           the Fastpath settings; empty: no redirects offered or accepted.
@@ -34,6 +35,7 @@ public record HostAgentConfig(
     int burstSize,
     int guePort,
     long hashSeed,
+    int maglevTableSize,
     int flowCapacity,
     int idleTimeoutSeconds,
     Optional<Fastpath> fastpath,

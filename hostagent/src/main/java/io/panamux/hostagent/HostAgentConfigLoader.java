@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.flow.MaglevTable;
 
 /**
  * Reads the host agent's YAML file into a {@link HostAgentConfig}. Every error names the file and the key,
@@ -34,6 +35,7 @@ import io.panamux.fastpath.encap.TunnelEncapsulator;
  *   burst-size: 32                  # default 32
  *   gue-port: 6080                  # default 6080
  * hash-seed: 0x5eed                 # the MUX pool's seed, default 0x5eed
+ * maglev-table-size: 65537         # the MUX pool's table size (a prime), default 65537
  * flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
  * fastpath:                         # optional
  *   key: "hex, at least 16 bytes"   # the same on every agent
@@ -51,7 +53,7 @@ import io.panamux.fastpath.encap.TunnelEncapsulator;
 public final class HostAgentConfigLoader
 {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("agent", "dataplane", "hash-seed", "flow-table", "fastpath", "vips");
+    private static final Set<String> TOP = Set.of("agent", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips");
     private static final Set<String> AGENT = Set.of("name", "address");
     private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
     private static final Set<String> FLOW_TABLE = Set.of("capacity", "idle-timeout-seconds");
@@ -142,6 +144,11 @@ public final class HostAgentConfigLoader
         final int guePort = integer(dp, "gue-port", "dataplane.gue-port", TunnelEncapsulator.DEFAULT_GUE_PORT, 1, 65535);
 
         final long seed = root.has("hash-seed") ? number(root.get("hash-seed"), "hash-seed") : HostAgentConfig.DEFAULT_HASH_SEED;
+        final int tableSize = integer(root, "maglev-table-size", "maglev-table-size", MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
+        if (!MaglevTable.isPrime(tableSize))
+        {
+            throw error("maglev-table-size", tableSize + " is not a prime");
+        }
         int capacity = 65536;
         int idle = 300;
         if (root.has("flow-table"))
@@ -181,7 +188,7 @@ public final class HostAgentConfigLoader
                 }
             }
         }
-        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, capacity, idle, fastpath,
+        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, tableSize, capacity, idle, fastpath,
             vips);
     }
 

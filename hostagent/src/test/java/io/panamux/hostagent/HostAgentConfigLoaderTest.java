@@ -42,6 +42,7 @@ class HostAgentConfigLoaderTest
         assertEquals(0x0298_0000_1501L, c.gatewayMac());
         assertEquals(1500, c.mtu());
         assertEquals(0x1234, c.hashSeed());
+        assertEquals(65537, c.maglevTableSize());
         assertEquals(TunnelEncapsulator.DEFAULT_GUE_PORT, c.guePort());
         final HostAgentConfig.Fastpath fp = c.fastpath().orElseThrow();
         assertEquals(HostAgentConfig.DEFAULT_FASTPATH_PORT, fp.port());
@@ -73,6 +74,7 @@ class HostAgentConfigLoaderTest
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 }, { address: 10.0.0.1 } ] } ]\n",
                 "a.yaml: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
             {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml: dataplane.mtu: must be between 576 and 9000"},
+            {MINIMAL + "maglev-table-size: 65536\n", "a.yaml: maglev-table-size: 65536 is not a prime"},
         };
         for (final String[] c : cases)
         {
