@@ -64,7 +64,7 @@ public final class SvgChart
             final double x = left + plot * v / scaleMax;
             s.append(String.format(Locale.ROOT, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>%n", x, top - 4, x,
                 axisY));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, axisY + 15, num(v)));
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x, axisY + 15, axis(v)));
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", left + plot / 2, axisY + 32, esc(title)));
         for (int r = 0; r < rows.size(); r++)
@@ -146,7 +146,7 @@ public final class SvgChart
             final double y = top + plotH - plotH * (d - lo) / (hi - lo);
             s.append(String.format(Locale.ROOT, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>%n", left, y,
                 left + plotW, y));
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6, y + 4, num(Math.pow(10, d))));
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left - 6, y + 4, axis(Math.pow(10, d))));
         }
         s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">microseconds</text>%n",
             top + plotH / 2, top + plotH / 2));
@@ -210,6 +210,16 @@ public final class SvgChart
             }
         }
         return 10 * p;
+    }
+
+    /** @return an axis label: whole numbers without decimals, small ones with as few as they need. */
+    static String axis(final double v)
+    {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15)
+        {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        return String.format(Locale.ROOT, "%.3g", v).replaceAll("\\.?0+$", "");
     }
 
     /** @return a number with a sensible number of decimals. */

@@ -1,0 +1,85 @@
+/**
+ * The performance harness ({@code ./panamux bench}) and the traffic generator ({@code ./panamux bench
+ * generate}): whole-system figures of the MUX, each next to {@code dpdk-testpmd --forward-mode=io}
+ * measured in the same run on the same virtual devices. JMH ({@code io.panamux.perf.jmh}) stays the
+ * tool for the cost of one component; this package measures the MUX as it runs.
+ *
+ * <h2>Running it</h2>
+ * <pre>
+ *   ./panamux bench --list                  the scenarios
+ *   ./panamux bench --quick                 all of them, 1 s windows, 2 rounds: about 2 minutes
+ *   ./panamux bench                         all of them, 3 s windows, 5 rounds: about 8 minutes
+ *   ./panamux bench stateless always-1m     some of them
+ *   ./panamux bench --out DIR --seconds 5 --rounds 7 --hugepages
+ * </pre>
+ * Each run writes {@code bench.json} (every figure, every round, the environment: CPU, TSC, cores,
+ * memory, hugepages, kernel, DPDK and JDK versions, JVM options) and {@code bench.html} (tables and
+ * inline SVG plots, no script, nothing fetched) into {@code bench-results/<time>/} or {@code --out}.
+ * While it runs it prints a line per measured window and a line per second inside Java windows.
+ *
+ * <h2>Scenarios</h2>
+ * <table>
+ *   <caption>What each scenario measures</caption>
+ *   <tr><th>name</th><th>device</th><th>what</th></tr>
+ *   <tr><td>l2fwd</td><td>net_null</td><td>the foundation: Java RX, read Ethernet/IPv4, TX
+ *       ({@link io.panamux.perf.L2ForwardAgent})</td></tr>
+ *   <tr><td>stateless</td><td>net_null</td><td>the MUX fast path, one worker, a VIP without flow
+ *       state: parse, VIP lookup, flow hash, Maglev, IPIP encapsulation, buffered TX</td></tr>
+ *   <tr><td>always-1m, always-10m</td><td>net_null</td><td>{@code flow-tracking: always} with 1M / 10M
+ *       live flows cycled through, the table filled before measuring (mostly hits)</td></tr>
+ *   <tr><td>new-flows</td><td>net_null</td><td>a SYN flood shape: every packet a SYN on a new 5-tuple,
+ *       recorded (and, the table being full, evicting): the new-flow rate</td></tr>
+ *   <tr><td>stateful-phase</td><td>net_null</td><td>a VIP after a backend was added: flows recorded,
+ *       misses resolved through the previous Maglev table, 1% new connections</td></tr>
+ *   <tr><td>workers-n</td><td>net_null</td><td>the stateless pipeline on every CPU, one worker each
+ *       (testpmd with as many forwarding cores)</td></tr>
+ *   <tr><td>imix</td><td>net_memif</td><td>forwarded rate with an IMIX of 64/594/1494 bytes, the
+ *       generator in another process</td></tr>
+ *   <tr><td>latency</td><td>net_memif</td><td>latency percentiles through the MUX at 10, 50 and 90% of
+ *       the maximum measured in the same round, the generator rate-limited in another process</td></tr>
+ * </table>
+ *
+ * <h2>How the fast path is fed, and what is counted</h2>
+ * A MUX worker must not be limited by its generator, and must pay the same device cost as testpmd.
+ * It polls a {@code net_null} port, which allocates mbufs on RX and frees them on TX but never writes
+ * packet data; before each poll, on the worker's own core, a {@link io.panamux.perf.bench.FrameReplay}
+ * writes the next client frames into the mbufs the RX burst will get (the per-lcore pool cache is last
+ * in, first out). A {@link io.panamux.perf.bench.MeasuredAgent} counts the TSC cycles of the worker's
+ * polls that received packets, and nothing else, the way {@code --record-core-cycles} counts testpmd's.
+ * testpmd runs on the same {@code net_null} device with the same pool (size, cache, data room),
+ * burst, descriptors and CPU ({@link io.panamux.perf.bench.DeviceSetup}).
+ *
+ * <h2>How to read the figures</h2>
+ * <ul>
+ *   <li><b>Mpps</b> of a net_null scenario is per-core capacity: forwarding cores x TSC Hz / busy cycles
+ *       per packet. For testpmd on net_null it equals the wall-clock rate (its core is never idle);
+ *       both are in the JSON. For the MUX it is what the worker would forward if frames arrived for
+ *       free: the replay costs about as much again, so the MUX's wall-clock rate ({@code java_wall_mpps})
+ *       is about half of it.</li>
+ *   <li><b>Cycles per packet</b> is the same figure upside down. The MUX's minus testpmd's is what the
+ *       MUX's own work costs per packet on this machine.</li>
+ *   <li><b>Ratio</b> is Java over testpmd. Windows alternate (testpmd, Java, testpmd, Java...) on the
+ *       same CPU; each Java window is divided by the testpmd window just before it, and the reported
+ *       ratio is the median of those, so a machine that slows down during the run does not bias it.</li>
+ *   <li><b>Other CPU %</b> of a window is the share of all CPUs used by other processes meanwhile. On a
+ *       shared machine, figures with more than ~10% are noise, and the report says so; take figures
+ *       when {@code uptime} shows a load average below ~1.5 before starting.</li>
+ *   <li><b>memif</b> figures come from the generator in another JVM: packets that came back through the
+ *       forwarder. {@code bound} says whether a forwarder refused packets ({@code forwarder}) or the
+ *       generator set the pace ({@code generator}); in the latter case the ratio only says both kept up.</li>
+ *   <li><b>Latency</b> runs from a packet's intended send time (rate-limited generator: no coordinated
+ *       omission) to its return, so it includes both memif copies and the generator's RX poll, for
+ *       testpmd as for the MUX; the testpmd curve is the floor of the set-up. The MUX flushes its TX
+ *       buffer at 32 packets or after 100 us, which sets the latency at low loads. {@code GC} counts
+ *       collections of the MUX's JVM in the measured phase: each one stops the worker.</li>
+ * </ul>
+ *
+ * <h2>The generator</h2>
+ * {@link io.panamux.perf.bench.GenerateCommand} runs {@link io.panamux.perf.traffic.TrafficGenerator}
+ * on any DPDK port: a {@code net_memif} client (another process than the MUX), a NIC in the lab
+ * ({@code --eal "-a PCI"}), or {@code net_pcap} to write a capture for replay tools ({@code --pcap}).
+ * Flows, new-flow ratio, size mix and rate are options; every frame carries its send time in its last 8
+ * bytes, which encapsulation does not move, so latency is measured per packet. pktgen-DPDK scripts for
+ * the same set-ups are in {@code perf/pktgen/}.
+ */
+package io.panamux.perf.bench;
