@@ -130,6 +130,9 @@ public final class RunCommand implements Callable<Integer>
         }
         finally
         {
+            // On SIGTERM the JVM exits as soon as the shutdown hook returns: what was printed must be out by then.
+            System.out.flush();
+            System.err.flush();
             stopped.countDown();
         }
         return rc;
