@@ -1,0 +1,285 @@
+package io.panamux.hostagent;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Eal;
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Mbuf;
+import io.panamux.dpdk.Memory;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.MaglevTable;
+
+import static io.panamux.hostagent.TestFrames.concat;
+import static io.panamux.hostagent.TestFrames.ethernet;
+import static io.panamux.hostagent.TestFrames.ip;
+import static io.panamux.hostagent.TestFrames.ipv4;
+import static io.panamux.hostagent.TestFrames.tcp;
+import static io.panamux.hostagent.TestFrames.udp;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two host agents stepped on DPDK ring ports, each with a "network" pair and a "kernel" pair whose far ends
+ * the test holds: a backend's agent (b1) and a client's agent (c2). Frames go in and come out as DPDK
+ * moves them; what comes out is compared byte for byte with frames built independently.
+ */
+class HostAgentLoopTest
+{
+    private static final byte[] KEY = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    private static final int B1 = ip("198.18.21.2");
+    private static final int B2 = ip("198.18.22.2");
+    private static final int C2 = ip("198.18.2.2");
+    private static final int MUX = ip("198.18.11.2");
+    private static final int FASTPATH_VIP = ip("192.0.2.12");
+    private static final int SELECTED_VIP = ip("192.0.2.13");
+    private static final long GATEWAY = 0x0298_0000_0001L;
+
+    private static PacketPool pool;
+    private static RingPorts b1Network;
+    private static RingPorts b1Host;
+    private static RingPorts c2Network;
+    private static RingPorts c2Host;
+    private static final MemorySegment BURST = Arena.global().allocate(JAVA_LONG, 64);
+    private static long nowNs = 1_000_000_000L;
+
+    @BeforeAll
+    static void start()
+    {
+        Eal.ensureInitialised(Eal.virtualDeviceArgs(256));
+        pool = PacketPool.create("ha_loop_pool", 4095, 0, PacketPool.DEFAULT_DATA_ROOM, 0);
+        b1Network = RingPorts.create("hab1n", 1, 1024);
+        b1Host = RingPorts.create("hab1h", 1, 1024);
+        c2Network = RingPorts.create("hac2n", 1, 1024);
+        c2Host = RingPorts.create("hac2h", 1, 1024);
+        for (final RingPorts pair : List.of(b1Network, b1Host, c2Network, c2Host))
+        {
+            for (final EthPort p : List.of(pair.a(), pair.b()))
+            {
+                p.configure(1, 1, 0);
+                p.setupRxQueue(0, 512, pool);
+                p.setupTxQueue(0, 512);
+                p.start();
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        for (final RingPorts pair : List.of(b1Network, b1Host, c2Network, c2Host))
+        {
+            for (final EthPort p : List.of(pair.a(), pair.b()))
+            {
+                p.stop();
+                p.close();
+            }
+            pair.close();
+        }
+        assertEquals(0, pool.inUse(), "every mbuf back in the pool");
+        pool.close();
+    }
+
+    private static HostAgentConfig config(final String name, final int address, final boolean offer, final List<HostAgentConfig.SourceVip> vips)
+    {
+        return new HostAgentConfig(name, address, List.of(), "-", "-", GATEWAY, 1500, 32, TunnelEncapsulator.DEFAULT_GUE_PORT, 0x5eed,
+            MaglevTable.DEFAULT_SIZE, 4096, 300, Optional.of(new HostAgentConfig.Fastpath(KEY, 6081,
+            offer ? List.of(Prefix.parse("198.18.2.0/24")) : List.of(), true, 30, 2000, 500)), vips);
+    }
+
+    private static HostAgent agent(final HostAgentConfig config, final RingPorts network, final RingPorts host, final HostAgentCounters counters)
+    {
+        final HostAgent agent = new HostAgent(config, network.a().id(), host.a().id(), host.a().macAddress(), pool.address(), counters,
+            () -> nowNs, () -> 1_800_000_000_000L + nowNs / 1_000_000);
+        agent.onStart();
+        return agent;
+    }
+
+    private static void send(final EthPort port, final byte[] frame)
+    {
+        final long m = Burst.alloc(pool.address());
+        Mbuf.length(m, frame.length);
+        Memory.copyFromArray(frame, 0, Mbuf.dataAddress(m), frame.length);
+        BURST.setAtIndex(JAVA_LONG, 0, m);
+        assertEquals(1, Burst.tx(port.id(), 0, BURST, 1));
+    }
+
+    private static List<byte[]> receive(final EthPort port)
+    {
+        final List<byte[]> out = new ArrayList<>();
+        final int n = Burst.rx(port.id(), 0, BURST, 64);
+        for (int i = 0; i < n; i++)
+        {
+            final long m = BURST.getAtIndex(JAVA_LONG, i);
+            out.add(TestFrames.data(m));
+            Burst.free(m);
+        }
+        return out;
+    }
+
+    @Test
+    void decapsulatesRedirectsAndTheClientSendsTheRestStraightToTheBackend()
+    {
+        final HostAgentCounters b1Counters = new HostAgentCounters();
+        final HostAgentCounters c2Counters = new HostAgentCounters();
+        final HostAgent b1 = agent(config("b1", B1, true, List.of()), b1Network, b1Host, b1Counters);
+        final HostAgent c2 = agent(config("c2", C2, false, List.of()), c2Network, c2Host, c2Counters);
+        final long b1Mac = b1Host.a().macAddress();
+        final long c2Mac = c2Host.a().macAddress();
+        try
+        {
+            // The MUX's tunnel packet (the client's SYN) reaches b1's link.
+            final byte[] syn = ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40000, 80, 0x02, 0));
+            send(b1Network.b(), ethernet(b1Mac, GATEWAY, 0x0800, ipv4(0, 4, MUX, B1, 0x4000, syn)));
+            b1.doWork();
+            final List<byte[]> toKernel = receive(b1Host.b());
+            assertEquals(1, toKernel.size());
+            assertArrayEquals(ethernet(b1Mac, GATEWAY, 0x0800, syn), toKernel.get(0), "the kernel gets the client's packet as sent");
+
+            // ... and b1's agent tells c2's agent to send the rest of the flow to b1.
+            final List<byte[]> toNetwork = receive(b1Network.b());
+            assertEquals(1, toNetwork.size());
+            final byte[] redirect = toNetwork.get(0);
+            final ByteBuffer r = ByteBuffer.wrap(redirect);
+            assertEquals(GATEWAY, r.getLong(0) >>> 16, "to the gateway");
+            assertEquals(0x0800, r.getShort(12) & 0xFFFF);
+            assertEquals(17, redirect[14 + 9]);
+            assertEquals(B1, r.getInt(14 + 12));
+            assertEquals(C2, r.getInt(14 + 16));
+            assertEquals(0, TestFrames.checksum(redirect, 14, 20), "IPv4 header checksum");
+            assertEquals(6081, r.getShort(34 + 2) & 0xFFFF);
+            final byte[] pseudo = concat(ByteBuffer.allocate(12).putInt(B1).putInt(C2).putShort((short)17)
+                .putShort((short)(8 + RedirectMessage.LENGTH)).array(), Arrays.copyOfRange(redirect, 34, redirect.length));
+            assertEquals(0, TestFrames.checksum(pseudo, 0, pseudo.length), "UDP checksum");
+            assertEquals(1, b1Counters.get(HostAgentCounters.REDIRECTS_SENT));
+            assertEquals(1, b1Counters.get(HostAgentCounters.DECAPSULATED_FROM_MUX));
+
+            // The redirect crosses the network to c2's link; c2's agent takes it (the kernel never sees it).
+            final byte[] arrived = redirect.clone();
+            System.arraycopy(ByteBuffer.allocate(8).putLong(c2Mac << 16).array(), 0, arrived, 0, 6);
+            send(c2Network.b(), arrived);
+            c2.doWork();
+            assertEquals(List.of(), receive(c2Host.b()));
+            assertEquals(1, c2Counters.get(HostAgentCounters.REDIRECTS_ACCEPTED));
+
+            // The kernel's next packet of the flow leaves encapsulated to b1; another flow leaves as it is.
+            final byte[] ack = ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40000, 80, 0x10, 100));
+            send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, ack));
+            final byte[] other = ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40001, 80, 0x10, 100));
+            send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, other));
+            c2.doWork();
+            final List<byte[]> out = receive(c2Network.b());
+            assertEquals(2, out.size());
+            final byte[] tunnel = out.get(0);
+            final ByteBuffer t = ByteBuffer.wrap(tunnel);
+            assertEquals(GATEWAY, t.getLong(0) >>> 16);
+            assertEquals(c2Mac, (t.getLong(6) >>> 16) & 0xFFFF_FFFF_FFFFL);
+            assertEquals(4, tunnel[14 + 9], "IP in IP");
+            assertEquals(C2, t.getInt(14 + 12), "from the client's host");
+            assertEquals(B1, t.getInt(14 + 16), "straight to the backend");
+            assertEquals(0, TestFrames.checksum(tunnel, 14, 20));
+            assertArrayEquals(ack, Arrays.copyOfRange(tunnel, 34, tunnel.length), "the inner packet, still to the VIP, unchanged");
+            assertArrayEquals(ethernet(GATEWAY, c2Mac, 0x0800, other), out.get(1));
+            assertEquals(1, c2Counters.get(HostAgentCounters.FASTPATH_PACKETS));
+
+            // b1's agent opens it like any tunnel, and offers no second redirect: the flow came directly.
+            send(b1Network.b(), ethernet(b1Mac, GATEWAY, 0x0800, Arrays.copyOfRange(tunnel, 14, tunnel.length)));
+            b1.doWork();
+            assertArrayEquals(ethernet(b1Mac, GATEWAY, 0x0800, ack), receive(b1Host.b()).get(0));
+            assertEquals(List.of(), receive(b1Network.b()));
+            assertEquals(1, b1Counters.get(HostAgentCounters.DECAPSULATED_DIRECT));
+
+            // Replies and ARP pass unchanged both ways.
+            final byte[] reply = ethernet(GATEWAY, b1Mac, 0x0800, ipv4(0, 6, FASTPATH_VIP, C2, 0x4000, tcp(80, 40000, 0x12, 0)));
+            send(b1Host.b(), reply);
+            final byte[] arp = ethernet(0xFFFF_FFFF_FFFFL, GATEWAY, 0x0806, new byte[28]);
+            send(b1Network.b(), arp);
+            b1.doWork();
+            assertArrayEquals(reply, receive(b1Network.b()).get(0));
+            assertArrayEquals(arp, receive(b1Host.b()).get(0));
+
+            // Stopping, b1's agent revokes what it offered.
+            b1.onClose();
+            final List<byte[]> revokes = receive(b1Network.b());
+            assertEquals(1, revokes.size());
+            assertEquals(RedirectMessage.REVOKE, revokes.get(0)[42 + RedirectMessage.TYPE_OFFSET]);
+        }
+        finally
+        {
+            c2.onClose();
+            receive(c2Network.b());
+            b1.closeTables();
+            c2.closeTables();
+        }
+    }
+
+    @Test
+    void selectsTheBackendForAConfiguredVipAndAnswersTooBigPacketsToTheLocalSender()
+    {
+        final HostAgentCounters counters = new HostAgentCounters();
+        final HostAgentConfig.SourceVip vip = new HostAgentConfig.SourceVip(SELECTED_VIP, 80, 6, TunnelEncapsulator.GRE,
+            List.of(new HostAgentConfig.SourceBackend(B1, 1), new HostAgentConfig.SourceBackend(B2, 1)));
+        final HostAgent c2 = agent(config("c2", C2, false, List.of(vip)), c2Network, c2Host, counters);
+        final long c2Mac = c2Host.a().macAddress();
+        try
+        {
+            final long[] keys = {SourceSelector.backendKey(0x5eed, B1), SourceSelector.backendKey(0x5eed, B2)};
+            final int[] table = MaglevTable.build(keys, MaglevTable.DEFAULT_SIZE);
+            final int[] chosen = new int[2];
+            for (int port = 50000; port < 50040; port++)
+            {
+                final byte[] packet = ipv4(0, 6, C2, SELECTED_VIP, 0x4000, tcp(port, 80, 0x02, 0));
+                send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, packet));
+                c2.doWork();
+                final byte[] out = receive(c2Network.b()).get(0);
+                assertEquals(47, out[14 + 9], "GRE, as the VIP says");
+                final int expected = MaglevTable.lookup(table, FlowHash.hashV4(0x5eed, C2, SELECTED_VIP, port, 80, 6));
+                assertEquals(expected == 0 ? B1 : B2, ByteBuffer.wrap(out).getInt(14 + 16), "the MUX's choice for port " + port);
+                assertArrayEquals(packet, Arrays.copyOfRange(out, 14 + 20 + 4, out.length));
+                chosen[expected]++;
+            }
+            assertTrue(chosen[0] > 0 && chosen[1] > 0, "both backends chosen");
+            assertEquals(40, counters.get(HostAgentCounters.SELECTED_FLOWS));
+
+            // 1480 bytes of inner IP + 24 of GRE tunnel exceed the 1500-byte MTU: the sender hears "fragmentation needed".
+            final byte[] big = ipv4(0, 6, C2, SELECTED_VIP, 0x4000, tcp(50000, 80, 0x10, 1440));
+            send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, big));
+            c2.doWork();
+            assertEquals(List.of(), receive(c2Network.b()));
+            final byte[] icmp = receive(c2Host.b()).get(0);
+            assertEquals(1, icmp[14 + 9], "ICMP");
+            assertEquals(3, icmp[34], "destination unreachable");
+            assertEquals(4, icmp[35], "fragmentation needed");
+            assertEquals(1500 - 24, ByteBuffer.wrap(icmp).getShort(34 + 6) & 0xFFFF, "the MTU that fits the tunnel");
+            assertEquals(1, counters.get(HostAgentCounters.TOO_BIG_REPLIES));
+
+            // A UDP datagram to the VIP's port is not the TCP VIP: it leaves unchanged.
+            final byte[] dns = ethernet(GATEWAY, c2Mac, 0x0800, ipv4(0, 17, C2, SELECTED_VIP, 0, udp(5353, 80, new byte[12])));
+            send(c2Host.b(), dns);
+            c2.doWork();
+            assertArrayEquals(dns, receive(c2Network.b()).get(0));
+        }
+        finally
+        {
+            c2.onClose();
+            receive(c2Network.b());
+            c2.closeTables();
+        }
+    }
+}
