@@ -162,18 +162,16 @@ class NetworkTest
     @Order(3)
     void aBackendAddedAndAnotherDrainedDuringLongTransfersBreakNoneOfThem() throws Exception
     {
-        final Transfers transfers = downloads("c1", VIP, 8, 4_000_000, 300_000);
+        final Transfers transfers = downloads("c1", VIP, 8, 5_000_000, 250_000);
         Thread.sleep(2000);
-        for (final String mux : List.of("m1", "m2"))
-        {
-            lab.ctl(mux, "backend", "add", VIP + ":80/tcp", B3);
-            lab.ctl(mux, "backend", "drain", VIP + ":80/tcp", B1);
-        }
+        ctlOnEveryMux("backend", "add", VIP + ":80/tcp", B3);
+        ctlOnEveryMux("backend", "drain", VIP + ":80/tcp", B1);
+        assertTrue(transfers.running(), "the backends changed while the transfers ran");
         final List<String> results = transfers.await(120);
         assertEquals(8, results.size(), "every transfer finished: " + results);
         for (final String r : results)
         {
-            assertTrue(r.startsWith("200 4000000 "), "a transfer broke during the backend change: " + results);
+            assertTrue(r.startsWith("200 5000000 "), "a transfer broke during the backend change: " + results);
         }
 
         final Map<String, Integer> after = count(curlMany("c1", "http://" + VIP + "/id", 60, 8));
@@ -196,21 +194,20 @@ class NetworkTest
         assertEquals(m2Before, lab.muxPackets("m2", key), "m2 saw none of the bypassed VIP's packets");
 
         // Connections opened during the bypass, still running when a second backend comes.
-        final Transfers transfers = downloads("c1", BYPASS_VIP, 6, 4_000_000, 400_000);
+        final Transfers transfers = downloads("c1", BYPASS_VIP, 6, 5_000_000, 300_000);
         Thread.sleep(2000);
-        for (final String mux : List.of("m1", "m2"))
-        {
-            lab.ctl(mux, "backend", "add", key, B2);
-        }
+        ctlOnEveryMux("backend", "add", key, B2);
         lab.labOk(30, "wait-route", BYPASS_VIP, M1 + " " + M2, "15");
+        final long muxAtReturn = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        Thread.sleep(1500);
+        assertTrue(transfers.running(), "the router sent the VIP back to the MUXes while the transfers ran");
+        assertTrue(lab.muxPackets("m1", key) + lab.muxPackets("m2", key) > muxAtReturn, "the MUXes carry the VIP again");
         final List<String> results = transfers.await(120);
         assertEquals(6, results.size(), results.toString());
         for (final String r : results)
         {
-            assertEquals("200 4000000 b3", r, "a connection opened during the bypass stays on its backend through the change: " + results);
+            assertEquals("200 5000000 b3", r, "a connection opened during the bypass stays on its backend through the change: " + results);
         }
-        assertTrue(lab.muxPackets("m1", key) + lab.muxPackets("m2", key) > m1Before + m2Before,
-            "the MUXes carry the VIP again");
         final Map<String, Integer> after = count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 60, 8));
         assertTrue(after.getOrDefault("200 b2", 0) > 0 && after.getOrDefault("200 b3", 0) > 0, "new connections use both: " + after);
     }
@@ -265,6 +262,44 @@ class NetworkTest
         assertEquals(muxBefore, lab.muxPackets("m1", key) + lab.muxPackets("m2", key), "no packet of theirs reached a MUX");
     }
 
+    @Test
+    @Order(7)
+    void aRedirectedFlowWhoseBackendGoesAwayFallsBackToTheVipAndFinishesWhenItReturns() throws Exception
+    {
+        final String key = FASTPATH_VIP + ":80/tcp";
+        final Path body = dir.resolve("upload2.bin");
+        Files.write(body, new byte[3_000_000]);
+        final Path output = dir.resolve("upload2.txt");
+        // Paced by the client, so that it keeps sending (a paced reader would let it all sit in socket buffers).
+        final Process upload = lab.startIn("c2", output, "curl", "-s", "-m", "100", "--limit-rate", "300k", "--data-binary", "@" + body,
+            "-H", "Content-Type: application/octet-stream", "-w", " %{http_code}", "http://" + FASTPATH_VIP + "/upload");
+        final long b1Before = lab.agent("b1").get("decapsulated_direct").asLong();
+        final long b2Before = lab.agent("b2").get("decapsulated_direct").asLong();
+        Thread.sleep(2500);
+        final long b1Direct = lab.agent("b1").get("decapsulated_direct").asLong() - b1Before;
+        final long b2Direct = lab.agent("b2").get("decapsulated_direct").asLong() - b2Before;
+        assertTrue(Math.max(b1Direct, b2Direct) > 100, "the upload is redirected to its backend: b1 " + b1Direct + ", b2 " + b2Direct);
+        final String backend = b1Direct > b2Direct ? "b1" : "b2";
+
+        final JsonNode before = lab.agent("c2");
+        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        // The backend's link goes down: the router answers tunnel packets to it with "unreachable".
+        assertEquals(0, lab.in("rt", 10, "ip", "link", "set", "rt-" + backend, "down").code());
+        Thread.sleep(2500);
+        final JsonNode during = lab.agent("c2");
+        final long muxDuring = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        assertEquals(0, lab.in("rt", 10, "ip", "link", "set", "rt-" + backend, "up").code());
+
+        assertTrue(during.get("backends_unreachable").asLong() > before.get("backends_unreachable").asLong(),
+            "the ICMP error told c2's agent the backend went away: " + during);
+        assertTrue(during.get("fallbacks").asLong() > before.get("fallbacks").asLong(), "the flow fell back to the VIP: " + during);
+        assertTrue(muxDuring > muxBefore, "its packets went to the VIP, through the MUXes, again");
+
+        assertTrue(upload.waitFor(100, TimeUnit.SECONDS), "the upload ended");
+        final String result = Files.readString(output);
+        assertEquals(backend + " 3000000\n 200", result, "the upload finished on its backend once the backend was back");
+    }
+
     // ---------------------------------------------------------------------------------------------------
 
     /** Long downloads running in the background. */
@@ -279,6 +314,11 @@ class NetworkTest
             this.output = output;
         }
 
+        boolean running()
+        {
+            return process.isAlive();
+        }
+
         List<String> await(final int seconds) throws IOException, InterruptedException
         {
             if (!process.waitFor(seconds, TimeUnit.SECONDS))
@@ -289,6 +329,24 @@ class NetworkTest
             }
             return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
         }
+    }
+
+    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
+    private void ctlOnEveryMux(final String... args) throws Exception
+    {
+        final var other = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return lab.ctl("m2", args);
+            }
+            catch (final IOException | InterruptedException e)
+            {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        lab.ctl("m1", args);
+        other.get(60, TimeUnit.SECONDS);
     }
 
     private Transfers downloads(final String client, final String vip, final int count, final int bytes, final int rate) throws IOException
