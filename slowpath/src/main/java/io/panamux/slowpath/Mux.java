@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
@@ -24,7 +25,7 @@ import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.arp.ArpEndpoint;
-import io.panamux.slowpath.arp.ControlPacketIo;
+import io.panamux.slowpath.arp.RingControlPacketIo;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
@@ -174,14 +175,16 @@ public final class Mux implements AutoCloseable
         changes.tracker(tracker);
         this.health = new HealthChecks(changes::healthChanged);
         changes.watcher(health, nowNs);
-        // ARP needs the control thread's packet I/O on the data port: until it is wired to the worker rings,
-        // ControlPacketIo.NONE (gateway-mac must then be configured for encapsulated traffic to leave).
-        this.arp = new ArpEndpoint(ControlPacketIo.NONE, portMac, config.mux().address(),
-            dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log);
+        // ARP frames come from the workers' rings (WorkerRecords, below) and leave through worker 0. No
+        // gratuitous ARP: a MUX says nothing on the wire that it was not asked, but for its gateway question.
+        final RingControlPacketIo arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
+            dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
         control.addDuty(tracker);
         control.addDuty(health);
         control.addDuty(arp);
         this.workerRecords = new WorkerRecords(workers);
+        workerRecords.frames(arpIo);
         control.addDuty(workerRecords);
         this.ownership = flowOwnership(muxV4, muxV6Hi, muxV6Lo);
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.

@@ -13,7 +13,7 @@ import io.panamux.slowpath.control.ControlAgent;
  * {@link ControlPacketIo}:
  * <ul>
  *   <li>answers requests for {@code mux.address} (in place, in the request's own mbuf, keeping its VLAN
- *       tag), and announces that address once with a gratuitous ARP when it starts;</li>
+ *       tag), and, if asked to, announces that address once with a gratuitous ARP when it starts;</li>
  *   <li>when a gateway is to be resolved ({@code dataplane.gateway} without {@code gateway-mac}), asks
  *       who has it every {@code retryNs} until it is known, then again every {@code refreshNs}; learns its
  *       MAC from any ARP frame the gateway sends (reply, request or gratuitous), and publishes every new
@@ -37,6 +37,7 @@ public final class ArpEndpoint implements ControlAgent.Duty
     private final long retryNs;
     private final long refreshNs;
     private final PrintStream log;
+    private final boolean announce;
     private final ControlPacketIo.PacketHandler handler = this::onFrame;
 
     private long nowNs;
@@ -57,10 +58,12 @@ public final class ArpEndpoint implements ControlAgent.Duty
      * @param retryNs        time between requests while the gateway is unresolved.
      * @param refreshNs      time after which a resolved gateway is asked again.
      * @param log            where a learnt or changed gateway MAC is reported, or null.
+     * @param announce       whether to send a gratuitous ARP for {@code muxAddress} when it starts.
      */
     public ArpEndpoint(final ControlPacketIo io, final long portMac, final IpAddress muxAddress, final IpAddress gateway,
-        final LongConsumer gatewayMacSink, final long retryNs, final long refreshNs, final PrintStream log)
+        final LongConsumer gatewayMacSink, final long retryNs, final long refreshNs, final PrintStream log, final boolean announce)
     {
+        this.announce = announce;
         this.io = io;
         this.portMac = portMac;
         this.muxIp = muxAddress.ipv4();
@@ -81,8 +84,11 @@ public final class ArpEndpoint implements ControlAgent.Duty
         {
             announced = true;
             nextQueryNs = nowNs;
-            // Gratuitous ARP: the router learns (or updates) the MUX's MAC at once.
-            work += sendFrame(ArpFrame.BROADCAST, ArpFrame.REQUEST, muxIp, 0, muxIp) ? 1 : 0;
+            if (announce)
+            {
+                // Gratuitous ARP: the router learns (or updates) the MUX's MAC at once.
+                work += sendFrame(ArpFrame.BROADCAST, ArpFrame.REQUEST, muxIp, 0, muxIp) ? 1 : 0;
+            }
         }
         work += io.poll(handler, POLL_LIMIT);
         if (resolve && nowNs - nextQueryNs >= 0)

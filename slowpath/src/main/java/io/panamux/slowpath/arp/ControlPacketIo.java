@@ -9,8 +9,8 @@ package io.panamux.slowpath.arp;
  * {@link PacketHandler} belongs to the handler, which must {@link #send} it or {@link #free} it; an mbuf
  * from {@link #allocate} belongs to the caller likewise; {@link #send} returning true takes it over.
  *
- * <p>The implementation over the fast path's rings is the fast-path owner's; until then the MUX runs with
- * {@link #NONE}, and tests with fake mbufs.
+ * <p>{@link RingControlPacketIo} implements it over the fast path's rings (what the MUX runs with); tests
+ * use fake mbufs.
  */
 public interface ControlPacketIo
 {
@@ -22,7 +22,7 @@ public interface ControlPacketIo
         void onPacket(long mbuf);
     }
 
-    /** No packets in or out: ARP is neither answered nor resolved (a gateway-mac must be configured). */
+    /** No packets in or out: ARP is neither answered nor resolved (for runs without a data port). */
     ControlPacketIo NONE = new ControlPacketIo()
     {
         @Override

@@ -39,7 +39,18 @@ class ArpEndpointTest
     private ArpEndpoint endpoint(final boolean resolveGateway)
     {
         return new ArpEndpoint(io, 0x0200_0000_0010L, IpAddress.parse("10.0.0.10"), resolveGateway ? IpAddress.parse("10.0.0.1") : null,
-            learnt::add, SECOND, 60 * SECOND, null);
+            learnt::add, SECOND, 60 * SECOND, null, true);
+    }
+
+    @Test
+    void announcesNothingUnlessAsked()
+    {
+        final ArpEndpoint arp = new ArpEndpoint(io, 0x0200_0000_0010L, IpAddress.parse("10.0.0.10"), null, learnt::add, SECOND,
+            60 * SECOND, null, false);
+        arp.doWork(0);
+        arp.doWork(10 * SECOND);
+
+        assertEquals(0, io.sent.size(), "no gratuitous ARP, no gateway to resolve: silent until asked");
     }
 
     /** Ethernet + ARP for IPv4, optionally one 802.1Q tag, padded to 60 bytes. */
