@@ -22,7 +22,9 @@ import io.panamux.slowpath.control.SnapshotPublisher.VipState;
  *
  * <h2>How</h2>
  * While any VIP is stateful, it scans the workers' flow tables with {@link FlowTable#forEach}, which is
- * safe beside the table's writer: one table per duty cycle, a whole pass every {@code scanIntervalNs}. A
+ * safe beside the table's writer: one table per duty cycle, a whole pass every {@code scanIntervalNs}, or
+ * every ten times the last pass's cost when that is longer (a table of millions of slots takes a good part of
+ * a second to read; the control thread has other duties). A
  * recorded flow <em>still needs state</em> when its VIP is stateful, its recorded backend is still one of
  * the VIP's backends, and the VIP's current Maglev table would send it elsewhere (recomputing the flow
  * hash exactly as the workers do). Flows whose backend is the current table's choice need nothing: the
@@ -40,6 +42,9 @@ import io.panamux.slowpath.control.SnapshotPublisher.VipState;
  */
 public final class StatefulPhaseTracker implements ControlAgent.Duty
 {
+    /** A pass starts no sooner than this many times its own cost after the previous one (the thread's share). */
+    public static final int DEFAULT_COST_FACTOR = 10;
+
     /** Per-VIP progress of the current phase. */
     private static final class Phase
     {
@@ -137,6 +142,7 @@ public final class StatefulPhaseTracker implements ControlAgent.Duty
     private final long minimumPhaseNs;
     private final long idleTimeoutNs;
     private final long scanIntervalNs;
+    private final int costFactor;
     private final Scan scan = new Scan();
     private final Map<String, Found> found = new HashMap<>();
     private final Map<String, Phase> phases = new HashMap<>();
@@ -144,6 +150,7 @@ public final class StatefulPhaseTracker implements ControlAgent.Duty
     private long passStartNs;
     private long nextPassNs = Long.MIN_VALUE;
     private long passes;
+    private long passCostNs;
 
     /**
      * @param control        the agent whose VIP state this reads and ends phases in.
@@ -156,6 +163,23 @@ public final class StatefulPhaseTracker implements ControlAgent.Duty
     public StatefulPhaseTracker(final ControlAgent control, final SnapshotSlot slot, final List<FlowTable> tables,
         final long minimumPhaseNs, final long idleTimeoutNs, final long scanIntervalNs)
     {
+        this(control, slot, tables, minimumPhaseNs, idleTimeoutNs, scanIntervalNs, DEFAULT_COST_FACTOR);
+    }
+
+    /**
+     * @param control        the agent whose VIP state this reads and ends phases in.
+     * @param slot           where the current snapshot is (the tables' flows are judged against it).
+     * @param tables         every worker's flow table, in worker order.
+     * @param minimumPhaseNs the shortest phase (the MUX uses the flow idle timeout).
+     * @param idleTimeoutNs  the flow idle timeout.
+     * @param scanIntervalNs time between the starts of two passes over the tables.
+     * @param costFactor     a pass starts no sooner than this many times the real time the previous one took
+     *                       (0: only {@code scanIntervalNs} paces them, as tests on a fake clock want).
+     */
+    public StatefulPhaseTracker(final ControlAgent control, final SnapshotSlot slot, final List<FlowTable> tables,
+        final long minimumPhaseNs, final long idleTimeoutNs, final long scanIntervalNs, final int costFactor)
+    {
+        this.costFactor = costFactor;
         this.control = control;
         this.slot = slot;
         this.tables = List.copyOf(tables);
@@ -181,12 +205,18 @@ public final class StatefulPhaseTracker implements ControlAgent.Duty
                 return 0;
             }
             passStartNs = nowNs;
-            nextPassNs = nowNs + scanIntervalNs;
+            // A full table costs milliseconds per million slots: large tables are scanned less often, so
+            // the scans never take more than a tenth of the control thread.
+            nextPassNs = nowNs + Math.max(scanIntervalNs, costFactor * passCostNs);
+            passCostNs = 0;
             found.clear();
         }
         if (cursor < tables.size())
         {
+            // Real time, not the agent's clock: this measures work done, to pace the next pass.
+            final long started = System.nanoTime();
             scanTable(cursor);
+            passCostNs += System.nanoTime() - started;
             cursor++;
         }
         if (cursor >= tables.size())

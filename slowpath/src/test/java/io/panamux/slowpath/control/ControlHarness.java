@@ -92,7 +92,7 @@ final class ControlHarness implements AutoCloseable
         {
             tables.add(new FlowTable(4096));
         }
-        tracker = new StatefulPhaseTracker(control, slot, tables, MINIMUM_PHASE_NS, IDLE_NS, SECOND);
+        tracker = new StatefulPhaseTracker(control, slot, tables, MINIMUM_PHASE_NS, IDLE_NS, SECOND, 0);
         control.addDuty(tracker);
         this.router = router;
         final RouterControl observed = new RouterControl()
