@@ -10,6 +10,7 @@ import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
 import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
+import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
@@ -69,7 +70,7 @@ public final class RunCommand implements Callable<Integer>
             System.err.println("panamux: " + e.getMessage());
             return 1;
         }
-        final AdminServer admin;
+        AdminServer admin = null;
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
@@ -81,10 +82,19 @@ public final class RunCommand implements Callable<Integer>
         }
         catch (final java.io.IOException e)
         {
-            System.err.println("panamux: cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage());
-            mux.close();
-            Eal.cleanup();
-            return 1;
+            if (config.admin().equals(Admin.defaults()))
+            {
+                // Only the default was asked for: the MUX forwards without its admin API rather than not at all.
+                System.err.println("panamux: warning: admin API not started: " + config.admin().listen() + ": " + e.getMessage() +
+                    " (set admin.listen to choose another address)");
+            }
+            else
+            {
+                System.err.println("panamux: cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage());
+                mux.close();
+                Eal.cleanup();
+                return 1;
+            }
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -112,7 +122,10 @@ public final class RunCommand implements Callable<Integer>
         int rc = 0;
         try
         {
-            admin.close();
+            if (admin != null)
+            {
+                admin.close();
+            }
             mux.close();
             final MuxStats s = mux.stats();
             System.out.printf("panamux: stopped: rx %d, tx %d, dropped %d %s, flows %d, mbufs in use %d%n", s.rxPackets(), s.txPackets(),
