@@ -1,5 +1,6 @@
 package io.panamux.slowpath;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -80,7 +81,7 @@ public final class RunCommand implements Callable<Integer>
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
                 ? " (bearer token required)" : ""));
         }
-        catch (final java.io.IOException e)
+        catch (final IOException e)
         {
             if (config.admin().equals(Admin.defaults()))
             {

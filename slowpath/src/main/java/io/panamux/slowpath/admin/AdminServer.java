@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -30,10 +31,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.flow.FlowVisitor;
 import io.panamux.slowpath.StatsJson;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.ChangeRejectedException;
@@ -418,7 +422,7 @@ public final class AdminServer implements AutoCloseable
             }
             return node;
         }
-        catch (final com.fasterxml.jackson.core.JsonProcessingException e)
+        catch (final JsonProcessingException e)
         {
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, "the body is not JSON: " + e.getOriginalMessage());
         }
@@ -475,7 +479,7 @@ public final class AdminServer implements AutoCloseable
     }
 
     /** Lists flows from the tables, with their VIP and backend named by the snapshot. */
-    private static final class FlowDump implements io.panamux.flow.FlowVisitor
+    private static final class FlowDump implements FlowVisitor
     {
         final ForwardingSnapshot snapshot;
         final String vipFilter;
@@ -504,8 +508,8 @@ public final class AdminServer implements AutoCloseable
             final int protocol, final int backendId, final int lastSeen, final int flags)
         {
             final int vip = snapshot.vipTable().findV6(dstHi, dstLo, dstPort, protocol);
-            add(vip, "[" + io.panamux.slowpath.config.IpAddress.ofIpv6(srcHi, srcLo) + "]:" + srcPort,
-                "[" + io.panamux.slowpath.config.IpAddress.ofIpv6(dstHi, dstLo) + "]", dstPort, protocol, backendId, lastSeen);
+            add(vip, "[" + IpAddress.ofIpv6(srcHi, srcLo) + "]:" + srcPort,
+                "[" + IpAddress.ofIpv6(dstHi, dstLo) + "]", dstPort, protocol, backendId, lastSeen);
         }
 
         private void add(final int vipIndex, final String source, final String dstHost, final int dstPort, final int protocol,
@@ -522,7 +526,7 @@ public final class AdminServer implements AutoCloseable
             {
                 return;
             }
-            final var backend = snapshot.backend(backendId);
+            final Backend backend = snapshot.backend(backendId);
             final Map<String, Object> f = new LinkedHashMap<>();
             f.put("worker", worker);
             f.put("vip", vip);
@@ -536,7 +540,7 @@ public final class AdminServer implements AutoCloseable
 
         private static String ipv4(final int address)
         {
-            return io.panamux.slowpath.config.IpAddress.ofIpv4(address).toString();
+            return IpAddress.ofIpv4(address).toString();
         }
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -12,6 +13,7 @@ import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.config.Mux;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.Protocol;
 import io.panamux.slowpath.config.VipConfig;
@@ -295,7 +297,7 @@ public final class BackendChanges
         {
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, usage);
         }
-        final Protocol protocol = Protocol.fromConfigName(text.substring(slash + 1).toLowerCase(java.util.Locale.ROOT));
+        final Protocol protocol = Protocol.fromConfigName(text.substring(slash + 1).toLowerCase(Locale.ROOT));
         String host = text.substring(0, colon);
         final boolean bracketed = host.startsWith("[") && host.endsWith("]");
         if (bracketed)
@@ -325,8 +327,8 @@ public final class BackendChanges
     public static List<String> restartOnlyChanges(final MuxConfig running, final MuxConfig next)
     {
         final List<String> out = new ArrayList<>();
-        final io.panamux.slowpath.config.Mux a = running.mux();
-        final io.panamux.slowpath.config.Mux b = next.mux();
+        final Mux a = running.mux();
+        final Mux b = next.mux();
         differ(out, "mux.name", a.name(), b.name());
         differ(out, "mux.address", a.address(), b.address());
         differ(out, "mux.address6", a.address6().map(Object::toString).orElse("none"), b.address6().map(Object::toString).orElse("none"));
