@@ -2,6 +2,8 @@ package io.panamux.perf.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +32,9 @@ import io.panamux.slowpath.config.MuxConfig;
  */
 public final class ThroughputRunner implements AutoCloseable
 {
-    private static final long WARMUP_LIMIT_NS = 120_000_000_000L;
+    private static final long WARMUP_LIMIT_NS = 60_000_000_000L;
+    /** Longest a flow-table fill may take (10M flows on a starved core). */
+    private static final long FILL_LIMIT_NS = 180_000_000_000L;
     /** Packets a loop handles before its first window, whatever the warm-up time: enough bursts for C2 to compile it. */
     private static final long WARMUP_PACKETS = 2_000_000;
     /** Packets a window must see before it may end; a starved core makes it longer (up to ten times). */
@@ -88,13 +92,18 @@ public final class ThroughputRunner implements AutoCloseable
             : NullDeviceRig.l2Forward(device, forward[0]);
         try
         {
-            warmUp(scenario, rig, warm);
+            warmUp(scenario, rig, warm, "");
             if (scenario.backendChange())
             {
                 final MuxConfig changed = ConfigLoader.parse(scenario.configYaml(true), "bench-" + scenario.name() + "-changed.yaml");
                 rig.apply(changed);
                 out.println("  backend 10.1.0.9 added: the VIP is in its stateful phase");
-                warmUpFlows(scenario, rig, warm, "after_change_");
+                warmUp(scenario, rig, warm, "after_change_");
+            }
+            if (!Boolean.TRUE.equals(warm.get("settled")) || Boolean.FALSE.equals(warm.get("after_change_settled")))
+            {
+                notes.add("the warm-up did not settle (JIT still compiling or cycles per packet still moving) within "
+                    + WARMUP_LIMIT_NS / 1_000_000_000L + " s");
             }
             final long[] before = countersOf(rig);
             for (int r = 1; r <= settings.rounds(); r++)
@@ -180,22 +189,51 @@ public final class ThroughputRunner implements AutoCloseable
         return plans;
     }
 
-    private void warmUp(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm) throws InterruptedException
+    /**
+     * Fills the flow table (flow scenarios), then runs until the loop has settled: at least the warm-up
+     * time and {@link #WARMUP_PACKETS}, the JIT idle and cycles per packet steady (within 10% over two
+     * half-second intervals in a row), or the time limit. On a busy machine the JIT's threads are starved
+     * and the first windows would otherwise measure code that is not compiled yet.
+     */
+    private void warmUp(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm, final String prefix)
+        throws InterruptedException
     {
+        warmUpFlows(scenario, rig, warm, prefix);
+        final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         final long t0 = System.nanoTime();
         rig.resume();
         final long start = packets(rig);
-        while ((System.nanoTime() - t0 < settings.warmupSeconds() * 1e9 || packets(rig) - start < WARMUP_PACKETS)
-            && System.nanoTime() - t0 < WARMUP_LIMIT_NS)
+        long[] last = cycles(rig);
+        long lastJit = jit.getTotalCompilationTime();
+        double lastCpp = Double.NaN;
+        int steady = 0;
+        int ticks = 0;
+        while (System.nanoTime() - t0 < WARMUP_LIMIT_NS)
         {
-            Thread.sleep(Math.max(100, Math.min(1000, (long)(settings.warmupSeconds() * 1000))));
-            out.printf("  warm-up %4.1f s: %6.2f M packets, flows in table %d%n", (System.nanoTime() - t0) / 1e9,
-                (packets(rig) - start) / 1e6, rig.counter(WorkerCounters.FLOWS));
+            Thread.sleep(500);
+            final long[] now = cycles(rig);
+            final long jitNow = jit.getTotalCompilationTime();
+            final double cpp = now[1] == last[1] ? Double.NaN : (double)(now[0] - last[0]) / (now[1] - last[1]);
+            final boolean jitQuiet = jitNow == lastJit;
+            steady = jitQuiet && Math.abs(cpp - lastCpp) <= 0.1 * lastCpp ? steady + 1 : 0;
+            if (++ticks % 2 == 0)
+            {
+                out.printf("  %swarm-up %5.1f s: %6.2f M packets, %7.1f cycles/packet%s%n", prefix.isEmpty() ? "" : "after the change, ",
+                    (System.nanoTime() - t0) / 1e9, (now[1] - start) / 1e6, cpp, jitQuiet ? "" : " (JIT compiling)");
+            }
+            last = now;
+            lastJit = jitNow;
+            lastCpp = cpp;
+            if (System.nanoTime() - t0 >= settings.warmupSeconds() * 1e9 && now[1] - start >= WARMUP_PACKETS && steady >= 2)
+            {
+                break;
+            }
         }
         rig.pause();
-        warm.put("seconds", (System.nanoTime() - t0) / 1e9);
-        warm.put("packets", packets(rig) - start);
-        warmUpFlows(scenario, rig, warm, "");
+        warm.put(prefix + "seconds", (System.nanoTime() - t0) / 1e9);
+        warm.put(prefix + "packets", packets(rig) - start);
+        warm.put(prefix + "settled", steady >= 2);
+        warm.put(prefix + "cycles_per_packet_at_end", lastCpp);
     }
 
     /** Runs until every live flow has been seen once since the call (the table is full of them). */
@@ -211,7 +249,7 @@ public final class ThroughputRunner implements AutoCloseable
         final long needed = (long)(scenario.liveFlows() * 1.05) + 1;
         rig.resume();
         int ticks = 0;
-        while (packets(rig) - start < needed && System.nanoTime() - t0 < WARMUP_LIMIT_NS)
+        while (packets(rig) - start < needed && System.nanoTime() - t0 < FILL_LIMIT_NS)
         {
             Thread.sleep(200);
             if (++ticks % 5 == 0)
