@@ -3,13 +3,17 @@
 
 It binds the given addresses (the VIPs on the backend's loopback) on one port and answers:
   GET /id                      -> "<name>\n" (which backend answered)
-  GET /stream?bytes=N&rate=R   -> N bytes, paced at about R bytes per second (a long transfer)
+  GET /stream?bytes=N&rate=R[&release=PATH]
+                               -> N bytes, paced at about R bytes per second (a long transfer); with release,
+                                  paced only until the file PATH exists, then the rest at full speed (a transfer
+                                  that lasts exactly as long as a test needs, however slow the machine)
   POST /upload?rate=R          -> reads the body (paced at about R bytes per second), answers "<name> <bytes>\n"
 Every connection is closed after its answer, so each request is its own TCP connection.
 
 usage: net_server.py --name b1 --port 80 --bind 192.0.2.10 --bind 192.0.2.11 ...
 """
 import argparse
+import os
 import socket
 import socketserver
 import sys
@@ -43,6 +47,7 @@ class Handler(BaseHTTPRequestHandler):
             q = self._query()
             total = int(q.get("bytes", "1000000"))
             rate = float(q.get("rate", "0"))
+            release = q.get("release")
             self.send_response(200)
             self.send_header("Content-Length", str(total))
             self.send_header("X-Backend", self.name)
@@ -54,6 +59,8 @@ class Handler(BaseHTTPRequestHandler):
                 n = min(len(chunk), total - sent)
                 self.wfile.write(chunk[:n])
                 sent += n
+                if release and os.path.exists(release):
+                    rate = 0
                 if rate > 0:
                     ahead = sent / rate - (time.monotonic() - start)
                     if ahead > 0:
