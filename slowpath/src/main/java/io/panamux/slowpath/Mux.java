@@ -413,7 +413,7 @@ public final class Mux implements AutoCloseable
             fixed[WorkerCounters.FLOWS_EXPIRED], fixed[WorkerCounters.ICMP_TOO_BIG_SENT], fixed[WorkerCounters.TO_CONTROL],
             fixed[WorkerCounters.RING_FULL], fixed[WorkerCounters.OWNER_QUERIES], fixed[WorkerCounters.PREVIOUS_TABLE_HITS], perBackend,
             closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(), ps == null ? 0 : ps.rxNoMbuf(),
-            minVersion == Long.MAX_VALUE ? 0 : minVersion);
+            minVersion == Long.MAX_VALUE ? 0 : minVersion, ownership == null ? Map.of() : ownership.stats().toMap());
     }
 
     /**

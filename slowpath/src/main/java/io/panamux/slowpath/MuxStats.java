@@ -27,11 +27,12 @@ import java.util.Map;
  * @param portRxMissed       packets the port dropped because RX queues were full.
  * @param portRxNoMbuf       RX mbuf allocation failures of the port.
  * @param snapshotVersion    the oldest snapshot version any worker runs with.
+ * @param peers              the flow-ownership protocol's counters by name (empty when the MUX is alone).
  */
 public record MuxStats(long rxPackets, long rxBytes, long txPackets, long txBytes, Map<String, Long> drops, long flows, long flowHits,
     long flowMisses, long flowsInserted, long flowEvictions, long flowsExpired, long icmpTooBig, long toControl, long ringFull,
     long ownerQueries, long previousTableHits, Map<String, Long> backendPackets, long mbufsInUse, long portRxMissed, long portRxNoMbuf,
-    long snapshotVersion)
+    long snapshotVersion, Map<String, Object> peers)
 {
     /** @return all drops over every reason. */
     public long totalDrops()

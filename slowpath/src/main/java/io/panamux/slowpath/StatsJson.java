@@ -49,6 +49,10 @@ public final class StatsJson
         m.put("port_rx_missed", s.portRxMissed());
         m.put("port_rx_nombuf", s.portRxNoMbuf());
         m.put("snapshot_version", s.snapshotVersion());
+        if (!s.peers().isEmpty())
+        {
+            m.put("peers", s.peers());
+        }
         return m;
     }
 

@@ -27,7 +27,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code panamux_flow_evictions}, {@code panamux_flows_expired}, {@code panamux_icmp_too_big_sent},
  * {@code panamux_to_control}, {@code panamux_ring_full}, {@code panamux_owner_queries},
  * {@code panamux_previous_table_hits}, {@code panamux_port_rx_missed}, {@code panamux_port_rx_nombuf},
- * {@code panamux_backend_packets{vip,backend}}. Gauges: {@code panamux_flows}, {@code panamux_mbufs_in_use},
+ * {@code panamux_backend_packets{vip,backend}}, {@code panamux_peer_events{event}} and
+ * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool). Gauges: {@code panamux_flows}, {@code panamux_mbufs_in_use},
  * {@code panamux_snapshot_version}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
  * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy).
  */
@@ -77,6 +78,27 @@ public final class MuxMetrics
                 final int space = k.indexOf(' ');
                 cb.call(v, k.substring(0, space), k.substring(space + 1));
             }))
+            .register(registry);
+        // The flow-ownership protocol's counters (absent when the MUX is alone in its pool).
+        CounterWithCallback.builder().name("panamux_peer_events").help("Flow-ownership protocol events, by kind")
+            .labelNames("event")
+            .callback(cb -> current.peers().forEach((k, v) ->
+            {
+                if (v instanceof Number n && !k.equals("store_size"))
+                {
+                    cb.call(n.doubleValue(), k);
+                }
+            }))
+            .register(registry);
+        CounterWithCallback.builder().name("panamux_peer_bad_messages").help("Peer datagrams refused, by reason")
+            .labelNames("reason")
+            .callback(cb ->
+            {
+                if (current.peers().get("bad_messages") instanceof Map<?, ?> bad)
+                {
+                    bad.forEach((k, v) -> cb.call(((Number)v).doubleValue(), String.valueOf(k)));
+                }
+            })
             .register(registry);
         gauge("panamux_flows", "Flows in the workers' tables", MuxStats::flows);
         gauge("panamux_mbufs_in_use", "Mbufs not back in the pool", MuxStats::mbufsInUse);

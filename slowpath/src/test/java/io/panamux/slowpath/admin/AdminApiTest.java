@@ -147,7 +147,8 @@ class AdminApiTest
     {
         final Map<String, Long> drops = new TreeMap<>(Map.of("not_vip", 5L, "bad_ipv4_checksum", 2L));
         return new MuxStats(1234, 99_000, 1200, 101_000, drops, 15, 1000, 200, 180, 1, 3, 4, 6, 7, 8, 9,
-            Map.of("192.0.2.10:80/tcp 10.1.0.1", 77L, "192.0.2.11:53/udp 10.1.1.1", 12L), 42, 0, 0, 3);
+            Map.of("192.0.2.10:80/tcp 10.1.0.1", 77L, "192.0.2.11:53/udp 10.1.1.1", 12L), 42, 0, 0, 3,
+            Map.of("queries_sent", 5L, "queries_answered", 4L, "bad_messages", Map.of("bad_tag", 2L)));
     }
 
     private record Result(int code, String out, String err)
@@ -419,6 +420,8 @@ class AdminApiTest
         assertEquals(0.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.10:80/tcp}"));
         assertEquals(1.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.11:53/udp}"));
         assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
+        assertEquals(5.0, samples.get("panamux_peer_events_total{event=queries_sent}"));
+        assertEquals(2.0, samples.get("panamux_peer_bad_messages_total{reason=bad_tag}"));
     }
 
     @Test
