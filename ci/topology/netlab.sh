@@ -342,11 +342,13 @@ route_gateways() {
 }
 
 cmd_wait_route() {
-  local vip=$1 want=$2 seconds=$3 got i
+  local vip=$1 want=$2 seconds=$3 got deadline
   want=$(echo "$want" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
-  for i in $(seq 1 $((seconds * 10))); do
+  deadline=$(($(date +%s) + seconds))
+  while :; do
     got=$(route_gateways "$vip")
     [ "$got" = "$want" ] && { echo "$got"; return 0; }
+    [ "$(date +%s)" -ge "$deadline" ] && break
     sleep 0.1
   done
   die "route to $vip: wanted via [$want], router has [$got] after ${seconds}s"
