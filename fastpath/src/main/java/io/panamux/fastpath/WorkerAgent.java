@@ -188,6 +188,9 @@ public final class WorkerAgent implements Agent
         }
         tx.flushIfDue(nowNs);
         housekeeping(nowNs, n == 0);
+        // Last, so that a cycle that throws part-way does not count: a worker failing on every cycle
+        // looks stopped to the watchdog, as it is for the packets.
+        counters.add(WorkerCounters.DUTY_CYCLES, 1);
         return n + applied;
     }
 

@@ -48,8 +48,13 @@ public final class WorkerCounters
     public static final int OWNER_QUERIES = 15;
     /** Packets sent with the previous table's backend during a stateful phase. */
     public static final int PREVIOUS_TABLE_HITS = 16;
+    /**
+     * Duty cycles completed, busy or idle: the worker's heartbeat. The control thread's data-path watchdog
+     * reads it; a worker whose count stops advancing has died or stopped cycling.
+     */
+    public static final int DUTY_CYCLES = 17;
     /** Number of fixed counters. */
-    public static final int FIXED = 17;
+    public static final int FIXED = 18;
 
     /** Drop reasons the block has room for. */
     public static final int MAX_DROP_REASONS = 64;
