@@ -1,11 +1,14 @@
 package io.panamux.slowpath;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.EthPort;
@@ -26,6 +29,8 @@ import io.panamux.flow.FlowTable;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.arp.ArpEndpoint;
 import io.panamux.slowpath.arp.RingControlPacketIo;
+import io.panamux.slowpath.bgp.BirdRouterControl;
+import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
@@ -33,6 +38,7 @@ import io.panamux.slowpath.config.StaticPoolMembership;
 import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.DataPathWatchdog;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
 import io.panamux.slowpath.control.WorkerRecords;
@@ -40,7 +46,9 @@ import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
 import io.panamux.slowpath.peer.PeerStats;
 import io.panamux.slowpath.health.HealthChecks;
+import io.panamux.slowpath.router.CompositeRouterControl;
 import io.panamux.slowpath.router.InProcessRouterControl;
+import io.panamux.slowpath.router.RouterControl;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -50,8 +58,17 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * One running MUX on one DPDK port: the packet pool, the port with one RX/TX queue pair per worker, the
  * workers (each on its own pinned lcore thread) and the snapshot publisher. EAL must be initialised by
- * the caller. {@link #close()} stops it cleanly: workers flush and stop, the port is stopped and closed
- * (a {@code tx_pcap} file is then complete), and the pool is freed after counting the mbufs not back in it.
+ * the caller. {@link #close()} stops it cleanly: the router is told to send nothing more (the BGP speaker
+ * stopped, while the workers still forward what is on its way), then workers flush and stop, the port is
+ * stopped and closed (a {@code tx_pcap} file is then complete), and the pool is freed after counting the
+ * mbufs not back in it.
+ *
+ * <h2>What the router is told, and when</h2>
+ * The MUX's routing decisions go through a {@link DataPathWatchdog} to an {@link InProcessRouterControl}
+ * that logs them ({@code panamux: router: ...}) and, with a {@code router.bgp} section, to the MUX's own
+ * BGP speaker ({@link BirdRouterControl}). Nothing is announced until every worker cycles; every VIP is
+ * withdrawn when a worker stops cycling for {@link DataPathWatchdog#DEFAULT_STALL_NS} and announced again
+ * once they all cycle again.
  */
 public final class Mux implements AutoCloseable
 {
@@ -67,6 +84,11 @@ public final class Mux implements AutoCloseable
     public static final long ARP_REFRESH_NS = 60_000_000_000L;
     /** Bytes of each ring between a worker and the control thread (about 900 records each way). */
     public static final int RING_BYTES = 1 << 16;
+    /**
+     * How long the workers go on forwarding at {@link #close()} after the BGP speaker stopped: the router
+     * takes the withdrawal into its forwarding table and the packets already sent to this MUX arrive.
+     */
+    public static final long WITHDRAW_GRACE_MS = 1_000;
 
     private final MuxConfig config;
     private final EthPort port;
@@ -80,6 +102,8 @@ public final class Mux implements AutoCloseable
     private final List<TunnelEncapsulator> encapsulators = new ArrayList<>();
     private final List<FlowTable> flowTables = new ArrayList<>();
     private final InProcessRouterControl router;
+    private final BirdRouterControl speaker;
+    private final DataPathWatchdog watchdog;
     private final BackendChanges changes;
     private final StatefulPhaseTracker tracker;
     private final HealthChecks health;
@@ -94,11 +118,12 @@ public final class Mux implements AutoCloseable
     private boolean closed;
     private long mbufsInUseAtClose = -1;
 
-    private Mux(final MuxConfig config, final EthPort port, final PrintStream log)
+    private Mux(final MuxConfig config, final EthPort port, final PrintStream log, final BirdRouterControl speaker)
     {
         this.config = config;
         this.port = port;
         this.log = log;
+        this.speaker = speaker;
         final Dataplane dp = config.dataplane();
         final int workerCount = dp.workers();
         final int perWorker = 2 * DESCRIPTORS + 4 * dp.burstSize() + POOL_CACHE;
@@ -135,9 +160,21 @@ public final class Mux implements AutoCloseable
             publisher.pool(new OwnerRing(members, config.mux().hashSeed()), members.indexOf(config.mux().address().toString()));
         }
         this.control = new ControlAgent(publisher, new SystemNanoClock());
-        // The router is told what it would be told; the BGP implementation is a later piece of work.
+        // Every instruction is logged; the speaker, when there is one, tells the routers.
         this.router = new InProcessRouterControl(log);
-        this.changes = new BackendChanges(config, publisher, router, null);
+        final RouterControl routers = speaker == null ? router : new CompositeRouterControl(List.of(router, speaker));
+        final List<WorkerCounters> counters = new ArrayList<>();
+        final List<LongSupplier> cycles = new ArrayList<>();
+        for (int q = 0; q < workerCount; q++)
+        {
+            final WorkerCounters c = new WorkerCounters();
+            counters.add(c);
+            cycles.add(() -> c.get(WorkerCounters.DUTY_CYCLES));
+        }
+        // The VIPs are announced by the watchdog once the workers cycle, not here: a router must not send
+        // traffic to a MUX that cannot forward it yet.
+        this.watchdog = new DataPathWatchdog(routers, cycles, DataPathWatchdog.DEFAULT_STALL_NS, log);
+        this.changes = new BackendChanges(config, publisher, watchdog, null);
         // Published before the workers start, so that the first packets find their VIPs.
         changes.start(nowNs);
 
@@ -158,7 +195,7 @@ public final class Mux implements AutoCloseable
             final FlowTable flows = new FlowTable(capacityPerWorker);
             encapsulators.add(encapsulator);
             flowTables.add(flows);
-            final WorkerAgent worker = new WorkerAgent(wc, slot, flows, encapsulator, new WorkerCounters(),
+            final WorkerAgent worker = new WorkerAgent(wc, slot, flows, encapsulator, counters.get(q),
                 new WorkerToControl(RING_BYTES), new ControlToWorker(RING_BYTES), new SystemNanoClock());
             workers.add(worker);
             final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
@@ -180,6 +217,7 @@ public final class Mux implements AutoCloseable
         final RingControlPacketIo arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
         this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
             dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
+        control.addDuty(watchdog);
         control.addDuty(tracker);
         control.addDuty(health);
         control.addDuty(arp);
@@ -199,15 +237,42 @@ public final class Mux implements AutoCloseable
     }
 
     /**
-     * Starts a MUX on {@code port} with {@code config} (EAL already initialised).
+     * Starts a MUX on {@code port} with {@code config} (EAL already initialised), and its BGP speaker when
+     * the configuration has a {@code router.bgp} section.
      *
      * @param log where start-up lines go.
+     * @throws UncheckedIOException when the BGP speaker cannot be started (nothing is left running then).
      */
     public static Mux start(final MuxConfig config, final EthPort port, final PrintStream log)
     {
-        final Mux mux = new Mux(config, port, log);
+        final BirdRouterControl speaker = config.bgp().isPresent() ? startSpeaker(config.bgp().get(), log) : null;
+        final Mux mux;
+        try
+        {
+            mux = new Mux(config, port, log, speaker);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            if (speaker != null)
+            {
+                speaker.close();
+            }
+            throw e;
+        }
         AgentRunner.startOnThread(mux.controlRunner);
         return mux;
+    }
+
+    private static BirdRouterControl startSpeaker(final BgpSettings bgp, final PrintStream log)
+    {
+        try
+        {
+            return BirdRouterControl.start(bgp, log);
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException("cannot start the BGP speaker (router.bgp): " + e.getMessage(), e);
+        }
     }
 
     private static int poolSize(final int atLeast)
@@ -240,10 +305,22 @@ public final class Mux implements AutoCloseable
         return changes;
     }
 
-    /** @return what the router has been told. */
+    /** @return what the router has been told (every instruction, whether or not there is a BGP speaker). */
     public InProcessRouterControl router()
     {
         return router;
+    }
+
+    /** @return the BGP speaker, or null when the configuration has no {@code router.bgp} section. */
+    public BirdRouterControl speaker()
+    {
+        return speaker;
+    }
+
+    /** @return the data-path watchdog, through which the router is told the VIPs. */
+    public DataPathWatchdog watchdog()
+    {
+        return watchdog;
     }
 
     /** @return the stateful-phase tracker (control thread only). */
@@ -417,8 +494,10 @@ public final class Mux implements AutoCloseable
     }
 
     /**
-     * Stops the workers (each flushes its TX buffer), stops and closes the port (releasing the mbufs its
-     * queues hold), counts the mbufs still out of the pool and frees the pool.
+     * Withdraws every VIP from the router first (with a BGP speaker: stops it, so the routers withdraw this
+     * MUX, and lets the workers forward for {@link #WITHDRAW_GRACE_MS} more), then stops the control thread
+     * and the workers (each flushes its TX buffer), stops and closes the port (releasing the mbufs its queues
+     * hold), counts the mbufs still out of the pool and frees the pool.
      */
     @Override
     public void close()
@@ -426,6 +505,23 @@ public final class Mux implements AutoCloseable
         if (closed)
         {
             return;
+        }
+        final boolean wasAnnounced = watchdog.stop();
+        if (speaker != null)
+        {
+            speaker.close();
+            if (wasAnnounced)
+            {
+                log.printf("panamux: withdrawn from the router; forwarding for %d ms more%n", WITHDRAW_GRACE_MS);
+                try
+                {
+                    Thread.sleep(WITHDRAW_GRACE_MS);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
         controlRunner.close();
         if (ownership != null)
@@ -436,6 +532,7 @@ public final class Mux implements AutoCloseable
         {
             r.close();
         }
+        log.println("panamux: forwarding stopped");
         port.stop();
         port.close();
         closed = true;

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 
+import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.IpAddress;
 
 /**

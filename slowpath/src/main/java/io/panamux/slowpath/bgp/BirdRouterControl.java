@@ -20,11 +20,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.router.RouterControl;
 
 /**
- * {@link RouterControl} through a real BGP speaker: a BIRD 2 daemon that this MUX starts, owns and drives.
+ * {@link RouterControl} through a real BGP speaker: a BIRD 2 daemon that this MUX starts, owns and drives
+ * (the {@code router.bgp} section of the configuration, {@link BgpSettings}).
  *
  * <h2>What the router is told</h2>
  * The instructions are kept per VIP key; BGP routes addresses, so they are folded per VIP address: an
@@ -44,14 +46,24 @@ import io.panamux.slowpath.router.RouterControl;
  * the MUX's routes at once. If the MUX process dies without closing (a crash, SIGKILL), BIRD dies with it:
  * it is started through {@code setpriv --pdeathsig KILL} from the speaker's thread, which lives as long as
  * the MUX, so the kernel kills BIRD when that thread goes, its TCP sessions close, and the routers withdraw
- * just as fast. A MUX whose data path stops while the process lives calls {@link #withdrawAll()}.
+ * just as fast. A MUX whose data path stops while the process lives withdraws its VIPs (the control thread's
+ * data-path watchdog, or {@link #withdrawAll()}).
+ *
+ * <h2>A speaker that dies on its own</h2>
+ * If BIRD exits while the MUX runs, the routers withdraw the MUX (its sessions closed); BIRD is started
+ * again a second later and told the whole current state, so it comes back announcing exactly what the MUX
+ * wants.
  *
  * <p>Thread-safe: instructions come from the control thread, reads ({@link #routes()}) from anywhere.
  */
 public final class BirdRouterControl implements RouterControl, AutoCloseable
 {
-    /** How long a failed apply waits before the next try. */
+    /** How long a failed apply, or a restart of a BIRD that exited, waits before the next try. */
     static final long RETRY_MILLIS = 1000;
+    /** How long BIRD may take to open its control socket at start. */
+    static final long START_TIMEOUT_MILLIS = 10_000;
+    /** How long BIRD may take to close its sessions and exit after SIGTERM. */
+    static final long STOP_TIMEOUT_MILLIS = 5_000;
 
     /** Runs {@code birdc -s SOCKET configure}; replaced in tests. */
     interface Reconfigurer
@@ -67,6 +79,7 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
     private final PrintStream log;
     private final Path configFile;
     private final Path socket;
+    private final Path birdLog;
     private final Reconfigurer reconfigurer;
     private final boolean startDaemon;
     private final ExecutorService speakerThread;
@@ -76,6 +89,7 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
     private boolean closed;
     private Process daemon;
     private long applies;
+    private long starts;
 
     private record Route(IpAddress vip, IpAddress direct)
     {
@@ -86,7 +100,8 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         this.settings = settings;
         this.log = log;
         this.configFile = settings.runDirectory().resolve("bird.conf");
-        this.socket = settings.runDirectory().resolve("bird.ctl");
+        this.socket = settings.socket();
+        this.birdLog = settings.runDirectory().resolve("bird.log");
         this.reconfigurer = reconfigurer;
         this.startDaemon = startDaemon;
         this.speakerThread = Executors.newSingleThreadExecutor(r ->
@@ -98,18 +113,29 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
     }
 
     /**
-     * Writes the speaker's configuration (announcing nothing yet) and starts BIRD, in the foreground of its
-     * own process, tied to this process's life.
+     * Writes the speaker's configuration (announcing nothing yet), starts BIRD in the foreground of its own
+     * process, tied to this process's life, and waits until it takes commands.
      *
      * @param settings the speaker's settings.
      * @param log      where the speaker's changes are reported, one line each.
      * @return the running router control.
-     * @throws IOException when the run directory cannot be written or BIRD cannot be started.
+     * @throws IOException when the run directory cannot be written, or BIRD or birdc is missing, or BIRD
+     *                     exits or does not open its control socket in time (its log's last lines are in
+     *                     the message).
      */
     public static BirdRouterControl start(final BgpSettings settings, final PrintStream log) throws IOException
     {
-        final BirdRouterControl control = new BirdRouterControl(settings, log, BirdRouterControl::birdc, true);
-        control.launch();
+        final String birdc = settings.birdc();
+        final BirdRouterControl control = new BirdRouterControl(settings, log, socket -> birdc(birdc, socket), true);
+        try
+        {
+            control.launch();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            control.close();
+            throw e;
+        }
         return control;
     }
 
@@ -131,16 +157,20 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         {
             return;
         }
-        Files.deleteIfExists(socket);
+        for (final String program : List.of(settings.bird(), settings.birdc()))
+        {
+            if (!Files.isExecutable(Path.of(program)))
+            {
+                throw new IOException(program + " is not an executable program (BIRD 2: Debian package bird2; router.bgp.bird and " +
+                    "router.bgp.birdc name others)");
+            }
+        }
+        final Process started;
         try
         {
             // Started from the speaker's thread: --pdeathsig follows the thread that forked, and that thread
             // lives exactly as long as this control.
-            daemon = speakerThread.submit(() -> new ProcessBuilder("setpriv", "--pdeathsig", "KILL", "--", settings.bird(), "-f",
-                "-c", configFile.toString(), "-s", socket.toString(), "-P", settings.runDirectory().resolve("bird.pid").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.runDirectory().resolve("bird.log").toFile()))
-                .start()).get();
+            started = speakerThread.submit(this::spawn).get();
         }
         catch (final InterruptedException e)
         {
@@ -151,8 +181,130 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         {
             throw new IOException("cannot start BIRD (" + settings.bird() + "): " + e.getCause().getMessage(), e.getCause());
         }
-        log.println("panamux: bgp: speaker started (BIRD, pid " + daemon.pid() + ", AS " + settings.localAs() + ", neighbors "
+        awaitSocket(started);
+        log.println("panamux: bgp: speaker started (BIRD, pid " + started.pid() + ", AS " + settings.localAs() + ", neighbors "
             + settings.neighbors().stream().map(n -> n.address() + " AS " + n.as()).toList() + ")");
+    }
+
+    /** Starts BIRD on the speaker's thread, with the configuration file as it is now. */
+    private Process spawn() throws IOException
+    {
+        Files.deleteIfExists(socket);
+        final Process p = new ProcessBuilder("setpriv", "--pdeathsig", "KILL", "--", settings.bird(), "-f",
+            "-c", configFile.toString(), "-s", socket.toString(), "-P", settings.runDirectory().resolve("bird.pid").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(birdLog.toFile()))
+            .start();
+        synchronized (this)
+        {
+            daemon = p;
+            starts++;
+        }
+        p.onExit().thenAccept(this::exited);
+        return p;
+    }
+
+    private void awaitSocket(final Process p) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        try
+        {
+            while (!Files.exists(socket))
+            {
+                if (!p.isAlive())
+                {
+                    throw new IOException("BIRD exited at start (status " + p.exitValue() + "): " + logTail());
+                }
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw new IOException("BIRD did not open its control socket " + socket + " within " + START_TIMEOUT_MILLIS + " ms: " +
+                        logTail());
+                }
+                Thread.sleep(10);
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting BIRD", e);
+        }
+    }
+
+    private String logTail()
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(birdLog, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? "(" + birdLog + " is empty)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        }
+        catch (final IOException e)
+        {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** BIRD ended: on purpose ({@link #close}), or on its own, when it is started again. */
+    private void exited(final Process p)
+    {
+        synchronized (this)
+        {
+            if (closed || p != daemon)
+            {
+                return;
+            }
+        }
+        log.println("panamux: bgp: BIRD (pid " + p.pid() + ") exited with status " + p.exitValue() +
+            ": the routers withdraw this MUX; starting it again in " + RETRY_MILLIS + " ms (log " + birdLog + ")");
+        later(() ->
+        {
+            synchronized (this)
+            {
+                if (closed)
+                {
+                    return;
+                }
+            }
+            try
+            {
+                final Process again = spawn();
+                log.println("panamux: bgp: speaker started again (BIRD, pid " + again.pid() + ")");
+                synchronized (this)
+                {
+                    // BIRD read the file as last written; telling it the whole state again makes sure.
+                    applied = null;
+                    schedule();
+                }
+            }
+            catch (final IOException e)
+            {
+                log.println("panamux: bgp: cannot start BIRD again (" + e.getMessage() + "); retrying in " + RETRY_MILLIS + " ms");
+                final Process failed = daemon;
+                if (failed != null && !failed.isAlive())
+                {
+                    exited(failed);
+                }
+            }
+        });
+    }
+
+    /** Runs {@code task} on the speaker's thread after {@link #RETRY_MILLIS}, unless closed by then. */
+    private void later(final Runnable task)
+    {
+        Thread.ofVirtual().start(() ->
+        {
+            try
+            {
+                Thread.sleep(RETRY_MILLIS);
+                if (!speakerThread.isShutdown())
+                {
+                    speakerThread.execute(task);
+                }
+            }
+            catch (final InterruptedException | RejectedExecutionException e)
+            {
+                // Closing: nothing more to do.
+            }
+        });
     }
 
     @Override
@@ -183,7 +335,7 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         schedule();
     }
 
-    /** Withdraws every VIP (the data path stopped); the speaker keeps its sessions. */
+    /** Withdraws every VIP; the speaker keeps its sessions. */
     public synchronized void withdrawAll()
     {
         byKey.clear();
@@ -211,6 +363,18 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
     public synchronized boolean settled()
     {
         return !applyPending && fold().equals(applied);
+    }
+
+    /** @return BIRD's process id now, or -1 when none runs. */
+    public synchronized long daemonPid()
+    {
+        return daemon != null && daemon.isAlive() ? daemon.pid() : -1;
+    }
+
+    /** @return how many times BIRD was started (more than once when it died and was started again). */
+    public synchronized long starts()
+    {
+        return starts;
     }
 
     private SortedMap<IpAddress, Optional<IpAddress>> fold()
@@ -243,6 +407,7 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
     private void apply()
     {
         final SortedMap<IpAddress, Optional<IpAddress>> wanted;
+        final SortedMap<IpAddress, Optional<IpAddress>> before;
         synchronized (this)
         {
             applyPending = false;
@@ -251,7 +416,8 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
                 return;
             }
             wanted = fold();
-            if (wanted.equals(applied))
+            before = applied;
+            if (wanted.equals(before))
             {
                 return;
             }
@@ -262,9 +428,10 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
             writeConfig(wanted);
             problem = reconfigurer.configure(socket);
         }
-        catch (final IOException e)
+        catch (final IOException | RuntimeException e)
         {
-            problem = e.getMessage();
+            // Never out of this method: the speaker's thread must live, or --pdeathsig kills BIRD.
+            problem = e.toString();
         }
         catch (final InterruptedException e)
         {
@@ -275,31 +442,15 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         {
             if (problem == null)
             {
-                final SortedMap<IpAddress, Optional<IpAddress>> before = applied;
                 applied = wanted;
                 applies++;
-                log.println("panamux: bgp: " + describe(before, wanted));
+                log.println("panamux: bgp: " + describe(before == null ? new TreeMap<>() : before, wanted));
             }
             else if (!closed)
             {
                 log.println("panamux: bgp: cannot apply (" + problem.strip() + "); retrying in " + RETRY_MILLIS + " ms");
                 applyPending = true;
-                final Runnable retry = this::apply;
-                Thread.ofVirtual().start(() ->
-                {
-                    try
-                    {
-                        Thread.sleep(RETRY_MILLIS);
-                        if (!speakerThread.isShutdown())
-                        {
-                            speakerThread.execute(retry);
-                        }
-                    }
-                    catch (final InterruptedException | RejectedExecutionException e)
-                    {
-                        // Closing: nothing more to apply.
-                    }
-                });
+                later(this::apply);
             }
         }
     }
@@ -309,13 +460,13 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         final List<String> parts = new ArrayList<>();
         after.forEach((vip, direct) ->
         {
-            if (!after.get(vip).equals(before.get(vip)) || !before.containsKey(vip))
+            if (!direct.equals(before.get(vip)))
             {
                 parts.add("announce " + vip + direct.map(b -> " via backend " + b).orElse(" via this MUX"));
             }
         });
         before.keySet().stream().filter(vip -> !after.containsKey(vip)).forEach(vip -> parts.add("withdraw " + vip));
-        return String.join(", ", parts);
+        return parts.isEmpty() ? "announcing " + after.keySet() + " (unchanged, applied again)" : String.join(", ", parts);
     }
 
     private void writeConfig(final SortedMap<IpAddress, Optional<IpAddress>> routes) throws IOException
@@ -325,9 +476,9 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         Files.move(tmp, configFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static String birdc(final Path socket) throws IOException, InterruptedException
+    private static String birdc(final String birdc, final Path socket) throws IOException, InterruptedException
     {
-        final Process p = new ProcessBuilder(BgpSettings.DEFAULT_BIRDC, "-s", socket.toString(), "configure")
+        final Process p = new ProcessBuilder(birdc, "-s", socket.toString(), "configure")
             .redirectErrorStream(true).start();
         final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.SECONDS))
@@ -341,7 +492,8 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
 
     /**
      * Stops the speaker: BIRD closes its sessions with a Cease notification, and the routers withdraw every
-     * route of this MUX at once.
+     * route of this MUX at once. Returns once BIRD has exited (or after {@link #STOP_TIMEOUT_MILLIS}, when it
+     * is killed).
      */
     @Override
     public void close()
@@ -360,17 +512,22 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
             // through --pdeathsig): SIGTERM makes BIRD send Cease on every session first.
             speakerThread.submit(() ->
             {
-                if (daemon != null)
+                final Process p;
+                synchronized (this)
                 {
-                    daemon.destroy();
-                    if (!daemon.waitFor(5, TimeUnit.SECONDS))
+                    p = daemon;
+                }
+                if (p != null && p.isAlive())
+                {
+                    p.destroy();
+                    if (!p.waitFor(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
                     {
-                        daemon.destroyForcibly();
+                        p.destroyForcibly();
                     }
                     log.println("panamux: bgp: speaker stopped: every route of this MUX withdrawn");
                 }
                 return null;
-            }).get(20, TimeUnit.SECONDS);
+            }).get(STOP_TIMEOUT_MILLIS + 15_000, TimeUnit.MILLISECONDS);
         }
         catch (final InterruptedException e)
         {

@@ -80,6 +80,17 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   learned-batch-interval-ms: INTEGER   0..1000; default 10
  *   max-learned-flows: INTEGER   1..2^31-1; default 1048576
  *   max-message-age-ms: INTEGER  1..60000; default 2000
+ * router:                        default none: the MUX tells no router anything (it logs what it would)
+ *   bgp:                         the BGP speaker the MUX runs (BIRD 2; see BgpSettings)
+ *     local-as: INTEGER          required, 1..4294967295
+ *     router-id: IPv4            default mux.address
+ *     neighbors:                 required, at least one
+ *       - address: IPv4          required, unicast, once, not this MUX's
+ *         as: INTEGER            required, 1..4294967295
+ *     hold-seconds: INTEGER      3..65535; default 9
+ *     run-directory: PATH        required, absolute; its bird.ctl path at most 107 bytes
+ *     bird: PATH                 default /usr/sbin/bird
+ *     birdc: PATH                default /usr/sbin/birdc
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry

@@ -1,6 +1,9 @@
 package io.panamux.slowpath.config;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -29,7 +32,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class ConfigParser
 {
-    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers");
+    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers", "router");
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
         "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
@@ -42,6 +45,10 @@ final class ConfigParser
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
+    private static final List<String> ROUTER_KEYS = List.of("bgp");
+    private static final List<String> BGP_KEYS = List.of("local-as", "router-id", "neighbors", "hold-seconds", "run-directory", "bird",
+        "birdc");
+    private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
@@ -107,6 +114,8 @@ final class ConfigParser
     private boolean address6Failed;
     private Integer maglevTableSize;
     private int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
+    /** The IPv6 VIPs' addresses (node and path), which a BGP speaker on IPv4 sessions does not announce. */
+    private final Map<Node, String> ipv6VipAddresses = new LinkedHashMap<>();
 
     ConfigParser(final String fileName)
     {
@@ -126,12 +135,13 @@ final class ConfigParser
         final List<VipConfig> vips = vips(top);
         final Admin admin = admin(top);
         final Optional<Peers> peers = peers(top);
+        final Optional<BgpSettings> bgp = router(top);
 
         if (!errors.isEmpty())
         {
             throw new ConfigException(sorted(errors));
         }
-        return new MuxConfig(mux, dataplane, vips, admin, peers, sorted(warnings));
+        return new MuxConfig(mux, dataplane, vips, admin, peers, bgp, sorted(warnings));
     }
 
     private Mux mux(final Section top)
@@ -392,6 +402,10 @@ final class ConfigParser
         {
             error(section.value("address"), section.child("address"),
                 address + " is the MUX's own address; a VIP needs an address of its own");
+        }
+        if (address != null && address.ipv6())
+        {
+            ipv6VipAddresses.put(section.value("address"), section.child("address"));
         }
         final Integer port = integer(section, "port", true, null, 1, 65535);
         final Protocol protocol = choice(section, "protocol", true, null,
@@ -736,6 +750,157 @@ final class ConfigParser
             return null;
         }
         return new HostPort(address, Integer.parseInt(portText));
+    }
+
+    /** @return the router.bgp section, empty when absent, null when it has errors (reported). */
+    private Optional<BgpSettings> router(final Section top)
+    {
+        if (top.value("router") == null)
+        {
+            return Optional.empty();
+        }
+        final Section router = childSection(top, "router", false, ROUTER_KEYS);
+        if (router == null)
+        {
+            return null;
+        }
+        if (router.value("bgp") == null)
+        {
+            return Optional.empty();
+        }
+        final Section section = childSection(router, "bgp", false, BGP_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final Long localAs = asNumber(section, "local-as");
+        final IpAddress routerId = section.value("router-id") == null ? muxAddress : address(section, "router-id", Family.IPV4, false);
+        final List<BgpSettings.Neighbor> neighbors = neighbors(section, routerId);
+        final Integer holdSeconds = integer(section, "hold-seconds", false, BgpSettings.DEFAULT_HOLD_SECONDS, BgpSettings.MIN_HOLD_SECONDS,
+            BgpSettings.MAX_HOLD_SECONDS);
+        final Path runDirectory = runDirectory(section);
+        final String bird = section.value("bird") == null ? BgpSettings.DEFAULT_BIRD : nonEmptyString(section, "bird", false);
+        final String birdc = section.value("birdc") == null ? BgpSettings.DEFAULT_BIRDC : nonEmptyString(section, "birdc", false);
+
+        if (errors.size() != errorsBefore || localAs == null || routerId == null || neighbors == null || holdSeconds == null ||
+            runDirectory == null || bird == null || birdc == null)
+        {
+            return null;
+        }
+        ipv6VipAddresses.forEach((node, path) -> warning(node, path, "an IPv6 VIP is not announced by router.bgp (its sessions carry " +
+            "IPv4 routes only)"));
+        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc));
+    }
+
+    /** @return an AS number (1..2^32-1, required), or null (reported). */
+    private Long asNumber(final Section section, final String key)
+    {
+        final Node node = required(section, key);
+        if (node == null)
+        {
+            return null;
+        }
+        final BigInteger value = integer(node);
+        if (value == null || value.signum() <= 0 || value.compareTo(BigInteger.valueOf(BgpSettings.MAX_AS)) > 0)
+        {
+            error(node, section.child(key), "must be an AS number between 1 and " + BgpSettings.MAX_AS + ", got " + describe(node) +
+                leadingZeroHint(node));
+            return null;
+        }
+        return value.longValue();
+    }
+
+    private List<BgpSettings.Neighbor> neighbors(final Section bgp, final IpAddress routerId)
+    {
+        final Node node = required(bgp, "neighbors");
+        if (node == null)
+        {
+            return null;
+        }
+        final String path = bgp.child("neighbors");
+        final List<Node> items = sequence(node, path, "a list of neighbors ({ address: IPv4, as: AS })");
+        if (items == null)
+        {
+            return null;
+        }
+        if (items.isEmpty())
+        {
+            error(node, path, "needs at least one neighbor (a router to announce the VIPs to)");
+            return null;
+        }
+        final List<BgpSettings.Neighbor> neighbors = new ArrayList<>(items.size());
+        final Map<IpAddress, Integer> firstIndex = new HashMap<>();
+        boolean valid = true;
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = path + "[" + i + "]";
+            final Section section = section(items.get(i), itemPath, line(items.get(i)), NEIGHBOR_KEYS);
+            if (section == null)
+            {
+                valid = false;
+                continue;
+            }
+            final IpAddress address = address(section, "address", Family.IPV4, true);
+            final Long as = asNumber(section, "as");
+            if (address == null || as == null)
+            {
+                valid = false;
+                continue;
+            }
+            final Node addressNode = section.value("address");
+            final Integer first = firstIndex.putIfAbsent(address, i);
+            if (first != null)
+            {
+                error(addressNode, section.child("address"), "duplicate of " + path + "[" + first + "] (" + address + ")");
+                valid = false;
+                continue;
+            }
+            if (address.equals(muxAddress) || address.equals(routerId))
+            {
+                error(addressNode, section.child("address"), address + " is this MUX's own address; a neighbor is a router in front of it");
+                valid = false;
+                continue;
+            }
+            neighbors.add(new BgpSettings.Neighbor(address, as));
+        }
+        return valid ? neighbors : null;
+    }
+
+    /** @return the speaker's run directory: absolute, its control socket's path short enough; null (reported) otherwise. */
+    private Path runDirectory(final Section bgp)
+    {
+        final String text = nonEmptyString(bgp, "run-directory", true);
+        if (text == null)
+        {
+            return null;
+        }
+        final Node node = bgp.value("run-directory");
+        final String path = bgp.child("run-directory");
+        final Path directory;
+        try
+        {
+            directory = Path.of(text);
+        }
+        catch (final InvalidPathException ex)
+        {
+            error(node, path, "is not a usable path (" + ex.getReason() + "), got " + describe(node));
+            return null;
+        }
+        if (!directory.isAbsolute())
+        {
+            error(node, path, "must be an absolute path (the MUX may run from any directory), got " + describe(node));
+            return null;
+        }
+        final int socketBytes = directory.resolve(BgpSettings.SOCKET_NAME).toString().getBytes(StandardCharsets.UTF_8).length;
+        if (socketBytes > BgpSettings.MAX_SOCKET_PATH)
+        {
+            error(node, path, "is too long: the speaker's control socket " + BgpSettings.SOCKET_NAME + " in it would have a path of " +
+                socketBytes + " bytes, and a Unix socket's may have at most " + BgpSettings.MAX_SOCKET_PATH);
+            return null;
+        }
+        return directory;
     }
 
     private Admin admin(final Section top)

@@ -14,10 +14,13 @@ import java.util.Optional;
  * @param admin     the admin API.
  * @param peers     the flow-ownership protocol with the other members of the pool; present whenever
  *                  {@code mux.pool} has more than one member.
+ * @param bgp       the {@code router.bgp} section: the BGP speaker the MUX runs to announce its VIPs; empty
+ *                  when the MUX tells no router anything.
  * @param warnings  things that are allowed but probably unwise, each {@code FILE:LINE: problem} like an
  *                  error (e.g. a Maglev table smaller than 100 times a VIP's backend count).
  */
-public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, Optional<Peers> peers, List<String> warnings)
+public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, Optional<Peers> peers, Optional<BgpSettings> bgp,
+    List<String> warnings)
 {
     /**
      * Copies the lists; rejects nulls.
@@ -29,14 +32,24 @@ public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admi
         vips = List.copyOf(vips);
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(peers, "peers");
+        Objects.requireNonNull(bgp, "bgp");
         warnings = List.copyOf(warnings);
     }
 
     /**
-     * A configuration without a {@code peers} section (a MUX alone in its pool).
+     * A configuration without a {@code router.bgp} section.
+     */
+    public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final Optional<Peers> peers,
+        final List<String> warnings)
+    {
+        this(mux, dataplane, vips, admin, peers, Optional.empty(), warnings);
+    }
+
+    /**
+     * A configuration without a {@code peers} section (a MUX alone in its pool) nor a {@code router.bgp} one.
      */
     public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final List<String> warnings)
     {
-        this(mux, dataplane, vips, admin, Optional.empty(), warnings);
+        this(mux, dataplane, vips, admin, Optional.empty(), Optional.empty(), warnings);
     }
 }

@@ -10,10 +10,10 @@ import io.panamux.slowpath.config.IpAddress;
 
 /**
  * A {@link RouterControl} that talks to no router: it records every instruction in order, keeps the
- * resulting route of each VIP, and optionally logs each instruction as a line. It stands in for the BGP
- * implementation, which is a later issue: the MUX runs with it today (its lines show what a router would
- * have been told), and tests read {@link #instructions()} to check the order of the single-backend state
- * machine. Safe to read from any thread.
+ * resulting route of each VIP, and optionally logs each instruction as a line. The MUX always runs with
+ * one (its lines show what the router is told, by the BGP speaker when there is one, or would have been
+ * told), and tests read {@link #instructions()} to check the order of the single-backend state machine.
+ * Safe to read from any thread.
  */
 public final class InProcessRouterControl implements RouterControl
 {

@@ -12,8 +12,11 @@ import io.panamux.slowpath.config.IpAddress;
  * obeying: a VIP routed {@link #routeDirect directly} to its backend is still forwarded correctly by the
  * MUX if its packets keep arriving.
  *
- * <p>The production implementation (a BGP speaker) is a later piece of work; {@link InProcessRouterControl}
- * records the instructions and is what the MUX uses until then.
+ * <p>The BGP implementation is {@code io.panamux.slowpath.bgp.BirdRouterControl}, used when the
+ * configuration has a {@code router.bgp} section; {@link InProcessRouterControl} records (and logs) the
+ * instructions, with or without it. The MUX gives them through its data-path watchdog
+ * ({@code io.panamux.slowpath.control.DataPathWatchdog}), which holds them back while the workers are not
+ * forwarding.
  */
 public interface RouterControl
 {

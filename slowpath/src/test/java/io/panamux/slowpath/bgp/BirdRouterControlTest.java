@@ -1,6 +1,7 @@
 package io.panamux.slowpath.bgp;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,13 +16,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.IpAddress;
-import io.panamux.slowpath.router.InProcessRouterControl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * The BIRD speaker: its configuration text, the per-address folding and whole-state applies, retries, and
+ * the daemon's life (started, waited for, started again when it dies, stopped) with a stand-in script for
+ * BIRD and birdc.
+ */
 class BirdRouterControlTest
 {
     private static final IpAddress VIP = IpAddress.parse("192.0.2.10");
@@ -147,18 +154,91 @@ class BirdRouterControlTest
         }
     }
 
-    @Test
-    void relayAppliesTheMuxInstructionLinesAndIgnoresTheRest()
+    /** A stand-in for BIRD: opens its "socket" (a file is enough for the wait), says how it was started, sleeps. */
+    private Path fakeBird(final String body) throws Exception
     {
-        final InProcessRouterControl recorded = new InProcessRouterControl();
-        assertTrue(RouterInstructionRelay.apply(recorded, "panamux: router: announce 192.0.2.11:80/tcp"));
-        assertTrue(RouterInstructionRelay.apply(recorded, "panamux: router: route-direct 192.0.2.11:80/tcp 198.18.23.2"));
-        assertTrue(RouterInstructionRelay.apply(recorded, "panamux: router: announce [2001:db8::10]:80/tcp"));
-        assertFalse(RouterInstructionRelay.apply(recorded, "panamux: m1 on port 0 (net_af_packet): 1 worker(s)"));
-        assertFalse(RouterInstructionRelay.apply(recorded, "panamux: router: route-direct 192.0.2.11:80/tcp"));
-        assertEquals(List.of("announce 192.0.2.11:80/tcp", "route-direct 192.0.2.11:80/tcp 198.18.23.2", "announce [2001:db8::10]:80/tcp"),
-            recorded.instructions().stream().map(Object::toString).toList());
-        assertEquals("direct 198.18.23.2", recorded.routes().get("192.0.2.11:80/tcp"));
+        final Path script = dir.resolve("fake-bird");
+        Files.writeString(script, """
+            #!/bin/sh
+            while [ $# -gt 0 ]; do case $1 in -s) sock=$2; shift 2;; -c) conf=$2; shift 2;; *) shift;; esac; done
+            """ + body);
+        script.toFile().setExecutable(true);
+        return script;
+    }
+
+    private BgpSettings settings(final Path bird, final Path birdc)
+    {
+        return new BgpSettings(65000, IpAddress.parse("198.18.11.2"), List.of(new BgpSettings.Neighbor(IpAddress.parse("198.18.11.1"), 65000)),
+            3, dir.resolve("run"), bird.toString(), birdc.toString());
+    }
+
+    @Test
+    void startsTheDaemonAppliesThroughTheConfiguredBirdcRestartsItWhenItDiesAndStopsIt() throws Exception
+    {
+        final Path bird = fakeBird("""
+            echo "fake bird on $conf"
+            touch "$sock"
+            exec sleep 600
+            """);
+        final Path calls = dir.resolve("birdc-calls");
+        final Path birdc = dir.resolve("fake-birdc");
+        Files.writeString(birdc, "#!/bin/sh\necho \"$@\" >> " + calls + "\necho Reconfigured\n");
+        birdc.toFile().setExecutable(true);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final long first;
+        final long second;
+        try (BirdRouterControl control = BirdRouterControl.start(settings(bird, birdc), new PrintStream(out, true, StandardCharsets.UTF_8)))
+        {
+            first = control.daemonPid();
+            assertTrue(first > 0, "running");
+            assertTrue(Files.readString(dir.resolve("run/bird.log")).contains("fake bird on " + dir.resolve("run/bird.conf")));
+
+            control.announce("192.0.2.10:80/tcp", VIP);
+            awaitSettled(control);
+            assertEquals(List.of("-s " + dir.resolve("run/bird.ctl") + " configure"), Files.readAllLines(calls), "router.bgp.birdc was run");
+            assertTrue(Files.readString(dir.resolve("run/bird.conf")).contains("route 192.0.2.10/32 blackhole;"));
+
+            // BIRD dies on its own: started again, and told the whole state again.
+            ProcessHandle.of(first).orElseThrow().destroyForcibly();
+            final long deadline = System.nanoTime() + 20_000_000_000L;
+            while ((control.starts() < 2 || !control.settled() || Files.readAllLines(calls).size() < 2) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            second = control.daemonPid();
+            assertEquals(2, control.starts(), out.toString(StandardCharsets.UTF_8));
+            assertTrue(second > 0 && second != first, "a new BIRD: " + second);
+            assertEquals(2, Files.readAllLines(calls).size(), "the restarted BIRD was told the state again");
+            assertTrue(control.settled());
+        }
+        assertFalse(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), "close stops BIRD");
+        final String log = out.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("panamux: bgp: speaker started (BIRD, pid " + first + ", AS 65000, neighbors [198.18.11.1 AS 65000])"), log);
+        assertTrue(log.contains("exited with status 137: the routers withdraw this MUX; starting it again in 1000 ms"), log);
+        assertTrue(log.contains("panamux: bgp: speaker started again (BIRD, pid " + second + ")"), log);
+        assertTrue(log.contains("panamux: bgp: speaker stopped: every route of this MUX withdrawn"), log);
+    }
+
+    @Test
+    void aBirdThatExitsAtStartFailsTheStartWithItsLog() throws Exception
+    {
+        final Path bird = fakeBird("""
+            echo "bird: $conf:3:1 syntax error, unexpected CF_SYM_UNDEFINED"
+            exit 1
+            """);
+        final IOException e = assertThrows(IOException.class, () -> BirdRouterControl.start(settings(bird, Path.of("/bin/true")),
+            new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().startsWith("BIRD exited at start (status 1): bird: " + dir.resolve("run/bird.conf") + ":3:1 syntax error"),
+            e.getMessage());
+    }
+
+    @Test
+    void aMissingBirdFailsTheStartSayingWhichPackage()
+    {
+        final IOException e = assertThrows(IOException.class, () -> BirdRouterControl.start(settings(dir.resolve("no-bird"),
+            Path.of("/bin/true")), new PrintStream(new ByteArrayOutputStream())));
+        assertEquals(dir.resolve("no-bird") + " is not an executable program (BIRD 2: Debian package bird2; router.bgp.bird and " +
+            "router.bgp.birdc name others)", e.getMessage());
     }
 
     private static void awaitSettled(final BirdRouterControl control) throws InterruptedException

@@ -1,23 +1,21 @@
-package io.panamux.slowpath.bgp;
+package io.panamux.slowpath.config;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
-import io.panamux.slowpath.config.IpAddress;
-
 /**
- * How a MUX's BGP speaker (BIRD 2) talks to the routers in front of the pool.
- *
- * <p>Proposed configuration section (the MUX's file), for the wiring into {@code ./panamux run}:
+ * The {@code router.bgp} section: how a MUX's BGP speaker (BIRD 2, started and driven by the MUX:
+ * {@code io.panamux.slowpath.bgp.BirdRouterControl}) talks to the routers in front of the pool. Without
+ * it the MUX tells no router anything (it only logs what it would say).
  * <pre>
  * router:
  *   bgp:
- *     local-as: 65000                   # the MUX's AS (iBGP when equal to the router's)
+ *     local-as: 65000                   # required: the MUX's AS (iBGP when equal to the router's)
  *     router-id: 198.18.11.2            # default: mux.address
- *     neighbors: [ { address: 198.18.11.1, as: 65000 } ]
- *     hold-seconds: 3                   # keepalives every third of it
- *     run-directory: /run/panamux/mux-a # the speaker's configuration and control socket
+ *     neighbors: [ { address: 198.18.11.1, as: 65000 } ]   # required, at least one
+ *     hold-seconds: 3                   # default 9; keepalives every third of it
+ *     run-directory: /run/panamux/mux-a # required: the speaker's configuration, control socket and log
  *     bird: /usr/sbin/bird              # default
  *     birdc: /usr/sbin/birdc            # default
  * </pre>
@@ -37,8 +35,18 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
     public static final String DEFAULT_BIRD = "/usr/sbin/bird";
     /** Debian's path of the client. */
     public static final String DEFAULT_BIRDC = "/usr/sbin/birdc";
-    /** Shortest hold time BGP allows (RFC 4271: 0 or at least 3). */
+    /** Shortest hold time BGP allows (RFC 4271: 0 or at least 3); 0 (no hold timer) is not offered. */
     public static final int MIN_HOLD_SECONDS = 3;
+    /** Longest hold time (a 16-bit field). */
+    public static final int MAX_HOLD_SECONDS = 65535;
+    /** Default hold time: a router notices a MUX that went silent within nine seconds. */
+    public static final int DEFAULT_HOLD_SECONDS = 9;
+    /** Largest AS number (four-octet AS numbers, RFC 6793). */
+    public static final long MAX_AS = 0xFFFF_FFFFL;
+    /** The speaker's control socket, in the run directory. */
+    public static final String SOCKET_NAME = "bird.ctl";
+    /** Longest path of a Unix socket ({@code sun_path} less its terminating NUL). */
+    public static final int MAX_SOCKET_PATH = 107;
 
     /**
      * @throws IllegalArgumentException when a value is out of range.
@@ -50,7 +58,7 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
         Objects.requireNonNull(bird, "bird");
         Objects.requireNonNull(birdc, "birdc");
         neighbors = List.copyOf(neighbors);
-        if (localAs < 1 || localAs > 0xFFFF_FFFFL)
+        if (localAs < 1 || localAs > MAX_AS)
         {
             throw new IllegalArgumentException("local AS " + localAs + " is not between 1 and 4294967295");
         }
@@ -62,10 +70,16 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
         {
             throw new IllegalArgumentException("at least one BGP neighbor is needed");
         }
-        if (holdSeconds < MIN_HOLD_SECONDS || holdSeconds > 65535)
+        if (holdSeconds < MIN_HOLD_SECONDS || holdSeconds > MAX_HOLD_SECONDS)
         {
             throw new IllegalArgumentException("hold time " + holdSeconds + " s is not between 3 and 65535");
         }
+    }
+
+    /** @return the speaker's control socket. */
+    public Path socket()
+    {
+        return runDirectory.resolve(SOCKET_NAME);
     }
 
     /**
@@ -82,7 +96,7 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
         public Neighbor
         {
             Objects.requireNonNull(address, "address");
-            if (as < 1 || as > 0xFFFF_FFFFL)
+            if (as < 1 || as > MAX_AS)
             {
                 throw new IllegalArgumentException("neighbor AS " + as + " is not between 1 and 4294967295");
             }
