@@ -162,7 +162,8 @@ public final class GenerateCommand implements Callable<Integer>
             AgentRunner.startOnThread(runner);
             rc = schedule == null ? plain(gen, recorder) : scheduled(gen, recorder, frameSizes);
             gen.stopSending();
-            Thread.sleep(100);
+            // In-flight packets come back; a driving harness stops its forwarder before the link goes down.
+            Thread.sleep(300);
             runner.close();
             port.stop();
             port.close();

@@ -233,7 +233,8 @@ public final class HtmlReport
         }
         h.append(SvgChart.percentiles("Latency percentiles (microseconds) at each offered load", curves));
         h.append("<table>\n<tr><th class=\"l\">load</th><th class=\"l\">forwarder</th><th>rate Mpps</th><th>samples</th><th>p50 us</th>"
-            + "<th>p90 us</th><th>p99 us</th><th>p99.9 us</th><th>p99.99 us</th><th>max us</th><th>refused</th><th>GC (MUX JVM)</th></tr>\n");
+            + "<th>p90 us</th><th>p99 us</th><th>p99.9 us</th><th>p99.99 us</th><th>max us</th><th>refused</th><th>GC (MUX JVM)</th>"
+            + "<th>other CPU %</th></tr>\n");
         for (int i = 0; i < l.java().size(); i++)
         {
             row(h, l.java().get(i), "MUX");
@@ -250,7 +251,8 @@ public final class HtmlReport
             .append("</td><td>").append(num(p.receivedMpps())).append("</td><td>").append(q.samples()).append("</td><td>").append(num(q.p50Us()))
             .append("</td><td>").append(num(q.p90Us())).append("</td><td>").append(num(q.p99Us())).append("</td><td>").append(num(q.p999Us()))
             .append("</td><td>").append(num(q.p9999Us())).append("</td><td>").append(num(q.maxUs())).append("</td><td>").append(p.txRefused())
-            .append("</td><td>").append(p.forwarderGcCollections() < 0 ? "n/a" : Long.toString(p.forwarderGcCollections())).append("</td></tr>\n");
+            .append("</td><td>").append(p.forwarderGcCollections() < 0 ? "n/a" : Long.toString(p.forwarderGcCollections())).append("</td><td>")
+            .append(num(p.otherCpuPercent())).append("</td></tr>\n");
     }
 
     private static void notes(final StringBuilder h, final List<String> notes)

@@ -13,9 +13,11 @@ package io.panamux.perf.bench;
  * @param latency          time from the packet's intended send time to its return, percentiles.
  * @param forwarderGcCollections garbage collections of the MUX's JVM during the phase (-1 for testpmd).
  * @param generatorGcCollections garbage collections of the generator's JVM during the phase.
+ * @param otherCpuPercent  share of all CPUs used during the phase by processes other than the forwarder and
+ *                         the generator (the most of any round when rounds are combined).
  * @param histogram        the HdrHistogram, compressed and base64-encoded (nanoseconds).
  */
 public record LatencyPoint(double fraction, long ratePps, double seconds, long sent, long received, long txRefused, double receivedMpps,
-    Percentiles latency, long forwarderGcCollections, long generatorGcCollections, String histogram)
+    Percentiles latency, long forwarderGcCollections, long generatorGcCollections, double otherCpuPercent, String histogram)
 {
 }

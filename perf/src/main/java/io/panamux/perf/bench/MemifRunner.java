@@ -66,7 +66,7 @@ public final class MemifRunner
     }
 
     /** What one generator run reported: the measured phases, in order. */
-    private record GeneratorRun(List<JsonNode> phases, List<Long> forwarderGc, List<String> command)
+    private record GeneratorRun(List<JsonNode> phases, List<Long> forwarderGc, List<Double> otherCpu, List<String> command)
     {
     }
 
@@ -86,11 +86,11 @@ public final class MemifRunner
         {
             final GeneratorRun t = runTestpmd(s, schedule, r);
             testpmdCommand = t.command();
-            final MemifWindow tw = window("testpmd", t.phases().getFirst(), meanFrame);
+            final MemifWindow tw = window("testpmd", t.phases().getFirst(), meanFrame, t.otherCpu().getFirst());
             out.printf("  round %d/%d  testpmd io: %6.2f Mpps forwarded (%5.2f Gbit/s), %d refused%n", r, settings.latencyRounds(),
                 tw.receivedMpps(), tw.gbps(), tw.txRefused());
             final GeneratorRun j = runMux(s, schedule, r);
-            final MemifWindow jw = window("java", j.phases().getFirst(), meanFrame);
+            final MemifWindow jw = window("java", j.phases().getFirst(), meanFrame, j.otherCpu().getFirst());
             out.printf("  round %d/%d  MUX       : %6.2f Mpps forwarded (%5.2f Gbit/s), %d refused%n", r, settings.latencyRounds(),
                 jw.receivedMpps(), jw.gbps(), jw.txRefused());
             java.add(jw);
@@ -107,7 +107,8 @@ public final class MemifRunner
         final boolean refused = java.stream().anyMatch(w -> w.txRefused() > 0) || testpmd.stream().anyMatch(w -> w.txRefused() > 0);
         final List<String> notes = new ArrayList<>();
         final double[] loadAfter = Stats.loadAverage();
-        noteLoad(notes, loadBefore, loadAfter);
+        noteLoad(notes, loadBefore, loadAfter, Math.max(java.stream().mapToDouble(MemifWindow::otherCpuPercent).max().orElse(0),
+            testpmd.stream().mapToDouble(MemifWindow::otherCpuPercent).max().orElse(0)));
         if (!refused)
         {
             notes.add("neither forwarder refused a packet: the generator set the rate, and the ratio says only that both kept up");
@@ -179,7 +180,12 @@ public final class MemifRunner
         }
         final List<String> notes = new ArrayList<>();
         final double[] loadAfter = Stats.loadAverage();
-        noteLoad(notes, loadBefore, loadAfter);
+        double other = 0;
+        for (int i = 1; i < javaAll.size(); i++)
+        {
+            other = Math.max(other, Math.max(javaAll.get(i).otherCpuPercent(), testpmdAll.get(i).otherCpuPercent()));
+        }
+        noteLoad(notes, loadBefore, loadAfter, other);
         notes.add("the MUX flushes its TX buffer when 32 packets are waiting or the oldest has waited 100 us (as DPDK's l3fwd): "
             + "at low rates that interval, not the pipeline, sets the latency");
         final Map<String, Object> parameters = parameters(s);
@@ -214,6 +220,7 @@ public final class MemifRunner
             long ggc = 0;
             double secs = 0;
             long rate = 0;
+            double other = 0;
             for (final List<LatencyPoint> run : runs)
             {
                 final LatencyPoint p = run.get(i);
@@ -225,10 +232,11 @@ public final class MemifRunner
                 ggc += p.generatorGcCollections();
                 secs += p.seconds();
                 rate += p.ratePps();
+                other = Math.max(other, p.otherCpuPercent());
             }
             final LatencyPoint first = runs.getFirst().get(i);
             out.add(new LatencyPoint(first.fraction(), rate / runs.size(), secs, sent, received, refused, received / secs / 1e6, Percentiles.of(h),
-                first.forwarderGcCollections() < 0 ? -1 : fgc, ggc, GenerateCommand.encode(h)));
+                first.forwarderGcCollections() < 0 ? -1 : fgc, ggc, other, GenerateCommand.encode(h)));
         }
         return out;
     }
@@ -243,7 +251,7 @@ public final class MemifRunner
             final double fraction = i == 0 ? 0 : loads.get(i - 1);
             points.add(new LatencyPoint(fraction, p.get("rate_pps").asLong(), p.get("seconds").asDouble(), p.get("sent").asLong(),
                 p.get("received").asLong(), p.get("tx_refused").asLong(), p.get("received_mpps").asDouble(), Percentiles.of(h),
-                mux ? run.forwarderGc().get(i) : -1, p.get("gc_collections").asLong(), p.get("histogram").asText()));
+                mux ? run.forwarderGc().get(i) : -1, p.get("gc_collections").asLong(), run.otherCpu().get(i), p.get("histogram").asText()));
         }
         if (points.size() != loads.size() + 1)
         {
@@ -252,11 +260,11 @@ public final class MemifRunner
         return points;
     }
 
-    private static MemifWindow window(final String loop, final JsonNode p, final double meanFrame)
+    private static MemifWindow window(final String loop, final JsonNode p, final double meanFrame, final double otherCpu)
     {
         final double received = p.get("received_mpps").asDouble();
         return new MemifWindow(loop, p.get("seconds").asDouble(), p.get("sent").asLong(), p.get("received").asLong(),
-            p.get("tx_refused").asLong(), p.get("sent_mpps").asDouble(), received, received * 1e6 * meanFrame * 8 / 1e9, Double.NaN);
+            p.get("tx_refused").asLong(), p.get("sent_mpps").asDouble(), received, received * 1e6 * meanFrame * 8 / 1e9, otherCpu);
     }
 
     private GeneratorRun runMux(final Scenario s, final String schedule, final int round) throws Exception
@@ -271,7 +279,9 @@ public final class MemifRunner
             // An empty young generation before the measured phases: the little this process allocates while
             // reading the generator's lines then never fills it (the MUX's worker stops at every collection).
             System.gc();
-            return generate(s, schedule, socket, "MUX", round, Stats::gcCollections);
+            return generate(s, schedule, socket, "MUX", round, Stats::gcCollections, () ->
+            {
+            }, ProcessHandle.current().pid());
         }
         finally
         {
@@ -298,10 +308,24 @@ public final class MemifRunner
         try
         {
             testpmd.begin();
+            // Forwarding is stopped when the generator reports its last phase, before it disconnects: testpmd has
+            // been seen to exit when its memif peer went away while it forwarded. Its figures are not needed (the
+            // generator's are), so a testpmd that is gone by then costs nothing but a note.
+            final Runnable stop = () ->
+            {
+                try
+                {
+                    testpmd.stop();
+                }
+                catch (final IllegalStateException e)
+                {
+                    out.println("  note: testpmd had exited before its forwarding was stopped (the generator's figures stand)");
+                }
+            };
             // testpmd is C: no collector; -1 marks the count as not applicable.
-            final GeneratorRun run = generate(s, schedule, socket, "testpmd", round, () -> -1);
-            testpmd.stop();
-            return new GeneratorRun(run.phases(), run.forwarderGc(), testpmd.command());
+            final GeneratorRun run = generate(s, schedule, socket, "testpmd", round, () -> -1, stop, ProcessHandle.current().pid(),
+                testpmd.pid());
+            return new GeneratorRun(run.phases(), run.forwarderGc(), run.otherCpu(), testpmd.command());
         }
         finally
         {
@@ -311,7 +335,7 @@ public final class MemifRunner
     }
 
     private GeneratorRun generate(final Scenario s, final String schedule, final Path socket, final String who, final int round,
-        final LongSupplier forwarderGc) throws Exception
+        final LongSupplier forwarderGc, final Runnable atDone, final long... forwarderPids) throws Exception
     {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -323,7 +347,12 @@ public final class MemifRunner
         final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         final List<JsonNode> phases = new ArrayList<>();
         final List<Long> gc = new ArrayList<>();
+        final List<Double> otherCpu = new ArrayList<>();
         final List<String> unexpected = new ArrayList<>();
+        final long[] measured = new long[forwarderPids.length + 1];
+        System.arraycopy(forwarderPids, 0, measured, 0, forwarderPids.length);
+        measured[forwarderPids.length] = p.pid();
+        long[] cpuAtBegin = Stats.cpuTicks(measured);
         long gcAtBegin = 0;
         String phase = "";
         boolean done = false;
@@ -343,6 +372,7 @@ public final class MemifRunner
                     case "begin" ->
                     {
                         gcAtBegin = forwarderGc.getAsLong();
+                        cpuAtBegin = Stats.cpuTicks(measured);
                         phase = e.get("phase").asText() + (e.get("fraction").asDouble() > 0 ? " " + e.get("fraction").asDouble() : "");
                     }
                     case "tick" -> out.printf("    %-7s round %d %-8s %2d s: sent %6.2f Mpps, back %6.2f Mpps, p99 %8.1f us%n", who, round,
@@ -352,8 +382,13 @@ public final class MemifRunner
                     {
                         phases.add(e);
                         gc.add(gcAtBegin < 0 ? -1 : forwarderGc.getAsLong() - gcAtBegin);
+                        otherCpu.add(Stats.otherCpuPercent(cpuAtBegin, Stats.cpuTicks(measured)));
                     }
-                    case "done" -> done = true;
+                    case "done" ->
+                    {
+                        done = true;
+                        atDone.run();
+                    }
                     default -> unexpected.add(line);
                 }
             }
@@ -367,7 +402,7 @@ public final class MemifRunner
             throw new IllegalStateException("the generator (" + String.join(" ", cmd) + ") failed with exit code " + p.exitValue()
                 + "; its output:\n" + String.join("\n", unexpected));
         }
-        return new GeneratorRun(phases, gc, List.of());
+        return new GeneratorRun(phases, gc, otherCpu, List.of());
     }
 
     private static Path socketPath() throws IOException
@@ -402,12 +437,12 @@ public final class MemifRunner
         return p;
     }
 
-    private static void noteLoad(final List<String> notes, final double[] before, final double[] after)
+    private static void noteLoad(final List<String> notes, final double[] before, final double[] after, final double otherCpu)
     {
-        if (Math.max(before[0], after[0]) > 1.5)
+        if (otherCpu > 10)
         {
-            notes.add(String.format("load average %.2f / %.2f (before / after): other work shared the CPUs; figures are noisy", before[0],
-                after[0]));
+            notes.add(String.format("other processes used up to %.0f %% of the CPUs during the measured phases (load average %.2f before, "
+                + "%.2f after): figures are noisy", otherCpu, before[0], after[0]));
         }
     }
 }

@@ -12,9 +12,9 @@ package io.panamux.perf.bench;
  * @param sentMpps        offered rate.
  * @param receivedMpps    forwarded rate: the figure compared.
  * @param gbps            forwarded client-frame bits per second (without the encapsulation the MUX adds).
- * @param forwarderCyclesPerPacket testpmd's busy cycles per packet (NaN for the MUX).
+ * @param otherCpuPercent share of all CPUs used by other processes than the forwarder and the generator.
  */
 public record MemifWindow(String loop, double seconds, long sent, long received, long txRefused, double sentMpps, double receivedMpps,
-    double gbps, double forwarderCyclesPerPacket)
+    double gbps, double otherCpuPercent)
 {
 }

@@ -126,7 +126,7 @@ class ReportRenderingTest
             h.recordValue(scaleNs + i % 1000 * 10L);
         }
         return new LatencyPoint(fraction, (long)(fraction * 1e6), 1, 100_000, 100_000, 0, 0.1, Percentiles.of(h), fraction > 0 ? 0 : -1, 0,
-            GenerateCommand.encode(h));
+            2.5, GenerateCommand.encode(h));
     }
 
     static Document parse(final String xml) throws Exception
