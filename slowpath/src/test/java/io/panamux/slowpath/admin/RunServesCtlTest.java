@@ -99,6 +99,15 @@ class RunServesCtlTest
             assertEquals(0, add.code(), add.output());
             final JsonNode after = JSON.readTree(ctl("vips", "--json", "--admin", admin).output());
             assertEquals("stateful", after.get("vips").get(1).get("mode").asText(), "scaled up: out of the bypass");
+            assertTrue(metrics(admin).contains("panamux_vip_mode{mode=\"stateful\",vip=\"192.0.2.11:53/udp\"} 1"), metrics(admin));
+
+            // Back to one backend: the mark returns, and the router is told to go direct again.
+            final Result remove = ctl("backend", "remove", "192.0.2.11:53/udp", "10.1.1.2", "--admin", admin);
+            assertEquals(0, remove.code(), remove.output());
+            final JsonNode again = JSON.readTree(ctl("vips", "--json", "--admin", admin).output());
+            assertEquals("bypass", again.get("vips").get(1).get("mode").asText(), "scaled down: bypassed again");
+            assertEquals("direct 10.1.1.1", again.get("vips").get(1).get("route").asText());
+            assertTrue(metrics(admin).contains("panamux_vip_mode{mode=\"bypass\",vip=\"192.0.2.11:53/udp\"} 1"), metrics(admin));
         }
         finally
         {
@@ -111,7 +120,11 @@ class RunServesCtlTest
         assertTrue(mux.exitValue() == 0 || mux.exitValue() == 143, "exit " + mux.exitValue() + "\n" + log);
         assertTrue(log.contains("panamux: stopped: rx 0, tx 0"), log);
         assertTrue(log.contains("panamux: admin API on http://" + admin), log);
-        assertTrue(log.contains("panamux: router: route-to-pool 192.0.2.11:53/udp"), log);
+        // The router instructions for the VIP scaled 1 -> 2 -> 1, in order.
+        final int direct = log.indexOf("panamux: router: route-direct 192.0.2.11:53/udp");
+        final int toPool = log.indexOf("panamux: router: route-to-pool 192.0.2.11:53/udp");
+        final int directAgain = log.indexOf("panamux: router: route-direct 192.0.2.11:53/udp", toPool);
+        assertTrue(direct >= 0 && toPool > direct && directAgain > toPool, log);
         assertEquals(0, JSON.readTree(stats.toFile()).get("mbufs_in_use").asLong());
     }
 
@@ -131,6 +144,15 @@ class RunServesCtlTest
             }
             Thread.sleep(200);
         }
+    }
+
+    private static String metrics(final String admin) throws IOException, InterruptedException
+    {
+        final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + admin + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        return r.body();
     }
 
     private static Result ctl(final String... args)
