@@ -6,8 +6,9 @@
 #                         \                    /
 #                          rt  (BIRD: iBGP with every MUX, ECMP multipath routes in its kernel FIB,
 #                         / | \                 L4 multipath hash; routes replies straight to clients)
-#                       m1  m2 (m3)   MUXes: ./panamux run on net_af_packet over their veth; each MUX's
-#                         |           BGP speaker runs in its namespace and announces its VIPs
+#                       m1  m2 (m3)   MUXes: ./panamux run on net_af_packet over their veth; each MUX starts
+#                         |           its own BGP speaker (BIRD, router.bgp in its configuration) in its
+#                         |           namespace and announces its VIPs while its workers forward
 #                      b1 b2 b3       backends: host agent (net_af_packet + net_tap) decapsulates into the
 #                                     kernel, where an unmodified HTTP server is bound to the VIPs
 #
@@ -22,7 +23,8 @@
 #        netlab.sh down                             kill every process in the namespaces, delete them
 #        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
 #        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
-#        netlab.sh mux-stop NAME [--kill]           SIGTERM (clean stop, stats written) or SIGKILL
+#        netlab.sh mux-stop NAME [--kill]           SIGTERM (clean stop, stats written) or SIGKILL; says
+#                                                   whether the MUX's BIRD ended with it
 #        netlab.sh agent-start NAME | agent-stop NAME [--kill]
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
@@ -31,9 +33,7 @@
 #        netlab.sh check                            exit 0 when namespaces can be made here, else say why
 # Environment: NETLAB_PREFIX (namespace prefix, default pmxn), NETLAB_RUN (run directory, default
 # /run/panamux-netlab), PANAMUX_CLASSPATH (the MUX's class
-# path, default: the launcher builds), HOSTAGENT_CLASSPATH (default hostagent/target/classes + lib),
-# NETLAB_SPEAKER=relay|panamux (who builds each MUX's BGP speaker: a relay of the MUX's router instructions,
-# or ./panamux run itself once it reads a router.bgp section).
+# path, default: the launcher builds), HOSTAGENT_CLASSPATH (default hostagent/target/classes + lib).
 set -euo pipefail
 NETLAB_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 PANAMUX_ROOT=$(cd "$NETLAB_DIR/../.." && pwd)
@@ -235,17 +235,8 @@ EOF
 }
 
 mux_config() {
-  local node=$1 backends=$2 id speaker
+  local node=$1 backends=$2 id
   id=$(link_id "$node")
-  speaker=""
-  if [ "${NETLAB_SPEAKER:-relay}" = panamux ]; then
-    speaker="router:
-  bgp:
-    local-as: $AS
-    neighbors: [ { address: $(addr "$id" 1), as: $AS } ]
-    hold-seconds: 3
-    run-directory: $RUN/$node-bgp"
-  fi
   local b3=198.18.23.2
   [ "$backends" -ge 3 ] || b3=198.18.22.2
   cat > "$RUN/$node.yaml" <<EOF
@@ -259,7 +250,12 @@ dataplane:
   workers: 1
   gateway-mac: "$(mac "$id" 1)"
   flow-table: { capacity: 65536, idle-timeout-seconds: 120 }
-$speaker
+router:
+  bgp:
+    local-as: $AS
+    neighbors: [ { address: $(addr "$id" 1), as: $AS } ]
+    hold-seconds: 3
+    run-directory: $RUN/$node-bgp
 vips:
   - address: 192.0.2.10
     port: 80
@@ -288,44 +284,52 @@ admin: { listen: "127.0.0.1:9480" }
 EOF
 }
 
-# Until ./panamux run builds its BGP speaker from a router.bgp section, each MUX's router instructions
-# (the "panamux: router: ..." lines it prints) are relayed to io.panamux.slowpath.bgp.BirdRouterControl,
-# which starts and drives BIRD in the MUX's namespace. The relay reads the MUX's output: when the MUX ends,
-# however it ends, the relay stops BIRD and the router withdraws the MUX.
+# ./panamux run in the MUX's namespace: it starts its BGP speaker (BIRD, tied to the MUX's life through
+# --pdeathsig) from the router.bgp section, and announces the VIPs once its workers forward.
 cmd_mux_start() {
-  local node=$1 id cp
-  id=$(link_id "$node")
+  local node=$1
   [ -f "$RUN/$node.yaml" ] || die "no configuration $RUN/$node.yaml (is the lab up?)"
-  cp=${PANAMUX_CLASSPATH:-$(pmx_classpath)}
   local env_cp=()
   [ -n "${PANAMUX_CLASSPATH:-}" ] && env_cp=(PANAMUX_CLASSPATH="$PANAMUX_CLASSPATH")
   rm -f "$RUN/$node-stats.json"
-  if [ "${NETLAB_SPEAKER:-relay}" = panamux ]; then
-    ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid "$PANAMUX_ROOT/panamux" run \
-      --config "$RUN/$node.yaml" --stats-json "$RUN/$node-stats.json" > "$RUN/$node.log" 2>&1 < /dev/null &
-  else
-    # shellcheck disable=SC2016
-    ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid bash -c '
-      "$1/panamux" run --config "$2/$3.yaml" --stats-json "$2/$3-stats.json" 2>&1 < /dev/null \
-        | java --enable-native-access=ALL-UNNAMED -Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$4" \
-            io.panamux.slowpath.bgp.RouterInstructionRelay --local-as "$5" --router-id "$6" --neighbor "$7:$5" --hold 3 \
-            --run-directory "$2/$3-bgp"' \
-      netlab-mux "$PANAMUX_ROOT" "$RUN" "$node" "$cp" "$AS" "$(addr "$id" 2)" "$(addr "$id" 1)" > "$RUN/$node.log" 2>&1 < /dev/null &
-  fi
+  ns "$node" env "${env_cp[@]}" JAVA_OPTS="-Xms64m -Xmx384m" setsid "$PANAMUX_ROOT/panamux" run \
+    --config "$RUN/$node.yaml" --stats-json "$RUN/$node-stats.json" > "$RUN/$node.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$node.pid"
 }
 
+# The MUX's BIRD, if it runs: its pid from the pid file BIRD wrote, when that process is a bird.
+mux_bird_pid() {
+  local node=$1 pid
+  pid=$(cat "$RUN/$node-bgp/bird.pid" 2>/dev/null || true)
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = bird ] && echo "$pid"
+  return 0
+}
+
 cmd_mux_stop() {
-  local node=$1 signal=TERM pid i wrapper
+  local node=$1 signal=TERM pid i wrapper bird
   [ "${2:-}" = --kill ] && signal=KILL
+  bird=$(mux_bird_pid "$node")
   # The MUX's JVM itself: with --kill, as a crash would end it (nothing of panamux gets to run).
   pid=$(pgrep -f "io.panamux.slowpath.Main run --config $RUN/$node.yaml" | head -1 || true)
   [ -n "$pid" ] && kill -"$signal" "$pid" 2>/dev/null
   wrapper=$(cat "$RUN/$node.pid" 2>/dev/null || true)
   for i in $(seq 1 200); do
-    { [ -z "$wrapper" ] || ! kill -0 "$wrapper" 2>/dev/null; } && break
+    { [ -z "$wrapper" ] || ! kill -0 "$wrapper" 2>/dev/null; } && { [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; } && break
     sleep 0.1
   done
+  # Nothing else may do it for the MUX: its BIRD must be gone by itself (stopped by the MUX, or killed by the
+  # kernel with it through --pdeathsig).
+  if [ -n "$bird" ]; then
+    for i in $(seq 1 30); do
+      kill -0 "$bird" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$bird" 2>/dev/null; then
+      log "$node: its BGP speaker (BIRD pid $bird) outlived the MUX"
+    else
+      log "$node: its BGP speaker (BIRD pid $bird) ended with the MUX"
+    fi
+  fi
   [ -n "$wrapper" ] && kill -KILL -- "-$wrapper" 2>/dev/null || true
   rm -f "$RUN/$node.pid"
 }

@@ -73,6 +73,17 @@ final class NetworkLab
         return exec(command, env, timeoutSeconds);
     }
 
+    /** Starts netlab.sh without waiting; its output goes to {@code output}. */
+    Process labAsync(final Path output, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(SCRIPT.toString());
+        command.addAll(List.of(args));
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
     /** Runs netlab.sh and fails the test with its output when it fails. */
     String labOk(final int timeoutSeconds, final String... args) throws IOException, InterruptedException
     {

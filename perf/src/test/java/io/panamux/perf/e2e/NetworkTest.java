@@ -21,12 +21,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * panamux on a real, namespaced network ({@code ci/topology/netlab.sh}): a BIRD router with ECMP multipath
- * routes learnt over BGP from two MUXes ({@code ./panamux run} on {@code net_af_packet}, each with a BIRD
- * speaker it drives), three backends whose host agents decapsulate into the kernel where an unmodified HTTP
+ * routes learnt over BGP from two MUXes ({@code ./panamux run} on {@code net_af_packet}, each starting and
+ * driving its own BIRD speaker from the {@code router.bgp} section of its configuration), three backends whose host agents decapsulate into the kernel where an unmodified HTTP
  * server is bound to the VIPs, a plain Linux client (c1) and a client with a host agent (c2). Real Linux TCP,
  * real {@code curl}.
  *
@@ -129,6 +130,15 @@ class NetworkTest
         assertTrue(replies >= 3L * connections, "the replies reached the client straight from the backends: " + replies);
         final JsonNode b1 = lab.agent("b1");
         assertTrue(b1.get("decapsulated_from_mux").asLong() > connections, "b1's agent decapsulated the MUXes' packets: " + b1);
+
+        // The MUX's own speaker announced the VIPs, and only once its worker was cycling.
+        final String m1Log = Files.readString(lab.run.resolve("m1.log"));
+        final int started = m1Log.indexOf("panamux: bgp: speaker started (BIRD, pid ");
+        final int cycling = m1Log.indexOf("panamux: data path: every worker is cycling: announcing 4 VIP(s)");
+        final int told = m1Log.indexOf("panamux: router: announce " + VIP + ":80/tcp");
+        final int applied = m1Log.indexOf("announce " + VIP + " via this MUX");
+        assertTrue(started >= 0 && started < cycling && cycling < told && told < applied, "speaker started, workers cycling, VIPs "
+            + "announced, BIRD told, in that order:\n" + m1Log);
     }
 
     @Test
@@ -140,8 +150,10 @@ class NetworkTest
         Thread.sleep(2500);
         assertTrue(lab.muxPackets("m1", VIP + ":80/tcp") > m1Before, "m1 carries some of the transfers before it dies");
 
-        lab.labOk(60, "mux-stop", "m1", "--kill");
+        final String stopped = lab.labOk(60, "mux-stop", "m1", "--kill");
         final long killedAt = System.nanoTime();
+        assertTrue(stopped.matches("(?s).*m1: its BGP speaker \\(BIRD pid \\d+\\) ended with the MUX.*"),
+            "BIRD died with the MUX it belonged to (pdeathsig): " + stopped);
         lab.labOk(30, "wait-route", VIP, M2, "10");
         final double withdrawnSeconds = (System.nanoTime() - killedAt) / 1e9;
         assertTrue(transfers.running(), "m1 died in the middle of the transfers");
@@ -162,6 +174,83 @@ class NetworkTest
 
     @Test
     @Order(3)
+    void aMuxStoppedCleanlyDuringLongTransfersIsWithdrawnBeforeItStopsForwarding() throws Exception
+    {
+        final long m2Before = lab.muxPackets("m2", VIP + ":80/tcp");
+        final Transfers transfers = downloads("c1", VIP, 8, 20_000_000, 200_000);
+        Thread.sleep(2500);
+        assertTrue(lab.muxPackets("m2", VIP + ":80/tcp") > m2Before, "m2 carries some of the transfers before it stops");
+
+        final Path stopOutput = dir.resolve("m2-stop.txt");
+        final Process stop = lab.labAsync(stopOutput, "mux-stop", "m2");
+        final long stoppedAt = System.nanoTime();
+        lab.labOk(30, "wait-route", VIP, M1, "10");
+        final double withdrawnSeconds = (System.nanoTime() - stoppedAt) / 1e9;
+        // The MUX goes on forwarding for a second after its speaker stopped: the router withdrew it first.
+        final String atWithdrawal = Files.readString(lab.run.resolve("m2.log"));
+        assertFalse(atWithdrawal.contains("panamux: forwarding stopped"), "the router withdrew m2 while m2 still forwarded:\n"
+            + atWithdrawal);
+        assertTrue(stop.waitFor(60, TimeUnit.SECONDS), "m2 stopped");
+        final String stopOut = Files.readString(stopOutput);
+        assertTrue(stopOut.matches("(?s).*m2: its BGP speaker \\(BIRD pid \\d+\\) ended with the MUX.*"), stopOut);
+
+        final String log = Files.readString(lab.run.resolve("m2.log"));
+        final int toldRouter = log.indexOf("panamux: router: withdraw " + VIP + ":80/tcp");
+        final int speakerStopped = log.indexOf("panamux: bgp: speaker stopped: every route of this MUX withdrawn");
+        final int grace = log.indexOf("panamux: withdrawn from the router; forwarding for 1000 ms more");
+        final int forwardingStopped = log.indexOf("panamux: forwarding stopped");
+        assertTrue(toldRouter >= 0 && toldRouter < speakerStopped && speakerStopped < grace && grace < forwardingStopped,
+            "withdrawn, speaker stopped, then forwarding stopped, in that order:\n" + log);
+        assertTrue(log.contains("panamux: stopped: rx "), "a clean stop, counters written:\n" + log);
+
+        assertTrue(transfers.running(), "m2 stopped in the middle of the transfers");
+        final List<String> results = transfers.await(300);
+        assertEquals(8, results.size(), "every transfer finished: " + results);
+        for (final String r : results)
+        {
+            assertTrue(r.startsWith("200 20000000 "), "a transfer broke when m2 stopped: " + results);
+        }
+        System.out.printf("network: m2 stopped cleanly; the router withdrew it within %.1f s, before it stopped forwarding; "
+            + "%d transfers finished through m1%n", withdrawnSeconds, results.size());
+
+        lab.labOk(30, "mux-start", "m2");
+        lab.labOk(90, "wait-route", VIP, M1 + " " + M2, "80");
+    }
+
+    @Test
+    @Order(4)
+    void aMuxWhoseWorkerStopsCyclingIsWithdrawnAndAnnouncedAgainWhenItCyclesAgain() throws Exception
+    {
+        // m1's worker thread stopped (ptrace), the rest of m1 running: its control thread sees the worker's
+        // duty-cycle count stand still and withdraws every VIP.
+        final Path output = dir.resolve("freeze.txt");
+        final Process freeze = new ProcessBuilder("/usr/bin/python3", NetworkLab.PYTHON_DIR.resolve("net_freeze_thread.py").toString(),
+            "--match", "io.panamux.slowpath.Main run --config " + lab.run.resolve("m1.yaml"), "--thread", "panamux-worker",
+            "--seconds", "6").redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        final long frozenAt = System.nanoTime();
+        lab.labOk(30, "wait-route", VIP, M2, "10");
+        final double withdrawnSeconds = (System.nanoTime() - frozenAt) / 1e9;
+        assertTrue(freeze.isAlive(), "withdrawn while m1's worker was stopped: " + Files.readString(output));
+
+        final Map<String, Integer> during = count(curlMany("c1", "http://" + VIP + "/id", 100, 8));
+        assertEquals(100, during.getOrDefault("200 b1", 0) + during.getOrDefault("200 b2", 0), "every connection through m2: " + during);
+
+        assertTrue(freeze.waitFor(60, TimeUnit.SECONDS), "the worker was released");
+        assertEquals(0, freeze.exitValue(), Files.readString(output));
+        lab.labOk(30, "wait-route", VIP, M1 + " " + M2, "15");
+        final String log = Files.readString(lab.run.resolve("m1.log"));
+        final int stalled = log.indexOf("panamux: data path: worker 0 has not completed a duty cycle for ");
+        final int withdrawn = log.indexOf("panamux: router: withdraw " + VIP + ":80/tcp", stalled);
+        final int again = log.indexOf("panamux: data path: every worker has been cycling again for ", withdrawn);
+        final int announced = log.indexOf("panamux: router: announce " + VIP + ":80/tcp", again);
+        assertTrue(stalled >= 0 && withdrawn > stalled && again > withdrawn && announced > again,
+            "stalled, withdrawn, cycling again, announced again, in that order:\n" + log);
+        System.out.printf("network: m1's worker stopped; the router withdrew m1 within %.1f s and took it back once it cycled again%n",
+            withdrawnSeconds);
+    }
+
+    @Test
+    @Order(5)
     void aBackendAddedAndAnotherDrainedDuringLongTransfersBreakNoneOfThem() throws Exception
     {
         final Transfers transfers = downloads("c1", VIP, 8, 20_000_000, 200_000);
@@ -184,7 +273,7 @@ class NetworkTest
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aSingleBackendVipBypassesTheMuxesAndReturnsToThemWhenScaledToTwo() throws Exception
     {
         final String key = BYPASS_VIP + ":80/tcp";
@@ -216,7 +305,7 @@ class NetworkTest
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aFastpathFlowLeavesTheMuxesAfterItsFirstPacketsAndForgedOrStaleRedirectsAreRefused() throws Exception
     {
         final String key = FASTPATH_VIP + ":80/tcp";
@@ -251,7 +340,7 @@ class NetworkTest
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void sourceSideSelectionSendsTheVipsConnectionsStraightToTheBackends() throws Exception
     {
         final String key = SELECTED_VIP + ":80/tcp";
@@ -266,7 +355,7 @@ class NetworkTest
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void aRedirectedFlowWhoseBackendGoesAwayFallsBackToTheVipAndFinishesWhenItReturns() throws Exception
     {
         final String key = FASTPATH_VIP + ":80/tcp";
