@@ -2,6 +2,7 @@ package io.panamux.slowpath;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -66,8 +67,9 @@ public final class RunCommand implements Callable<Integer>
             }
             mux = Mux.start(config, new EthPort(config.dataplane().port()), System.out);
         }
-        catch (final DpdkException e)
+        catch (final DpdkException | UncheckedIOException e)
         {
+            // DPDK refusing a device, or the BGP speaker not starting: one clear line, no stack trace.
             System.err.println("panamux: " + e.getMessage());
             return 1;
         }

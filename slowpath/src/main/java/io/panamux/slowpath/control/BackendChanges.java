@@ -198,7 +198,7 @@ public final class BackendChanges
         if (!restart.isEmpty())
         {
             throw new ChangeRejectedException(ChangeRejectedException.UNPROCESSABLE, "not reloaded: " + String.join("; ", restart) +
-                ". The sections mux, dataplane, peers and admin take effect only on a restart; a reload may change vips only");
+                ". The sections mux, dataplane, peers, router and admin take effect only on a restart; a reload may change vips only");
         }
         final Map<String, VipConfig> before = new LinkedHashMap<>(vips);
         final Map<String, List<BackendState>> wantedBefore = new LinkedHashMap<>(wanted);
@@ -351,6 +351,10 @@ public final class BackendChanges
         if (!running.peers().equals(next.peers()))
         {
             out.add("peers changed");
+        }
+        if (!running.bgp().equals(next.bgp()))
+        {
+            out.add("router.bgp changed");
         }
         differ(out, "admin.listen", running.admin().listen(), next.admin().listen());
         if (!running.admin().token().equals(next.admin().token()))

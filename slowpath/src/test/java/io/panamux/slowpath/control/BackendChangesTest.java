@@ -234,6 +234,17 @@ class BackendChangesTest
         assertEquals(Vip.MODE_STATELESS, h.mode(WEB), "and changes no VIP");
         assertEquals(1, h.vip(WEB).backends()[2].weight());
 
+        final MuxConfig withBgp = ConfigLoader.parse(ControlHarness.CONFIG + """
+            router:
+              bgp:
+                local-as: 65000
+                neighbors: [ { address: 198.18.11.1, as: 65000 } ]
+                run-directory: /run/panamux/mux-test
+            """, "mux.yaml");
+        final ChangeRejectedException bgp = assertThrows(ChangeRejectedException.class, () -> h.run((c, now) -> h.changes.reload(withBgp, now)));
+        assertTrue(bgp.getMessage().startsWith("not reloaded: router.bgp changed"), bgp.getMessage());
+        assertEquals(version, h.publisher.version());
+
         final MuxConfig next = ConfigLoader.parse(ControlHarness.CONFIG
             .replace("10.1.0.3, weight: 1", "10.1.0.3, weight: 7")
             .replace("""
