@@ -122,6 +122,13 @@ public final class BenchCommand implements Callable<Integer>
         o.printf("panamux bench: %d scenario(s) %s, %.1f s windows, %d rounds, load average %.2f %.2f %.2f%s%n", chosen.size(),
             chosen.stream().map(Scenario::name).toList(), settings.seconds(), settings.rounds(), load[0], load[1], load[2],
             load[0] > 1.5 ? " (busy machine: figures will be noisy)" : "");
+        if (cpus > 1)
+        {
+            // This thread and every thread it starts from now on (the MUX's control thread, testpmd's output
+            // reader, EAL's) stay on CPU 0, as "taskset -c 0" would keep them; forwarding threads pin themselves
+            // to the other CPUs, which are then theirs alone while they measure.
+            Lcore.setAffinity(0);
+        }
         Eal.init(eal);
         final var environment = Environment.collect(eal, hugepages);
         final List<ScenarioResult> results = new ArrayList<>();

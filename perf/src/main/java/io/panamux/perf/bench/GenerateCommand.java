@@ -118,9 +118,14 @@ public final class GenerateCommand implements Callable<Integer>
     {
         final List<TrafficProfile.Target> targets = targets(vips.isEmpty() ? List.of("192.0.2.10:80/tcp") : vips);
         final int[] frameSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
-        Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final boolean toPcap = pcap != null;
         final int genCpu = cpu != -2 ? cpu : Lcore.onlineCpus() > 1 ? 0 : -1;
+        if (genCpu >= 0 && !toPcap)
+        {
+            // This process's other threads share the generator's CPU (they mostly sleep) and leave the rest to the MUX.
+            Lcore.setAffinity(genCpu);
+        }
+        Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final TrafficProfile profile = new TrafficProfile(targets, flows, newFlowRatio, frameSizes, rate, toPcap ? 1 : burst,
             parseMac(dstMac), parseMac(srcMac), seed);
         final PacketPool pool = PacketPool.create("gen_pool", 16383, 256, PacketPool.DEFAULT_DATA_ROOM, 0);
