@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer>
     @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "scenarios to run (default: all); --list shows them")
     List<String> names = new ArrayList<>();
 
-    @Option(names = "--quick", description = "short windows and fewer rounds (about 2 minutes for everything)")
+    @Option(names = "--quick", description = "short windows and fewer rounds (about 1.5 minutes for everything on 2 CPUs; the full run about 7)")
     boolean quick;
 
     @Option(names = "--seconds", defaultValue = "-1", description = "seconds per measured window (default 3; quick 1)")

@@ -7,8 +7,8 @@
  * <h2>Running it</h2>
  * <pre>
  *   ./panamux bench --list                  the scenarios
- *   ./panamux bench --quick                 all of them, 1 s windows, 2 rounds: about 2 minutes
- *   ./panamux bench                         all of them, 3 s windows, 5 rounds: about 8 minutes
+ *   ./panamux bench --quick                 all of them, 1 s windows, 2 rounds (95 s on a quiet 2-CPU VM)
+ *   ./panamux bench                         all of them, 3 s windows, 5 rounds, 3 memif rounds (7 minutes there)
  *   ./panamux bench stateless always-1m     some of them
  *   ./panamux bench --out DIR --seconds 5 --rounds 7 --hugepages
  * </pre>
@@ -48,6 +48,11 @@
  * polls that received packets, and nothing else, the way {@code --record-core-cycles} counts testpmd's.
  * testpmd runs on the same {@code net_null} device with the same pool (size, cache, data room),
  * burst, descriptors and CPU ({@link io.panamux.perf.bench.DeviceSetup}).
+ *
+ * <p>Forwarding loops run on the last CPUs (one worker: CPU 1 of two); the bench JVM keeps its other
+ * threads (main, the MUX's control thread, testpmd's output reader, EAL's) on CPU 0, as
+ * {@code taskset -c 0} would, and the memif generator runs on CPU 0 in its own JVM. testpmd gets the
+ * same placement ({@code --lcores}: main lcore on CPU 0, forwarding lcores where the Java loops run).
  *
  * <h2>How to read the figures</h2>
  * <ul>
