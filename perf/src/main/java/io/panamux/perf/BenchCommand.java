@@ -23,6 +23,7 @@ import io.panamux.perf.bench.MemifRunner;
 import io.panamux.perf.bench.ReportJson;
 import io.panamux.perf.bench.Scenario;
 import io.panamux.perf.bench.ScenarioResult;
+import io.panamux.perf.bench.ThreadPlacement;
 import io.panamux.perf.bench.ThroughputRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -124,10 +125,10 @@ public final class BenchCommand implements Callable<Integer>
             load[0] > 1.5 ? " (busy machine: figures will be noisy)" : "");
         if (cpus > 1)
         {
-            // This thread and every thread it starts from now on (the MUX's control thread, testpmd's output
-            // reader, EAL's) stay on CPU 0, as "taskset -c 0" would keep them; forwarding threads pin themselves
-            // to the other CPUs, which are then theirs alone while they measure.
-            Lcore.setAffinity(0);
+            // Every thread of this JVM (JIT, GC, this one) and every thread started from now on (the MUX's control
+            // thread, testpmd's output reader, EAL's) stays on CPU 0, as "taskset -c 0" would keep them;
+            // forwarding threads pin themselves to the other CPUs, which are then theirs alone while they measure.
+            ThreadPlacement.moveAllThreads(0);
         }
         Eal.init(eal);
         final var environment = Environment.collect(eal, hugepages);

@@ -122,8 +122,8 @@ public final class GenerateCommand implements Callable<Integer>
         final int genCpu = cpu != -2 ? cpu : Lcore.onlineCpus() > 1 ? 0 : -1;
         if (genCpu >= 0 && !toPcap)
         {
-            // This process's other threads share the generator's CPU (they mostly sleep) and leave the rest to the MUX.
-            Lcore.setAffinity(genCpu);
+            // This JVM's other threads (JIT, GC, main) share the generator's CPU, mostly idle, and leave the rest to the MUX.
+            ThreadPlacement.moveAllThreads(genCpu);
         }
         Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final TrafficProfile profile = new TrafficProfile(targets, flows, newFlowRatio, frameSizes, rate, toPcap ? 1 : burst,
