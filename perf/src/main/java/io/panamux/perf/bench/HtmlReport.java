@@ -43,7 +43,9 @@ public final class HtmlReport
         memif both ways and the generator's own polling, for testpmd as for the MUX. Offered loads are fractions of the
         maximum the MUX forwarded in the same round; testpmd is offered the same absolute rates. The MUX holds packets
         in its TX buffer until 32 are waiting or the oldest has waited 100 us, so at low loads that interval dominates.
-        <b>GC</b> counts collections of the MUX's JVM during the measured phase: each one stops the worker.</p>
+        <b>GC</b> counts collections of the MUX's JVM during the measured phase: each one stops the worker. On two CPUs
+        the generator shares CPU 0 with both JVMs' own threads (the forwarding CPU is the forwarder's alone), so its
+        stalls are in the tails of both curves: the testpmd curve is the floor of the set-up.</p>
         <p><b>Other CPU %</b> is the share of all CPUs used by other processes during a window: above ~10 % the machine
         was not quiet and the figures are noise. The notes of each scenario say so.</p>
         """;
