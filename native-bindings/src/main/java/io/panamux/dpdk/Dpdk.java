@@ -14,6 +14,9 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Loads the panamux shim (which pulls in DPDK's shared libraries) and binds native functions.
@@ -134,15 +137,26 @@ public final class Dpdk
             {
                 return Path.of(url.toURI());
             }
-            final Path tmp = Files.createTempFile("libpanamux_shim", ".so");
-            tmp.toFile().deleteOnExit();
+            // One copy per content, reused by every process: the JVM exits through Runtime.halt (DPDK's
+            // threads are not daemons), so a per-process temporary file would never be deleted.
+            final byte[] bytes;
             try (InputStream in = url.openStream())
             {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                bytes = in.readAllBytes();
             }
-            return tmp;
+            final String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 12);
+            final Path dir = Path.of(System.getProperty("java.io.tmpdir"), "panamux-shim-" + System.getProperty("user.name"));
+            final Path target = dir.resolve("libpanamux_shim-" + digest + ".so");
+            if (!Files.isRegularFile(target) || Files.size(target) != bytes.length)
+            {
+                Files.createDirectories(dir);
+                final Path tmp = Files.createTempFile(dir, "shim", ".tmp");
+                Files.write(tmp, bytes);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return target;
         }
-        catch (final IOException | URISyntaxException e)
+        catch (final IOException | URISyntaxException | NoSuchAlgorithmException e)
         {
             throw new DpdkException("cannot load the panamux shim from " + url + ": " + e);
         }
