@@ -125,10 +125,10 @@ public final class BenchCommand implements Callable<Integer>
             load[0] > 1.5 ? " (busy machine: figures will be noisy)" : "");
         if (cpus > 1)
         {
-            // Every thread of this JVM (JIT, GC, this one) and every thread started from now on (the MUX's control
-            // thread, testpmd's output reader, EAL's) stays on CPU 0, as "taskset -c 0" would keep them;
-            // forwarding threads pin themselves to the other CPUs, which are then theirs alone while they measure.
-            ThreadPlacement.moveAllThreads(0);
+            // Every thread of this JVM (JIT, GC, this one) and every thread started from now on (testpmd's output
+            // reader, EAL's) stays on CPU 0 at low priority, as "taskset -c 0 nice" would keep them; forwarding
+            // threads pin themselves to the other CPUs at normal priority, and have them to themselves.
+            ThreadPlacement.background(0);
         }
         Eal.init(eal);
         final var environment = Environment.collect(eal, hugepages);

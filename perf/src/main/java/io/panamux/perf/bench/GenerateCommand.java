@@ -122,8 +122,9 @@ public final class GenerateCommand implements Callable<Integer>
         final int genCpu = cpu != -2 ? cpu : Lcore.onlineCpus() > 1 ? 0 : -1;
         if (genCpu >= 0 && !toPcap)
         {
-            // This JVM's other threads (JIT, GC, main) share the generator's CPU, mostly idle, and leave the rest to the MUX.
-            ThreadPlacement.moveAllThreads(genCpu);
+            // This JVM's other threads (JIT, GC, main) share the generator's CPU at low priority and leave the rest
+            // to the MUX; the generator's thread comes back to normal priority when it starts.
+            ThreadPlacement.background(genCpu);
         }
         Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final TrafficProfile profile = new TrafficProfile(targets, flows, newFlowRatio, frameSizes, rate, toPcap ? 1 : burst,
@@ -163,7 +164,8 @@ public final class GenerateCommand implements Callable<Integer>
         else
         {
             waitForLink(port);
-            final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, gen);
+            final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null,
+                ThreadPlacement.foreground(gen));
             AgentRunner.startOnThread(runner);
             rc = schedule == null ? plain(gen, recorder) : scheduled(gen, recorder, frameSizes);
             gen.stopSending();

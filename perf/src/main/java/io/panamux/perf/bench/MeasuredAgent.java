@@ -74,6 +74,7 @@ public final class MeasuredAgent implements Agent
     @Override
     public void onStart()
     {
+        ThreadPlacement.foreground();
         delegate.onStart();
     }
 

@@ -273,7 +273,8 @@ public final class MemifRunner
         final String name = "net_memif" + (100 + SEQUENCE.get());
         final EthPort port = Vdev.create(name, "role=server,id=0,socket=" + socket);
         final MuxConfig config = ConfigLoader.parse(s.configYaml(false), "bench-" + s.name() + ".yaml");
-        final Mux mux = Mux.start(config, port, new PrintStream(OutputStream.nullOutputStream()));
+        // Started at normal priority: the MUX's threads inherit it (this thread runs at low priority).
+        final Mux mux = ThreadPlacement.inForeground(() -> Mux.start(config, port, new PrintStream(OutputStream.nullOutputStream())));
         try
         {
             // An empty young generation before the measured phases: the little this process allocates while
@@ -303,8 +304,8 @@ public final class MemifRunner
         final List<String> args = List.of("--forward-mode=io", "--nb-cores=1", "--burst=" + pool.burst(), "--total-num-mbufs=" + pool.poolSize(),
             "--mbcache=" + pool.poolCache(), "--mbuf-size=" + pool.dataRoom(), "--rxd=" + pool.descriptors(), "--txd=" + pool.descriptors(),
             "--port-topology=loop");
-        final TestpmdSession testpmd = TestpmdSession.start(List.of("net_memif0,role=server,id=0,socket=" + socket), args, 0, muxCpus,
-            settings.testpmdMemory());
+        final TestpmdSession testpmd = ThreadPlacement.inForeground(() -> TestpmdSession.start(
+            List.of("net_memif0,role=server,id=0,socket=" + socket), args, 0, muxCpus, settings.testpmdMemory()));
         try
         {
             testpmd.begin();
@@ -344,7 +345,7 @@ public final class MemifRunner
             "bench", "generate", "--vdev", "net_memif0,role=client,id=0,socket=" + socket, "--json", "--schedule", schedule,
             "--flows", Long.toString(s.liveFlows()), "--new-flow-ratio", Double.toString(s.newFlowRatio()), "--sizes",
             String.join(",", s.frameSizes().stream().map(String::valueOf).toList()), "--vip", "192.0.2.10:80/tcp"));
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = ThreadPlacement.inForeground(() -> new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start());
         final List<JsonNode> phases = new ArrayList<>();
         final List<Long> gc = new ArrayList<>();
         final List<Double> otherCpu = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.panamux.perf.bench;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -398,7 +397,7 @@ public final class ThroughputRunner implements AutoCloseable
         return p;
     }
 
-    private TestpmdSession session(final DeviceSetup device, final int[] forward) throws IOException
+    private TestpmdSession session(final DeviceSetup device, final int[] forward) throws Exception
     {
         final String key = device + java.util.Arrays.toString(forward);
         if (session != null && key.equals(sessionKey))
@@ -407,7 +406,9 @@ public final class ThroughputRunner implements AutoCloseable
         }
         quitTestpmd();
         final List<String> vdevs = List.of(device.testpmdVdev());
-        session = TestpmdSession.start(vdevs, device.testpmdArguments(), 0, forward, settings.testpmdMemory());
+        // Started at normal priority, as the Java loops run (this thread runs at low priority).
+        session = ThreadPlacement.inForeground(() -> TestpmdSession.start(vdevs, device.testpmdArguments(), 0, forward,
+            settings.testpmdMemory()));
         sessionKey = key;
         return session;
     }
