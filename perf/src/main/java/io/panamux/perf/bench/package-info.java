@@ -50,9 +50,11 @@
  * burst, descriptors and CPU ({@link io.panamux.perf.bench.DeviceSetup}).
  *
  * <p>Forwarding loops run on the last CPUs (one worker: CPU 1 of two); the bench JVM keeps its other
- * threads (main, the MUX's control thread, testpmd's output reader, EAL's) on CPU 0, as
- * {@code taskset -c 0} would, and the memif generator runs on CPU 0 in its own JVM. testpmd gets the
- * same placement ({@code --lcores}: main lcore on CPU 0, forwarding lcores where the Java loops run).
+ * threads (main, JIT, GC, testpmd's output reader, EAL's) on CPU 0 and, as root, at nice 19 (the JIT
+ * excepted), and the memif generator runs on CPU 0 in its own JVM, placed the same way
+ * ({@link io.panamux.perf.bench.ThreadPlacement}). testpmd gets the same placement ({@code --lcores}:
+ * main lcore on CPU 0, forwarding lcores where the Java loops run) and, like the forwarding threads,
+ * normal priority.
  *
  * <h2>How to read the figures</h2>
  * <ul>
