@@ -107,6 +107,7 @@ public final class WorkerAgent implements Agent
     private final int[] verdicts;
     private final int[] vipOf;
     private final long[] hashes;
+    private final long[] placements;
     private final long[] mbufs;
     private final MemorySegment prefetch;
     private final long prefetchAddress;
@@ -151,8 +152,9 @@ public final class WorkerAgent implements Agent
         this.verdicts = new int[burst];
         this.vipOf = new int[burst];
         this.hashes = new long[burst];
+        this.placements = new long[burst];
         this.mbufs = new long[burst];
-        this.prefetch = Arena.global().allocate(JAVA_LONG, burst);
+        this.prefetch = Arena.global().allocate(JAVA_LONG, 2L * burst);
         this.prefetchAddress = prefetch.address();
         this.snapshot = snapshots.current();
     }
@@ -274,7 +276,14 @@ public final class WorkerAgent implements Agent
                     hashes[i] = flowHash(seed, info);
                     if (vipArray[vip].recordsFlows() && !info.isFragment)
                     {
-                        Memory.putI64(prefetchAddress + 8L * prefetches++, bucketAddress(info));
+                        final long placement = placement(info);
+                        placements[i] = placement;
+                        Memory.putI64(prefetchAddress + 8L * prefetches++, flows.bucketAddress(placement));
+                        if ((info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+                        {
+                            // A new connection is looked for in both buckets before it is inserted.
+                            Memory.putI64(prefetchAddress + 8L * prefetches++, flows.secondBucketAddress(placement));
+                        }
                     }
                 }
                 else
@@ -307,7 +316,7 @@ public final class WorkerAgent implements Agent
             }
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
-            final Backend backend = chooseBackend(snap, vip, info, hashes[i], now, m);
+            final Backend backend = chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
             if (backend == HANDED_OVER)
             {
                 continue;
@@ -355,11 +364,11 @@ public final class WorkerAgent implements Agent
             : vips.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
     }
 
-    private long bucketAddress(final PacketInfo info)
+    private long placement(final PacketInfo info)
     {
         return info.ipVersion == 4
-            ? flows.bucketAddressV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol)
-            : flows.bucketAddressV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol);
+            ? flows.placementHashV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol)
+            : flows.placementHashV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol);
     }
 
     private static long flowHash(final long seed, final PacketInfo info)
@@ -374,8 +383,8 @@ public final class WorkerAgent implements Agent
         return FlowHash.hashV6(seed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, srcPort, dstPort, info.protocol);
     }
 
-    private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash, final int now,
-        final long mbuf)
+    private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
+        final long placement, final int now, final long mbuf)
     {
         if (!vip.recordsFlows() || info.isFragment)
         {
@@ -383,8 +392,8 @@ public final class WorkerAgent implements Agent
         }
         final boolean v4 = info.ipVersion == 4;
         final long found = info.icmpError ? read(info, v4) : v4
-            ? flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
-            : flows.findV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, now);
+            ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
+            : flows.findV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, now);
         if (found != FlowTable.MISSING)
         {
             final Backend b = snap.backend(FlowTable.backendId(found));
@@ -441,8 +450,9 @@ public final class WorkerAgent implements Agent
             }
         }
         final int rc = v4
-            ? flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now)
-            : flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now);
+            ? flows.putV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), flags, now)
+            : flows.putV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(),
+                flags, now);
         countPut(rc);
         if (stateful && newConnection && snap.ownedElsewhere(hash) && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
         {

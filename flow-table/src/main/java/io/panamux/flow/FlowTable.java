@@ -94,6 +94,8 @@ public final class FlowTable implements AutoCloseable
     public static final int MAX_CAPACITY = 1 << 30;
 
     static final int LINE_BYTES = 64;
+    /** Free slots below which an insert looks at both candidates instead of filling the first. */
+    static final int FIRST_FIT_RESERVE = 2;
     static final int HALF_BYTES = 32;
     static final int HEAD_OFFSET = 0;
     static final int ADDRESSES_OFFSET = 8;
@@ -310,10 +312,20 @@ public final class FlowTable implements AutoCloseable
     public long findV4(
         final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int now)
     {
-        final long slot = locateV4(
-            hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol),
-            headV4(srcPort, dstPort, protocol),
-            addressesV4(srcAddr, dstAddr));
+        return findV4(hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol), srcAddr, dstAddr, srcPort, dstPort, protocol, now);
+    }
+
+    /**
+     * As {@link #findV4(int, int, int, int, int, int)}, with the flow's {@link #placementHashV4} computed
+     * by the caller (once per packet, also for {@link #bucketAddress} prefetching).
+     *
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long findV4(
+        final long placementHash, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol,
+        final int now)
+    {
+        final long slot = locateV4(placementHash, headV4(srcPort, dstPort, protocol), addressesV4(srcAddr, dstAddr));
         if (slot < 0)
         {
             return MISSING;
@@ -346,7 +358,27 @@ public final class FlowTable implements AutoCloseable
         final int flags,
         final int now)
     {
-        final long hash = hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol);
+        return putV4(hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol), srcAddr, dstAddr, srcPort, dstPort, protocol, backendId,
+            flags, now);
+    }
+
+    /**
+     * As {@link #putV4(int, int, int, int, int, int, int, int)}, with the flow's {@link #placementHashV4}
+     * computed by the caller.
+     *
+     * @return {@link #INSERTED}, {@link #UPDATED} or {@link #EVICTED}.
+     */
+    public int putV4(
+        final long hash,
+        final int srcAddr,
+        final int dstAddr,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int backendId,
+        final int flags,
+        final int now)
+    {
         final long head = headV4(srcPort, dstPort, protocol);
         final long addresses = addressesV4(srcAddr, dstAddr);
         final MemorySegment memory = this.memory;
@@ -445,9 +477,28 @@ public final class FlowTable implements AutoCloseable
         final int protocol,
         final int now)
     {
-        final long line = locateV6(
-            hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol),
-            headV6(srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo);
+        return findV6(hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort,
+            protocol, now);
+    }
+
+    /**
+     * As {@link #findV6(long, long, long, long, int, int, int, int)}, with the flow's
+     * {@link #placementHashV6} computed by the caller.
+     *
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long findV6(
+        final long placementHash,
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int now)
+    {
+        final long line = locateV6(placementHash, headV6(srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo);
         if (line < 0)
         {
             return MISSING;
@@ -484,7 +535,29 @@ public final class FlowTable implements AutoCloseable
         final int flags,
         final int now)
     {
-        final long hash = hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        return putV6(hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol), srcHi, srcLo, dstHi, dstLo, srcPort, dstPort,
+            protocol, backendId, flags, now);
+    }
+
+    /**
+     * As {@link #putV6(long, long, long, long, int, int, int, int, int, int)}, with the flow's
+     * {@link #placementHashV6} computed by the caller.
+     *
+     * @return {@link #INSERTED}, {@link #UPDATED} or {@link #EVICTED}.
+     */
+    public int putV6(
+        final long hash,
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int backendId,
+        final int flags,
+        final int now)
+    {
         final long head = headV6(srcPort, dstPort, protocol);
         final MemorySegment memory = this.memory;
 
@@ -779,26 +852,36 @@ public final class FlowTable implements AutoCloseable
     }
 
     /**
-     * The address of an IPv4 flow's first candidate bucket, for a worker to prefetch a whole burst's
-     * buckets before it looks them up (one memory round trip for the burst instead of one per packet).
-     * Any thread; reads nothing from the table.
-     *
-     * @return the absolute address of the bucket.
+     * The placement hash of an IPv4 flow (keyed with this table's seed): computed once per packet by a
+     * worker, it gives the buckets to prefetch ({@link #bucketAddress}, {@link #secondBucketAddress}) and is
+     * passed to the hashed {@code find}/{@code put}. Any thread; reads nothing from the table.
      */
-    public long bucketAddressV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    public long placementHashV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
     {
-        return memory.address() + firstBucket(hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol));
+        return hashV4(srcAddr, dstAddr, srcPort, dstPort, protocol);
+    }
+
+    /** The placement hash of an IPv6 flow (see {@link #placementHashV4}). */
+    public long placementHashV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
+        final int dstPort, final int protocol)
+    {
+        return hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
     }
 
     /**
-     * The address of an IPv6 flow's first candidate bucket (see {@link #bucketAddressV4}).
-     *
-     * @return the absolute address of the bucket.
+     * @return the absolute address of the first candidate bucket of a flow with this placement hash, where
+     * a lookup looks first and where most flows live (inserts fill it before the second): for a worker to
+     * prefetch a whole burst's buckets before looking them up.
      */
-    public long bucketAddressV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
-        final int dstPort, final int protocol)
+    public long bucketAddress(final long placementHash)
     {
-        return memory.address() + firstBucket(hashV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol));
+        return memory.address() + firstBucket(placementHash);
+    }
+
+    /** @return the absolute address of the second candidate bucket (read when the first has no match). */
+    public long secondBucketAddress(final long placementHash)
+    {
+        return memory.address() + secondBucket(placementHash);
     }
 
     /** Offset of a flow's first candidate bucket. */
@@ -922,11 +1005,12 @@ public final class FlowTable implements AutoCloseable
     /** A free 32-byte slot in the candidate with more free slots (the first on a tie), or -1. */
     private long freeSlot(final long first, final long second)
     {
+        // The first candidate while it has room to spare, so that most flows live in their first bucket and a
+        // lookup that finds them reads one bucket; once it is nearly full, the emptier of the two, which
+        // keeps evictions rare up to high loads (power of two choices).
         final MemorySegment memory = this.memory;
         long firstFree = -1;
-        long secondFree = -1;
         int firstCount = 0;
-        int secondCount = 0;
         for (long slot = first, end = first + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
         {
             if (memory.get(LONG, slot + HEAD_OFFSET) == KIND_FREE)
@@ -934,14 +1018,17 @@ public final class FlowTable implements AutoCloseable
                 firstFree = firstCount++ == 0 ? slot : firstFree;
             }
         }
-        if (second != first)
+        if (firstCount > FIRST_FIT_RESERVE || second == first)
         {
-            for (long slot = second, end = second + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+            return firstFree;
+        }
+        long secondFree = -1;
+        int secondCount = 0;
+        for (long slot = second, end = second + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+        {
+            if (memory.get(LONG, slot + HEAD_OFFSET) == KIND_FREE)
             {
-                if (memory.get(LONG, slot + HEAD_OFFSET) == KIND_FREE)
-                {
-                    secondFree = secondCount++ == 0 ? slot : secondFree;
-                }
+                secondFree = secondCount++ == 0 ? slot : secondFree;
             }
         }
         return firstCount >= secondCount ? firstFree : secondFree;

@@ -134,8 +134,9 @@ class FlowTableTest
     }
 
     /**
-     * Placement quality: with a well-mixed placement hash and two candidate buckets per flow, evictions stay
-     * negligible until the table is three quarters full. Prints the measured rates.
+     * Placement quality: with a well-mixed placement hash and two candidate buckets per flow (the first while
+     * it has room to spare, then the emptier), evictions stay negligible until the table is three quarters
+     * full. Prints the measured rates.
      */
     @Test
     void evictionsStayNegligibleUntilTheTableIsThreeQuartersFull()
