@@ -117,6 +117,7 @@ public final class TrafficGenerator implements Agent
             flowSrcPort[f] = 1024 + (int)(next() % 64000);
         }
         this.sizes = profile.frameSizes().clone();
+        // next() gives 63 random bits; the top 53 of them, compared with ratio * 2^53, make the draw.
         this.newFlowThreshold = (long)(profile.newFlowRatio() * (1L << 53));
         this.requestedRate = profile.ratePps();
         this.rate = -1;
@@ -196,7 +197,7 @@ public final class TrafficGenerator implements Agent
         int flags = 0;
         if (t.protocol() == ClientFrames.TCP)
         {
-            if (!flowOpen[f] || (newFlowThreshold > 0 && (next() >>> 11) < newFlowThreshold))
+            if (!flowOpen[f] || (newFlowThreshold > 0 && (next() >>> 10) < newFlowThreshold))
             {
                 if (flowOpen[f])
                 {
@@ -213,7 +214,7 @@ public final class TrafficGenerator implements Agent
                 flags = ClientFrames.ACK | ClientFrames.PSH;
             }
         }
-        else if (newFlowThreshold > 0 && (next() >>> 11) < newFlowThreshold)
+        else if (newFlowThreshold > 0 && (next() >>> 10) < newFlowThreshold)
         {
             flowSrcPort[f] = 1024 + (int)(next() % 64000);
         }
