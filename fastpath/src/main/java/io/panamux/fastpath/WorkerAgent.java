@@ -32,7 +32,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The fast path of one RX queue (ARCHITECTURE.md §1, §3): RX burst, parse the whole burst in place, look
- * up VIPs and flows, choose backends by Maglev, encapsulate into the headroom, TX buffered. One thread
+ * up VIPs and flows, choose backends by Maglev, encapsulate into the headroom, TX buffered (sent when the
+ * buffer is full, when the RX queue came back with less than a full burst, or after the drain interval). One thread
  * runs it, pinned and registered as a DPDK lcore; it owns its RX and TX queue, its flow table and its
  * counters, and nobody else writes them.
  *
@@ -188,7 +189,16 @@ public final class WorkerAgent implements Agent
         {
             processBurst(n, nowNs);
         }
-        tx.flushIfDue(nowNs);
+        if (n < config.burstSize())
+        {
+            // The RX queue is drained: send now rather than hold packets for company that is not coming
+            // (latency at low and moderate load); under full bursts the buffer fills and flushes by itself.
+            tx.flush();
+        }
+        else
+        {
+            tx.flushIfDue(nowNs);
+        }
         housekeeping(nowNs, n == 0);
         // Last, so that a cycle that throws part-way does not count: a worker failing on every cycle
         // looks stopped to the watchdog, as it is for the packets.
