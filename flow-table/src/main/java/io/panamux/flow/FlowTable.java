@@ -95,7 +95,7 @@ public final class FlowTable implements AutoCloseable
 
     static final int LINE_BYTES = 64;
     /** Free slots below which an insert looks at both candidates instead of filling the first. */
-    static final int FIRST_FIT_RESERVE = 2;
+    static final int FIRST_FIT_RESERVE = 3;
     static final int HALF_BYTES = 32;
     static final int HEAD_OFFSET = 0;
     static final int ADDRESSES_OFFSET = 8;

@@ -55,7 +55,7 @@ class SourceSelectorTest
             keys[i] = FlowHash.hashBytes(SEED, ByteBuffer.allocate(4).putInt(BACKENDS[i]).array());
         }
         final int[] table = MaglevTable.build(keys, new int[] {1, 2, 1}, MaglevTable.DEFAULT_SIZE);
-        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 2, 1)), SEED, MaglevTable.DEFAULT_SIZE, 4096, 300))
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 2, 1)), SEED, MaglevTable.DEFAULT_SIZE, 8192, 300))
         {
             final Map<Integer, Integer> spread = new HashMap<>();
             for (int port = 30000; port < 33000; port++)
