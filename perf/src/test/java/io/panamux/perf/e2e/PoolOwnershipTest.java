@@ -96,9 +96,19 @@ class PoolOwnershipTest
             {
                 muxes.add(Mux.start(i, config(i, adminPorts, peerPorts), dir));
             }
-            for (final Mux m : muxes)
+            for (int i = 0; i < 3; i++)
             {
-                m.awaitLine("admin API on", 90);
+                // DPDK's af_packet driver names its PACKET_FANOUT group (pid ^ ifindex) & 0xffff: two MUX processes
+                // of one network namespace collide when their pids differ as their interfaces' indexes do, and
+                // the second is refused (EINVAL). Another process, another pid: start that one again.
+                for (int attempt = 1; !muxes.get(i).awaitStart("admin API on", 90) && attempt < 4; attempt++)
+                {
+                    assertTrue(muxes.get(i).output().contains("could not set PACKET_FANOUT"), muxes.get(i).output());
+                    System.out.println("pool: " + muxes.get(i).name + " met another's af_packet fanout group; starting it again");
+                    muxes.set(i, Mux.start(i, config(i, adminPorts, peerPorts), dir));
+                }
+                final Mux m = muxes.get(i);
+                m.awaitLine("admin API on", 1);
                 assertTrue(m.output().contains("flow ownership with 2 peer(s)"), m.output());
             }
             final Map<String, String> macs = new LinkedHashMap<>();
@@ -467,6 +477,34 @@ class PoolOwnershipTest
         String output()
         {
             return output.toString();
+        }
+
+        /**
+         * @return true once {@code text} is printed; false when the process exited first because DPDK refused its
+         * af_packet fanout group (see the caller).
+         */
+        boolean awaitStart(final String text, final int seconds) throws InterruptedException
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!output().contains(text))
+            {
+                if (!process.isAlive())
+                {
+                    process.waitFor();
+                    Thread.sleep(200);
+                    if (output().contains("could not set PACKET_FANOUT"))
+                    {
+                        return false;
+                    }
+                    throw new AssertionError(name + " did not start (\"" + text + "\"):\n" + output());
+                }
+                if (System.nanoTime() > deadline)
+                {
+                    throw new AssertionError(name + " did not start (\"" + text + "\"):\n" + output());
+                }
+                Thread.sleep(50);
+            }
+            return true;
         }
 
         void awaitLine(final String text, final int seconds) throws InterruptedException
