@@ -76,9 +76,11 @@ void pmx_prefetch_burst(struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
- * Prefetches two cache lines (the first and the third: the hardware pulls in each line's neighbour) at each
- * of n addresses: a worker's flow-table buckets for a whole burst, in one downcall, so their memory round
- * trips overlap instead of following one another.
+ * Prefetches the four cache lines (256 bytes) at each of n addresses: a worker's flow-table buckets for a
+ * whole burst, in one downcall, so their memory round trips overlap instead of following one another.
+ * Every line is asked for: prefetching every other line and counting on the hardware to pull in its
+ * neighbour left half of them to demand misses on AMD Zen (a million-flow table: 295 ns per new flow with
+ * two prefetches per bucket, 186 ns with four).
  */
 void pmx_prefetch_lines(const uint64_t *addresses, uint16_t n)
 {
@@ -86,7 +88,9 @@ void pmx_prefetch_lines(const uint64_t *addresses, uint16_t n)
     {
         const char *p = (const char *)(uintptr_t)addresses[i];
         rte_prefetch0(p);
+        rte_prefetch0(p + 64);
         rte_prefetch0(p + 128);
+        rte_prefetch0(p + 192);
     }
 }
 
