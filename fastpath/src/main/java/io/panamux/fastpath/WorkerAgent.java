@@ -401,9 +401,35 @@ public final class WorkerAgent implements Agent
             return current(vip, hash);
         }
         final boolean v4 = info.ipVersion == 4;
-        final long found = info.icmpError ? read(info, v4) : v4
-            ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
-            : flows.findV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, now);
+        final boolean newConnection = info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+        final long found;
+        if (v4 && info.protocol == TCP && newConnection && !info.icmpError)
+        {
+            // A SYN: nearly always a new flow, so it is looked up and inserted in one pass over its buckets,
+            // with the backend a new connection gets (the current table), kept if the flow is already there.
+            final Backend chosen = current(vip, hash);
+            found = chosen == null
+                ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
+                : flows.findOrPutV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now);
+            if (found == FlowTable.ADDED || found == FlowTable.ADDED_EVICTING)
+            {
+                counters.add(WorkerCounters.FLOW_MISSES, 1);
+                countPut(found == FlowTable.ADDED ? FlowTable.INSERTED : FlowTable.EVICTED);
+                if (vip.mode() == Vip.MODE_STATEFUL && snap.owners() != null && snap.ownedElsewhere(hash)
+                    && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
+                {
+                    counters.add(WorkerCounters.RING_FULL, 1);
+                }
+                return chosen;
+            }
+        }
+        else
+        {
+            found = info.icmpError ? read(info, v4) : v4
+                ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
+                : flows.findV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol,
+                    now);
+        }
         if (found != FlowTable.MISSING)
         {
             final Backend b = snap.backend(FlowTable.backendId(found));
@@ -421,7 +447,6 @@ public final class WorkerAgent implements Agent
             }
         }
         counters.add(WorkerCounters.FLOW_MISSES, 1);
-        final boolean newConnection = info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
         Backend chosen = null;
         if (!newConnection && vip.previousTable() != null)
         {

@@ -79,6 +79,11 @@ public final class FlowTable implements AutoCloseable
     /** {@code put*}: the flow was new and stored after evicting the stalest entry (or entries) of its buckets. */
     public static final int EVICTED = 3;
 
+    /** {@link #findOrPutV4}: the flow was absent and took a free slot. */
+    public static final long ADDED = -2L;
+    /** {@link #findOrPutV4}: the flow was absent and took the place of the stalest entry of its buckets. */
+    public static final long ADDED_EVICTING = -3L;
+
     /** Largest flags value; {@code put*} keep only the low 8 bits of {@code flags}. */
     public static final int MAX_FLAGS = 0xFF;
 
@@ -409,6 +414,121 @@ public final class FlowTable implements AutoCloseable
             EVICTIONS.setOpaque(this, evictions + 1);
         }
 
+        storeV4(target, head, addresses, backendId, flags, now);
+        return result;
+    }
+
+    /**
+     * A new connection's lookup and insert in one pass over its two candidate buckets: when the IPv4 flow
+     * is present, as {@link #findV4(long, int, int, int, int, int, int)} (its value, last-seen refreshed);
+     * when absent, as {@link #putV4(long, int, int, int, int, int, int, int, int)} with {@code backendId}
+     * (same slot choice, same eviction). Reads each of the 16 slots once where a miss followed by a put
+     * reads them four times: for TCP SYNs, which are nearly always new. Writer only.
+     *
+     * @param hash      the flow's {@link #placementHashV4}.
+     * @param srcAddr   source address (big-endian int).
+     * @param dstAddr   destination address.
+     * @param srcPort   source port.
+     * @param dstPort   destination port.
+     * @param protocol  IP protocol.
+     * @param backendId the backend to record if the flow is absent.
+     * @param flags     flags to record if the flow is absent (low 8 bits kept).
+     * @param now       current time.
+     * @return the present flow's {@code flags << 32 | backendId} (never negative), or {@link #ADDED} or
+     * {@link #ADDED_EVICTING}.
+     */
+    public long findOrPutV4(
+        final long hash,
+        final int srcAddr,
+        final int dstAddr,
+        final int srcPort,
+        final int dstPort,
+        final int protocol,
+        final int backendId,
+        final int flags,
+        final int now)
+    {
+        final long head = headV4(srcPort, dstPort, protocol);
+        final long addresses = addressesV4(srcAddr, dstAddr);
+        final MemorySegment memory = this.memory;
+        final long first = firstBucket(hash);
+        final long second = secondBucket(hash);
+        long firstFree = -1;
+        long secondFree = -1;
+        int firstCount = 0;
+        int secondCount = 0;
+        long stalest = -1;
+        int stalestAge = Integer.MIN_VALUE;
+        // The first candidate, then the second when it is a different bucket; free slots counted per bucket.
+        for (long bucket = first; bucket >= 0; bucket = bucket == first && second != first ? second : -1)
+        {
+            long free = -1;
+            int count = 0;
+            for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+            {
+                final long slotHead = memory.get(LONG, slot + HEAD_OFFSET);
+                if (slotHead == KIND_FREE)
+                {
+                    free = count++ == 0 ? slot : free;
+                }
+                else if (slotHead != V6_TAIL)
+                {
+                    if (slotHead == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+                    {
+                        touch(slot, now);
+                        return packedValue(slot);
+                    }
+                    // An IPv6 entry is aged at its first half, as in stalestEntry.
+                    final int age = now - memory.get(INT, slot + LAST_SEEN_OFFSET);
+                    if (age > stalestAge)
+                    {
+                        stalest = slot;
+                        stalestAge = age;
+                    }
+                }
+            }
+            if (bucket == first)
+            {
+                firstFree = free;
+                firstCount = count;
+            }
+            else
+            {
+                secondFree = free;
+                secondCount = count;
+            }
+        }
+
+        // freeSlot's choice: the first while it has room to spare, else the emptier (the first on a tie); with
+        // no free slot in either, stalestEntry's.
+        final long target;
+        final long result;
+        if (firstCount > FIRST_FIT_RESERVE || (firstCount > 0 && firstCount >= secondCount))
+        {
+            target = firstFree;
+            result = ADDED;
+            SIZE.setOpaque(this, size + 1);
+        }
+        else if (secondCount > 0)
+        {
+            target = secondFree;
+            result = ADDED;
+            SIZE.setOpaque(this, size + 1);
+        }
+        else
+        {
+            target = stalest;
+            result = ADDED_EVICTING;
+            EVICTIONS.setOpaque(this, evictions + 1);
+        }
+        storeV4(target, head, addresses, backendId, flags, now);
+        return result;
+    }
+
+    /** Writes an IPv4 entry at {@code target}, a free slot or the entry it evicts, under the line's seqlock. */
+    private void storeV4(final long target, final long head, final long addresses, final int backendId, final int flags, final int now)
+    {
+        final MemorySegment memory = this.memory;
         final long line = target & -LINE_BYTES;
         final int sequence = beginWrite(line);
         if ((memory.get(LONG, target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
@@ -420,8 +540,6 @@ public final class FlowTable implements AutoCloseable
         memory.set(LONG, target + ADDRESSES_OFFSET, addresses);
         writeValue(target, backendId, flags, now);
         endWrite(line, sequence);
-
-        return result;
     }
 
     /**

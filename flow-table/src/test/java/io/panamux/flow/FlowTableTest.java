@@ -321,6 +321,67 @@ class FlowTableTest
     }
 
     @Test
+    void findOrPutIsAMissThenAPutInOnePass()
+    {
+        // Two tables with one seed: one driven as the worker drives it for most packets (find, put when
+        // missing), the other with findOrPutV4. Small, so buckets overflow and entries are evicted, with IPv6
+        // entries among them (an evicted IPv6 entry frees its whole line). Same answers, same slots, same
+        // contents after every step.
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        try (FlowTable twoPass = new FlowTable(256, SEED); FlowTable onePass = new FlowTable(256, SEED))
+        {
+            final List<V4> flows = new ArrayList<>();
+            for (int i = 0; i < 600; i++)
+            {
+                flows.add(new V4(0x0A00_0000 | random.nextInt(1 << 20), 0xC000_0201 + random.nextInt(3), random.nextInt(1 << 16), 80, TCP));
+            }
+            final List<V6> v6 = new ArrayList<>();
+            for (int i = 0; i < 40; i++)
+            {
+                v6.add(new V6(0x2001_0db8L << 32, random.nextLong(), 0x2001_0db8L << 32, 1, random.nextInt(1 << 16), 443, TCP));
+            }
+            int now = 1;
+            long added = 0;
+            long evicting = 0;
+            long found = 0;
+            for (int step = 0; step < 20_000; step++)
+            {
+                now += random.nextInt(3);
+                if (random.nextInt(20) == 0)
+                {
+                    final V6 f = v6.get(random.nextInt(v6.size()));
+                    assertEquals(f.put(twoPass, step & 0xFFFF, 1, now), f.put(onePass, step & 0xFFFF, 1, now));
+                    continue;
+                }
+                final V4 f = flows.get(random.nextInt(flows.size()));
+                final int backend = random.nextInt(1 << 16);
+                final int flags = random.nextInt(256);
+                final long hash = onePass.placementHashV4(f.src(), f.dst(), f.srcPort(), f.dstPort(), f.protocol());
+                final long one = onePass.findOrPutV4(hash, f.src(), f.dst(), f.srcPort(), f.dstPort(), f.protocol(), backend, flags, now);
+                long two = f.find(twoPass, now);
+                if (two == MISSING)
+                {
+                    two = f.put(twoPass, backend, flags, now) == EVICTED ? FlowTable.ADDED_EVICTING : FlowTable.ADDED;
+                }
+                assertEquals(two, one, "step " + step + ", " + f);
+                added += one == FlowTable.ADDED ? 1 : 0;
+                evicting += one == FlowTable.ADDED_EVICTING ? 1 : 0;
+                found += one >= 0 ? 1 : 0;
+                assertEquals(f.offset(twoPass), f.offset(onePass), "step " + step + ", " + f);
+                if (step % 500 == 0)
+                {
+                    assertEquals(dump(twoPass, 1000), dump(onePass, 1000), "step " + step);
+                }
+            }
+            assertEquals(dump(twoPass, 1000), dump(onePass, 1000));
+            assertEquals(twoPass.size(), onePass.size());
+            assertEquals(twoPass.evictions(), onePass.evictions());
+            assertTrue(added > 200 && evicting > 1000 && found > 1000, "every outcome exercised: added " + added + ", evicting "
+                + evicting + ", found " + found);
+        }
+    }
+
+    @Test
     void whenBothCandidateBucketsAreFullTheStalestEntryIsEvicted()
     {
         try (FlowTable table = new FlowTable(64, SEED))
