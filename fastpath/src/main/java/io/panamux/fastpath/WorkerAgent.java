@@ -326,7 +326,9 @@ public final class WorkerAgent implements Agent
             }
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
-            final Backend backend = chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
+            // Stateless VIPs (and fragments) inline: Maglev alone; the flow table's path is a call.
+            final Backend backend = !vip.recordsFlows() || info.isFragment
+                ? current(vip, hashes[i]) : chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
             if (backend == HANDED_OVER)
             {
                 continue;
@@ -528,8 +530,9 @@ public final class WorkerAgent implements Agent
     {
         if (idle || (counters.get(WorkerCounters.BUSY_CYCLES) & 15) == 0)
         {
-            final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
-            final int expired = flows.expire(now, config.idleTimeoutSeconds(), EXPIRY_BUCKETS_PER_CYCLE);
+            // An empty table (stateless VIPs only) is not swept: its buckets would only pass through the cache.
+            final int expired = flows.size() == 0
+                ? 0 : flows.expire((int)((nowNs - startNs) / NANOS_PER_SECOND), config.idleTimeoutSeconds(), EXPIRY_BUCKETS_PER_CYCLE);
             if (expired > 0)
             {
                 counters.add(WorkerCounters.FLOWS_EXPIRED, expired);
