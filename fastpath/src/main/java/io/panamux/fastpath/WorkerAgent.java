@@ -86,6 +86,8 @@ public final class WorkerAgent implements Agent
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
     public static final int FLAG_PENDING = 1;
     /** What {@link #chooseBackend} returns when the packet went to the control thread. */
+    private static final int BY_FLOW_TABLE = -2;
+    private static final int NONE = -1;
     private static final Backend HANDED_OVER = new Backend(-1, -1, false, 0, 0, 0, 0, false, "control");
 
     private final WorkerConfig config;
@@ -107,6 +109,8 @@ public final class WorkerAgent implements Agent
     private final PacketInfo[] infos;
     private final int[] verdicts;
     private final int[] vipOf;
+    /** Stage one's Maglev choice per packet: an index into the VIP's backends, {@link #BY_FLOW_TABLE} or {@link #NONE}. */
+    private final int[] choice;
     private final long[] hashes;
     private final long[] placements;
     private final long[] mbufs;
@@ -152,6 +156,7 @@ public final class WorkerAgent implements Agent
         }
         this.verdicts = new int[burst];
         this.vipOf = new int[burst];
+        this.choice = new int[burst];
         this.hashes = new long[burst];
         this.placements = new long[burst];
         this.mbufs = new long[burst];
@@ -283,9 +288,19 @@ public final class WorkerAgent implements Agent
                 if (vip >= 0)
                 {
                     vipOf[i] = vip;
-                    hashes[i] = flowHash(seed, info);
-                    if (vipArray[vip].recordsFlows() && !info.isFragment)
+                    final long hash = flowHash(seed, info);
+                    hashes[i] = hash;
+                    final Vip v = vipArray[vip];
+                    if (!v.recordsFlows() || info.isFragment)
                     {
+                        // Stateless (and fragments): Maglev alone, here, so that the table's load overlaps
+                        // with the next packets' parsing instead of stalling stage two.
+                        final int[] table = v.table();
+                        choice[i] = table.length == 0 ? NONE : MaglevTable.lookup(table, hash);
+                    }
+                    else
+                    {
+                        choice[i] = BY_FLOW_TABLE;
                         final long placement = placement(info);
                         placements[i] = placement;
                         Memory.putI64(prefetchAddress + 8L * prefetches++, flows.bucketAddress(placement));
@@ -326,9 +341,9 @@ public final class WorkerAgent implements Agent
             }
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
-            // Stateless VIPs (and fragments) inline: Maglev alone; the flow table's path is a call.
-            final Backend backend = !vip.recordsFlows() || info.isFragment
-                ? current(vip, hashes[i]) : chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
+            final int chosen = choice[i];
+            final Backend backend = chosen >= 0 ? vip.backends()[chosen]
+                : chosen == NONE ? null : chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
             if (backend == HANDED_OVER)
             {
                 continue;
