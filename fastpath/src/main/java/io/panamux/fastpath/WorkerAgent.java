@@ -85,9 +85,13 @@ public final class WorkerAgent implements Agent
     private static final int COMMANDS_PER_CYCLE = 32;
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
     public static final int FLAG_PENDING = 1;
-    /** What {@link #chooseBackend} returns when the packet went to the control thread. */
+    /** Packets whose flow-table buckets are prefetched together, a group ahead of their use. */
+    private static final int PREFETCH_GROUP = 8;
+    /** Stage one's choice: the packet's VIP records flows; stage two decides through the flow table. */
     private static final int BY_FLOW_TABLE = -2;
+    /** Stage one's choice: the VIP has no backend that takes flows. */
     private static final int NONE = -1;
+    /** What {@link #chooseBackend} returns when the packet went to the control thread. */
     private static final Backend HANDED_OVER = new Backend(-1, -1, false, 0, 0, 0, 0, false, "control");
 
     private final WorkerConfig config;
@@ -114,8 +118,9 @@ public final class WorkerAgent implements Agent
     private final long[] hashes;
     private final long[] placements;
     private final long[] mbufs;
-    private final MemorySegment prefetch;
     private final long prefetchAddress;
+    /** Per packet of the burst: how many flow-table buckets stage one queued for prefetching up to it. */
+    private final int[] prefetchEnd;
 
     private ForwardingSnapshot snapshot;
     private long reportedTxDropped;
@@ -160,8 +165,8 @@ public final class WorkerAgent implements Agent
         this.hashes = new long[burst];
         this.placements = new long[burst];
         this.mbufs = new long[burst];
-        this.prefetch = Arena.global().allocate(JAVA_LONG, 2L * burst);
-        this.prefetchAddress = prefetch.address();
+        this.prefetchAddress = Arena.global().allocate(JAVA_LONG, 2L * burst).address();
+        this.prefetchEnd = new int[burst];
         this.snapshot = snapshots.current();
     }
 
@@ -278,6 +283,7 @@ public final class WorkerAgent implements Agent
             if (Mbuf.segments(m) != 1)
             {
                 verdicts[i] = MULTI_SEGMENT;
+                prefetchEnd[i] = prefetches;
                 continue;
             }
             final PacketInfo info = infos[i];
@@ -317,11 +323,7 @@ public final class WorkerAgent implements Agent
                 }
             }
             verdicts[i] = verdict;
-        }
-        if (prefetches > 0)
-        {
-            // The burst's flow-table buckets, all at once: their cache misses overlap.
-            Burst.prefetchLines(prefetch, prefetches);
+            prefetchEnd[i] = prefetches;
         }
         counters.add(WorkerCounters.RX_PACKETS, n);
         counters.add(WorkerCounters.RX_BYTES, rxBytes);
@@ -330,8 +332,22 @@ public final class WorkerAgent implements Agent
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
         long txBytes = 0;
         int txPackets = 0;
+        int prefetched = 0;
         for (int i = 0; i < n; i++)
         {
+            if ((i & (PREFETCH_GROUP - 1)) == 0 && prefetched < prefetches)
+            {
+                // The flow-table buckets of the packets up to two groups ahead: far enough ahead to arrive in
+                // time, few enough at once for the core to keep every one in flight. (Asking for a whole
+                // burst's buckets at once lost most of them: 165 ns per new flow instead of 87 in a
+                // million-flow table.)
+                final int upTo = prefetchEnd[Math.min(i + 2 * PREFETCH_GROUP, n) - 1];
+                if (upTo > prefetched)
+                {
+                    Burst.prefetchLines(prefetchAddress + 8L * prefetched, upTo - prefetched);
+                    prefetched = upTo;
+                }
+            }
             final long m = mbufs[i];
             final int verdict = verdicts[i];
             if (verdict != OK)

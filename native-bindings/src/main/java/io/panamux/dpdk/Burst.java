@@ -37,6 +37,9 @@ public final class Burst
         FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT));
     private static final MethodHandle PREFETCH_LINES = Dpdk.criticalDowncall("pmx_prefetch_lines",
         FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT));
+    // The same C function, given the array as a plain address so that a caller can pass any part of it.
+    private static final MethodHandle PREFETCH_LINES_AT = Dpdk.criticalDowncall("pmx_prefetch_lines",
+        FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT));
     private static final MethodHandle RDTSC = Dpdk.criticalDowncall("pmx_rdtsc", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle TSC_HZ = Dpdk.downcall("pmx_tsc_hz", FunctionDescriptor.of(JAVA_LONG));
 
@@ -158,6 +161,22 @@ public final class Burst
         try
         {
             PREFETCH_LINES.invokeExact(addresses, (short)n);
+        }
+        catch (final Throwable t)
+        {
+            throw Dpdk.rethrow(t);
+        }
+    }
+
+    /**
+     * As {@link #prefetchLines(MemorySegment, int)}, with the array of addresses given by its own address
+     * (native memory the caller owns, {@code 8 * n} bytes).
+     */
+    public static void prefetchLines(final long addresses, final int n)
+    {
+        try
+        {
+            PREFETCH_LINES_AT.invokeExact(addresses, (short)n);
         }
         catch (final Throwable t)
         {
