@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.concurrent.AgentRunner;
@@ -99,12 +100,18 @@ public final class HostAgentMain implements Callable<Integer>
 
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
+        final AtomicInteger exitStatus = new AtomicInteger(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             stop.countDown();
             try
             {
-                stopped.await(10, TimeUnit.SECONDS);
+                if (stopped.await(10, TimeUnit.SECONDS))
+                {
+                    // Stopped cleanly: exit with the stop's own status (0, or 1 for mbufs left out of the pool)
+                    // rather than the JVM's 143 for SIGTERM, which service managers count as a failure.
+                    Runtime.getRuntime().halt(exitStatus.get());
+                }
             }
             catch (final InterruptedException e)
             {
@@ -142,9 +149,13 @@ public final class HostAgentMain implements Callable<Integer>
                 pool.close();
             }
             Eal.cleanup();
+            exitStatus.set(rc);
         }
         finally
         {
+            // On SIGTERM the shutdown hook ends the JVM as soon as this is counted down: print first.
+            System.out.flush();
+            System.err.flush();
             stopped.countDown();
         }
         return rc;

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
@@ -101,12 +102,18 @@ public final class RunCommand implements Callable<Integer>
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
+        final AtomicInteger exitStatus = new AtomicInteger(1);
         final Thread hook = new Thread(() ->
         {
             stop.countDown();
             try
             {
-                stopped.await(10, TimeUnit.SECONDS);
+                if (stopped.await(10, TimeUnit.SECONDS))
+                {
+                    // Stopped cleanly: exit with the stop's own status (0, or 1 for mbufs left out of the pool)
+                    // rather than the JVM's 143 for SIGTERM, which service managers count as a failure.
+                    Runtime.getRuntime().halt(exitStatus.get());
+                }
             }
             catch (final InterruptedException e)
             {
@@ -143,6 +150,7 @@ public final class RunCommand implements Callable<Integer>
                 rc = 1;
             }
             Eal.cleanup();
+            exitStatus.set(rc);
         }
         finally
         {
