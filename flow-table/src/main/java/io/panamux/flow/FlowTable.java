@@ -384,11 +384,7 @@ public final class FlowTable implements AutoCloseable
         final int flags,
         final int now)
     {
-        final long head = headV4(srcPort, dstPort, protocol);
-        final long addresses = addressesV4(srcAddr, dstAddr);
-        final MemorySegment memory = this.memory;
-
-        final long existing = locateV4(hash, head, addresses);
+        final long existing = placeV4(hash, headV4(srcPort, dstPort, protocol), addressesV4(srcAddr, dstAddr), backendId, flags, now);
         if (existing >= 0)
         {
             final long line = existing & -LINE_BYTES;
@@ -397,25 +393,7 @@ public final class FlowTable implements AutoCloseable
             endWrite(line, sequence);
             return UPDATED;
         }
-
-        final long first = firstBucket(hash);
-        final long second = secondBucket(hash);
-        long target = freeSlot(first, second);
-        final int result;
-        if (target >= 0)
-        {
-            result = INSERTED;
-            SIZE.setOpaque(this, size + 1);
-        }
-        else
-        {
-            target = stalestEntry(first, second, now);
-            result = EVICTED;
-            EVICTIONS.setOpaque(this, evictions + 1);
-        }
-
-        storeV4(target, head, addresses, backendId, flags, now);
-        return result;
+        return existing == ADDED ? INSERTED : EVICTED;
     }
 
     /**
@@ -423,7 +401,7 @@ public final class FlowTable implements AutoCloseable
      * is present, as {@link #findV4(long, int, int, int, int, int, int)} (its value, last-seen refreshed);
      * when absent, as {@link #putV4(long, int, int, int, int, int, int, int, int)} with {@code backendId}
      * (same slot choice, same eviction). Reads each of the 16 slots once where a miss followed by a put
-     * reads them four times: for TCP SYNs, which are nearly always new. Writer only.
+     * reads them twice: for TCP SYNs, which are nearly always new. Writer only.
      *
      * @param hash      the flow's {@link #placementHashV4}.
      * @param srcAddr   source address (big-endian int).
@@ -448,8 +426,26 @@ public final class FlowTable implements AutoCloseable
         final int flags,
         final int now)
     {
-        final long head = headV4(srcPort, dstPort, protocol);
-        final long addresses = addressesV4(srcAddr, dstAddr);
+        final long existing = placeV4(hash, headV4(srcPort, dstPort, protocol), addressesV4(srcAddr, dstAddr), backendId, flags, now);
+        if (existing >= 0)
+        {
+            touch(existing, now);
+            return packedValue(existing);
+        }
+        return existing;
+    }
+
+    /**
+     * The one pass over an IPv4 flow's two candidate buckets behind {@link #putV4} and {@link #findOrPutV4}:
+     * finds the flow, or else stores it in a free slot (the first candidate while it has room to spare, else
+     * the emptier, the first on a tie), or else in place of the stalest entry of the two (an IPv6 entry is
+     * aged at its first half and evicted whole).
+     *
+     * @return the offset of the flow's entry when it is present (nothing written), else {@link #ADDED} or
+     * {@link #ADDED_EVICTING}.
+     */
+    private long placeV4(final long hash, final long head, final long addresses, final int backendId, final int flags, final int now)
+    {
         final MemorySegment memory = this.memory;
         final long first = firstBucket(hash);
         final long second = secondBucket(hash);
@@ -475,10 +471,9 @@ public final class FlowTable implements AutoCloseable
                 {
                     if (slotHead == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
                     {
-                        touch(slot, now);
-                        return packedValue(slot);
+                        return slot;
                     }
-                    // An IPv6 entry is aged at its first half, as in stalestEntry.
+                    // An IPv6 entry is aged at its first half: its last-seen sits where an IPv4 entry's does.
                     final int age = now - memory.get(INT, slot + LAST_SEEN_OFFSET);
                     if (age > stalestAge)
                     {
@@ -499,8 +494,9 @@ public final class FlowTable implements AutoCloseable
             }
         }
 
-        // freeSlot's choice: the first while it has room to spare, else the emptier (the first on a tie); with
-        // no free slot in either, stalestEntry's.
+        // The first while it has room to spare, so that most flows live in their first bucket and a lookup that
+        // finds them reads one bucket; once it is nearly full, the emptier of the two, which keeps evictions
+        // rare up to high loads (power of two choices).
         final long target;
         final long result;
         if (firstCount > FIRST_FIT_RESERVE || (firstCount > 0 && firstCount >= secondCount))
@@ -1118,65 +1114,6 @@ public final class FlowTable implements AutoCloseable
             }
         }
         return -1;
-    }
-
-    /** A free 32-byte slot in the candidate with more free slots (the first on a tie), or -1. */
-    private long freeSlot(final long first, final long second)
-    {
-        // The first candidate while it has room to spare, so that most flows live in their first bucket and a
-        // lookup that finds them reads one bucket; once it is nearly full, the emptier of the two, which
-        // keeps evictions rare up to high loads (power of two choices).
-        final MemorySegment memory = this.memory;
-        long firstFree = -1;
-        int firstCount = 0;
-        for (long slot = first, end = first + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
-        {
-            if (memory.get(LONG, slot + HEAD_OFFSET) == KIND_FREE)
-            {
-                firstFree = firstCount++ == 0 ? slot : firstFree;
-            }
-        }
-        if (firstCount > FIRST_FIT_RESERVE || second == first)
-        {
-            return firstFree;
-        }
-        long secondFree = -1;
-        int secondCount = 0;
-        for (long slot = second, end = second + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
-        {
-            if (memory.get(LONG, slot + HEAD_OFFSET) == KIND_FREE)
-            {
-                secondFree = secondCount++ == 0 ? slot : secondFree;
-            }
-        }
-        return firstCount >= secondCount ? firstFree : secondFree;
-    }
-
-    /** The entry (IPv4 slot or IPv6 line) of the two candidates with the greatest age. */
-    private long stalestEntry(final long first, final long second, final int now)
-    {
-        final MemorySegment memory = this.memory;
-        long stalest = -1;
-        int stalestAge = Integer.MIN_VALUE;
-        // Visits the first candidate, then the second when it is a different bucket.
-        for (long bucket = first; bucket >= 0; bucket = bucket == first && second != first ? second : -1)
-        {
-            for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
-            {
-                final long head = memory.get(LONG, slot + HEAD_OFFSET);
-                // An IPv6 entry is aged at its first half: its last-seen sits where an IPv4 entry's does.
-                if (head != KIND_FREE && head != V6_TAIL)
-                {
-                    final int age = now - memory.get(INT, slot + LAST_SEEN_OFFSET);
-                    if (age > stalestAge)
-                    {
-                        stalest = slot;
-                        stalestAge = age;
-                    }
-                }
-            }
-        }
-        return stalest;
     }
 
     /** A fully free line in the candidate with more of them (the first on a tie), or -1. */
