@@ -426,13 +426,13 @@ public final class WorkerAgent implements Agent
         return FlowHash.hashV6(seed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, srcPort, dstPort, info.protocol);
     }
 
+    /**
+     * The backend of a packet whose VIP records flows (stage one chose the others' by Maglev alone): through
+     * the flow table, the previous table in a stateful phase, and the flow's owner in a pool.
+     */
     private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
         final long placement, final int now, final long mbuf)
     {
-        if (!vip.recordsFlows() || info.isFragment)
-        {
-            return current(vip, hash);
-        }
         final boolean v4 = info.ipVersion == 4;
         final boolean newConnection = info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
         final long found;

@@ -35,10 +35,8 @@ public final class Burst
         FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT, JAVA_SHORT));
     private static final MethodHandle PREFETCH = Dpdk.criticalDowncall("pmx_prefetch_burst",
         FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT));
+    // The array of addresses as a plain address, so that a caller can pass any part of it.
     private static final MethodHandle PREFETCH_LINES = Dpdk.criticalDowncall("pmx_prefetch_lines",
-        FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT));
-    // The same C function, given the array as a plain address so that a caller can pass any part of it.
-    private static final MethodHandle PREFETCH_LINES_AT = Dpdk.criticalDowncall("pmx_prefetch_lines",
         FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT));
     private static final MethodHandle RDTSC = Dpdk.criticalDowncall("pmx_rdtsc", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle TSC_HZ = Dpdk.downcall("pmx_tsc_hz", FunctionDescriptor.of(JAVA_LONG));
@@ -153,30 +151,15 @@ public final class Burst
     }
 
     /**
-     * Prefetches the memory at each of the {@code n} addresses in {@code addresses} (a native array of
-     * 64-bit addresses): 256 bytes from each, e.g. flow-table buckets of a whole burst.
-     */
-    public static void prefetchLines(final MemorySegment addresses, final int n)
-    {
-        try
-        {
-            PREFETCH_LINES.invokeExact(addresses, (short)n);
-        }
-        catch (final Throwable t)
-        {
-            throw Dpdk.rethrow(t);
-        }
-    }
-
-    /**
-     * As {@link #prefetchLines(MemorySegment, int)}, with the array of addresses given by its own address
-     * (native memory the caller owns, {@code 8 * n} bytes).
+     * Prefetches the memory at each of the {@code n} addresses in the native array of 64-bit addresses at
+     * {@code addresses} (memory the caller owns, {@code 8 * n} bytes): 256 bytes from each, e.g. the
+     * flow-table buckets of a group of packets.
      */
     public static void prefetchLines(final long addresses, final int n)
     {
         try
         {
-            PREFETCH_LINES_AT.invokeExact(addresses, (short)n);
+            PREFETCH_LINES.invokeExact(addresses, (short)n);
         }
         catch (final Throwable t)
         {
