@@ -346,6 +346,22 @@ public final class MemifRunner
             "--flows", Long.toString(s.liveFlows()), "--new-flow-ratio", Double.toString(s.newFlowRatio()), "--sizes",
             String.join(",", s.frameSizes().stream().map(String::valueOf).toList()), "--vip", "192.0.2.10:80/tcp"));
         final Process p = ThreadPlacement.inForeground(() -> new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        // The generator's whole run is bounded: one that hangs (a memif peer that never answers) is killed, its
+        // output ends, and the scenario fails with its own message instead of the bench waiting for ever.
+        Thread.ofPlatform().daemon().name("generator-watchdog").start(() ->
+        {
+            try
+            {
+                if (!p.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS))
+                {
+                    p.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        });
         final List<JsonNode> phases = new ArrayList<>();
         final List<Long> gc = new ArrayList<>();
         final List<Double> otherCpu = new ArrayList<>();

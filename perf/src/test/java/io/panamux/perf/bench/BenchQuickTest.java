@@ -44,7 +44,17 @@ class BenchQuickTest
         final Process p = new ProcessBuilder(javaCommand("bench", "--quick", "--seconds", "0.3", "--rounds", Integer.toString(rounds),
             "--latency-rounds", "1", "--warmup", "0.3", "--flow-scale", "0.01", "--out", out.toString()))
             .redirectErrorStream(true).redirectOutput(out.resolve("bench.log").toFile()).start();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "bench --quick finishes");
+        if (!p.waitFor(300, TimeUnit.SECONDS))
+        {
+            // Say where it stood: the JVM's threads (SIGQUIT prints them into the log) and what it printed last.
+            new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
+            Thread.sleep(2000);
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            final List<String> lines = Files.readAllLines(out.resolve("bench.log"));
+            throw new AssertionError("bench --quick did not finish in 300 s; the end of its log:\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 300), lines.size())));
+        }
         final String log = Files.readString(out.resolve("bench.log"));
         assertEquals(0, p.exitValue(), () -> "bench --quick failed:\n" + log);
         assertTrue(log.contains("round 1/2  java"), "a progress line per window");
