@@ -160,15 +160,17 @@ public final class Mux implements AutoCloseable
         final RouterControl routers = speaker == null ? router : new CompositeRouterControl(List.of(router, speaker));
         final List<WorkerCounters> counters = new ArrayList<>();
         final List<LongSupplier> cycles = new ArrayList<>();
+        final List<LongSupplier> errors = new ArrayList<>();
         for (int q = 0; q < workerCount; q++)
         {
             final WorkerCounters c = new WorkerCounters();
             counters.add(c);
             cycles.add(() -> c.get(WorkerCounters.DUTY_CYCLES));
+            errors.add(() -> c.get(WorkerCounters.WORKER_ERRORS));
         }
         // The VIPs are announced by the watchdog once the workers cycle, not here: a router must not send
         // traffic to a MUX that cannot forward it yet.
-        this.watchdog = new DataPathWatchdog(routers, cycles, DataPathWatchdog.DEFAULT_STALL_NS, log);
+        this.watchdog = new DataPathWatchdog(routers, cycles, errors, DataPathWatchdog.DEFAULT_STALL_NS, log);
         this.changes = new BackendChanges(config, publisher, watchdog, null);
         // Published before the workers start, so that the first packets find their VIPs.
         changes.start(nowNs);
