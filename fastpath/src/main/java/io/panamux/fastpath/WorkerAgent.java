@@ -393,7 +393,7 @@ public final class WorkerAgent implements Agent
             int verdict = parser.parse(Mbuf.dataAddress(m), length, info);
             if (verdict == OK)
             {
-                final int vip = findVip(vips, info);
+                final int vip = findVip(vips, vipArray, info);
                 if (vip >= 0)
                 {
                     vipOf[i] = vip;
@@ -495,12 +495,23 @@ public final class WorkerAgent implements Agent
         }
     }
 
-    private static int findVip(final VipTable vips, final PacketInfo info)
+    private static int findVip(final VipTable vips, final Vip[] vipArray, final PacketInfo info)
     {
         final boolean laterFragment = info.isFragment && !info.isFirstFragment;
         if (info.ipVersion == 4)
         {
             return laterFragment ? vips.findFragmentV4(info.dstV4, info.protocol) : vips.findV4(info.dstV4, info.dstPort, info.protocol);
+        }
+        if (laterFragment && info.upperProtocolUnknown())
+        {
+            // Destination options or AH first (RFC 8200 §4.5): the only VIP on the address gives the
+            // protocol, so that the 3-tuple hash is the first fragment's.
+            final int vip = vips.findFragmentV6AnyProtocol(info.dstHi, info.dstLo);
+            if (vip >= 0)
+            {
+                info.protocol = vipArray[vip].protocol();
+            }
+            return vip;
         }
         return laterFragment ? vips.findFragmentV6(info.dstHi, info.dstLo, info.protocol)
             : vips.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
