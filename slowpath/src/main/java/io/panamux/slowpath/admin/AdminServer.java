@@ -52,7 +52,7 @@ import io.panamux.slowpath.control.VipView;
  *
  * <h2>Endpoints</h2>
  * <pre>
- *   GET  /v1/vips                      {"vips": [VIP, ...]}
+ *   GET  /v1/vips                      {"hash_seed": "0x...", "vips": [VIP, ...]}
  *   POST /v1/backends/add              {"vip": "192.0.2.10:80/tcp", "address": "10.1.0.3", "weight": 1} -> {"vip": VIP}
  *   POST /v1/backends/remove           {"vip": ..., "address": ...}                                    -> {"vip": VIP}
  *   POST /v1/backends/drain            {"vip": ..., "address": ...}                                    -> {"vip": VIP}
@@ -281,6 +281,8 @@ public final class AdminServer implements AutoCloseable
             {
                 requireMethod(method, "GET");
                 final ObjectNode body = JSON.createObjectNode();
+                // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
+                body.put("hash_seed", "0x" + Long.toHexString(target.snapshot().get().hashSeed()));
                 final var array = body.putArray("vips");
                 for (final VipView v : views())
                 {
