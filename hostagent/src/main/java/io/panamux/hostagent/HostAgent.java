@@ -314,7 +314,7 @@ public final class HostAgent implements Agent
             toNetwork(m);
             return true;
         }
-        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false)) == OK)
+        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false), nowMillis * NANOS_PER_MILLI) == OK)
         {
             counters.add(HostAgentCounters.TOO_BIG_REPLIES, 1);
             toHost(m);
