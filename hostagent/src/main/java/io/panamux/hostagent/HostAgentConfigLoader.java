@@ -39,7 +39,7 @@ import io.panamux.flow.MaglevTable;
  *   mtu: 1600                       # network-side IP MTU, default 1500
  *   burst-size: 32                  # default 32
  *   gue-port: 6080                  # default 6080
- * hash-seed: 0x5eed                 # the MUX pool's seed, default 0x5eed
+ * hash-seed: 0x5eed                 # the MUX pool's seed (required with vips)
  * maglev-table-size: 65537         # the MUX pool's table size (a prime), default 65537
  * flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
  * fastpath:                         # optional
@@ -208,6 +208,11 @@ public final class HostAgentConfigLoader
                     }
                 }
             }
+        }
+        if (!vips.isEmpty() && !root.has("hash-seed"))
+        {
+            // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
+            throw error("hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
         }
         if (fastpath.isPresent() && !fastpath.get().offerTo().isEmpty() && backs.isEmpty())
         {

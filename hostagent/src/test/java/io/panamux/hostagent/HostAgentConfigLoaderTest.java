@@ -80,6 +80,8 @@ class HostAgentConfigLoaderTest
             {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml: fastpath.key: must be hexadecimal"},
             {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", offer-to: [\"198.18.2.1/24\"] }\n",
                 "a.yaml: fastpath.offer-to: 198.18.2.1/24 has host bits set"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 } ] } ]\n",
+                "a.yaml: hash-seed: is required with vips: the MUX pool's seed"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, protocol: sctp, backends: [ { address: 10.0.0.1 } ] } ]\n",
                 "a.yaml: vips[0].protocol: must be tcp or udp"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml: vips[0].backends: must be a non-empty list"},
