@@ -41,6 +41,7 @@ RUN=${NETLAB_RUN:-/run/panamux-netlab}
 P=${NETLAB_PREFIX:-pmxn}
 RT=$P-rt
 VIPS=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
+POOL_VIPS='"192.0.2.10:80/tcp", "192.0.2.11:80/tcp", "192.0.2.12:80/tcp", "192.0.2.13:80/tcp"'
 AS=65000
 PYTHON=${NETLAB_PYTHON:-/usr/bin/python3}
 
@@ -108,8 +109,13 @@ agent_host_prepare() {
 }
 
 agent_config() {
-  local node=$1 id offer_to accept vips=""
+  local node=$1 id offer_to accept vips="" muxes="" nmux k
   id=$(link_id "$node")
+  # The pool's MUXes (tunnels from anyone else are refused) and its VIPs (redirects only for them).
+  read -r nmux _ < "$RUN/shape"
+  for k in $(seq 1 "$nmux"); do
+    muxes="$muxes${muxes:+, }$(addr $((10 + k)) 2)"
+  done
   offer_to='["198.18.2.0/24"]'
   accept=true
   if [ "$node" = c2 ]; then
@@ -125,6 +131,10 @@ agent_config() {
 agent:
   name: $node
   address: $(addr "$id" 2)
+  backs: [$POOL_VIPS]
+pool:
+  muxes: [$muxes]
+  vips: [$POOL_VIPS]
 dataplane:
   eal: ["--no-huge", "-m", "128", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--log-level=pmd.net.tap:error"]
   network: "net_af_packet0,iface=eth0"

@@ -476,7 +476,7 @@ public final class WorkerAgent implements Agent
                 backend.v6Lo(), hashes[i]);
             if (rc == TOO_BIG)
             {
-                rc = tooBig.write(m, info, encapsulator.innerMtu(vip.encapsulation(), backend.v6()));
+                rc = tooBig.write(m, info, encapsulator.innerMtu(vip.encapsulation(), backend.v6()), nowNs);
                 if (rc == OK)
                 {
                     counters.add(WorkerCounters.ICMP_TOO_BIG_SENT, 1);

@@ -18,6 +18,7 @@ import io.panamux.dpdk.Mbuf;
 import io.panamux.dpdk.Memory;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.encap.IcmpTooBigWriter;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.Frames;
@@ -499,6 +500,44 @@ class WorkerAgentTest
         {
             assertEquals(two[0].v4(), outerDst(out));
         }
+    }
+
+    /**
+     * Issue 10 finding 7: a flood of oversized DF packets got one ICMP reply each, without limit (RFC 4443
+     * §2.4(f)). Now each worker answers at most its bucket's burst at once and the rate after, and counts the
+     * rest as too_big_rate_limited (dropped and freed).
+     */
+    @Test
+    void tooBigRepliesAreRateLimitedPerWorkerAndTheRefusalsCounted()
+    {
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, backends(0, 0, 1), null));
+        final long before = pool.inUse();
+        final List<byte[]> big = new ArrayList<>();
+        for (int i = 0; i < 64; i++)
+        {
+            // 1500 bytes of IP with DF: 1520 once in IP-in-IP, over the 1500-byte MTU.
+            big.add(Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.CLIENT, Frames.VIP, Frames.tcp(2000 + i, 80, 0x10, new byte[1460]))));
+        }
+        send(big);
+        step();
+        final List<byte[]> replies = received();
+        assertEquals(IcmpTooBigWriter.DEFAULT_BURST, replies.size(), "a burst's worth of replies, not one per packet");
+        for (final byte[] r : replies)
+        {
+            assertEquals(1, r[14 + 9], "ICMP");
+            assertEquals(3, r[14 + 20], "destination unreachable");
+            assertEquals(4, r[14 + 21], "fragmentation needed");
+        }
+        assertEquals(IcmpTooBigWriter.DEFAULT_BURST, counters.get(WorkerCounters.ICMP_TOO_BIG_SENT));
+        assertEquals(64 - IcmpTooBigWriter.DEFAULT_BURST, counters.drops(DropReason.TOO_BIG_RATE_LIMITED.ordinal()));
+        assertEquals(before, pool.inUse(), "refused packets freed");
+
+        // 10 ms later the bucket holds 10 more (1000 a second).
+        clock.advance(10_000_000);
+        send(big.subList(0, 32));
+        step();
+        assertEquals(10, received().size());
+        assertEquals(64 - IcmpTooBigWriter.DEFAULT_BURST + 22, counters.drops(DropReason.TOO_BIG_RATE_LIMITED.ordinal()));
     }
 
     @Test

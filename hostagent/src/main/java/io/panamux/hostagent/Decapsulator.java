@@ -23,10 +23,17 @@ import io.panamux.fastpath.packet.UdpHeader;
  * The Ethernet addresses are kept: the frame was addressed to this host's MAC, which is what the kernel
  * expects. The inner packet does not move; the 12 address bytes are copied to just before it and the mbuf's
  * data start is moved forward, so nothing is copied but the header. Ethernet padding after the inner packet
- * is cut. ECN (RFC 6040): an outer CE mark on an ECN-capable inner packet is carried to the inner header.
+ * is cut.
  *
- * <p>What is not a tunnel to this host (another destination, another protocol, a UDP port other than GUE's)
- * is left alone ({@link #NOT_A_TUNNEL}). A tunnel packet that is cut short, fragmented outside, or whose
+ * <p>ECN follows RFC 6040's decapsulation table (§4.2, normal mode), applied whole ({@link #ecnAfter}): the
+ * outer codepoint reaches the inner header where it says more (CE over an ECN-capable packet, ECT(1) over
+ * ECT(0)), and a CE mark over a packet that is not ECN-capable cannot be passed on, so the packet is dropped
+ * ({@link #ECN_DROP}): delivering it would hide the congestion from the sender.
+ *
+ * <p>Only tunnels from a source the agent expects are opened ({@link TunnelSources#mayTunnel}: a MUX of the
+ * pool or a host that runs an agent); others are {@link #REFUSED_SOURCE}, so an outsider cannot hand the
+ * kernel inner packets with any source it likes. What is not a tunnel to this host (another destination,
+ * another protocol, a UDP port other than GUE's) is left alone ({@link #NOT_A_TUNNEL}). A tunnel packet that is cut short, fragmented outside, or whose
  * inner header is not IPv4/IPv6 of a consistent length is {@link #MALFORMED} or {@link #FRAGMENT}: the
  * caller drops it (the kernel here could not take it either). Hot path: no allocation, no exception.
  */
@@ -40,6 +47,10 @@ public final class Decapsulator
     public static final int MALFORMED = 2;
     /** A fragment of a tunnel packet (the agent does not reassemble); the mbuf is unchanged. */
     public static final int FRAGMENT = 3;
+    /** A tunnel packet for this host from a source that may not tunnel to it; the mbuf is unchanged. */
+    public static final int REFUSED_SOURCE = 4;
+    /** Outer CE over an inner packet that is not ECN-capable: RFC 6040 says drop; the mbuf is unchanged. */
+    public static final int ECN_DROP = 5;
 
     private static final int GRE_CHECKSUM = 0x8000;
     private static final int GRE_ROUTING = 0x4000;
@@ -47,26 +58,53 @@ public final class Decapsulator
     private static final int GRE_SEQUENCE = 0x1000;
     private static final int GRE_VERSION = 0x0007;
     private static final int ECN_MASK = 0x03;
-    private static final int ECN_CE = 0x03;
+    private static final int DROP = -1;
+    /**
+     * RFC 6040 Figure 4, indexed {@code inner << 2 | outer} (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE): the inner
+     * codepoint to forward, or {@link #DROP}.
+     */
+    private static final int[] ECN_TABLE = {
+        // outer:  Not-ECT  ECT(1)  ECT(0)  CE
+        /* Not-ECT */ 0, 0, 0, DROP,
+        /* ECT(1)  */ 1, 1, 1, 3,
+        /* ECT(0)  */ 2, 1, 2, 3,
+        /* CE      */ 3, 3, 3, 3,
+    };
 
     private final int hostAddress;
     private final int guePort;
+    private final TunnelSources sources;
     private int outerSource;
     private int innerVersion;
 
     /**
      * @param hostAddress this host's IPv4 address: only tunnels addressed to it are opened.
      * @param guePort     the UDP destination port of GUE.
+     * @param sources     who may tunnel to this host.
      */
-    public Decapsulator(final int hostAddress, final int guePort)
+    public Decapsulator(final int hostAddress, final int guePort, final TunnelSources sources)
     {
         this.hostAddress = hostAddress;
         this.guePort = guePort;
+        this.sources = sources;
+    }
+
+    /**
+     * RFC 6040 §4.2, normal mode: the ECN field of a decapsulated packet.
+     *
+     * @param inner the arriving inner ECN field (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE).
+     * @param outer the arriving outer ECN field.
+     * @return the inner ECN field to forward, or -1: drop the packet.
+     */
+    public static int ecnAfter(final int inner, final int outer)
+    {
+        return ECN_TABLE[(inner & ECN_MASK) << 2 | (outer & ECN_MASK)];
     }
 
     /**
      * @param mbuf a single-segment packet received from the network.
-     * @return {@link #DECAPSULATED}, {@link #NOT_A_TUNNEL}, {@link #MALFORMED} or {@link #FRAGMENT}.
+     * @return {@link #DECAPSULATED}, {@link #NOT_A_TUNNEL}, {@link #REFUSED_SOURCE}, {@link #MALFORMED},
+     * {@link #FRAGMENT} or {@link #ECN_DROP}.
      */
     public int decapsulate(final long mbuf)
     {
@@ -131,6 +169,11 @@ public final class Decapsulator
                 return NOT_A_TUNNEL;
             }
         }
+        // Before anything else of the packet is believed: an outsider's tunnel is not looked into.
+        if (!sources.mayTunnel(Memory.getI32Be(ip + Ipv4Header.SOURCE_OFFSET)))
+        {
+            return REFUSED_SOURCE;
+        }
         if (!fits)
         {
             return MALFORMED;
@@ -175,13 +218,20 @@ public final class Decapsulator
             return MALFORMED;
         }
 
+        final int outerEcn = Memory.getU8(ip + Ipv4Header.TOS_OFFSET) & ECN_MASK;
+        final int innerEcn = version == 4 ? Memory.getU8(inner + Ipv4Header.TOS_OFFSET) & ECN_MASK
+            : (Memory.getI32Be(inner) >>> 20) & ECN_MASK;
+        final int ecn = ECN_TABLE[innerEcn << 2 | outerEcn];
+        if (ecn == DROP)
+        {
+            return ECN_DROP;
+        }
+        if (ecn != innerEcn)
+        {
+            setEcn(inner, version, ecn);
+        }
         outerSource = Memory.getI32Be(ip + Ipv4Header.SOURCE_OFFSET);
         innerVersion = version;
-        final int outerEcn = Memory.getU8(ip + Ipv4Header.TOS_OFFSET) & ECN_MASK;
-        if (outerEcn == ECN_CE)
-        {
-            markCongestion(inner, version);
-        }
         // The 12 address bytes move to just before the inner packet; [frame, frame + 12) and the new place
         // never overlap, since at least 20 bytes of outer header lie between them.
         final long newFrame = inner - EthernetHeader.LENGTH;
@@ -193,30 +243,21 @@ public final class Decapsulator
         return DECAPSULATED;
     }
 
-    private static void markCongestion(final long inner, final int version)
+    private static void setEcn(final long inner, final int version, final int ecn)
     {
         if (version == 4)
         {
-            final int tos = Memory.getU8(inner + Ipv4Header.TOS_OFFSET);
-            final int ecn = tos & ECN_MASK;
-            if (ecn == 1 || ecn == 2)
-            {
-                final int word = Memory.getU16Be(inner);
-                final int marked = word | ECN_CE;
-                Memory.putU16Be(inner, marked);
-                final int sum = Memory.getU16Be(inner + Ipv4Header.CHECKSUM_OFFSET);
-                Memory.putU16Be(inner + Ipv4Header.CHECKSUM_OFFSET, Checksum.update16(sum, word, marked));
-            }
+            final int word = Memory.getU16Be(inner);
+            final int changed = (word & ~ECN_MASK) | ecn;
+            Memory.putU16Be(inner, changed);
+            final int sum = Memory.getU16Be(inner + Ipv4Header.CHECKSUM_OFFSET);
+            Memory.putU16Be(inner + Ipv4Header.CHECKSUM_OFFSET, Checksum.update16(sum, word, changed));
         }
         else
         {
             // Traffic class straddles the first two bytes: ECN is bits 20-21 of the first word.
             final int first = Memory.getI32Be(inner);
-            final int ecn = (first >>> 20) & ECN_MASK;
-            if (ecn == 1 || ecn == 2)
-            {
-                Memory.putI32Be(inner, first | (ECN_CE << 20));
-            }
+            Memory.putI32Be(inner, (first & ~(ECN_MASK << 20)) | (ecn << 20));
         }
     }
 

@@ -72,6 +72,13 @@ public final class HostAgent implements Agent
     private static final int TCP = 6;
     private static final int UDP = 17;
     private static final int ICMP_DEST_UNREACHABLE = 3;
+    /**
+     * The "destination unreachable" codes that mean the backend cannot be reached (RFC 792, RFC 1122 §3.2.2.1,
+     * RFC 1812 §5.2.7.1), one bit per code: net, host, protocol (no IP-in-IP there), network/host unknown,
+     * network/host/communication administratively prohibited. Not 4 (fragmentation needed: the path is there,
+     * the packet was too big), nor the source-route, TOS and precedence codes.
+     */
+    private static final int UNREACHABLE_CODES = 1 | 1 << 1 | 1 << 2 | 1 << 6 | 1 << 7 | 1 << 9 | 1 << 10 | 1 << 13;
     private static final int MESSAGE_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
         + RedirectMessage.LENGTH;
     private static final long NANOS_PER_MILLI = 1_000_000L;
@@ -143,7 +150,8 @@ public final class HostAgent implements Agent
         this.hostRxAddress = hostRx.address();
         this.networkTx = new TxBuffer(Arena.global(), networkPort, 0, burst, 0);
         this.hostTx = new TxBuffer(Arena.global(), hostPort, 0, burst, 0);
-        this.decapsulator = new Decapsulator(config.address(), config.guePort());
+        final TunnelSources sources = TunnelSources.of(config);
+        this.decapsulator = new Decapsulator(config.address(), config.guePort(), sources);
         this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), 0, 0, config.mtu(), config.guePort());
         this.selector = config.vips().isEmpty() ? null
             : new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.flowCapacity(),
@@ -154,9 +162,9 @@ public final class HostAgent implements Agent
             this.messages = new RedirectMessage(fp.key());
             this.fastpathPort = fp.port();
             this.redirects = fp.accept() ? new Redirects(config.flowCapacity(), config.address(), true, fp.leaseSeconds() * 1000,
-                fp.maxAgeMillis(), config.vips(), counters) : null;
+                fp.maxAgeMillis(), config.vips(), sources, counters) : null;
             this.issuer = fp.offerTo().isEmpty() ? null
-                : new RedirectIssuer(config.flowCapacity(), fp.offerTo(), fp.resendMillis(), fp.leaseSeconds() * 1000);
+                : new RedirectIssuer(config.flowCapacity(), fp.offerTo(), fp.resendMillis(), fp.leaseSeconds() * 1000, sources, counters);
         }
         else
         {
@@ -222,9 +230,15 @@ public final class HostAgent implements Agent
             toHost(m);
             return;
         }
-        if (verdict == Decapsulator.MALFORMED || verdict == Decapsulator.FRAGMENT)
+        if (verdict != Decapsulator.NOT_A_TUNNEL)
         {
-            counters.add(verdict == Decapsulator.MALFORMED ? HostAgentCounters.TUNNEL_MALFORMED : HostAgentCounters.TUNNEL_FRAGMENTS, 1);
+            counters.add(switch (verdict)
+            {
+                case Decapsulator.MALFORMED -> HostAgentCounters.TUNNEL_MALFORMED;
+                case Decapsulator.FRAGMENT -> HostAgentCounters.TUNNEL_FRAGMENTS;
+                case Decapsulator.REFUSED_SOURCE -> HostAgentCounters.TUNNEL_REFUSED_SOURCE;
+                default -> HostAgentCounters.TUNNEL_ECN_DROPPED;
+            }, 1);
             Burst.free(m);
             return;
         }
@@ -300,7 +314,7 @@ public final class HostAgent implements Agent
             toNetwork(m);
             return true;
         }
-        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false)) == OK)
+        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false), nowMillis * NANOS_PER_MILLI) == OK)
         {
             counters.add(HostAgentCounters.TOO_BIG_REPLIES, 1);
             toHost(m);
@@ -351,7 +365,10 @@ public final class HostAgent implements Agent
 
     /**
      * An ICMP "destination unreachable" about a tunnel packet this host sent to a backend means the backend
-     * went away: its redirected flows go back to the VIP. The frame still goes to the kernel.
+     * went away: its redirected flows go back to the VIP. Only when the code means unreachable and the quote
+     * shows a packet this agent sent (outer source this host, IP-in-IP, and the inner 5-tuple a flow
+     * redirected to the quoted destination): anyone can send an ICMP error, so an unchecked one would move
+     * flows off their tunnel at an outsider's word. The frame still goes to the kernel.
      */
     private void noticeUnreachable(final long m)
     {
@@ -366,15 +383,38 @@ public final class HostAgent implements Agent
         final int ihl = (Memory.getU8(ip) & 0xF) << 2;
         if (Memory.getU8(ip + Ipv4Header.PROTOCOL_OFFSET) != Ipv4Header.PROTOCOL_ICMP || ihl < Ipv4Header.MIN_LENGTH
             || EthernetHeader.LENGTH + ihl + IcmpHeader.LENGTH + Ipv4Header.MIN_LENGTH > length
-            || Memory.getU8(ip + ihl) != ICMP_DEST_UNREACHABLE)
+            || Memory.getU8(ip + ihl) != ICMP_DEST_UNREACHABLE || Memory.getI32Be(ip + Ipv4Header.DESTINATION_OFFSET) != config.address())
         {
             return;
         }
         final long quote = ip + ihl + IcmpHeader.LENGTH;
-        if (Memory.getU8(quote + Ipv4Header.PROTOCOL_OFFSET) == Ipv4Header.PROTOCOL_IPIP
-            && Memory.getI32Be(quote + Ipv4Header.SOURCE_OFFSET) == config.address())
+        if (Memory.getU8(quote + Ipv4Header.PROTOCOL_OFFSET) != Ipv4Header.PROTOCOL_IPIP
+            || Memory.getI32Be(quote + Ipv4Header.SOURCE_OFFSET) != config.address())
         {
-            redirects.unreachable(Memory.getI32Be(quote + Ipv4Header.DESTINATION_OFFSET));
+            return;
+        }
+        // From here the error is about a tunnel packet from this host: acted on, or counted as ignored.
+        final int code = Memory.getU8(ip + ihl + 1);
+        final int quoteIhl = (Memory.getU8(quote) & 0xF) << 2;
+        final long inner = quote + quoteIhl;
+        final long end = frame + length;
+        boolean acted = false;
+        if (code < 32 && (UNREACHABLE_CODES & (1 << code)) != 0 && quoteIhl >= Ipv4Header.MIN_LENGTH
+            && inner + Ipv4Header.MIN_LENGTH <= end && Memory.getU8(inner) >>> 4 == 4)
+        {
+            final int innerIhl = (Memory.getU8(inner) & 0xF) << 2;
+            final int protocol = Memory.getU8(inner + Ipv4Header.PROTOCOL_OFFSET);
+            final long ports = inner + innerIhl;
+            if (innerIhl >= Ipv4Header.MIN_LENGTH && ports + 4 <= end && (protocol == TCP || protocol == UDP))
+            {
+                acted = redirects.unreachable(Memory.getI32Be(quote + Ipv4Header.DESTINATION_OFFSET),
+                    Memory.getI32Be(inner + Ipv4Header.SOURCE_OFFSET), Memory.getI32Be(inner + Ipv4Header.DESTINATION_OFFSET),
+                    Memory.getU16Be(ports), Memory.getU16Be(ports + 2), protocol);
+            }
+        }
+        if (!acted)
+        {
+            counters.add(HostAgentCounters.UNREACHABLE_IGNORED, 1);
         }
     }
 

@@ -26,6 +26,11 @@ import io.panamux.flow.MaglevTable;
  * agent:
  *   name: b1
  *   address: 198.18.21.2            # this host's IPv4 address (required)
+ *   backs: ["192.0.2.12:80/tcp"]    # VIPs this host is a backend of (required to offer redirects)
+ * pool:                             # the MUX pool (required)
+ *   muxes: [198.18.11.2, 198.18.12.2]   # every MUX's mux.address: tunnels from them are opened (required)
+ *   agents: ["198.18.3.0/24"]       # hosts whose agents may tunnel here directly (fastpath.offer-to are added)
+ *   vips: ["192.0.2.12:80/tcp"]     # VIPs the pool serves (required to accept redirects; vips: are added)
  * dataplane:
  *   eal: [...]                      # default: no hugepages, no PCI, a file prefix of this process
  *   network: "net_af_packet0,iface=eth0"          # the device facing the network (required)
@@ -34,7 +39,7 @@ import io.panamux.flow.MaglevTable;
  *   mtu: 1600                       # network-side IP MTU, default 1500
  *   burst-size: 32                  # default 32
  *   gue-port: 6080                  # default 6080
- * hash-seed: 0x5eed                 # the MUX pool's seed, default 0x5eed
+ * hash-seed: 0x5eed                 # the MUX pool's seed (required with vips)
  * maglev-table-size: 65537         # the MUX pool's table size (a prime), default 65537
  * flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
  * fastpath:                         # optional
@@ -53,8 +58,9 @@ import io.panamux.flow.MaglevTable;
 public final class HostAgentConfigLoader
 {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("agent", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips");
-    private static final Set<String> AGENT = Set.of("name", "address");
+    private static final Set<String> TOP = Set.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips");
+    private static final Set<String> AGENT = Set.of("name", "address", "backs");
+    private static final Set<String> POOL = Set.of("muxes", "agents", "vips");
     private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
     private static final Set<String> FLOW_TABLE = Set.of("capacity", "idle-timeout-seconds");
     private static final Set<String> FASTPATH = Set.of("key", "port", "offer-to", "accept", "lease-seconds", "max-age-millis",
@@ -119,6 +125,21 @@ public final class HostAgentConfigLoader
         keys(agent, "agent", AGENT);
         final String name = text(agent, "agent.name", "hostagent");
         final int address = address(agent.get("address"), "agent.address", true);
+        final List<HostAgentConfig.ServedVip> backs = servedVips(agent, "backs", "agent.backs");
+
+        final JsonNode poolNode = section(root, "pool", true);
+        keys(poolNode, "pool", POOL);
+        final List<Integer> muxes = new ArrayList<>();
+        for (final JsonNode n : list(poolNode, "muxes", "pool.muxes"))
+        {
+            muxes.add(address(n, "pool.muxes", true));
+        }
+        if (muxes.isEmpty())
+        {
+            throw error("pool.muxes", "is required: the address of every MUX of the pool (tunnels from anyone else are refused)");
+        }
+        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, prefixes(poolNode, "agents", "pool.agents"),
+            servedVips(poolNode, "vips", "pool.vips"));
 
         final JsonNode dp = section(root, "dataplane", true);
         keys(dp, "dataplane", DATAPLANE);
@@ -188,8 +209,21 @@ public final class HostAgentConfigLoader
                 }
             }
         }
-        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, tableSize, capacity, idle, fastpath,
-            vips);
+        if (!vips.isEmpty() && !root.has("hash-seed"))
+        {
+            // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
+            throw error("hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
+        }
+        if (fastpath.isPresent() && !fastpath.get().offerTo().isEmpty() && backs.isEmpty())
+        {
+            throw error("agent.backs", "is required with fastpath.offer-to: the VIPs whose flows this host may redirect to itself");
+        }
+        if (fastpath.isPresent() && fastpath.get().accept() && pool.vips().isEmpty() && vips.isEmpty())
+        {
+            throw error("pool.vips", "is required with fastpath.accept: the VIPs a redirect may be accepted for");
+        }
+        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, tableSize, capacity, idle, pool,
+            backs, fastpath, vips);
     }
 
     private HostAgentConfig.Fastpath fastpath(final JsonNode fp)
@@ -210,25 +244,7 @@ public final class HostAgentConfigLoader
             throw error("fastpath.key", "must be at least 16 bytes (32 hex digits), not " + key.length);
         }
         final int port = integer(fp, "port", "fastpath.port", HostAgentConfig.DEFAULT_FASTPATH_PORT, 1, 65535);
-        final List<Prefix> offerTo = new ArrayList<>();
-        if (fp.has("offer-to"))
-        {
-            if (!fp.get("offer-to").isArray())
-            {
-                throw error("fastpath.offer-to", "must be a list of prefixes");
-            }
-            for (final JsonNode p : fp.get("offer-to"))
-            {
-                try
-                {
-                    offerTo.add(Prefix.parse(p.asText()));
-                }
-                catch (final IllegalArgumentException e)
-                {
-                    throw error("fastpath.offer-to", e.getMessage());
-                }
-            }
-        }
+        final List<Prefix> offerTo = prefixes(fp, "offer-to", "fastpath.offer-to");
         final boolean accept = !fp.has("accept") || bool(fp.get("accept"), "fastpath.accept");
         final int lease = integer(fp, "lease-seconds", "fastpath.lease-seconds", 30, 1, 3600);
         final int maxAge = integer(fp, "max-age-millis", "fastpath.max-age-millis", 2000, 10, 600_000);
@@ -291,6 +307,60 @@ public final class HostAgentConfigLoader
             backends.add(new HostAgentConfig.SourceBackend(ba, weight));
         }
         return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends);
+    }
+
+    private Iterable<JsonNode> list(final JsonNode node, final String key, final String path)
+    {
+        final JsonNode v = node.get(key);
+        if (v == null || v.isNull())
+        {
+            return List.of();
+        }
+        if (!v.isArray())
+        {
+            throw error(path, "must be a list");
+        }
+        return v;
+    }
+
+    private List<Prefix> prefixes(final JsonNode node, final String key, final String path)
+    {
+        final List<Prefix> out = new ArrayList<>();
+        for (final JsonNode p : list(node, key, path))
+        {
+            try
+            {
+                out.add(Prefix.parse(p.asText()));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw error(path, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private List<HostAgentConfig.ServedVip> servedVips(final JsonNode node, final String key, final String path)
+    {
+        final List<HostAgentConfig.ServedVip> out = new ArrayList<>();
+        for (final JsonNode v : list(node, key, path))
+        {
+            final HostAgentConfig.ServedVip vip;
+            try
+            {
+                vip = HostAgentConfig.ServedVip.parse(v.asText());
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw error(path, e.getMessage());
+            }
+            if (out.contains(vip))
+            {
+                throw error(path, "duplicate VIP " + vip);
+            }
+            out.add(vip);
+        }
+        return out;
     }
 
     private void keys(final JsonNode node, final String path, final Set<String> allowed)

@@ -72,15 +72,32 @@ public final class HostAgentCounters
     public static final int TX_DROPPED = 28;
     /** Flows redirected straight to a backend now (a gauge). */
     public static final int REDIRECTED_FLOWS = 29;
+    /** Tunnel packets refused: their outer source is neither a MUX of the pool nor a host that runs an agent. */
+    public static final int TUNNEL_REFUSED_SOURCE = 30;
+    /** Tunnel packets dropped by RFC 6040: outer CE over an inner packet that is not ECN-capable. */
+    public static final int TUNNEL_ECN_DROPPED = 31;
+    /**
+     * Flows from an agent's host not offered a redirect: they did not come from a MUX of the pool, or not to a
+     * VIP this host backs (an outsider's tunnel, or a misconfigured pool).
+     */
+    public static final int REDIRECTS_NOT_OFFERED = 32;
+    /** Messages refused: the flow's destination is not a VIP the pool serves. */
+    public static final int REFUSED_NOT_A_VIP = 33;
+    /**
+     * ICMP errors about a tunnel packet not acted on: a code that does not mean unreachable (fragmentation
+     * needed, ...), too short a quote, or a quoted packet that is not a redirected flow's.
+     */
+    public static final int UNREACHABLE_IGNORED = 34;
     /** Number of counters. */
-    public static final int COUNT = 30;
+    public static final int COUNT = 35;
 
     private static final String[] NAMES = {
         "network_rx", "network_tx", "host_rx", "host_tx", "decapsulated", "decapsulated_from_mux", "decapsulated_direct",
         "tunnel_malformed", "tunnel_fragments", "selected_packets", "selected_flows", "fastpath_packets", "redirects_sent",
         "revokes_sent", "redirects_accepted", "revokes_accepted", "refused_forged", "refused_stale", "refused_replayed",
         "refused_not_from_backend", "refused_not_ours", "refused_unknown_backend", "refused_disabled", "fallbacks",
-        "backends_unreachable", "too_big_replies", "encapsulation_failed", "no_mbuf", "tx_dropped", "redirected_flows"};
+        "backends_unreachable", "too_big_replies", "encapsulation_failed", "no_mbuf", "tx_dropped", "redirected_flows",
+        "tunnel_refused_source", "tunnel_ecn_dropped", "redirects_not_offered", "refused_not_a_vip", "unreachable_ignored"};
 
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
     // One thread writes them all, so counters may share cache lines.

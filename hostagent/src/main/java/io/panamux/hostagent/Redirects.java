@@ -24,15 +24,17 @@ import io.panamux.flow.FlowTable;
  *   <li>the flow's source is this host ({@code refused_not_ours});</li>
  *   <li>it was issued less than {@code max-age} ago and not further in the future ({@code refused_stale});</li>
  *   <li>its sequence number is new for that sender, within an anti-replay window ({@code refused_replayed});</li>
+ *   <li>the flow's destination is a VIP the pool serves ({@code pool.vips} and {@code vips}): a backend
+ *       speaks for the VIPs it backs, never for any destination ({@code refused_not_a_vip});</li>
  *   <li>when this agent knows the VIP's backends (it selects for that VIP), the backend is one of them
  *       ({@code refused_unknown_backend}).</li>
  * </ol>
  *
  * <h2>Falling back to the VIP</h2>
  * A redirected flow goes back to the VIP (the MUX pool) when: it is idle for the lease; the backend's agent
- * revokes it (it does so for all its redirects when it stops); or an ICMP "unreachable" about a tunnel
- * packet to that backend arrives ({@link #unreachable}): every flow redirected to that backend falls back at
- * its next packet. That last one costs O(1): each backend has a generation, bumped when it goes away, and a
+ * revokes it (it does so for all its redirects when it stops); or an ICMP "unreachable" quoting a tunnel
+ * packet of a redirected flow to that backend arrives ({@link #unreachable}): every flow redirected to that
+ * backend falls back at its next packet. That last one costs O(1): each backend has a generation, bumped when it goes away, and a
  * flow records the generation it was redirected under.
  *
  * <p>Agent thread only. Time is in milliseconds since the agent started.
@@ -48,6 +50,7 @@ public final class Redirects implements AutoCloseable
     private final int leaseMillis;
     private final int maxAgeMillis;
     private final Map<Long, Set<Integer>> knownBackends;
+    private final TunnelSources sources;
     private final Int2IntHashMap backendIds = new Int2IntHashMap(-1);
     private final Map<Integer, ReplayWindow> windows = new HashMap<>();
     private final HostAgentCounters counters;
@@ -62,11 +65,13 @@ public final class Redirects implements AutoCloseable
      * @param leaseMillis  an idle redirected flow goes back to the VIP after this long.
      * @param maxAgeMillis how old (or how far in the future) a redirect may be.
      * @param vips         the VIPs whose backends this agent knows: a redirect for one of them must name one.
+     * @param sources      the VIPs the pool serves: a redirect for any other destination is refused.
      * @param counters     where outcomes are counted.
      */
     public Redirects(final int capacity, final int hostAddress, final boolean accept, final int leaseMillis, final int maxAgeMillis,
-        final List<HostAgentConfig.SourceVip> vips, final HostAgentCounters counters)
+        final List<HostAgentConfig.SourceVip> vips, final TunnelSources sources, final HostAgentCounters counters)
     {
+        this.sources = sources;
         this.flows = new FlowTable(capacity);
         this.hostAddress = hostAddress;
         this.accept = accept;
@@ -145,6 +150,10 @@ public final class Redirects implements AutoCloseable
         final int type = RedirectMessage.type(message);
         if (type == RedirectMessage.REDIRECT)
         {
+            if (!sources.served(RedirectMessage.vip(message), RedirectMessage.vipPort(message), RedirectMessage.protocol(message)))
+            {
+                return HostAgentCounters.REFUSED_NOT_A_VIP;
+            }
             final Set<Integer> known = knownBackends.get(vipKey(RedirectMessage.vip(message), RedirectMessage.vipPort(message),
                 RedirectMessage.protocol(message)));
             if (known != null && !known.contains(backend))
@@ -182,14 +191,19 @@ public final class Redirects implements AutoCloseable
     }
 
     /**
-     * The network says {@code backend} cannot be reached: every flow redirected to it goes back to the VIP.
+     * The network says {@code backend} cannot be reached, quoting a tunnel packet of a flow: if that flow is
+     * redirected to that backend, every flow redirected to it goes back to the VIP. The quoted flow must be
+     * one this agent tunnelled there: an ICMP error is easy to forge, a live flow's 5-tuple is not known to
+     * an outsider who does not see the traffic.
      *
-     * @return whether any redirect had named it.
+     * @param backend the quoted outer destination.
+     * @return whether the quoted flow was redirected to that backend (and the backend's flows fall back).
      */
-    public boolean unreachable(final int backend)
+    public boolean unreachable(final int backend, final int src, final int dst, final int srcPort, final int dstPort, final int protocol)
     {
         final int id = backendIds.get(backend);
-        if (id < 0)
+        final long value = id < 0 ? FlowTable.MISSING : flows.readV4(src, dst, srcPort, dstPort, protocol);
+        if (value == FlowTable.MISSING || FlowTable.backendId(value) != id || FlowTable.flags(value) != generations[id])
         {
             return false;
         }
@@ -238,7 +252,7 @@ public final class Redirects implements AutoCloseable
 
     private static long vipKey(final int address, final int port, final int protocol)
     {
-        return ((address & 0xFFFF_FFFFL) << 24) | ((long)port << 8) | protocol;
+        return HostAgentConfig.ServedVip.key(address, port, protocol);
     }
 
     @Override

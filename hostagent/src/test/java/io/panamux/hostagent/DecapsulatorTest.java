@@ -2,6 +2,7 @@ package io.panamux.hostagent;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,8 +29,12 @@ class DecapsulatorTest
     private static final int VIP = ip("192.0.2.10");
     private static final int GUE_PORT = 6080;
 
+    private static final int AGENT_HOST = ip("198.18.2.2");
+    private static final int OUTSIDER = ip("203.0.113.66");
+
     private final Arena arena = Arena.ofConfined();
-    private final Decapsulator decapsulator = new Decapsulator(HOST, GUE_PORT);
+    private final Decapsulator decapsulator = new Decapsulator(HOST, GUE_PORT, new TunnelSources(List.of(MUX),
+        List.of(Prefix.parse("198.18.2.0/24")), List.of(), List.of()));
 
     @AfterEach
     void close()
@@ -93,12 +98,94 @@ class DecapsulatorTest
         final byte[] out = TestFrames.data(m);
         assertEquals(0x03, out[14 + 1] & 0xFF);
         assertEquals(0, TestFrames.checksum(out, 14, 20), "the inner header checksum still verifies");
+    }
 
-        // Not ECN-capable (00): the mark is not invented.
-        final long n = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0x03, 4, MUX, HOST, 0, ipv4(0, 6, CLIENT, VIP, 0,
-            tcp(1, 2, 0x10, 0)))));
-        assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(n));
-        assertEquals(0, TestFrames.data(n)[15]);
+    /** Names of the ECN codepoints, by value. */
+    private static final String[] ECN = {"Not-ECT", "ECT(1)", "ECT(0)", "CE"};
+
+    /**
+     * RFC 6040 §4.2 Figure 4 (normal mode), written out from the RFC as {inner, outer, forwarded inner or -1
+     * for drop}, by codepoint name: all 16 combinations, for an IPv4 and an IPv6 inner packet. Before the fix,
+     * CE over Not-ECT was delivered and ECT(1) over ECT(0) stayed ECT(0) (issue 10 finding 6).
+     */
+    private static final String[][] RFC6040 = {
+        // inner     outer      forwarded
+        {"Not-ECT", "Not-ECT", "Not-ECT"},
+        {"Not-ECT", "ECT(0)", "Not-ECT"},
+        {"Not-ECT", "ECT(1)", "Not-ECT"},
+        {"Not-ECT", "CE", "drop"},
+        {"ECT(0)", "Not-ECT", "ECT(0)"},
+        {"ECT(0)", "ECT(0)", "ECT(0)"},
+        {"ECT(0)", "ECT(1)", "ECT(1)"},
+        {"ECT(0)", "CE", "CE"},
+        {"ECT(1)", "Not-ECT", "ECT(1)"},
+        {"ECT(1)", "ECT(0)", "ECT(1)"},
+        {"ECT(1)", "ECT(1)", "ECT(1)"},
+        {"ECT(1)", "CE", "CE"},
+        {"CE", "Not-ECT", "CE"},
+        {"CE", "ECT(0)", "CE"},
+        {"CE", "ECT(1)", "CE"},
+        {"CE", "CE", "CE"},
+    };
+
+    @Test
+    void ecnFollowsEveryRowOfTheRfc6040DecapsulationTable()
+    {
+        assertEquals(16, RFC6040.length);
+        for (final String[] row : RFC6040)
+        {
+            final int inner = List.of(ECN).indexOf(row[0]);
+            final int outer = List.of(ECN).indexOf(row[1]);
+            final String what = "inner " + row[0] + ", outer " + row[1];
+            final int dscp = 0xB8; // EF: the DSCP bits are not touched
+            for (final int version : new int[] {4, 6})
+            {
+                final byte[] packet = version == 4 ? ipv4(dscp | inner, 6, CLIENT, VIP, 0x4000, tcp(40000, 80, 0x10, 4))
+                    : ipv6(dscp | inner, 6, tcp(40000, 80, 0x10, 4));
+                final byte[] frame = ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(outer, version == 4 ? 4 : 41, MUX, HOST, 0, packet));
+                final long m = TestFrames.mbuf(arena, frame);
+                final int verdict = decapsulator.decapsulate(m);
+                if (row[2].equals("drop"))
+                {
+                    assertEquals(Decapsulator.ECN_DROP, verdict, what + " (IPv" + version + ")");
+                    assertArrayEquals(frame, TestFrames.data(m), "a dropped packet is left as it came");
+                    continue;
+                }
+                assertEquals(Decapsulator.DECAPSULATED, verdict, what + " (IPv" + version + ")");
+                final byte[] out = TestFrames.data(m);
+                final int expected = List.of(ECN).indexOf(row[2]);
+                final byte[] want = version == 4 ? ipv4(dscp | expected, 6, CLIENT, VIP, 0x4000, tcp(40000, 80, 0x10, 4))
+                    : ipv6(dscp | expected, 6, tcp(40000, 80, 0x10, 4));
+                assertArrayEquals(ethernet(HOST_MAC, ROUTER_MAC, version == 4 ? 0x0800 : 0x86DD, want), out,
+                    what + " (IPv" + version + "): forwarded " + row[2] + ", header checksum recomputed");
+                assertEquals(expected, Decapsulator.ecnAfter(inner, outer), what);
+            }
+        }
+    }
+
+    /** Issue 10 finding 5: a tunnel from an outsider is refused, untouched; the pool's and agents' are opened. */
+    @Test
+    void onlyTunnelsFromTheMuxPoolAndAgentHostsAreOpened()
+    {
+        for (final int protocol : new int[] {4, 47, 17})
+        {
+            final byte[] inner = innerV4();
+            final byte[] payload = switch (protocol)
+            {
+                case 47 -> concat(new byte[] {0, 0, 0x08, 0x00}, inner);
+                case 17 -> udp(50000, GUE_PORT, inner);
+                default -> inner;
+            };
+            final byte[] spoofed = ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, protocol, OUTSIDER, HOST, 0, payload));
+            final long m = TestFrames.mbuf(arena, spoofed);
+            assertEquals(Decapsulator.REFUSED_SOURCE, decapsulator.decapsulate(m), "protocol " + protocol);
+            assertArrayEquals(spoofed, TestFrames.data(m), "unchanged");
+            for (final int source : new int[] {MUX, AGENT_HOST})
+            {
+                final long ok = TestFrames.mbuf(arena, ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, protocol, source, HOST, 0, payload)));
+                assertEquals(Decapsulator.DECAPSULATED, decapsulator.decapsulate(ok), "protocol " + protocol);
+            }
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ class HostAgentConfigLoaderTest
 {
     private static final String MINIMAL = """
         agent: { name: b1, address: 198.18.21.2 }
+        pool: { muxes: [198.18.11.2] }
         dataplane:
           network: "net_af_packet0,iface=eth0"
           host: "net_tap0,iface=pmx0"
@@ -25,7 +26,12 @@ class HostAgentConfigLoaderTest
     @Test
     void readsAWholeFileAndFillsDefaults()
     {
-        final HostAgentConfig c = HostAgentConfigLoader.parse("a.yaml", MINIMAL + """
+        final HostAgentConfig c = HostAgentConfigLoader.parse("a.yaml", MINIMAL.replace("pool: { muxes: [198.18.11.2] }", """
+            pool:
+              muxes: [198.18.11.2, "198.18.12.2"]
+              agents: ["198.18.3.0/24"]
+              vips: ["192.0.2.12:80/tcp", "192.0.2.14:53/udp"]""").replace("address: 198.18.21.2 }",
+            "address: 198.18.21.2, backs: [\"192.0.2.12:80/tcp\"] }") + """
             hash-seed: 0x1234
             fastpath:
               key: "00112233445566778899aabbccddeeff"
@@ -54,6 +60,12 @@ class HostAgentConfigLoaderTest
         assertEquals(List.of(new HostAgentConfig.SourceBackend(ip("198.18.21.2"), 2), new HostAgentConfig.SourceBackend(ip("198.18.22.2"), 1)),
             c.vips().get(0).backends());
         assertFalse(HostAgentConfigLoader.parse("b.yaml", MINIMAL).fastpath().isPresent());
+        assertEquals(List.of(ip("198.18.11.2"), ip("198.18.12.2")), c.pool().muxes());
+        assertEquals(List.of(Prefix.parse("198.18.3.0/24")), c.pool().agents());
+        assertEquals(List.of(new HostAgentConfig.ServedVip(ip("192.0.2.12"), 80, 6), new HostAgentConfig.ServedVip(ip("192.0.2.14"), 53, 17)),
+            c.pool().vips());
+        assertEquals(List.of(new HostAgentConfig.ServedVip(ip("192.0.2.12"), 80, 6)), c.backs());
+        assertEquals("[192.0.2.12:80/tcp, 192.0.2.14:53/udp, 192.0.2.13:80/tcp]", c.servedVips().toString(), "pool.vips and vips");
     }
 
     @Test
@@ -68,6 +80,8 @@ class HostAgentConfigLoaderTest
             {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml: fastpath.key: must be hexadecimal"},
             {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", offer-to: [\"198.18.2.1/24\"] }\n",
                 "a.yaml: fastpath.offer-to: 198.18.2.1/24 has host bits set"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 } ] } ]\n",
+                "a.yaml: hash-seed: is required with vips: the MUX pool's seed"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, protocol: sctp, backends: [ { address: 10.0.0.1 } ] } ]\n",
                 "a.yaml: vips[0].protocol: must be tcp or udp"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml: vips[0].backends: must be a non-empty list"},
@@ -75,6 +89,20 @@ class HostAgentConfigLoaderTest
                 "a.yaml: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
             {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml: dataplane.mtu: must be between 576 and 9000"},
             {MINIMAL + "maglev-table-size: 65536\n", "a.yaml: maglev-table-size: 65536 is not a prime"},
+            {MINIMAL.replace("pool: { muxes: [198.18.11.2] }\n", ""), "a.yaml: pool: is required"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: []"), "a.yaml: pool.muxes: is required: the address of every MUX"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [mux-a]"), "a.yaml: pool.muxes: 'mux-a' is not an IPv4 address"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"192.0.2.1:80\"]"),
+                "a.yaml: pool.vips: '192.0.2.1:80' is not a VIP like 192.0.2.10:80/tcp"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"192.0.2.1:80/sctp\"]"),
+                "a.yaml: pool.vips: '192.0.2.1:80/sctp': the protocol must be tcp or udp"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], agents: [\"198.18.2.1/24\"]"),
+                "a.yaml: pool.agents: 198.18.2.1/24 has host bits set"},
+            {MINIMAL.replace("address: 198.18.21.2 }", "address: 198.18.21.2, backs: [\"192.0.2.1:0/tcp\"] }"),
+                "a.yaml: agent.backs: '192.0.2.1:0/tcp': the port must be between 1 and 65535"},
+            {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", accept: false, offer-to: [\"198.18.2.0/24\"] }\n",
+                "a.yaml: agent.backs: is required with fastpath.offer-to"},
+            {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\" }\n", "a.yaml: pool.vips: is required with fastpath.accept"},
         };
         for (final String[] c : cases)
         {

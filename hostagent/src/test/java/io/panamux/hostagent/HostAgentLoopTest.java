@@ -98,8 +98,10 @@ class HostAgentLoopTest
 
     private static HostAgentConfig config(final String name, final int address, final boolean offer, final List<HostAgentConfig.SourceVip> vips)
     {
+        final List<HostAgentConfig.ServedVip> served = List.of(new HostAgentConfig.ServedVip(FASTPATH_VIP, 80, 6),
+            new HostAgentConfig.ServedVip(SELECTED_VIP, 80, 6));
         return new HostAgentConfig(name, address, List.of(), "-", "-", GATEWAY, 1500, 32, TunnelEncapsulator.DEFAULT_GUE_PORT, 0x5eed,
-            MaglevTable.DEFAULT_SIZE, 4096, 300, Optional.of(new HostAgentConfig.Fastpath(KEY, 6081,
+            MaglevTable.DEFAULT_SIZE, 4096, 300, new HostAgentConfig.Pool(List.of(MUX), List.of(), served), served, Optional.of(new HostAgentConfig.Fastpath(KEY, 6081,
             offer ? List.of(Prefix.parse("198.18.2.0/24")) : List.of(), true, 30, 2000, 500)), vips);
     }
 
@@ -281,5 +283,146 @@ class HostAgentLoopTest
             receive(c2Network.b());
             c2.closeTables();
         }
+    }
+
+    /** A Fastpath message frame from {@code backend} to C2, signed with the agents' key, as b1's agent builds it. */
+    private static byte[] signedMessage(final long c2Mac, final int type, final int protocol, final int vip, final int clientPort,
+        final int vipPort, final int backend, final long sequence)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment message = arena.allocate(RedirectMessage.LENGTH);
+            new RedirectMessage(KEY).write(message.address(), type, protocol, C2, vip, clientPort, vipPort, backend, 1_800_000_000_000L
+                + nowNs / 1_000_000, sequence);
+            final byte[] udp = udp(6081, 6081, message.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            return ethernet(c2Mac, GATEWAY, 0x0800, ipv4(0, 17, backend, C2, 0x4000, udp));
+        }
+    }
+
+    /**
+     * Issue 10 finding 1, as found: an outsider sends b1 IP-in-IP whose inner packets claim to come from c2
+     * (a host with an agent) and go to 9.9.9.9:123/udp and 203.0.113.80:443/tcp. Before the fix b1 signed a
+     * redirect for each, naming itself, and c2 accepted them and tunnelled its own next NTP packet to b1.
+     */
+    @Test
+    void anOutsiderCannotMakeABackendRedirectAClientsTrafficForOtherDestinations()
+    {
+        final HostAgentCounters b1Counters = new HostAgentCounters();
+        final HostAgentCounters c2Counters = new HostAgentCounters();
+        final HostAgent b1 = agent(config("b1", B1, true, List.of()), b1Network, b1Host, b1Counters);
+        final HostAgent c2 = agent(config("c2", C2, false, List.of()), c2Network, c2Host, c2Counters);
+        final long b1Mac = b1Host.a().macAddress();
+        final long c2Mac = c2Host.a().macAddress();
+        final int ntpServer = ip("9.9.9.9");
+        final int webServer = ip("203.0.113.80");
+        try
+        {
+            final byte[] ntp = ipv4(0, 17, C2, ntpServer, 0, udp(40123, 123, new byte[48]));
+            final byte[] https = ipv4(0, 6, C2, webServer, 0x4000, tcp(40443, 443, 0x02, 0));
+            // From the outsider's own address, and with the outer source spoofed as the MUX's.
+            for (final int outer : new int[] {ip("203.0.113.66"), MUX})
+            {
+                send(b1Network.b(), ethernet(b1Mac, GATEWAY, 0x0800, ipv4(0, 4, outer, B1, 0x4000, ntp)));
+                send(b1Network.b(), ethernet(b1Mac, GATEWAY, 0x0800, ipv4(0, 4, outer, B1, 0x4000, https)));
+            }
+            b1.doWork();
+            assertEquals(List.of(), receive(b1Network.b()), "b1 signs no redirect");
+            assertEquals(0, b1Counters.get(HostAgentCounters.REDIRECTS_SENT));
+            assertEquals(2, b1Counters.get(HostAgentCounters.TUNNEL_REFUSED_SOURCE), "the outsider's own tunnels are not opened");
+            assertEquals(2, b1Counters.get(HostAgentCounters.REDIRECTS_NOT_OFFERED), "the spoofed ones are opened, but not offered");
+            assertEquals(2, receive(b1Host.b()).size());
+
+            // A redirect signed with the key for those destinations (what b1 used to send) is refused by c2 ...
+            send(c2Network.b(), signedMessage(c2Mac, RedirectMessage.REDIRECT, 17, ntpServer, 40123, 123, B1, (nowNs >>> 10) + 1));
+            send(c2Network.b(), signedMessage(c2Mac, RedirectMessage.REDIRECT, 6, webServer, 40443, 443, B1, (nowNs >>> 10) + 2));
+            c2.doWork();
+            assertEquals(2, c2Counters.get(HostAgentCounters.REFUSED_NOT_A_VIP));
+            assertEquals(0, c2Counters.get(HostAgentCounters.REDIRECTS_ACCEPTED));
+
+            // ... and c2's next NTP packet leaves as the kernel sent it, not into a tunnel to b1.
+            final byte[] next = ethernet(GATEWAY, c2Mac, 0x0800, ntp);
+            send(c2Host.b(), next);
+            c2.doWork();
+            assertArrayEquals(next, receive(c2Network.b()).get(0));
+            assertEquals(0, c2Counters.get(HostAgentCounters.FASTPATH_PACKETS));
+        }
+        finally
+        {
+            b1.onClose();
+            c2.onClose();
+            receive(b1Network.b());
+            receive(c2Network.b());
+            b1.closeTables();
+            c2.closeTables();
+        }
+    }
+
+    /**
+     * Issue 10 finding 4, as found: a forged "fragmentation needed" quoting c2's tunnel packet moved the flow
+     * off its tunnel. Now only an unreachable code quoting a flow c2 tunnels to that backend does.
+     */
+    @Test
+    void onlyAnUnreachableQuotingARedirectedFlowMovesItOffItsTunnel()
+    {
+        final HostAgentCounters counters = new HostAgentCounters();
+        final HostAgent c2 = agent(config("c2", C2, false, List.of()), c2Network, c2Host, counters);
+        final long c2Mac = c2Host.a().macAddress();
+        try
+        {
+            send(c2Network.b(), signedMessage(c2Mac, RedirectMessage.REDIRECT, 6, FASTPATH_VIP, 40000, 80, B1, (nowNs >>> 10) + 10));
+            c2.doWork();
+            assertEquals(1, counters.get(HostAgentCounters.REDIRECTS_ACCEPTED));
+            final byte[] data = ethernet(GATEWAY, c2Mac, 0x0800, ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40000, 80, 0x10, 20)));
+
+            final int[][] ignored = {
+                {4, 40000},   // fragmentation needed: the backend is there
+                {11, 40000},  // network unreachable for TOS
+                {1, 40009},   // host unreachable, but about no flow c2 tunnels
+            };
+            for (final int[] c : ignored)
+            {
+                final byte[] quoted = ipv4(0, 4, C2, B1, 0x4000, ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(c[1], 80, 0x10, 20)));
+                send(c2Network.b(), icmpUnreachable(c2Mac, c[0], quoted));
+                send(c2Host.b(), data);
+                c2.doWork();
+                assertEquals(1, receive(c2Host.b()).size(), "the ICMP error still reaches the kernel");
+                final byte[] out = receive(c2Network.b()).get(0);
+                assertEquals(4, out[14 + 9], "code " + c[0] + ", port " + c[1] + ": still tunnelled");
+                assertEquals(B1, ByteBuffer.wrap(out).getInt(14 + 16));
+            }
+            // A quote of only 8 bytes past the outer header cannot show the flow: ignored too.
+            final byte[] shortQuote = Arrays.copyOf(ipv4(0, 4, C2, B1, 0x4000, ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40000, 80, 0x10, 0))), 28);
+            send(c2Network.b(), icmpUnreachable(c2Mac, 1, shortQuote));
+            c2.doWork();
+            receive(c2Host.b());
+            assertEquals(4, counters.get(HostAgentCounters.UNREACHABLE_IGNORED));
+            assertEquals(0, counters.get(HostAgentCounters.BACKENDS_UNREACHABLE));
+
+            // Host unreachable quoting the redirected flow's own tunnel packet: back to the VIP.
+            final byte[] quoted = ipv4(0, 4, C2, B1, 0x4000, ipv4(0, 6, C2, FASTPATH_VIP, 0x4000, tcp(40000, 80, 0x10, 20)));
+            send(c2Network.b(), icmpUnreachable(c2Mac, 1, quoted));
+            send(c2Host.b(), data);
+            c2.doWork();
+            receive(c2Host.b());
+            assertArrayEquals(data, receive(c2Network.b()).get(0), "sent to the VIP as the kernel wrote it");
+            assertEquals(1, counters.get(HostAgentCounters.BACKENDS_UNREACHABLE));
+            assertEquals(1, counters.get(HostAgentCounters.FALLBACKS));
+        }
+        finally
+        {
+            c2.onClose();
+            receive(c2Network.b());
+            c2.closeTables();
+        }
+    }
+
+    /** An ICMP "destination unreachable" with {@code code}, from the router to C2, quoting {@code quoted}. */
+    private static byte[] icmpUnreachable(final long c2Mac, final int code, final byte[] quoted)
+    {
+        final byte[] icmp = concat(new byte[] {3, (byte)code, 0, 0, 0, 0, 0, 0}, quoted);
+        final int sum = TestFrames.checksum(icmp, 0, icmp.length);
+        icmp[2] = (byte)(sum >>> 8);
+        icmp[3] = (byte)sum;
+        return ethernet(c2Mac, GATEWAY, 0x0800, ipv4(0, 1, ip("198.18.2.1"), C2, 0, icmp));
     }
 }

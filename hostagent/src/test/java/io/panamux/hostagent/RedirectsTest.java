@@ -28,7 +28,14 @@ class RedirectsTest
     private final long message = arena.allocate(RedirectMessage.LENGTH).address();
     private final RedirectMessage codec = new RedirectMessage(KEY);
     private final HostAgentCounters counters = new HostAgentCounters();
-    private final Redirects redirects = new Redirects(1024, CLIENT, true, 30_000, 2000, List.of(), counters);
+    private static final int MUX = ip("198.18.11.2");
+    private static final int OUTSIDER = ip("203.0.113.66");
+    private static final int NTP_SERVER = ip("9.9.9.9");
+    private static final int WEB_SERVER = ip("203.0.113.80");
+    /** The pool: one MUX, one VIP (VIP:80/tcp), which the backend host of the issuer tests backs. */
+    private static final TunnelSources SOURCES = new TunnelSources(List.of(MUX), List.of(Prefix.parse("198.18.2.0/24")),
+        List.of(new HostAgentConfig.ServedVip(VIP, 80, 6)), List.of(new HostAgentConfig.ServedVip(VIP, 80, 6)));
+    private final Redirects redirects = new Redirects(1024, CLIENT, true, 30_000, 2000, List.of(), SOURCES, counters);
     private long sequence = 100;
 
     @AfterEach
@@ -102,7 +109,7 @@ class RedirectsTest
     void aBackendUnknownForAVipThisAgentSelectsForIsRefused()
     {
         final Redirects knowing = new Redirects(1024, CLIENT, true, 30_000, 2000, List.of(new HostAgentConfig.SourceVip(VIP, 80, 6, 0,
-            List.of(new HostAgentConfig.SourceBackend(B1, 1)))), counters);
+            List.of(new HostAgentConfig.SourceBackend(B1, 1)))), SOURCES, counters);
         try
         {
             codec.write(message, RedirectMessage.REDIRECT, 6, CLIENT, VIP, 40000, 80, B2, NOW, ++sequence);
@@ -122,10 +129,13 @@ class RedirectsTest
         send(RedirectMessage.REDIRECT, 40000, B1, NOW, B1);
         send(RedirectMessage.REDIRECT, 40001, B1, NOW, B1);
         send(RedirectMessage.REDIRECT, 40002, B2, NOW, B2);
-        assertFalse(redirects.unreachable(ip("198.18.29.2")), "no redirect names that one");
-        assertTrue(redirects.unreachable(B1));
-        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, VIP, 40000, 80, 6, 11));
-        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, VIP, 40001, 80, 6, 11));
+        assertFalse(redirects.unreachable(ip("198.18.29.2"), CLIENT, VIP, 40000, 80, 6), "no redirect names that one");
+        assertFalse(redirects.unreachable(B1, CLIENT, VIP, 40002, 80, 6), "that flow goes to B2, not B1");
+        assertFalse(redirects.unreachable(B1, CLIENT, VIP, 40009, 80, 6), "no such flow");
+        assertEquals(B1 & 0xFFFF_FFFFL, redirects.lookup(CLIENT, VIP, 40000, 80, 6, 11), "an unverified error moves nothing");
+        assertTrue(redirects.unreachable(B1, CLIENT, VIP, 40001, 80, 6));
+        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, VIP, 40000, 80, 6, 12));
+        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, VIP, 40001, 80, 6, 12));
         assertEquals(B2 & 0xFFFF_FFFFL, redirects.lookup(CLIENT, VIP, 40002, 80, 6, 11), "other backends' flows stay");
         assertEquals(2, counters.get(HostAgentCounters.FALLBACKS));
         assertEquals(1, counters.get(HostAgentCounters.BACKENDS_UNREACHABLE));
@@ -151,7 +161,7 @@ class RedirectsTest
     @Test
     void anAgentThatDoesNotAcceptRedirectsRefusesThemAll()
     {
-        final Redirects closed = new Redirects(1024, CLIENT, false, 30_000, 2000, List.of(), counters);
+        final Redirects closed = new Redirects(1024, CLIENT, false, 30_000, 2000, List.of(), SOURCES, counters);
         try
         {
             codec.write(message, RedirectMessage.REDIRECT, 6, CLIENT, VIP, 40000, 80, B1, NOW, ++sequence);
@@ -167,7 +177,7 @@ class RedirectsTest
     @Test
     void theIssuerOffersAFlowFromAnAgentHostOnceItsFirstPacketComesThroughAMuxAndAgainOnlyAfterTheResendInterval()
     {
-        final RedirectIssuer issuer = new RedirectIssuer(1024, List.of(Prefix.parse("198.18.2.0/24")), 500, 30_000);
+        final RedirectIssuer issuer = new RedirectIssuer(1024, List.of(Prefix.parse("198.18.2.0/24")), 500, 30_000, SOURCES, counters);
         try
         {
             final PacketInfo p = new PacketInfo();
@@ -197,10 +207,72 @@ class RedirectsTest
             p.ipVersion = 6;
             assertFalse(issuer.due(p, mux, 5000), "IPv6 flows are not redirected");
             assertEquals(1, issuer.size());
+            assertEquals(0, counters.get(HostAgentCounters.REDIRECTS_NOT_OFFERED));
         }
         finally
         {
             issuer.close();
         }
+    }
+
+    /**
+     * Issue 10 finding 1, the destination side: an outsider sends backend B1 IP-in-IP whose inner packets
+     * claim to come from client host V (inside {@code offer-to}) and go to 9.9.9.9:123/udp and
+     * 203.0.113.80:443/tcp. Before the fix B1 offered V a redirect for both, naming itself.
+     */
+    @Test
+    void theIssuerOffersNothingForATunnelFromOutsideThePoolOrToAVipThisHostDoesNotBack()
+    {
+        final RedirectIssuer issuer = new RedirectIssuer(1024, List.of(Prefix.parse("198.18.2.0/24")), 500, 30_000, SOURCES, counters);
+        try
+        {
+            final PacketInfo ntp = flow(17, NTP_SERVER, 40123, 123);
+            final PacketInfo https = flow(6, WEB_SERVER, 40443, 443);
+            assertFalse(issuer.due(ntp, OUTSIDER, 1000), "an outsider's tunnel to 9.9.9.9:123/udp");
+            assertFalse(issuer.due(https, OUTSIDER, 1000), "an outsider's tunnel to 203.0.113.80:443/tcp");
+            assertFalse(issuer.due(ntp, MUX, 1000), "outer source spoofed as the MUX, but 9.9.9.9:123 is no VIP of this host");
+            assertFalse(issuer.due(https, MUX, 1000), "the same for 203.0.113.80:443");
+            assertFalse(issuer.due(flow(6, VIP, 40000, 80), OUTSIDER, 1000), "the VIP, but not through a MUX of the pool");
+            assertFalse(issuer.due(flow(6, VIP, 40000, 80), ip("198.18.2.9"), 1000), "nor from another agent's host");
+            assertEquals(0, issuer.size());
+            assertEquals(6, counters.get(HostAgentCounters.REDIRECTS_NOT_OFFERED));
+            assertTrue(issuer.due(flow(6, VIP, 40000, 80), MUX, 1000), "the pool's own flow still is offered");
+        }
+        finally
+        {
+            issuer.close();
+        }
+    }
+
+    /**
+     * Issue 10 finding 1, the source side: a redirect signed with the key (as the backend of the finding did)
+     * for a destination that is not a VIP of the pool is refused, so the client's NTP traffic is not moved.
+     */
+    @Test
+    void aRedirectForADestinationThatIsNotAVipOfThePoolIsRefused()
+    {
+        codec.write(message, RedirectMessage.REDIRECT, 17, CLIENT, NTP_SERVER, 40123, 123, B1, NOW, ++sequence);
+        assertEquals(HostAgentCounters.REFUSED_NOT_A_VIP, redirects.onMessage(message, B1, codec, NOW, 10));
+        codec.write(message, RedirectMessage.REDIRECT, 6, CLIENT, WEB_SERVER, 40443, 443, B1, NOW, ++sequence);
+        assertEquals(HostAgentCounters.REFUSED_NOT_A_VIP, redirects.onMessage(message, B1, codec, NOW, 10));
+        codec.write(message, RedirectMessage.REDIRECT, 6, CLIENT, VIP, 40443, 443, B1, NOW, ++sequence);
+        assertEquals(HostAgentCounters.REFUSED_NOT_A_VIP, redirects.onMessage(message, B1, codec, NOW, 10), "the VIP's address, another port");
+        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, NTP_SERVER, 40123, 123, 17, 11));
+        assertEquals(Redirects.NONE, redirects.lookup(CLIENT, WEB_SERVER, 40443, 443, 6, 11));
+        assertEquals(3, counters.get(HostAgentCounters.REFUSED_NOT_A_VIP));
+        assertEquals(0, counters.get(HostAgentCounters.REDIRECTS_ACCEPTED));
+    }
+
+    private static PacketInfo flow(final int protocol, final int destination, final int srcPort, final int dstPort)
+    {
+        final PacketInfo p = new PacketInfo();
+        p.ipVersion = 4;
+        p.protocol = protocol;
+        p.srcV4 = CLIENT;
+        p.dstV4 = destination;
+        p.srcPort = srcPort;
+        p.dstPort = dstPort;
+        p.tcpFlags = protocol == 6 ? 0x02 : 0;
+        return p;
     }
 }

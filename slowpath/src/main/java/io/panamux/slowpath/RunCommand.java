@@ -15,6 +15,7 @@ import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import picocli.CommandLine.Command;
@@ -36,6 +37,23 @@ public final class RunCommand implements Callable<Integer>
     @Option(names = "--stats-json", description = "write the final counters to this file as JSON")
     Path statsJson;
 
+    /**
+     * The start-up line that shows the flow-hash seed and where it came from, with what to do for the rest of
+     * the pool (issue 10: every MUX, and every host agent that selects at the source, needs the same one).
+     */
+    static String hashSeedLine(final io.panamux.slowpath.config.Mux mux, final Path configFile)
+    {
+        final String seed = "0x" + Long.toHexString(mux.hashSeed());
+        return "panamux: hash-seed " + seed + " (" + switch (mux.hashSeedSource())
+        {
+            case CONFIGURED -> "mux.hash-seed";
+            case DERIVED_FROM_PEERS_KEY -> "derived from peers.key: every MUX with that key has it; give it to host agents as hash-seed";
+            case GENERATED -> "generated and kept in " + HashSeed.fileFor(configFile) + ": give every MUX of the pool mux.hash-seed: " + seed
+                + " and host agents hash-seed: " + seed;
+            case DEFAULT -> "the public default: set mux.hash-seed";
+        } + ")";
+    }
+
     @Override
     public Integer call() throws Exception
     {
@@ -55,6 +73,7 @@ public final class RunCommand implements Callable<Integer>
         {
             System.err.println("warning: " + w);
         }
+        System.out.println(hashSeedLine(config.mux(), configFile));
         final Mux mux;
         try
         {

@@ -33,6 +33,12 @@ import io.panamux.fastpath.packet.VlanTag;
  *
  * <p>No reply is made (RFC 1122 3.2.2, RFC 4443 2.4(e)) about an ICMP error, a non-first fragment, or a
  * packet whose source is not a unicast address: {@link DropReason#TOO_BIG_NO_REPLY}, the mbuf unchanged.
+ *
+ * <p>Replies are rate limited (RFC 4443 §2.4(f), RFC 1812 §4.3.2.8) by a token bucket of this writer, that
+ * is per worker: at most {@link #DEFAULT_REPLIES_PER_SECOND} a second on average, in bursts of up to
+ * {@link #DEFAULT_BURST} (Linux's {@code icmp_msgs_per_sec} and {@code icmp_msgs_burst}). Over the budget:
+ * {@link DropReason#TOO_BIG_RATE_LIMITED}, the mbuf unchanged. The bucket is kept as a theoretical arrival
+ * time (GCRA): one compare and one add per reply, no division, no allocation.
  * One instance per worker thread.
  */
 public final class IcmpTooBigWriter
@@ -45,6 +51,10 @@ public final class IcmpTooBigWriter
     public static final int IPV4_REPLY_TOS = 0xC0;
     /** TTL / hop limit of replies. */
     public static final int REPLY_TTL = 64;
+    /** Replies a second a writer (a worker) sends at most, on average. */
+    public static final int DEFAULT_REPLIES_PER_SECOND = 1000;
+    /** Replies a writer may send at once after a quiet spell. */
+    public static final int DEFAULT_BURST = 50;
 
     private static final int OK = DropReason.NONE.ordinal();
     private static final int HEADROOM = DropReason.HEADROOM.ordinal();
@@ -52,11 +62,32 @@ public final class IcmpTooBigWriter
     private static final int IPV4_PREFIX = Ipv4Header.MIN_LENGTH + IcmpHeader.LENGTH;
     private static final int IPV6_PREFIX = Ipv6Header.LENGTH + Icmpv6Header.LENGTH;
 
+    private static final int RATE_LIMITED = DropReason.TOO_BIG_RATE_LIMITED.ordinal();
+
+    private final long intervalNs;
+    private final long toleranceNs;
+    private long theoreticalArrivalNs;
+    private boolean started;
     private int identification;
 
-    /** Creates a writer; one per worker. */
+    /** Creates a writer with the default budget; one per worker. */
     public IcmpTooBigWriter()
     {
+        this(DEFAULT_REPLIES_PER_SECOND, DEFAULT_BURST);
+    }
+
+    /**
+     * @param repliesPerSecond the average rate of replies allowed (at least 1).
+     * @param burst            replies allowed at once (at least 1).
+     */
+    public IcmpTooBigWriter(final int repliesPerSecond, final int burst)
+    {
+        if (repliesPerSecond < 1 || burst < 1)
+        {
+            throw new IllegalArgumentException("rate and burst must be at least 1: " + repliesPerSecond + ", " + burst);
+        }
+        this.intervalNs = 1_000_000_000L / repliesPerSecond;
+        this.toleranceNs = (burst - 1) * intervalNs;
     }
 
     /**
@@ -66,10 +97,12 @@ public final class IcmpTooBigWriter
      * @param mbuf       the packet's mbuf (single segment), parsed into {@code info}, not yet changed.
      * @param info       the parser's result for it.
      * @param nextHopMtu the MTU to advertise: {@link TunnelEncapsulator#innerMtu(int, boolean)}.
+     * @param nowNs      monotonic time now, for the rate limit.
      * @return 0 when the mbuf now holds the reply, ready to send on the port it came from, or
-     * {@link DropReason#TOO_BIG_NO_REPLY} or {@link DropReason#HEADROOM} (the mbuf is unchanged).
+     * {@link DropReason#TOO_BIG_NO_REPLY}, {@link DropReason#TOO_BIG_RATE_LIMITED} or
+     * {@link DropReason#HEADROOM} (the mbuf is unchanged).
      */
-    public int write(final long mbuf, final PacketInfo info, final int nextHopMtu)
+    public int write(final long mbuf, final PacketInfo info, final int nextHopMtu, final long nowNs)
     {
         if (info.icmpError || (info.isFragment && !info.isFirstFragment))
         {
@@ -85,6 +118,16 @@ public final class IcmpTooBigWriter
         {
             return HEADROOM;
         }
+        if (!started)
+        {
+            theoreticalArrivalNs = nowNs;
+            started = true;
+        }
+        if (nowNs - (theoreticalArrivalNs - toleranceNs) < 0)
+        {
+            return RATE_LIMITED;
+        }
+        theoreticalArrivalNs = Math.max(theoreticalArrivalNs, nowNs) + intervalNs;
 
         final long oldFrame = Mbuf.dataAddress(mbuf);
         final int l2Length = info.l3Offset;

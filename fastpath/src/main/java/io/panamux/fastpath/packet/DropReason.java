@@ -114,6 +114,12 @@ public enum DropReason
      * itself an ICMP error, a non-first fragment, or its source is not a unicast address.
      */
     TOO_BIG_NO_REPLY("too_big_no_reply"),
+    /**
+     * Too big with DF, and a reply was due, but the worker's reply budget was spent (RFC 4443 §2.4(f), RFC
+     * 1812 §4.3.2.8): {@code IcmpTooBigWriter}'s token bucket refused it, so a flood of oversized packets
+     * cannot make the MUX a reflector. The packet is dropped unanswered; the sender retries.
+     */
+    TOO_BIG_RATE_LIMITED("too_big_rate_limited"),
     /** The gateway's MAC is not known yet (ARP not resolved). */
     NO_NEXT_HOP("no_next_hop");
 

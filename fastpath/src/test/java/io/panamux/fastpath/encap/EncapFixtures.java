@@ -110,7 +110,7 @@ final class EncapFixtures
         }
         else
         {
-            verdict = new IcmpTooBigWriter().write(mbuf, info, row.portMtu());
+            verdict = new IcmpTooBigWriter().write(mbuf, info, row.portMtu(), 0);
         }
         return new Outcome(verdict, FakeMbuf.data(mbuf), info);
     }

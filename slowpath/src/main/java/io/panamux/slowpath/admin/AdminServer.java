@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +22,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,13 +46,13 @@ import io.panamux.slowpath.control.VipView;
 
 /**
  * The admin API (ARCHITECTURE.md §5, {@code ctl}): HTTP/JSON on {@code admin.listen}, served by the JDK's
- * {@link HttpServer} on two small daemon threads of its own. Everything it changes, and every read of VIP
+ * {@link HttpServer}, one virtual thread per exchange. Everything it changes, and every read of VIP
  * state, runs on the control thread through {@link ControlAgent#submit}; counters and flow tables are read
  * directly (both are safe from any thread).
  *
  * <h2>Endpoints</h2>
  * <pre>
- *   GET  /v1/vips                      {"vips": [VIP, ...]}
+ *   GET  /v1/vips                      {"hash_seed": "0x...", "vips": [VIP, ...]}
  *   POST /v1/backends/add              {"vip": "192.0.2.10:80/tcp", "address": "10.1.0.3", "weight": 1} -> {"vip": VIP}
  *   POST /v1/backends/remove           {"vip": ..., "address": ...}                                    -> {"vip": VIP}
  *   POST /v1/backends/drain            {"vip": ..., "address": ...}                                    -> {"vip": VIP}
@@ -65,6 +65,24 @@ import io.panamux.slowpath.control.VipView;
  * A refused request answers 4xx with {@code {"error": "why"}} (a reload whose file has errors adds
  * {@code "errors": ["FILE:LINE: ...", ...]}) and has changed nothing. With {@code admin.token} set, every
  * request needs {@code Authorization: Bearer TOKEN} (compared in constant time) or gets 401.
+ *
+ * <h2>Who may ask (the threat model in the README)</h2>
+ * Every route, present and future, passes {@link #admit} before it is routed, and nothing of a request's body
+ * is read before that:
+ * <ul>
+ *   <li>{@code Host} must name the listen address (or, on a loopback or wildcard listener, a loopback name or an
+ *       address literal): a DNS-rebinding name is refused with 421, so a web page cannot reach a loopback API
+ *       through a name it controls;</li>
+ *   <li>the token, when one is configured (401);</li>
+ *   <li>a change ({@code POST}) must say {@code Content-Type: application/json} (415): a browser sends that
+ *       cross-site only after a CORS preflight, which this server never grants, so a page on the MUX host
+ *       cannot post a change; and its {@code Content-Length} must be at most 64 KiB (413).</li>
+ * </ul>
+ * Slow clients cannot starve operators: each exchange runs on its own virtual thread (a client that sends a
+ * byte a minute holds one parked virtual thread, not one of two platform threads), a request must be read
+ * whole within {@link #MAX_REQUEST_SECONDS} and a response written within {@link #MAX_RESPONSE_SECONDS}
+ * (then the JDK server closes the connection), the body of a refused request is not drained, and at most
+ * {@link #MAX_CONNECTIONS} connections are open at once.
  */
 public final class AdminServer implements AutoCloseable
 {
@@ -76,6 +94,24 @@ public final class AdminServer implements AutoCloseable
     public static final long CONTROL_TIMEOUT_MS = 5_000;
     /** The largest request body read. */
     private static final int MAX_BODY = 64 * 1024;
+    /** Seconds a client has to send a whole request (headers and body), then its connection is closed. */
+    public static final int MAX_REQUEST_SECONDS = 10;
+    /** Seconds a client has to take a whole response. */
+    public static final int MAX_RESPONSE_SECONDS = 30;
+    /** Connections open at once; more wait in the listen backlog. */
+    public static final int MAX_CONNECTIONS = 256;
+
+    static
+    {
+        // The JDK server reads these once, when the process makes its first server (sun.net.httpserver.ServerConfig),
+        // so they are set as this class loads, before that; values given on the command line (JAVA_OPTS) win.
+        // drainAmount 0: a refused request's body is never read (its connection is closed after the answer).
+        defaultProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        defaultProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+        defaultProperty("sun.net.httpserver.idleInterval", "30");
+        defaultProperty("sun.net.httpserver.drainAmount", "0");
+        defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper()
         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -86,10 +122,13 @@ public final class AdminServer implements AutoCloseable
     private final AdminTarget target;
     private final byte[] token;
     private final MuxMetrics metrics;
+    private final HostCheck hosts;
 
-    private AdminServer(final HttpServer server, final ExecutorService executor, final AdminTarget target, final Optional<String> token)
+    private AdminServer(final HttpServer server, final ExecutorService executor, final AdminTarget target, final Optional<String> token,
+        final InetSocketAddress listen)
     {
         this.server = server;
+        this.hosts = new HostCheck(listen.getAddress());
         this.executor = executor;
         this.target = target;
         this.token = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
@@ -123,18 +162,22 @@ public final class AdminServer implements AutoCloseable
         throws IOException
     {
         final HttpServer server = HttpServer.create(listen, 16);
-        final AtomicInteger n = new AtomicInteger();
-        final ExecutorService executor = Executors.newFixedThreadPool(2, r ->
-        {
-            final Thread t = new Thread(r, "panamux-admin-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // A virtual thread per exchange: a client that trickles its request parks one, and operators still get
+        // theirs (two platform threads were held for 84 s by two such clients, issue 10).
+        final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("panamux-admin-", 1).factory());
         server.setExecutor(executor);
-        final AdminServer admin = new AdminServer(server, executor, target, token);
+        final AdminServer admin = new AdminServer(server, executor, target, token, listen);
         server.createContext("/", admin::handle);
         server.start();
         return admin;
+    }
+
+    private static void defaultProperty(final String name, final String value)
+    {
+        if (System.getProperty(name) == null)
+        {
+            System.setProperty(name, value);
+        }
     }
 
     /** @return the port it listens on. */
@@ -155,16 +198,11 @@ public final class AdminServer implements AutoCloseable
     {
         try (exchange)
         {
-            if (token != null && !authorized(exchange))
-            {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                error(exchange, 401, "this MUX requires Authorization: Bearer TOKEN (ctl --token, or PANAMUX_ADMIN_TOKEN)");
-                return;
-            }
             final String method = exchange.getRequestMethod();
             final String path = exchange.getRequestURI().getPath();
             try
             {
+                admit(exchange, method);
                 route(exchange, method, path);
             }
             catch (final ChangeRejectedException e)
@@ -187,6 +225,46 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
+    /**
+     * The checks every request passes before it is routed, in this order, without reading its body: the
+     * {@code Host} it names, the token, and for a change its content type and length. A refused request is
+     * answered at once and its connection closed (its body is never drained).
+     */
+    private void admit(final HttpExchange exchange, final String method) throws ChangeRejectedException
+    {
+        final String host = exchange.getRequestHeaders().getFirst("Host");
+        if (!hosts.allowed(host))
+        {
+            throw refusal(exchange, 421, "Host '" + host + "' is not this admin API's address (" + hosts
+                + "): use the address, not a name (DNS rebinding protection)");
+        }
+        if (token != null && !authorized(exchange))
+        {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            throw refusal(exchange, 401, "this MUX requires Authorization: Bearer TOKEN (ctl --token, or PANAMUX_ADMIN_TOKEN)");
+        }
+        if (method.equals("POST"))
+        {
+            final String type = exchange.getRequestHeaders().getFirst("Content-Type");
+            if (type == null || !type.split(";", 2)[0].trim().equalsIgnoreCase("application/json"))
+            {
+                throw refusal(exchange, 415, "a change must be sent as Content-Type: application/json");
+            }
+            final String length = exchange.getRequestHeaders().getFirst("Content-Length");
+            if (length != null && Long.parseLong(length.trim()) > MAX_BODY)
+            {
+                throw refusal(exchange, 413, "request body larger than " + MAX_BODY + " bytes");
+            }
+        }
+    }
+
+    private static ChangeRejectedException refusal(final HttpExchange exchange, final int status, final String message)
+    {
+        // Not kept alive: what remains of the request is not read, so the connection cannot be reused.
+        exchange.getResponseHeaders().set("Connection", "close");
+        return new ChangeRejectedException(status, message);
+    }
+
     private boolean authorized(final HttpExchange exchange)
     {
         final String header = exchange.getRequestHeaders().getFirst("Authorization");
@@ -203,6 +281,8 @@ public final class AdminServer implements AutoCloseable
             {
                 requireMethod(method, "GET");
                 final ObjectNode body = JSON.createObjectNode();
+                // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
+                body.put("hash_seed", "0x" + Long.toHexString(target.snapshot().get().hashSeed()));
                 final var array = body.putArray("vips");
                 for (final VipView v : views())
                 {
@@ -541,6 +621,65 @@ public final class AdminServer implements AutoCloseable
         private static String ipv4(final int address)
         {
             return IpAddress.ofIpv4(address).toString();
+        }
+    }
+
+    /**
+     * Which {@code Host} headers name this server: its listen address; on a loopback listener also
+     * {@code localhost} and the loopback literals; on a wildcard listener any address literal and
+     * {@code localhost}. Never another name: a DNS-rebinding attack always comes with its own name.
+     */
+    private static final class HostCheck
+    {
+        private final InetAddress listen;
+        private final String literal;
+
+        HostCheck(final InetAddress listen)
+        {
+            this.listen = listen;
+            final String a = listen.getHostAddress();
+            this.literal = (a.indexOf(':') >= 0 ? "[" + a + "]" : a).toLowerCase(Locale.ROOT);
+        }
+
+        /** @param header the {@code Host} header, or null (a client that sends none is not a browser). */
+        boolean allowed(final String header)
+        {
+            if (header == null)
+            {
+                return true;
+            }
+            String host = header.trim().toLowerCase(Locale.ROOT);
+            final int colon = host.lastIndexOf(':');
+            if (colon >= 0 && colon > host.lastIndexOf(']'))
+            {
+                host = host.substring(0, colon);
+            }
+            if (host.endsWith("."))
+            {
+                host = host.substring(0, host.length() - 1);
+            }
+            if (host.equals(literal))
+            {
+                return true;
+            }
+            final boolean isLocalName = host.equals("localhost");
+            final boolean isLiteral = host.startsWith("[") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+            if (listen.isAnyLocalAddress())
+            {
+                return isLocalName || isLiteral;
+            }
+            if (listen.isLoopbackAddress())
+            {
+                return isLocalName || host.equals("[::1]") || host.startsWith("127.");
+            }
+            return false;
+        }
+
+        @Override
+        public String toString()
+        {
+            return listen.isAnyLocalAddress() ? "any address literal or localhost"
+                : listen.isLoopbackAddress() ? literal + " or localhost" : literal;
         }
     }
 }

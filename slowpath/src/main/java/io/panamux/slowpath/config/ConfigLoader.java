@@ -35,7 +35,8 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   address: IPv4                required, unicast
  *   address6: IPv6               required only when a backend is IPv6
  *   pool: [IPv4, ...]            default [address]; no duplicates; must contain address
- *   hash-seed: INTEGER           0..2^64-1, decimal or 0x hex; default Mux.DEFAULT_HASH_SEED
+ *   hash-seed: INTEGER           0..2^64-1, decimal or 0x hex; default: derived from peers.key, else made at
+ *                                first start and kept in FILE.hash-seed (HashSeed)
  * dataplane:                     required
  *   eal: [STRING, ...]           required (may be [])
  *   port: INTEGER                required, 0..31
@@ -126,7 +127,16 @@ public final class ConfigLoader
         {
             throw new ConfigException(fileName + ": cannot read: " + ex);
         }
-        return parse(decodeUtf8(bytes, fileName), fileName);
+        final MuxConfig config = parse(decodeUtf8(bytes, fileName), fileName);
+        final Mux mux = config.mux();
+        if (mux.hashSeedSource() != HashSeed.Source.DEFAULT)
+        {
+            return config;
+        }
+        // Neither mux.hash-seed nor peers.key: a seed of this MUX's own, made once and kept beside the file.
+        final Mux seeded = new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.loadOrCreate(HashSeed.fileFor(file)),
+            HashSeed.Source.GENERATED);
+        return new MuxConfig(seeded, config.dataplane(), config.vips(), config.admin(), config.peers(), config.bgp(), config.warnings());
     }
 
     /**

@@ -141,7 +141,11 @@ final class ConfigParser
         {
             throw new ConfigException(sorted(errors));
         }
-        return new MuxConfig(mux, dataplane, vips, admin, peers, bgp, sorted(warnings));
+        // No seed in the file: the pool's key gives every MUX the same one (HashSeed).
+        final Mux seeded = mux.hashSeedSource() == HashSeed.Source.DEFAULT && peers.isPresent()
+            ? new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.derive(peers.get().key()),
+            HashSeed.Source.DERIVED_FROM_PEERS_KEY) : mux;
+        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, sorted(warnings));
     }
 
     private Mux mux(final Section top)
@@ -173,6 +177,7 @@ final class ConfigParser
         muxPoolLine = section.value("pool") != null ? line(section.value("pool")) : section.line();
 
         long hashSeed = Mux.DEFAULT_HASH_SEED;
+        HashSeed.Source seedSource = HashSeed.Source.DEFAULT;
         final Node seedNode = section.value("hash-seed");
         if (seedNode != null)
         {
@@ -186,6 +191,7 @@ final class ConfigParser
             else
             {
                 hashSeed = seed.longValue();
+                seedSource = HashSeed.Source.CONFIGURED;
             }
         }
 
@@ -193,7 +199,7 @@ final class ConfigParser
         {
             return null;
         }
-        return new Mux(name, muxAddress, address6, pool, hashSeed);
+        return new Mux(name, muxAddress, address6, pool, hashSeed, seedSource);
     }
 
     private List<IpAddress> pool(final Section mux)

@@ -18,7 +18,10 @@ public enum BadMessage
     UNKNOWN_SENDER("unknown_sender"),
     /** Addressed to another member. */
     WRONG_RECIPIENT("wrong_recipient"),
-    /** Timestamp further than the allowed age from this MUX's clock. */
+    /**
+     * Timestamp further than the allowed age from this MUX's clock, or earlier than this MUX's start (its
+     * replay windows are that young: an older message may have been captured and replayed).
+     */
     STALE("stale"),
     /** A sequence number seen before, or older than the replay window. */
     REPLAYED("replayed"),

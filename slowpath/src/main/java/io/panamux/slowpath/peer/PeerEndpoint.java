@@ -88,6 +88,7 @@ public final class PeerEndpoint implements AutoCloseable
     private final UnsafeBuffer send = new UnsafeBuffer(sendBytes);
     private final ByteBuffer receiveBytes = ByteBuffer.allocateDirect(MAX_DATAGRAM_LENGTH + 1).order(ByteOrder.BIG_ENDIAN);
     private final UnsafeBuffer receive = new UnsafeBuffer(receiveBytes);
+    private final long startedMs;
     private long sequence;
 
     /**
@@ -123,6 +124,9 @@ public final class PeerEndpoint implements AutoCloseable
         this.peerList = Collections.unmodifiableList(list);
         // Microseconds of the wall clock: a restarted sender starts above anything it sent before.
         this.sequence = clock.time() * 1000;
+        // This endpoint's epoch: its replay windows start empty, so what was stamped before it started (a message
+        // captured before a restart, still within the allowed age) is refused as stale instead of accepted once.
+        this.startedMs = clock.time();
         try
         {
             channel = DatagramChannel.open(listen.getAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6
@@ -259,7 +263,8 @@ public final class PeerEndpoint implements AutoCloseable
             counters.countBad(BadMessage.WRONG_RECIPIENT);
             return null;
         }
-        if (Math.abs(clock.time() - PeerMessageCodec.timestampMs(receiveBytes)) > maxAgeMs)
+        final long timestamp = PeerMessageCodec.timestampMs(receiveBytes);
+        if (Math.abs(clock.time() - timestamp) > maxAgeMs || timestamp < startedMs)
         {
             counters.countBad(BadMessage.STALE);
             return null;

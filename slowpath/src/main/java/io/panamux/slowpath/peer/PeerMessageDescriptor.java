@@ -21,10 +21,13 @@ package io.panamux.slowpath.peer;
  * A receiver drops (and counts by reason) a datagram that is shorter than a header and a tag, has another
  * magic or version, whose tag does not verify (compared in constant time), whose sender is not a member
  * of its pool or whose recipient is not itself, whose timestamp is further than the allowed age from its
- * own clock, whose sequence it has seen (a window of {@link ReplayWindow#SIZE} behind the highest), or
+ * own clock or earlier than the receiver's own start, whose sequence it has seen (a window of {@link ReplayWindow#SIZE} behind the highest), or
  * whose payload does not match its type and count. The recipient in the authenticated header stops a
  * message for one member being replayed to another; the sequence starting from the wall clock lets a
- * restarted sender be heard again without state kept across restarts.
+ * restarted sender be heard again without state kept across restarts, and refusing what was stamped before
+ * the receiver started closes the gap its empty replay windows would leave after a restart: a message
+ * captured within the allowed age cannot be replayed once into the new incarnation (the epoch of a receiver
+ * is its start; a sender whose clock lags it by d ms is not heard for the first d ms).
  *
  * <h2>Flow entry (56 bytes)</h2>
  * Flows are named by their 5-tuple, backends by address (backend ids are local to each MUX; the VIP is

@@ -1,15 +1,21 @@
 package io.panamux.slowpath.admin;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -458,6 +464,101 @@ class AdminApiTest
         assertTrue(ctl("stats").out().matches("(?s).*worker_errors +" + (1000 + WorkerCounters.WORKER_ERRORS.id()) + "\n.*"));
     }
 
+    /**
+     * Issue 10 finding 2, as found: two connections that send a POST's headers and one byte of its body (one
+     * without the token, refused; one with it) held both admin threads, and an authorised GET /v1/stats went
+     * unanswered for 84 s. Now it is answered while they still hang.
+     */
+    @Test
+    void twoSlowClientsDoNotKeepAnOperatorsRequestUnanswered() throws Exception
+    {
+        try (AdminServer guarded = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.of("s3cret"), target);
+            Socket refused = new Socket(InetAddress.getLoopbackAddress(), guarded.port());
+            Socket authorised = new Socket(InetAddress.getLoopbackAddress(), guarded.port()))
+        {
+            final String body = "{\"vip\": \"192.0.2.10:80/tcp\", \"address\": \"10.1.0.9\"}";
+            for (final Socket slow : List.of(refused, authorised))
+            {
+                slow.getOutputStream().write(("POST /v1/backends/add HTTP/1.1\r\nHost: 127.0.0.1:" + guarded.port()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n"
+                    + (slow == authorised ? "Authorization: Bearer s3cret\r\n" : "") + "\r\n" + body.charAt(0))
+                    .getBytes(StandardCharsets.US_ASCII));
+                slow.getOutputStream().flush();
+            }
+            refused.setSoTimeout(5000);
+            assertTrue(statusLine(refused.getInputStream()).startsWith("HTTP/1.1 401"), "refused at once, its body unread");
+
+            final HttpResponse<String> stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + guarded.port() + "/v1/stats")).header("Authorization", "Bearer s3cret")
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stats.statusCode(), "answered while both slow clients still hold their connections");
+            assertEquals(2, slot.current().vips()[0].backends().length, "the unfinished change changed nothing");
+        }
+    }
+
+    /**
+     * Issue 10 finding 3, as found: a POST with Content-Type text/plain (a cross-site form from any web page
+     * open on the MUX host) and a GET with Host: attacker.example (DNS rebinding) were both obeyed.
+     */
+    @Test
+    void browserRequestsCannotReachTheTokenlessLoopbackApi() throws Exception
+    {
+        final String body = "{\"vip\": \"192.0.2.10:80/tcp\", \"address\": \"10.1.0.9\"}";
+        final String self = "127.0.0.1:" + server.port();
+        assertEquals("HTTP/1.1 415", raw("POST", "/v1/backends/add", self, "text/plain", body).substring(0, 12));
+        assertEquals("HTTP/1.1 415", raw("POST", "/v1/backends/add", self, null, body).substring(0, 12));
+        assertEquals("HTTP/1.1 415", raw("POST", "/v1/reload", self, "application/x-www-form-urlencoded", "a=b").substring(0, 12));
+        assertEquals(2, slot.current().vips()[0].backends().length, "no change was made");
+
+        assertEquals("HTTP/1.1 421", raw("GET", "/v1/stats", "attacker.example:" + server.port(), null, null).substring(0, 12));
+        assertEquals("HTTP/1.1 421", raw("GET", "/v1/vips", "attacker.example", null, null).substring(0, 12));
+        assertEquals("HTTP/1.1 421", raw("POST", "/v1/backends/add", "rebind.attacker.example:" + server.port(), "application/json", body)
+            .substring(0, 12));
+        assertEquals(2, slot.current().vips()[0].backends().length, "no change was made");
+
+        assertEquals("HTTP/1.1 413", raw("POST", "/v1/backends/add", self, "application/json", "{" + " ".repeat(70_000) + "}")
+            .substring(0, 12), "too long a body is refused on its Content-Length");
+        assertEquals("HTTP/1.1 200", raw("GET", "/v1/stats", self, null, null).substring(0, 12));
+        assertEquals("HTTP/1.1 200", raw("GET", "/v1/stats", "localhost:" + server.port(), null, null).substring(0, 12));
+        assertEquals("HTTP/1.1 200", raw("POST", "/v1/backends/add", self, "application/json; charset=utf-8", body).substring(0, 12));
+        assertEquals(3, slot.current().vips()[0].backends().length, "ctl's kind of request still works");
+    }
+
+    /** One request over a raw socket (the HTTP client will not set Host itself); @return the status line. */
+    private String raw(final String method, final String path, final String host, final String contentType, final String body)
+        throws IOException
+    {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port()))
+        {
+            socket.setSoTimeout(5000);
+            final byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            final OutputStream out = socket.getOutputStream();
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + (contentType == null ? "" : "Content-Type: "
+                + contentType + "\r\n") + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            try
+            {
+                out.write(bytes);
+                out.flush();
+            }
+            catch (final IOException closed)
+            {
+                // A refused request's connection may be closed before its body is sent: the status is still there.
+            }
+            return statusLine(socket.getInputStream());
+        }
+    }
+
+    private static String statusLine(final InputStream in) throws IOException
+    {
+        final StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\r'; c = in.read())
+        {
+            line.append((char)c);
+        }
+        return line.toString();
+    }
+
     @Test
     void anUnreachableMuxIsExitCodeThree()
     {
@@ -503,6 +604,10 @@ class AdminApiTest
     {
         final HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
             .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null)
+        {
+            b.header("Content-Type", "application/json");
+        }
         if (token != null)
         {
             b.header("Authorization", "Bearer " + token);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -330,6 +331,57 @@ class ConfigLoaderTest
     {
         assertThrows(IllegalArgumentException.class, () -> new ConfigException(List.of()));
         assertEquals(List.of("a.yaml:1: x"), new ConfigException("a.yaml:1: x").errors());
+    }
+
+    /**
+     * Issue 10 finding 8: with no mux.hash-seed a pool does not fall back on the public constant. Two MUXes of
+     * a pool derive the same seed from their peers.key (another key, another seed); a MUX alone makes one at
+     * first start and keeps it beside its file; only file-less configurations keep the constant.
+     */
+    @Test
+    void withoutAHashSeedAPoolGetsOneOfItsOwnNotThePublicDefault() throws Exception
+    {
+        final String pool = """
+            mux:
+              name: NAME
+              address: ADDRESS
+              pool: [10.0.0.1, 10.0.0.2]
+            dataplane: { eal: [], port: 0, workers: 1, gateway-mac: "02:00:00:00:00:fe", flow-table: { capacity: 1024, idle-timeout-seconds: 60 } }
+            peers:
+              listen: "ADDRESS:9470"
+              key: "hex:KEY"
+            """;
+        final String key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        final Path m1 = tempDir.resolve("m1.yaml");
+        final Path m2 = tempDir.resolve("m2.yaml");
+        Files.writeString(m1, pool.replace("NAME", "m1").replace("ADDRESS", "10.0.0.1").replace("OTHER", "10.0.0.2").replace("KEY", key));
+        Files.writeString(m2, pool.replace("NAME", "m2").replace("ADDRESS", "10.0.0.2").replace("OTHER", "10.0.0.1").replace("KEY", key));
+        final Mux a = ConfigLoader.load(m1).mux();
+        final Mux b = ConfigLoader.load(m2).mux();
+        assertEquals(HashSeed.Source.DERIVED_FROM_PEERS_KEY, a.hashSeedSource());
+        assertEquals(a.hashSeed(), b.hashSeed(), "every MUX with the key has the same seed");
+        assertNotEquals(Mux.DEFAULT_HASH_SEED, a.hashSeed());
+        assertEquals(HashSeed.derive(java.util.HexFormat.of().parseHex(key)), a.hashSeed());
+        assertFalse(Files.exists(HashSeed.fileFor(m1)), "no file needed");
+        Files.writeString(m2, Files.readString(m2).replace(key, key.replace('0', 'f')));
+        assertNotEquals(a.hashSeed(), ConfigLoader.load(m2).mux().hashSeed(), "another pool's key, another seed");
+
+        final Path alone = tempDir.resolve("alone.yaml");
+        Files.writeString(alone, MINIMAL);
+        final Mux first = ConfigLoader.load(alone).mux();
+        assertEquals(HashSeed.Source.GENERATED, first.hashSeedSource());
+        assertNotEquals(Mux.DEFAULT_HASH_SEED, first.hashSeed());
+        assertTrue(Files.exists(HashSeed.fileFor(alone)));
+        assertEquals(first.hashSeed(), ConfigLoader.load(alone).mux().hashSeed(), "kept across restarts and reloads");
+
+        final Path other = tempDir.resolve("other.yaml");
+        Files.writeString(other, MINIMAL);
+        assertNotEquals(first.hashSeed(), ConfigLoader.load(other).mux().hashSeed(), "another MUX alone, another seed");
+
+        Files.writeString(alone, MINIMAL.replace("address: 10.0.0.20", "address: 10.0.0.20\n  hash-seed: 0x5eed"));
+        assertEquals(HashSeed.Source.CONFIGURED, ConfigLoader.load(alone).mux().hashSeedSource());
+        assertEquals(0x5eedL, ConfigLoader.load(alone).mux().hashSeed(), "a configured seed wins");
+        assertEquals(HashSeed.Source.DEFAULT, ConfigLoader.parse(MINIMAL, "minimal.yaml").mux().hashSeedSource());
     }
 
     private static Path resource(final String name) throws URISyntaxException

@@ -222,4 +222,30 @@ class PeerEndpointTest
         assertEquals(2, receivedB.size());
         assertEquals(0, countersB.stats().badTotal());
     }
+
+    /**
+     * Issue 10 finding 8: a message captured on its way to B, replayed into B after B restarted (still within
+     * max-message-age), was accepted once, since the new B's replay window starts empty. B's start is now its
+     * epoch: what was stamped before it is refused.
+     */
+    @Test
+    void aMessageCapturedBeforeARestartIsNotReplayedIntoTheNewIncarnation() throws IOException
+    {
+        final ByteBuffer captured = forge(PeerMessageCodecTest.KEY, A, B, TYPE_LEARNED, wallMs * 1000 + 1, wallMs, FLOW_ENTRY_LENGTH, 1);
+        inject(captured, captured.limit());
+        assertEquals(1, pollB());
+        assertEquals(1, receivedB.size());
+
+        b.close();
+        wallMs += 500;
+        b = new PeerEndpoint(B, bAddress, Map.of(A, a.localAddress()), PeerMessageCodecTest.KEY, () -> wallMs, 2000, countersB);
+        inject(captured, captured.limit());
+        assertEquals(1, pollB());
+        assertEquals(1, receivedB.size(), "the replay is not delivered");
+        assertEquals(1, countersB.stats().bad(BadMessage.STALE));
+
+        sendLearnedFromA(1);
+        assertEquals(1, pollB());
+        assertEquals(2, receivedB.size(), "what A sends the new B is heard");
+    }
 }
