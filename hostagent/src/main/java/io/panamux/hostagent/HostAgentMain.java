@@ -16,6 +16,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
+import io.panamux.fastpath.PanamuxVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -213,7 +214,9 @@ public final class HostAgentMain implements Callable<Integer>
      */
     public static void main(final String[] args)
     {
-        final int rc = new CommandLine(new HostAgentMain()).execute(args);
+        final CommandLine command = new CommandLine(new HostAgentMain());
+        command.getCommandSpec().versionProvider(() -> new String[] {PanamuxVersion.line()});
+        final int rc = command.execute(args);
         System.out.flush();
         System.err.flush();
         // DPDK's threads are not daemons: exit explicitly with the command's code.

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
+import io.panamux.fastpath.WorkerAgent;
 import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
@@ -78,7 +79,7 @@ public final class RunCommand implements Callable<Integer>
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
-                mux.flowTables(), source));
+                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList()));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
