@@ -26,6 +26,7 @@ import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
+import io.panamux.sys.SystemdNotify;
 
 /**
  * {@code hostagent --config FILE [--duration SECONDS] [--stats-json FILE]}: runs the host agent beside a
@@ -99,6 +100,8 @@ public final class HostAgentMain implements Callable<Integer>
             host.info().driverName(), formatMac(host.macAddress()), config.mtu(), config.vips().size(),
             config.fastpath().map(f -> "on (port " + f.port() + ", offered to " + f.offerTo() + ", accepted: " + f.accept() + ")").orElse("off"));
 
+        // The agent cycles from here on (Type=notify units: ready now; nothing outside systemd).
+        SystemdNotify.notify("READY=1").ifPresent(why -> System.err.println("hostagent: warning: " + why));
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
         final AtomicInteger exitStatus = new AtomicInteger(1);
@@ -129,6 +132,7 @@ public final class HostAgentMain implements Callable<Integer>
             }
         }
         int rc = 0;
+        SystemdNotify.notify("STOPPING=1");
         try
         {
             runner.close();

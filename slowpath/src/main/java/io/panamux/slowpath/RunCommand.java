@@ -18,6 +18,8 @@ import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,6 +38,40 @@ public final class RunCommand implements Callable<Integer>
 
     @Option(names = "--stats-json", description = "write the final counters to this file as JSON")
     Path statsJson;
+
+    /**
+     * Tells systemd ({@code Type=notify}) the MUX is ready once every worker completes duty cycles (the
+     * watchdog's {@code FORWARDING}, when the VIPs are announced), not when the process starts: units
+     * ordered after it then find a MUX that forwards. Does nothing outside systemd.
+     */
+    private static void notifyReadyWhenForwarding(final Mux mux, final CountDownLatch stop)
+    {
+        if (!SystemdNotify.enabled())
+        {
+            return;
+        }
+        final Thread t = new Thread(() ->
+        {
+            try
+            {
+                while (mux.watchdog().state() != DataPathWatchdog.State.FORWARDING)
+                {
+                    if (stop.await(20, TimeUnit.MILLISECONDS))
+                    {
+                        return;
+                    }
+                }
+                SystemdNotify.notify("READY=1\nSTATUS=forwarding: " + mux.workers().size() + " worker(s) cycling")
+                    .ifPresent(why -> System.err.println("panamux: warning: " + why));
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "panamux-sd-notify");
+        t.setDaemon(true);
+        t.start();
+    }
 
     @Override
     public Integer call() throws Exception
@@ -103,6 +139,7 @@ public final class RunCommand implements Callable<Integer>
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
+        notifyReadyWhenForwarding(mux, stop);
         final AtomicInteger exitStatus = new AtomicInteger(1);
         final Thread hook = new Thread(() ->
         {
@@ -131,6 +168,7 @@ public final class RunCommand implements Callable<Integer>
             stop.await();
         }
         int rc = 0;
+        SystemdNotify.notify("STOPPING=1");
         try
         {
             if (admin != null)
