@@ -26,6 +26,7 @@ import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
+import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 
 /**
@@ -54,6 +55,8 @@ public final class HostAgentMain implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        // A daemon's lines carry a timestamp and a level (journald and log files alike).
+        LogLines.install();
         final HostAgentConfig config;
         try
         {

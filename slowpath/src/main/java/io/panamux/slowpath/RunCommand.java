@@ -19,6 +19,7 @@ import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,6 +77,8 @@ public final class RunCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        // A daemon's lines carry a timestamp and a level (journald and log files alike).
+        LogLines.install();
         final MuxConfig config;
         // ctl reload reads the file again through the same source.
         final FileConfigSource source = new FileConfigSource(configFile);
