@@ -24,8 +24,10 @@ Install Temurin 25 (package temurin-25-jdk from the Adoptium apt repository) or 
 }
 
 # Installs Debian packages that are missing: pmx_ensure_packages pkg...
+# One line per step on stderr; apt's own output goes to a log file named in those lines (and its end is
+# shown when a step fails).
 pmx_ensure_packages() {
-  local missing=() p
+  local missing=() p log
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
@@ -34,21 +36,65 @@ pmx_ensure_packages() {
     pmx_die "missing Debian packages: ${missing[*]}
 Run as root: apt-get update && apt-get install -y ${missing[*]}"
   fi
-  echo "panamux: installing ${missing[*]} ..." >&2
+  log=${PANAMUX_INSTALL_LOG:-/var/log/panamux-install.log}
+  { mkdir -p "$(dirname "$log")" && : >> "$log"; } 2>/dev/null || log=$(mktemp -t panamux-install.XXXXXX.log)
+  echo "panamux: installing ${#missing[@]} Debian package(s): ${missing[*]} (full log: $log)" >&2
   export DEBIAN_FRONTEND=noninteractive
   # The package lists may be absent or stale on a fresh machine; update once, then install.
-  apt-get update -qq >&2 || pmx_die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || pmx_die "apt-get install ${missing[*]} failed"
+  pmx_step "updating the package lists" "$log" apt-get update
+  pmx_step "installing ${missing[*]}" "$log" apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# Runs one install step quietly: pmx_step "what" LOGFILE command...; prints "what ... done (Ns)".
+pmx_step() {
+  local what=$1 log=$2 start=$SECONDS
+  shift 2
+  printf 'panamux:   %s ... ' "$what" >&2
+  echo "=== $(date -u +%FT%TZ) $*" >> "$log"
+  if "$@" >> "$log" 2>&1; then
+    echo "done ($((SECONDS - start)) s)" >&2
+  else
+    echo "FAILED" >&2
+    tail -n 15 "$log" | sed 's/^/    /' >&2
+    pmx_die "$what failed; the full output is in $log"
+  fi
 }
 
 # What running and building panamux needs: DPDK runtime + headers (the shim is compiled against them),
 # dpdk-testpmd (the same-run baseline of the benchmarks), a C compiler, pkg-config and Maven.
 PANAMUX_RUNTIME_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc libc6-dev maven)
 # What the tests need beyond that: independent decoders and network namespaces.
-PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2 bird2 curl ethtool tcpdump)
+# The operability tests: the status page in a headless browser, the package checker, the unit checker
+# (systemd-analyze) and promtool.
+PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2 bird2 curl ethtool tcpdump chromium lintian systemd prometheus)
 
+# The class path of one part of a source build: pmx_classpath slowpath|hostagent|perf.
 pmx_classpath() {
-  echo "$PANAMUX_ROOT/perf/target/classes:$PANAMUX_ROOT/perf/target/lib/*"
+  echo "$PANAMUX_ROOT/$1/target/classes:$PANAMUX_ROOT/$1/target/lib/*"
+}
+
+# The class path of one part of an installed package (ci/dist writes lib/PART.classpath: jar names).
+pmx_installed_classpath() {
+  local jar cp=""
+  while read -r jar; do
+    [ -n "$jar" ] && cp="${cp:+$cp:}$PANAMUX_ROOT/lib/$jar"
+  done < "$PANAMUX_ROOT/lib/$1.classpath"
+  echo "$cp"
+}
+
+# The launcher's default heap and collector, one option a line, minus what JAVA_OPTS ("$@") chooses
+# itself: the JVM refuses two collectors, and an -Xms above a smaller -Xmx from JAVA_OPTS.
+pmx_default_jvm_options() {
+  local o gc=1 heap=1
+  for o in "$@"; do
+    case "$o" in
+      -XX:+Use*GC) gc=0 ;;
+      -Xmx*|-Xms*|-XX:MaxHeapSize=*|-XX:InitialHeapSize=*|-XX:MinHeapSize=*|-XX:*RAMPercentage=*) heap=0 ;;
+    esac
+  done
+  if [ $heap -eq 1 ]; then printf '%s\n' -Xms512m -Xmx2g; fi
+  if [ $gc -eq 1 ]; then printf '%s\n' -XX:+UseParallelGC; fi
+  return 0
 }
 
 # Builds (without tests) when the build is missing or older than any source or pom.

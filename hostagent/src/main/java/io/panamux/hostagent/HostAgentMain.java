@@ -16,6 +16,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
+import io.panamux.fastpath.PanamuxVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +26,8 @@ import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
+import io.panamux.sys.LogLines;
+import io.panamux.sys.SystemdNotify;
 
 /**
  * {@code hostagent --config FILE [--duration SECONDS] [--stats-json FILE]}: runs the host agent beside a
@@ -52,6 +55,8 @@ public final class HostAgentMain implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        // A daemon's lines carry a timestamp and a level (journald and log files alike).
+        LogLines.install();
         final HostAgentConfig config;
         try
         {
@@ -98,6 +103,8 @@ public final class HostAgentMain implements Callable<Integer>
             host.info().driverName(), formatMac(host.macAddress()), config.mtu(), config.vips().size(),
             config.fastpath().map(f -> "on (port " + f.port() + ", offered to " + f.offerTo() + ", accepted: " + f.accept() + ")").orElse("off"));
 
+        // The agent cycles from here on (Type=notify units: ready now; nothing outside systemd).
+        SystemdNotify.notify("READY=1").ifPresent(why -> System.err.println("hostagent: warning: " + why));
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
         final AtomicInteger exitStatus = new AtomicInteger(1);
@@ -128,6 +135,7 @@ public final class HostAgentMain implements Callable<Integer>
             }
         }
         int rc = 0;
+        SystemdNotify.notify("STOPPING=1");
         try
         {
             runner.close();
@@ -213,7 +221,9 @@ public final class HostAgentMain implements Callable<Integer>
      */
     public static void main(final String[] args)
     {
-        final int rc = new CommandLine(new HostAgentMain()).execute(args);
+        final CommandLine command = new CommandLine(new HostAgentMain());
+        command.getCommandSpec().versionProvider(() -> new String[] {PanamuxVersion.line()});
+        final int rc = command.execute(args);
         System.out.flush();
         System.err.flush();
         // DPDK's threads are not daemons: exit explicitly with the command's code.

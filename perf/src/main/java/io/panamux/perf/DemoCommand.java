@@ -1,7 +1,11 @@
 package io.panamux.perf;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.panamux.dpdk.Eal;
@@ -9,11 +13,14 @@ import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.perf.traffic.TrafficGenerator;
 import io.panamux.perf.traffic.TrafficProfile;
 import io.panamux.slowpath.Mux;
 import io.panamux.slowpath.MuxStats;
+import io.panamux.slowpath.admin.AdminServer;
+import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -23,8 +30,11 @@ import org.HdrHistogram.Recorder;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./panamux demo [--seconds N]}: the embedded default. Starts the MUX on one side of a pair of DPDK
@@ -98,6 +108,13 @@ public final class DemoCommand implements Callable<Integer>
         description = "frame sizes cycled through (default: IMIX 7:4:1 of 64, 594 and 1514 bytes)")
     List<Integer> sizes;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+        description = "serve the admin API and the status page here while the demo runs (e.g. 127.0.0.1:9480)")
+    String admin;
+
     @Override
     public Integer call() throws Exception
     {
@@ -116,6 +133,7 @@ public final class DemoCommand implements Callable<Integer>
         genPort.setupTxQueue(0, 1024);
         genPort.start();
         final Mux mux = Mux.start(config, rings.b(), System.out);
+        final AdminServer adminServer = admin == null ? null : startAdmin(mux);
 
         final List<TrafficProfile.Target> targets = new ArrayList<>();
         for (final VipConfig v : config.vips())
@@ -179,6 +197,10 @@ public final class DemoCommand implements Callable<Integer>
             lastNs = now;
         }
         gen.stopSending();
+        if (adminServer != null)
+        {
+            adminServer.close();
+        }
         Thread.sleep(200); // in-flight packets reach the MUX, its TX buffer drains, the generator receives them
         mux.close();
         genRunner.close();
@@ -189,6 +211,22 @@ public final class DemoCommand implements Callable<Integer>
         final long genInUse = genPool.inUse();
         genPool.close();
         return summary(config, s, gen, peakMpps, halfRate, fullLatency, halfLatency, genInUse);
+    }
+
+    private AdminServer startAdmin(final Mux mux) throws IOException
+    {
+        final int colon = admin.lastIndexOf(':');
+        if (colon < 0)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin takes HOST:PORT, got " + admin);
+        }
+        final InetSocketAddress listen = new InetSocketAddress(InetAddress.getByName(admin.substring(0, colon).replace("[", "").replace("]", "")),
+            Integer.parseInt(admin.substring(colon + 1)));
+        final AdminServer server = AdminServer.start(listen, Optional.empty(),
+            new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot, mux.flowTables(), null,
+                mux.workers().stream().map(WorkerAgent::counters).toList()));
+        System.out.println("demo: admin API and status page on http://" + admin + "/");
+        return server;
     }
 
     private int summary(final MuxConfig config, final MuxStats s, final TrafficGenerator gen, final double peakMpps, final long halfRate,

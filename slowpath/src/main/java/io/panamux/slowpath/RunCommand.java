@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
+import io.panamux.fastpath.WorkerAgent;
 import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
@@ -18,6 +19,9 @@ import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.sys.LogLines;
+import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,9 +58,45 @@ public final class RunCommand implements Callable<Integer>
         } + ")";
     }
 
+    /**
+     * Tells systemd ({@code Type=notify}) the MUX is ready once every worker completes duty cycles (the
+     * watchdog's {@code FORWARDING}, when the VIPs are announced), not when the process starts: units
+     * ordered after it then find a MUX that forwards. Does nothing outside systemd.
+     */
+    private static void notifyReadyWhenForwarding(final Mux mux, final CountDownLatch stop)
+    {
+        if (!SystemdNotify.enabled())
+        {
+            return;
+        }
+        final Thread t = new Thread(() ->
+        {
+            try
+            {
+                while (mux.watchdog().state() != DataPathWatchdog.State.FORWARDING)
+                {
+                    if (stop.await(20, TimeUnit.MILLISECONDS))
+                    {
+                        return;
+                    }
+                }
+                SystemdNotify.notify("READY=1\nSTATUS=forwarding: " + mux.workers().size() + " worker(s) cycling")
+                    .ifPresent(why -> System.err.println("panamux: warning: " + why));
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "panamux-sd-notify");
+        t.setDaemon(true);
+        t.start();
+    }
+
     @Override
     public Integer call() throws Exception
     {
+        // A daemon's lines carry a timestamp and a level (journald and log files alike).
+        LogLines.install();
         final MuxConfig config;
         // ctl reload reads the file again through the same source.
         final FileConfigSource source = new FileConfigSource(configFile);
@@ -97,7 +137,7 @@ public final class RunCommand implements Callable<Integer>
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
-                mux.flowTables(), source));
+                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList()));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
@@ -121,6 +161,7 @@ public final class RunCommand implements Callable<Integer>
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
+        notifyReadyWhenForwarding(mux, stop);
         final AtomicInteger exitStatus = new AtomicInteger(1);
         final Thread hook = new Thread(() ->
         {
@@ -149,6 +190,7 @@ public final class RunCommand implements Callable<Integer>
             stop.await();
         }
         int rc = 0;
+        SystemdNotify.notify("STOPPING=1");
         try
         {
             if (admin != null)

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -31,6 +32,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.flow.FlowVisitor;
@@ -60,11 +62,15 @@ import io.panamux.slowpath.control.VipView;
  *   GET  /v1/stats                     the --stats-json document
  *   GET  /v1/flows?vip=V&amp;limit=N       {"flows": [...], "limit": N, "truncated": bool}
  *   POST /v1/reload                    {"source": ..., "changes": [...], "snapshot_version": N}
+ *   GET  /v1/workers                   {"workers": [{"worker": 0, "rx_packets": N, "tx_packets": N, "busy_cycles": N, "duty_cycles": N, ...}]}
  *   GET  /metrics                      Prometheus text format
+ *   GET  /                             the status page (one self-contained HTML file reading the endpoints above)
  * </pre>
  * A refused request answers 4xx with {@code {"error": "why"}} (a reload whose file has errors adds
  * {@code "errors": ["FILE:LINE: ...", ...]}) and has changed nothing. With {@code admin.token} set, every
- * request needs {@code Authorization: Bearer TOKEN} (compared in constant time) or gets 401.
+ * request needs {@code Authorization: Bearer TOKEN} (compared in constant time) or gets 401; but for the
+ * status page itself, which holds no data (a browser cannot send the header when it opens a page: the page
+ * takes the token from its URL fragment, {@code /#token=TOKEN}, and sends it with every request it makes).
  *
  * <h2>Who may ask (the threat model in the README)</h2>
  * Every route, present and future, passes {@link #admit} before it is routed, and nothing of a request's body
@@ -92,6 +98,8 @@ public final class AdminServer implements AutoCloseable
     public static final int MAX_FLOW_LIMIT = 10_000;
     /** How long a request waits for the control thread. */
     public static final long CONTROL_TIMEOUT_MS = 5_000;
+    /** The status page ({@code GET /}), read once from the class path. */
+    private static final byte[] STATUS_PAGE = statusPage();
     /** The largest request body read. */
     private static final int MAX_BODY = 64 * 1024;
     /** Seconds a client has to send a whole request (headers and body), then its connection is closed. */
@@ -238,7 +246,7 @@ public final class AdminServer implements AutoCloseable
             throw refusal(exchange, 421, "Host '" + host + "' is not this admin API's address (" + hosts
                 + "): use the address, not a name (DNS rebinding protection)");
         }
-        if (token != null && !authorized(exchange))
+        if (token != null && !authorized(exchange) && !isStatusPage(exchange))
         {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             throw refusal(exchange, 401, "this MUX requires Authorization: Bearer TOKEN (ctl --token, or PANAMUX_ADMIN_TOKEN)");
@@ -263,6 +271,11 @@ public final class AdminServer implements AutoCloseable
         // Not kept alive: what remains of the request is not read, so the connection cannot be reused.
         exchange.getResponseHeaders().set("Connection", "close");
         return new ChangeRejectedException(status, message);
+    }
+
+    private static boolean isStatusPage(final HttpExchange exchange)
+    {
+        return exchange.getRequestURI().getPath().equals("/") && exchange.getRequestMethod().equals("GET");
     }
 
     private boolean authorized(final HttpExchange exchange)
@@ -310,6 +323,18 @@ public final class AdminServer implements AutoCloseable
                 requireMethod(method, "POST");
                 reload(exchange);
             }
+            case "/v1/workers" ->
+            {
+                requireMethod(method, "GET");
+                json(exchange, 200, workersJson());
+            }
+            case "/" ->
+            {
+                requireMethod(method, "GET");
+                exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+                send(exchange, 200, STATUS_PAGE);
+            }
             case "/metrics" ->
             {
                 requireMethod(method, "GET");
@@ -320,6 +345,29 @@ public final class AdminServer implements AutoCloseable
             }
             default -> throw new ChangeRejectedException(404, "no such endpoint: " + method + " " + path);
         }
+    }
+
+    /** Each worker's own counters: the status page's Mpps and busy share per worker (their rates). */
+    private ObjectNode workersJson()
+    {
+        final ObjectNode out = JSON.createObjectNode();
+        final var array = out.putArray("workers");
+        for (int w = 0; w < target.workers().size(); w++)
+        {
+            final WorkerCounters c = target.workers().get(w);
+            final ObjectNode node = array.addObject();
+            node.put("worker", w);
+            node.put("rx_packets", c.get(WorkerCounters.RX_PACKETS));
+            node.put("rx_bytes", c.get(WorkerCounters.RX_BYTES));
+            node.put("tx_packets", c.get(WorkerCounters.TX_PACKETS));
+            node.put("tx_bytes", c.get(WorkerCounters.TX_BYTES));
+            node.put("drops_total", c.totalDrops());
+            node.put("flows", c.get(WorkerCounters.FLOWS));
+            // Busy share = busy cycles / duty cycles between two reads: the share of polls that found packets.
+            node.put("busy_cycles", c.get(WorkerCounters.BUSY_CYCLES));
+            node.put("duty_cycles", c.get(WorkerCounters.DUTY_CYCLES));
+        }
+        return out;
     }
 
     private static void requireMethod(final String method, final String expected) throws ChangeRejectedException
@@ -480,6 +528,22 @@ public final class AdminServer implements AutoCloseable
             node.remove("stateful_flows");
         }
         return node;
+    }
+
+    private static byte[] statusPage()
+    {
+        try (InputStream in = AdminServer.class.getResourceAsStream("status.html"))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException("status.html is not on the class path");
+            }
+            return in.readAllBytes();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static JsonNode readJson(final HttpExchange exchange) throws IOException, ChangeRejectedException

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.flow.FlowTable;
 import io.panamux.slowpath.MuxStats;
@@ -21,10 +22,18 @@ import io.panamux.slowpath.control.ControlAgent;
  * @param snapshot     the current forwarding snapshot (to name flows' VIPs and backends).
  * @param flowTables   every worker's flow table, in worker order (read-only use).
  * @param configSource where {@code ctl reload} reads the configuration, or null when there is none.
+ * @param workers      every worker's counters, in worker order (read-only use; {@code GET /v1/workers}).
  */
 public record AdminTarget(ControlAgent control, BackendChanges changes, Supplier<MuxStats> stats,
-    Supplier<ForwardingSnapshot> snapshot, List<FlowTable> flowTables, ConfigSource configSource)
+    Supplier<ForwardingSnapshot> snapshot, List<FlowTable> flowTables, ConfigSource configSource, List<WorkerCounters> workers)
 {
+    /** A target without per-worker counters ({@code GET /v1/workers} lists none). */
+    public AdminTarget(final ControlAgent control, final BackendChanges changes, final Supplier<MuxStats> stats,
+        final Supplier<ForwardingSnapshot> snapshot, final List<FlowTable> flowTables, final ConfigSource configSource)
+    {
+        this(control, changes, stats, snapshot, flowTables, configSource, List.of());
+    }
+
     /** Rejects nulls (but {@code configSource}); copies the list. */
     public AdminTarget
     {
@@ -33,5 +42,6 @@ public record AdminTarget(ControlAgent control, BackendChanges changes, Supplier
         Objects.requireNonNull(stats, "stats");
         Objects.requireNonNull(snapshot, "snapshot");
         flowTables = List.copyOf(flowTables);
+        workers = List.copyOf(workers);
     }
 }

@@ -7,6 +7,7 @@ import io.panamux.dpdk.Mbuf;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.sys.LineRateLimit;
 
 /**
  * The MUX's ARP on the data port (ARCHITECTURE.md §3 "answers ARP"), a control-thread duty over a
@@ -39,6 +40,8 @@ public final class ArpEndpoint implements ControlAgent.Duty
     private final PrintStream log;
     private final boolean announce;
     private final ControlPacketIo.PacketHandler handler = this::onFrame;
+    /** ARP replies are packets anyone on the segment can send: a gateway that "moves" is logged at a bounded rate. */
+    private final LineRateLimit moveLines = new LineRateLimit(5, 10_000_000_000L);
 
     private long nowNs;
     private long gatewayMac;
@@ -141,10 +144,10 @@ public final class ArpEndpoint implements ControlAgent.Duty
         nextQueryNs = nowNs + refreshNs;
         if (mac != gatewayMac)
         {
-            if (log != null)
+            if (log != null && moveLines.permit(nowNs))
             {
                 log.println("panamux: gateway " + IpAddress.ofIpv4(gatewayIp) + " is at " + Dataplane.formatMac(mac) +
-                    (gatewayMac == 0 ? "" : " (was " + Dataplane.formatMac(gatewayMac) + ")"));
+                    (gatewayMac == 0 ? "" : " (was " + Dataplane.formatMac(gatewayMac) + ")") + moveLines.suppressedNote());
             }
             gatewayMac = mac;
             gatewayMacSink.accept(mac);
