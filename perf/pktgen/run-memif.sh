@@ -64,10 +64,12 @@ bound=$(( 60 + steps * (${STEP_MS:-5000} + 500) / 1000 ))
 # -m: pktgen sizes its mbuf pools for the ports it finds; with --no-huge -m 1024 it panics creating them.
 cd "$PKTGEN_DIR"
 status=0
+echo "$(date +%T) pktgen starts" >&2
 RESULTS="$OUT/pktgen-results.csv" timeout -k 10 "$bound" script -qfec "$PKTGEN --lcores=0@0,1@0 --no-huge -m $PKTGEN_MEMORY --no-pci \
   --no-shconf --file-prefix=pktgen$$ --log-level=lib.eal:error --vdev=net_memif0,role=client,id=0,socket=$SOCKET \
   -- -T -P -m '[1].0' -f $SCRIPT" "$OUT/pktgen.typescript" > /dev/null || status=$?
 
+echo "$(date +%T) pktgen done" >&2
 # pktgen is done: stop the forwarder (the MUX writes its counters on SIGTERM; testpmd its totals on SIGINT).
 if [ "$FORWARDER" = mux ]; then kill -TERM "$fwd_pid" 2>/dev/null || true; else kill -INT "$fwd_pid" 2>/dev/null || true; fi
 fwd_status=0
