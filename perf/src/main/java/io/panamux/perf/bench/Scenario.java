@@ -31,7 +31,12 @@ public record Scenario(String name, String title, Kind kind, int workers, long l
         /** The MUX over {@code net_memif} driven by the generator in another process, against testpmd io there. */
         MEMIF_THROUGHPUT,
         /** Latency through the MUX over {@code net_memif} at offered loads, against testpmd io there. */
-        MEMIF_LATENCY
+        MEMIF_LATENCY,
+        /**
+         * pktgen-DPDK's rate sweep over {@code net_memif} against the MUX and against testpmd io
+         * ({@link PktgenRunner}); run only when named, since it builds pktgen the first time.
+         */
+        PKTGEN
     }
 
     /**
@@ -73,6 +78,9 @@ public record Scenario(String name, String title, Kind kind, int workers, long l
         s.add(new Scenario("latency", "Latency through the MUX over net_memif at 10/50/90% of the measured maximum",
             Kind.MEMIF_LATENCY, 1, scaled(10_000, flowScale), 0.01, "on-change", scaled(1 << 20, flowScale), false, small,
             List.of(0.1, 0.5, 0.9)));
+        s.add(new Scenario("pktgen", "pktgen-DPDK's rate sweep over net_memif: the MUX and testpmd io under the C generator's load "
+            + "(run only when named)", Kind.PKTGEN, 1, scaled(10_000, flowScale), 0, "on-change", scaled(1 << 20, flowScale), false, small,
+            List.of()));
         return s;
     }
 

@@ -37,6 +37,10 @@
  *       generator in another process</td></tr>
  *   <tr><td>latency</td><td>net_memif</td><td>latency percentiles through the MUX at 10, 50 and 90% of
  *       the maximum measured in the same round, the generator rate-limited in another process</td></tr>
+ *   <tr><td>pktgen</td><td>net_memif</td><td>run only when named: pktgen-DPDK's rate sweep
+ *       ({@code perf/pktgen/run-memif.sh}) against the MUX, then against testpmd io in its place
+ *       ({@link io.panamux.perf.bench.PktgenRunner}); pktgen is built once into
+ *       {@code ~/.cache/panamux}</td></tr>
  * </table>
  *
  * <h2>How the fast path is fed, and what is counted</h2>
