@@ -440,7 +440,7 @@ public final class WorkerAgent implements Agent
         {
             // A SYN: nearly always a new flow, so it is looked up and inserted in one pass over its buckets,
             // with the backend a new connection gets (the current table), kept if the flow is already there.
-            final Backend chosen = current(vip, hash);
+            final Backend chosen = vip.backendForNew(hash);
             found = chosen == null
                 ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
                 : flows.findOrPutV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now);
@@ -480,20 +480,15 @@ public final class WorkerAgent implements Agent
             }
         }
         counters.add(WorkerCounters.FLOW_MISSES, 1);
-        Backend chosen = null;
-        if (!newConnection && vip.previousTable() != null)
+        // Rule 2 (Vip.backendForExisting), taken apart only to count the previous table's share.
+        Backend chosen = newConnection ? null : vip.previousBackend(snap, hash);
+        if (chosen != null)
         {
-            final Backend before = vip.previousBackends()[MaglevTable.lookup(vip.previousTable(), hash)];
-            final Backend still = snap.backend(before.id());
-            if (still != null && still.vipIndex() == vip.index())
-            {
-                chosen = still;
-                counters.add(WorkerCounters.PREVIOUS_TABLE_HITS, 1);
-            }
+            counters.add(WorkerCounters.PREVIOUS_TABLE_HITS, 1);
         }
-        if (chosen == null)
+        else
         {
-            chosen = current(vip, hash);
+            chosen = vip.backendForNew(hash);
         }
         if (chosen == null || info.icmpError)
         {
@@ -534,12 +529,6 @@ public final class WorkerAgent implements Agent
         return v4
             ? flows.readV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol)
             : flows.readV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol);
-    }
-
-    private static Backend current(final Vip vip, final long hash)
-    {
-        final int[] table = vip.table();
-        return table.length == 0 ? null : vip.backends()[MaglevTable.lookup(table, hash)];
     }
 
     private void reject(final long m, final int reason)

@@ -9,6 +9,7 @@ import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.WorkerCounters;
 import io.panamux.perf.traffic.TrafficGenerator;
 import io.panamux.perf.traffic.TrafficProfile;
 import io.panamux.slowpath.Mux;
@@ -200,7 +201,7 @@ public final class DemoCommand implements Callable<Integer>
         System.out.printf("  mux received %d, forwarded %d, dropped %d %s%n", s.rxPackets(), s.txPackets(), s.totalDrops(), s.drops());
         System.out.printf("  peak %.2f Mpps forwarded on %d worker(s); latency phase at %.2f Mpps%n", peakMpps,
             config.dataplane().workers(), halfRate / 1e6);
-        System.out.printf("  flows in the table %d (recorded %d, evicted %d)%n", s.flows(), s.flowsInserted(), s.flowEvictions());
+        System.out.printf("  flows in the table %d (recorded %d, evicted %d)%n", s.flows(), s.get(WorkerCounters.FLOWS_INSERTED), s.get(WorkerCounters.FLOW_EVICTIONS));
         System.out.println("  per-backend spread (share of the VIP's packets, expected from weights):");
         for (final VipConfig v : config.vips())
         {
@@ -208,13 +209,13 @@ public final class DemoCommand implements Callable<Integer>
             int weights = 0;
             for (final BackendConfig b : v.backends())
             {
-                vipTotal += s.backendPackets().getOrDefault(v.key() + " " + b.address(), 0L);
+                vipTotal += s.backendPackets(v.key(), b.address().toString());
                 weights += b.weight();
             }
             System.out.printf("    %-24s %s, %s, %d packets%n", v.key(), v.encapsulation().configName(), v.flowTracking().configName(), vipTotal);
             for (final BackendConfig b : v.backends())
             {
-                final long p = s.backendPackets().getOrDefault(v.key() + " " + b.address(), 0L);
+                final long p = s.backendPackets(v.key(), b.address().toString());
                 System.out.printf("      %-20s weight %d  %10d  %5.1f %%  (expected %5.1f %%)%n", b.address(), b.weight(), p,
                     vipTotal == 0 ? 0.0 : 100.0 * p / vipTotal, 100.0 * b.weight() / weights);
             }

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 import io.panamux.dpdk.Burst;
@@ -18,13 +16,10 @@ import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerConfig;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.ring.ControlToWorker;
 import io.panamux.fastpath.ring.WorkerToControl;
-import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
-import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.arp.ArpEndpoint;
@@ -444,53 +439,14 @@ public final class Mux implements AutoCloseable
     /** @return the counters summed now. */
     public MuxStats stats()
     {
-        final long[] fixed = new long[WorkerCounters.FIXED];
-        final long[] drops = new long[WorkerCounters.MAX_DROP_REASONS];
-        long minVersion = Long.MAX_VALUE;
-        final ForwardingSnapshot snap = slot.current();
-        final Map<String, Long> perBackend = new LinkedHashMap<>();
+        final List<WorkerCounters> counters = new ArrayList<>(workers.size());
         for (final WorkerAgent w : workers)
         {
-            final WorkerCounters c = w.counters();
-            for (int i = 0; i < WorkerCounters.FIXED; i++)
-            {
-                fixed[i] += c.get(i);
-            }
-            for (int r = 0; r < drops.length; r++)
-            {
-                drops[r] += c.drops(r);
-            }
-            minVersion = Math.min(minVersion, c.get(WorkerCounters.SNAPSHOT_VERSION));
-        }
-        for (final Vip v : snap.vips())
-        {
-            for (final Backend b : v.backends())
-            {
-                long sum = 0;
-                for (final WorkerAgent w : workers)
-                {
-                    sum += w.counters().backendPackets(b.id());
-                }
-                perBackend.put(v.text() + " " + b.text(), sum);
-            }
-        }
-        final Map<String, Long> byReason = new TreeMap<>();
-        final DropReason[] reasons = DropReason.values();
-        for (int r = 1; r < reasons.length && r < drops.length; r++)
-        {
-            if (drops[r] != 0)
-            {
-                byReason.put(reasons[r].metricName(), drops[r]);
-            }
+            counters.add(w.counters());
         }
         final EthPort.Stats ps = closed ? null : port.stats();
-        return new MuxStats(fixed[WorkerCounters.RX_PACKETS], fixed[WorkerCounters.RX_BYTES], fixed[WorkerCounters.TX_PACKETS],
-            fixed[WorkerCounters.TX_BYTES], byReason, fixed[WorkerCounters.FLOWS], fixed[WorkerCounters.FLOW_HITS],
-            fixed[WorkerCounters.FLOW_MISSES], fixed[WorkerCounters.FLOWS_INSERTED], fixed[WorkerCounters.FLOW_EVICTIONS],
-            fixed[WorkerCounters.FLOWS_EXPIRED], fixed[WorkerCounters.ICMP_TOO_BIG_SENT], fixed[WorkerCounters.TO_CONTROL],
-            fixed[WorkerCounters.RING_FULL], fixed[WorkerCounters.OWNER_QUERIES], fixed[WorkerCounters.PREVIOUS_TABLE_HITS], perBackend,
-            closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(), ps == null ? 0 : ps.rxNoMbuf(),
-            minVersion == Long.MAX_VALUE ? 0 : minVersion, ownership == null ? Map.of() : ownership.stats().toMap());
+        return MuxStats.of(counters, slot.current(), closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(),
+            ps == null ? 0 : ps.rxNoMbuf(), ownership == null ? Map.of() : ownership.stats().toMap());
     }
 
     /**

@@ -9,11 +9,14 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.panamux.fastpath.CounterDescriptor;
+import io.panamux.fastpath.WorkerCounters;
 
 /**
  * The {@code --stats-json} document (ARCHITECTURE.md §5): one JSON object with at least
  * {@code rx_packets}, {@code tx_packets}, {@code drops} (reason to count), {@code flows} and
- * {@code mbufs_in_use}, plus the other counters of {@link MuxStats}.
+ * {@code mbufs_in_use}, plus the other counters of {@link MuxStats}. The workers' counters come from their
+ * descriptors ({@link WorkerCounters#DESCRIPTORS}), so a new one appears here by itself.
  */
 public final class StatsJson
 {
@@ -23,32 +26,33 @@ public final class StatsJson
     {
     }
 
-    /** @return the stats as an ordered map with the contract's snake_case keys. */
+    /**
+     * @return the stats as an ordered map with the contract's snake_case keys: every reported worker counter
+     *     under its descriptor's name, in slot order, then {@code drops} (and {@code drops_total}),
+     *     {@code backend_packets} (keyed {@code "VIP BACKEND"}), the pool's and port's counters and
+     *     {@code peers} (when in a pool).
+     */
     public static Map<String, Object> toMap(final MuxStats s)
     {
         final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rx_packets", s.rxPackets());
-        m.put("rx_bytes", s.rxBytes());
-        m.put("tx_packets", s.txPackets());
-        m.put("tx_bytes", s.txBytes());
+        for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
+        {
+            if (d.reported())
+            {
+                m.put(d.name(), s.get(d));
+            }
+        }
         m.put("drops", s.drops());
         m.put("drops_total", s.totalDrops());
-        m.put("flows", s.flows());
-        m.put("flow_hits", s.flowHits());
-        m.put("flow_misses", s.flowMisses());
-        m.put("flows_inserted", s.flowsInserted());
-        m.put("flow_evictions", s.flowEvictions());
-        m.put("flows_expired", s.flowsExpired());
-        m.put("icmp_too_big_sent", s.icmpTooBig());
-        m.put("to_control", s.toControl());
-        m.put("ring_full", s.ringFull());
-        m.put("owner_queries", s.ownerQueries());
-        m.put("previous_table_hits", s.previousTableHits());
-        m.put("backend_packets", s.backendPackets());
+        final Map<String, Long> perBackend = new LinkedHashMap<>();
+        for (final MuxStats.BackendPackets b : s.backendPackets())
+        {
+            perBackend.put(b.vip() + " " + b.backend(), b.packets());
+        }
+        m.put("backend_packets", perBackend);
         m.put("mbufs_in_use", s.mbufsInUse());
         m.put("port_rx_missed", s.portRxMissed());
         m.put("port_rx_nombuf", s.portRxNoMbuf());
-        m.put("snapshot_version", s.snapshotVersion());
         if (!s.peers().isEmpty())
         {
             m.put("peers", s.peers());

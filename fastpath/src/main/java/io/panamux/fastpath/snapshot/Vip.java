@@ -1,5 +1,7 @@
 package io.panamux.fastpath.snapshot;
 
+import io.panamux.flow.MaglevTable;
+
 /**
  * One VIP in a snapshot: its key, how packets to it are encapsulated, its mode, its backends and its
  * Maglev tables. Immutable; the arrays are never written after the snapshot is published.
@@ -41,6 +43,54 @@ public record Vip(int index, boolean v6, int v4, long v6Hi, long v6Lo, int port,
     public static final int MODE_STATEFUL = 1;
     /** Single backend, bypassed by the router. */
     public static final int MODE_BYPASS = 2;
+
+    /**
+     * The backend a new connection gets: the current table's. Allocation-free (fast path).
+     *
+     * @param hash the flow's hash with the pool's seed.
+     * @return the backend, or null when no backend takes new flows (an empty table: none has weight).
+     */
+    public Backend backendForNew(final long hash)
+    {
+        final int[] t = table;
+        return t.length == 0 ? null : backends[MaglevTable.lookup(t, hash)];
+    }
+
+    /**
+     * The backend the previous table gives a flow, if that backend is still one of this VIP's in
+     * {@code snap}. The previous table may be empty (published while no backend had weight: all drained
+     * or unhealthy), and then gives nothing. Allocation-free (fast path).
+     *
+     * @param snap the snapshot this VIP belongs to.
+     * @param hash the flow's hash with the pool's seed.
+     * @return the still-present previous backend, or null (no previous table, an empty one, or the
+     *     backend is gone).
+     */
+    public Backend previousBackend(final ForwardingSnapshot snap, final long hash)
+    {
+        final int[] previous = previousTable;
+        if (previous == null || previous.length == 0)
+        {
+            return null;
+        }
+        final Backend still = snap.backend(previousBackends[MaglevTable.lookup(previous, hash)].id());
+        return still != null && still.vipIndex() == index ? still : null;
+    }
+
+    /**
+     * Rule 2 (ARCHITECTURE.md §1 item 2): the backend of a mid-connection packet of a flow nobody has
+     * recorded, the one connection-preserving choice used by the workers and by a flow's owner alike:
+     * {@link #previousBackend} when there is one, else {@link #backendForNew}. Allocation-free.
+     *
+     * @param snap the snapshot this VIP belongs to.
+     * @param hash the flow's hash with the pool's seed.
+     * @return the backend, or null when the VIP has none that takes flows.
+     */
+    public Backend backendForExisting(final ForwardingSnapshot snap, final long hash)
+    {
+        final Backend previous = previousBackend(snap, hash);
+        return previous != null ? previous : backendForNew(hash);
+    }
 
     /** @return whether workers record this VIP's flows now. */
     public boolean recordsFlows()

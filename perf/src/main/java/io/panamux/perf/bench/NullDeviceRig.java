@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
+import io.panamux.fastpath.CounterDescriptor;
 import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerConfig;
 import io.panamux.fastpath.WorkerCounters;
@@ -197,7 +198,7 @@ public final class NullDeviceRig implements AutoCloseable
     }
 
     /** @return the sum of a counter over the workers (read from any thread). */
-    public long counter(final int counter)
+    public long counter(final CounterDescriptor counter)
     {
         long sum = 0;
         for (final WorkerAgent w : workers)

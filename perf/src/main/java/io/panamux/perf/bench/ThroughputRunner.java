@@ -10,6 +10,7 @@ import java.util.Map;
 
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.Lcore;
+import io.panamux.fastpath.CounterDescriptor;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -130,15 +131,15 @@ public final class ThroughputRunner implements AutoCloseable
             final long[] after = countersOf(rig);
             if (pipeline)
             {
-                counters.put("rx_packets", after[WorkerCounters.RX_PACKETS] - before[WorkerCounters.RX_PACKETS]);
-                counters.put("tx_packets", after[WorkerCounters.TX_PACKETS] - before[WorkerCounters.TX_PACKETS]);
-                counters.put("flow_hits", after[WorkerCounters.FLOW_HITS] - before[WorkerCounters.FLOW_HITS]);
-                counters.put("flow_misses", after[WorkerCounters.FLOW_MISSES] - before[WorkerCounters.FLOW_MISSES]);
-                counters.put("flows_inserted", after[WorkerCounters.FLOWS_INSERTED] - before[WorkerCounters.FLOWS_INSERTED]);
-                counters.put("flow_evictions", after[WorkerCounters.FLOW_EVICTIONS] - before[WorkerCounters.FLOW_EVICTIONS]);
-                counters.put("previous_table_hits", after[WorkerCounters.PREVIOUS_TABLE_HITS] - before[WorkerCounters.PREVIOUS_TABLE_HITS]);
+                counters.put("rx_packets", after[WorkerCounters.RX_PACKETS.id()] - before[WorkerCounters.RX_PACKETS.id()]);
+                counters.put("tx_packets", after[WorkerCounters.TX_PACKETS.id()] - before[WorkerCounters.TX_PACKETS.id()]);
+                counters.put("flow_hits", after[WorkerCounters.FLOW_HITS.id()] - before[WorkerCounters.FLOW_HITS.id()]);
+                counters.put("flow_misses", after[WorkerCounters.FLOW_MISSES.id()] - before[WorkerCounters.FLOW_MISSES.id()]);
+                counters.put("flows_inserted", after[WorkerCounters.FLOWS_INSERTED.id()] - before[WorkerCounters.FLOWS_INSERTED.id()]);
+                counters.put("flow_evictions", after[WorkerCounters.FLOW_EVICTIONS.id()] - before[WorkerCounters.FLOW_EVICTIONS.id()]);
+                counters.put("previous_table_hits", after[WorkerCounters.PREVIOUS_TABLE_HITS.id()] - before[WorkerCounters.PREVIOUS_TABLE_HITS.id()]);
                 counters.put("drops", after[WorkerCounters.FIXED] - before[WorkerCounters.FIXED]);
-                counters.put("flows_in_table", after[WorkerCounters.FLOWS]);
+                counters.put("flows_in_table", after[WorkerCounters.FLOWS.id()]);
                 long replayFailures = 0;
                 for (final FrameReplay replay : rig.replays())
                 {
@@ -357,9 +358,9 @@ public final class ThroughputRunner implements AutoCloseable
     private static long[] countersOf(final NullDeviceRig rig)
     {
         final long[] c = new long[WorkerCounters.FIXED + 1];
-        for (int i = 0; i < WorkerCounters.FIXED; i++)
+        for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
         {
-            c[i] = rig.counter(i);
+            c[d.id()] = rig.counter(d);
         }
         c[WorkerCounters.FIXED] = rig.drops();
         return c;

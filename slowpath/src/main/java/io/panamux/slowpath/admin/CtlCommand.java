@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * {@code ./panamux ctl ...}: the admin client of ARCHITECTURE.md §5, against a running MUX's admin API.
  * Every command takes {@code --admin HOST:PORT} (default {@code 127.0.0.1:9480}), {@code --token TOKEN}
  * (default: the environment variable {@code PANAMUX_ADMIN_TOKEN}) and {@code --json} (the API's JSON, for
- * scripts). Exit codes: 0 done, 1 the MUX refused (the reason on stderr; nothing was changed), 2 bad usage,
+ * scripts), before or after the subcommand. Exit codes: 0 done, 1 the MUX refused (the reason on stderr; nothing was changed), 2 bad usage,
  * 3 the MUX could not be reached.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true, description = "Admin client of a running MUX",
@@ -41,25 +41,89 @@ public final class CtlCommand implements Runnable
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    Options options;
+
     @Override
     public void run()
     {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The options every command takes. */
+    /**
+     * The options every command takes, before or after the subcommand ({@code ctl --admin H:P vips} and
+     * {@code ctl vips --admin H:P} are the same, ARCHITECTURE.md §5). Every command level mixes this in; the
+     * setters write into the {@code ctl} command's own instance, so a value given at any level is the one
+     * the request reads. No option has a picocli default: picocli applies defaults to every level it parses,
+     * and a default applied to the subcommand would overwrite what was given before it; the defaults are
+     * resolved when read instead.
+     */
     public static final class Options
     {
-        @Option(names = "--admin", defaultValue = Admin.DEFAULT_LISTEN, paramLabel = "HOST:PORT",
-            description = "the MUX's admin API (default ${DEFAULT-VALUE})")
-        String admin;
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
 
-        @Option(names = "--token", defaultValue = "${env:PANAMUX_ADMIN_TOKEN}", paramLabel = "TOKEN",
-            description = "bearer token (default: $PANAMUX_ADMIN_TOKEN)")
-        String token;
+        private String admin;
+        private String token;
+        private boolean json;
+
+        @Option(names = "--admin", paramLabel = "HOST:PORT", description = "the MUX's admin API (default " + Admin.DEFAULT_LISTEN + ")")
+        void admin(final String value)
+        {
+            if (value != null)
+            {
+                shared().admin = value;
+            }
+        }
+
+        @Option(names = "--token", paramLabel = "TOKEN", description = "bearer token (default: $PANAMUX_ADMIN_TOKEN)")
+        void token(final String value)
+        {
+            if (value != null)
+            {
+                shared().token = value;
+            }
+        }
 
         @Option(names = "--json", description = "print the MUX's JSON answer")
-        boolean json;
+        void json(final boolean value)
+        {
+            // Or-ed: a false applied to another level must not undo a --json given at this one.
+            shared().json |= value;
+        }
+
+        /** @return the admin API's {@code HOST:PORT}, given at any level, else the default. */
+        String admin()
+        {
+            final Options s = shared();
+            return s.admin != null ? s.admin : Admin.DEFAULT_LISTEN;
+        }
+
+        /** @return the bearer token, given at any level, else {@code $PANAMUX_ADMIN_TOKEN}, else null. */
+        String token()
+        {
+            final Options s = shared();
+            return s.token != null ? s.token : System.getenv("PANAMUX_ADMIN_TOKEN");
+        }
+
+        /** @return whether {@code --json} was given at any level. */
+        boolean json()
+        {
+            return shared().json;
+        }
+
+        /** The instance of the enclosing {@code ctl} command (this one when there is none, e.g. a lone subcommand). */
+        private Options shared()
+        {
+            for (CommandSpec c = mixee; c != null; c = c.parent())
+            {
+                if (c.userObject() instanceof CtlCommand ctl)
+                {
+                    return ctl.options;
+                }
+            }
+            return this;
+        }
     }
 
     /** What every command does: one request, then its answer printed. */
@@ -79,18 +143,18 @@ public final class CtlCommand implements Runnable
             final AdminClient.Response r;
             try
             {
-                r = send(new AdminClient(options.admin, options.token));
+                r = send(new AdminClient(options.admin(), options.token()));
             }
             catch (final IOException e)
             {
-                err.println("ctl: cannot reach the MUX's admin API at " + options.admin + ": " +
+                err.println("ctl: cannot reach the MUX's admin API at " + options.admin() + ": " +
                     (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 err.flush();
                 return UNREACHABLE;
             }
             if (!r.ok())
             {
-                if (options.json && r.body() != null)
+                if (options.json() && r.body() != null)
                 {
                     out.println(pretty(r.body()));
                     out.flush();
@@ -99,7 +163,7 @@ public final class CtlCommand implements Runnable
                 err.flush();
                 return REFUSED;
             }
-            if (options.json)
+            if (options.json())
             {
                 out.println(pretty(r.body()));
             }
@@ -148,6 +212,9 @@ public final class CtlCommand implements Runnable
     {
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        Options options;
 
         @Override
         public void run()

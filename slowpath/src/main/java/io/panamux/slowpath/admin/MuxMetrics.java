@@ -8,6 +8,8 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
+import io.panamux.fastpath.CounterDescriptor;
+import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.MuxStats;
 import io.panamux.slowpath.control.VipView;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -21,15 +23,14 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * scrape starts, so a scrape is consistent and costs the fast path nothing (the workers' counters are
  * only read).
  *
- * <p>Counters ({@code _total} in the text format): {@code panamux_rx_packets}, {@code panamux_rx_bytes},
- * {@code panamux_tx_packets}, {@code panamux_tx_bytes}, {@code panamux_drops{reason}},
- * {@code panamux_flow_hits}, {@code panamux_flow_misses}, {@code panamux_flows_inserted},
- * {@code panamux_flow_evictions}, {@code panamux_flows_expired}, {@code panamux_icmp_too_big_sent},
- * {@code panamux_to_control}, {@code panamux_ring_full}, {@code panamux_owner_queries},
- * {@code panamux_previous_table_hits}, {@code panamux_port_rx_missed}, {@code panamux_port_rx_nombuf},
+ * <p>Every reported worker counter, from its descriptor ({@link WorkerCounters#DESCRIPTORS}):
+ * {@code panamux_} + its name, a counter ({@code _total} in the text format: {@code panamux_rx_packets},
+ * {@code panamux_tx_packets}, {@code panamux_flow_hits}, {@code panamux_worker_errors}, ...) or a gauge
+ * ({@code panamux_flows}, {@code panamux_snapshot_version}). Besides them, counters:
+ * {@code panamux_drops{reason}}, {@code panamux_port_rx_missed}, {@code panamux_port_rx_nombuf},
  * {@code panamux_backend_packets{vip,backend}}, {@code panamux_peer_events{event}} and
- * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool). Gauges: {@code panamux_flows}, {@code panamux_mbufs_in_use},
- * {@code panamux_snapshot_version}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
+ * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool); gauges:
+ * {@code panamux_mbufs_in_use}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
  * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy).
  */
 public final class MuxMetrics
@@ -54,30 +55,24 @@ public final class MuxMetrics
     {
         this.stats = stats;
         this.views = views;
-        counter("panamux_rx_packets", "Packets received by the workers", MuxStats::rxPackets);
-        counter("panamux_rx_bytes", "Bytes received by the workers", MuxStats::rxBytes);
-        counter("panamux_tx_packets", "Packets sent by the workers", MuxStats::txPackets);
-        counter("panamux_tx_bytes", "Bytes sent by the workers", MuxStats::txBytes);
-        counter("panamux_flow_hits", "Flow-table hits", MuxStats::flowHits);
-        counter("panamux_flow_misses", "Flow-table misses", MuxStats::flowMisses);
-        counter("panamux_flows_inserted", "Flows recorded", MuxStats::flowsInserted);
-        counter("panamux_flow_evictions", "Flows evicted from full buckets", MuxStats::flowEvictions);
-        counter("panamux_flows_expired", "Flows expired idle", MuxStats::flowsExpired);
-        counter("panamux_icmp_too_big_sent", "ICMP fragmentation-needed / packet-too-big replies sent", MuxStats::icmpTooBig);
-        counter("panamux_to_control", "Packets handed to the control thread", MuxStats::toControl);
-        counter("panamux_ring_full", "Records not written because a ring to the control thread was full", MuxStats::ringFull);
-        counter("panamux_owner_queries", "Flow-owner queries sent", MuxStats::ownerQueries);
-        counter("panamux_previous_table_hits", "Stateful-phase packets kept on the previous table's backend", MuxStats::previousTableHits);
+        for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
+        {
+            switch (d.kind())
+            {
+                case COUNTER -> counter(d.metricName(), d.help(), st -> st.get(d));
+                case GAUGE, LOWEST -> gauge(d.metricName(), d.help(), st -> st.get(d));
+                case INTERNAL ->
+                {
+                    // The MUX's own bookkeeping: not a metric.
+                }
+            }
+        }
         counter("panamux_port_rx_missed", "Packets the port dropped because its RX queues were full", MuxStats::portRxMissed);
         counter("panamux_port_rx_nombuf", "RX mbuf allocation failures of the port", MuxStats::portRxNoMbuf);
         labelled("panamux_drops", "Packets dropped, by reason", "reason", MuxStats::drops);
         CounterWithCallback.builder().name("panamux_backend_packets").help("Packets forwarded to each backend")
             .labelNames("vip", "backend")
-            .callback(cb -> current.backendPackets().forEach((k, v) ->
-            {
-                final int space = k.indexOf(' ');
-                cb.call(v, k.substring(0, space), k.substring(space + 1));
-            }))
+            .callback(cb -> current.backendPackets().forEach(b -> cb.call(b.packets(), b.vip(), b.backend())))
             .register(registry);
         // The flow-ownership protocol's counters (absent when the MUX is alone in its pool).
         CounterWithCallback.builder().name("panamux_peer_events").help("Flow-ownership protocol events, by kind")
@@ -100,9 +95,7 @@ public final class MuxMetrics
                 }
             })
             .register(registry);
-        gauge("panamux_flows", "Flows in the workers' tables", MuxStats::flows);
         gauge("panamux_mbufs_in_use", "Mbufs not back in the pool", MuxStats::mbufsInUse);
-        gauge("panamux_snapshot_version", "The oldest forwarding-snapshot version a worker runs with", MuxStats::snapshotVersion);
         GaugeWithCallback.builder().name("panamux_vip_mode").help("1 for the VIP's mode (stateless, stateful, bypass), 0 for the others")
             .labelNames("vip", "mode")
             .callback(cb ->

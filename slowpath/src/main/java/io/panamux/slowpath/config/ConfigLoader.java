@@ -39,12 +39,12 @@ import org.yaml.snakeyaml.reader.ReaderException;
  * dataplane:                     required
  *   eal: [STRING, ...]           required (may be [])
  *   port: INTEGER                required, 0..31
- *   workers: INTEGER             required, 1..127
+ *   workers: INTEGER             1..127; default 1
  *   gateway-mac: "xx:xx:xx:xx:xx:xx"   unicast; default none (resolve by ARP)
  *   gateway: IPv4                the next hop resolved by ARP; required when gateway-mac is absent
- *   flow-table:                  required
- *     capacity: INTEGER          required, 1..2^31-1
- *     idle-timeout-seconds: INTEGER   required, 1..2^31-1
+ *   flow-table:                  default { capacity: 1048576, idle-timeout-seconds: 300 }
+ *     capacity: INTEGER          1..2^31-1; default 1048576 (shared out between the workers)
+ *     idle-timeout-seconds: INTEGER   1..2^31-1; default 300
  *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP; default 65537
  *   mtu: INTEGER                 68..65535; default none (the port's)
  *   burst-size: INTEGER          1..65535; default 32

@@ -255,7 +255,7 @@ final class ConfigParser
 
         final List<String> eal = eal(section);
         final Integer port = integer(section, "port", true, null, 0, Dataplane.MAX_PORT_ID);
-        final Integer workers = integer(section, "workers", true, null, 1, Dataplane.MAX_WORKERS);
+        final Integer workers = integer(section, "workers", false, Dataplane.DEFAULT_WORKERS, 1, Dataplane.MAX_WORKERS);
         final OptionalLong gatewayMac = gatewayMac(section);
         final IpAddress gateway = address(section, "gateway", Family.IPV4, false);
         if (gatewayMac != null && gatewayMac.isEmpty() && section.value("gateway") == null)
@@ -344,13 +344,18 @@ final class ConfigParser
 
     private FlowTableConfig flowTable(final Section dataplane)
     {
-        final Section section = childSection(dataplane, "flow-table", true, FLOW_TABLE_KEYS);
+        if (dataplane.value("flow-table") == null)
+        {
+            return FlowTableConfig.defaults();
+        }
+        final Section section = childSection(dataplane, "flow-table", false, FLOW_TABLE_KEYS);
         if (section == null)
         {
             return null;
         }
-        final Integer capacity = integer(section, "capacity", true, null, 1, Integer.MAX_VALUE);
-        final Integer idleTimeout = integer(section, "idle-timeout-seconds", true, null, 1, Integer.MAX_VALUE);
+        final Integer capacity = integer(section, "capacity", false, FlowTableConfig.DEFAULT_CAPACITY, 1, Integer.MAX_VALUE);
+        final Integer idleTimeout = integer(section, "idle-timeout-seconds", false, FlowTableConfig.DEFAULT_IDLE_TIMEOUT_SECONDS, 1,
+            Integer.MAX_VALUE);
         return capacity == null || idleTimeout == null ? null : new FlowTableConfig(capacity, idleTimeout);
     }
 

@@ -11,11 +11,12 @@ import java.util.OptionalLong;
  *
  * @param eal             DPDK EAL arguments, without the program name.
  * @param port            the DPDK port id facing the router, {@code 0..}{@link #MAX_PORT_ID}.
- * @param workers         fast-path threads, one per RX queue, {@code 1..}{@link #MAX_WORKERS}.
+ * @param workers         fast-path threads, one per RX queue, {@code 1..}{@link #MAX_WORKERS} (default
+ *                        {@link #DEFAULT_WORKERS}).
  * @param gatewayMac      the next hop for encapsulated packets, empty to resolve it by ARP: the six octets
  *                        in the low 48 bits, the first octet written in bits 47..40 (so
  *                        {@code 02:00:00:00:00:fe} is {@code 0x0200_0000_00feL}).
- * @param flowTable       the flow-table sizes.
+ * @param flowTable       the flow-table sizes (default {@link FlowTableConfig#defaults()}).
  * @param maglevTableSize entries of each VIP's Maglev table: a prime, at least the number of backends of
  *                        every VIP (default {@link #DEFAULT_MAGLEV_TABLE_SIZE}).
  * @param mtu             the port MTU used to decide "fragmentation needed", empty to use the port's own,
@@ -41,6 +42,8 @@ public record Dataplane(
 {
     /** The largest port id: Debian's DPDK 22.11 is built with {@code RTE_MAX_ETHPORTS} 32. */
     public static final int MAX_PORT_ID = 31;
+    /** One worker: runs on every device and every machine with two CPUs. */
+    public static final int DEFAULT_WORKERS = 1;
     /** The most workers: {@code RTE_MAX_LCORE} is 128 and the EAL's main lcore takes one. */
     public static final int MAX_WORKERS = 127;
     /** Maglev's own choice: a prime well above the backend count of common VIPs. */

@@ -13,7 +13,6 @@ import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.FlowVisitor;
-import io.panamux.flow.MaglevTable;
 import io.panamux.slowpath.control.SnapshotPublisher.VipState;
 
 /**
@@ -126,8 +125,7 @@ public final class StatefulPhaseTracker implements ControlAgent.Duty
             {
                 return;
             }
-            final int[] table = vip.table();
-            final Backend current = table.length == 0 ? null : vip.backends()[MaglevTable.lookup(table, hash)];
+            final Backend current = vip.backendForNew(hash);
             if (current == null || current.id() != backendId)
             {
                 pending[index]++;

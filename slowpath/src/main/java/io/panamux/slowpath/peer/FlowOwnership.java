@@ -22,7 +22,6 @@ import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
-import io.panamux.flow.MaglevTable;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.Peers;
@@ -551,21 +550,10 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
         return b;
     }
 
-    /** Rule 2 for a mid-connection packet: the previous table's backend if it is still present, else the current table's. */
+    /** Rule 2 for a mid-connection packet: {@link Vip#backendForExisting}, the workers' choice too. */
     static Backend rule2(final ForwardingSnapshot snap, final Vip vip, final long hash)
     {
-        final int[] previous = vip.previousTable();
-        if (previous != null && previous.length > 0)
-        {
-            final Backend before = vip.previousBackends()[MaglevTable.lookup(previous, hash)];
-            final Backend still = snap.backend(before.id());
-            if (still != null && still.vipIndex() == vip.index())
-            {
-                return still;
-            }
-        }
-        final int[] table = vip.table();
-        return table.length == 0 ? null : vip.backends()[MaglevTable.lookup(table, hash)];
+        return vip.backendForExisting(snap, hash);
     }
 
     private void forwardCopy(final ForwardingSnapshot snap, final UnsafeBuffer b, final int offset, final int length, final PeerFlow flow,

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.fastpath.CounterDescriptor;
+import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
@@ -28,6 +30,7 @@ import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
 import io.panamux.slowpath.MuxStats;
+import io.panamux.slowpath.StatsJson;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.BackendChanges;
@@ -146,9 +149,27 @@ class AdminApiTest
     private static MuxStats stats()
     {
         final Map<String, Long> drops = new TreeMap<>(Map.of("not_vip", 5L, "bad_ipv4_checksum", 2L));
-        return new MuxStats(1234, 99_000, 1200, 101_000, drops, 15, 1000, 200, 180, 1, 3, 4, 6, 7, 8, 9,
-            Map.of("192.0.2.10:80/tcp 10.1.0.1", 77L, "192.0.2.11:53/udp 10.1.1.1", 12L), 42, 0, 0, 3,
-            Map.of("queries_sent", 5L, "queries_answered", 4L, "bad_messages", Map.of("bad_tag", 2L)));
+        return new MuxStats(WorkerCounters.sum(List.of(COUNTERS)), drops,
+            List.of(new MuxStats.BackendPackets("192.0.2.10:80/tcp", "10.1.0.1", 77L), new MuxStats.BackendPackets("192.0.2.11:53/udp", "10.1.1.1", 12L)),
+            42, 0, 0, Map.of("queries_sent", 5L, "queries_answered", 4L, "bad_messages", Map.of("bad_tag", 2L)));
+    }
+
+    /** One worker's counters: every descriptor a value of its own (1000 + id), some chosen for the tests below. */
+    private static final WorkerCounters COUNTERS = new WorkerCounters();
+
+    static
+    {
+        for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
+        {
+            COUNTERS.set(d, 1000 + d.id());
+        }
+        COUNTERS.set(WorkerCounters.RX_PACKETS, 1234);
+        COUNTERS.set(WorkerCounters.RX_BYTES, 99_000);
+        COUNTERS.set(WorkerCounters.TX_PACKETS, 1200);
+        COUNTERS.set(WorkerCounters.FLOWS, 15);
+        COUNTERS.set(WorkerCounters.FLOW_MISSES, 200);
+        COUNTERS.set(WorkerCounters.OWNER_QUERIES, 8);
+        COUNTERS.set(WorkerCounters.RING_FULL, 7);
     }
 
     private record Result(int code, String out, String err)
@@ -372,11 +393,86 @@ class AdminApiTest
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), r.headers().toString());
 
-        final Pattern sample = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (-?[0-9.eE+-]+|NaN|[+-]Inf)");
-        final Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
         final Map<String, Double> samples = new HashMap<>();
         final Map<String, String> types = new HashMap<>();
-        for (final String line : r.body().split("\n"))
+        parseMetrics(r.body(), samples, types);
+
+        assertEquals("counter", types.get("panamux_rx_packets_total"));
+        assertEquals("counter", types.get("panamux_drops_total"));
+        assertEquals("gauge", types.get("panamux_vip_mode"));
+        assertEquals(1234.0, samples.get("panamux_rx_packets_total{}"));
+        assertEquals(99_000.0, samples.get("panamux_rx_bytes_total{}"));
+        assertEquals(1200.0, samples.get("panamux_tx_packets_total{}"));
+        assertEquals(5.0, samples.get("panamux_drops_total{reason=not_vip}"));
+        assertEquals(2.0, samples.get("panamux_drops_total{reason=bad_ipv4_checksum}"));
+        assertEquals(15.0, samples.get("panamux_flows{}"));
+        assertEquals(200.0, samples.get("panamux_flow_misses_total{}"));
+        assertEquals(8.0, samples.get("panamux_owner_queries_total{}"));
+        assertEquals(7.0, samples.get("panamux_ring_full_total{}"));
+        assertEquals(42.0, samples.get("panamux_mbufs_in_use{}"));
+        assertEquals(77.0, samples.get("panamux_backend_packets_total{backend=10.1.0.1, vip=192.0.2.10:80/tcp}"));
+        assertEquals(1.0, samples.get("panamux_vip_mode{mode=stateless, vip=192.0.2.10:80/tcp}"));
+        assertEquals(0.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.10:80/tcp}"));
+        assertEquals(1.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.11:53/udp}"));
+        assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
+        assertEquals(5.0, samples.get("panamux_peer_events_total{event=queries_sent}"));
+        assertEquals(2.0, samples.get("panamux_peer_bad_messages_total{reason=bad_tag}"));
+    }
+
+    /**
+     * The one-place rule of the counter descriptors: every worker counter declared in {@link WorkerCounters}
+     * (among them {@code worker_errors}, which was added by nothing but its descriptor) reaches
+     * {@code ctl stats --json}, the {@code --stats-json} file and {@code /metrics}, under its name, with its
+     * value and kind; the internal ones reach none of them.
+     */
+    @Test
+    void everyCounterDescriptorReachesCtlStatsTheStatsFileAndMetrics() throws Exception
+    {
+        final JsonNode ctlJson = ctl("stats", "--json").json();
+        final Path statsFile = dir.resolve("stats.json");
+        StatsJson.write(stats(), statsFile);
+        final JsonNode fileJson = JSON.readTree(Files.readString(statsFile));
+        final Map<String, Double> samples = new HashMap<>();
+        final Map<String, String> types = new HashMap<>();
+        parseMetrics(http("/metrics", "GET", null, null).body(), samples, types);
+
+        assertTrue(WorkerCounters.DESCRIPTORS.contains(WorkerCounters.WORKER_ERRORS));
+        for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
+        {
+            final boolean counter = d.kind() == CounterDescriptor.Kind.COUNTER;
+            final String metric = d.metricName() + (counter ? "_total" : "");
+            if (!d.reported())
+            {
+                assertFalse(ctlJson.has(d.name()), d.name());
+                assertFalse(fileJson.has(d.name()), d.name());
+                assertFalse(samples.containsKey(metric + "{}"), metric);
+                continue;
+            }
+            final long expected = COUNTERS.get(d);
+            assertEquals(expected, ctlJson.path(d.name()).asLong(-1), "ctl stats --json: " + d.name());
+            assertEquals(expected, fileJson.path(d.name()).asLong(-1), "--stats-json: " + d.name());
+            assertEquals((double)expected, samples.get(metric + "{}"), "/metrics: " + metric);
+            assertEquals(counter ? "counter" : "gauge", types.get(metric), "/metrics type of " + metric);
+        }
+        assertEquals(1000 + WorkerCounters.WORKER_ERRORS.id(), ctlJson.get("worker_errors").asLong());
+        assertTrue(ctl("stats").out().matches("(?s).*worker_errors +" + (1000 + WorkerCounters.WORKER_ERRORS.id()) + "\n.*"));
+    }
+
+    @Test
+    void anUnreachableMuxIsExitCodeThree()
+    {
+        final Result r = ctlAt("127.0.0.1:1", "vips");
+
+        assertEquals(CtlCommand.UNREACHABLE, r.code());
+        assertTrue(r.err().startsWith("ctl: cannot reach the MUX's admin API at 127.0.0.1:1"), r.err());
+    }
+
+    /** Parses Prometheus text: samples keyed {@code name{labels}} (sorted labels), types by name. */
+    private static void parseMetrics(final String text, final Map<String, Double> samples, final Map<String, String> types)
+    {
+        final Pattern sample = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (-?[0-9.eE+-]+|NaN|[+-]Inf)");
+        final Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+        for (final String line : text.split("\n"))
         {
             if (line.startsWith("# TYPE "))
             {
@@ -401,36 +497,6 @@ class AdminApiTest
             }
             samples.put(m.group(1) + labels, Double.parseDouble(m.group(4)));
         }
-
-        assertEquals("counter", types.get("panamux_rx_packets_total"));
-        assertEquals("counter", types.get("panamux_drops_total"));
-        assertEquals("gauge", types.get("panamux_vip_mode"));
-        assertEquals(1234.0, samples.get("panamux_rx_packets_total{}"));
-        assertEquals(99_000.0, samples.get("panamux_rx_bytes_total{}"));
-        assertEquals(1200.0, samples.get("panamux_tx_packets_total{}"));
-        assertEquals(5.0, samples.get("panamux_drops_total{reason=not_vip}"));
-        assertEquals(2.0, samples.get("panamux_drops_total{reason=bad_ipv4_checksum}"));
-        assertEquals(15.0, samples.get("panamux_flows{}"));
-        assertEquals(200.0, samples.get("panamux_flow_misses_total{}"));
-        assertEquals(8.0, samples.get("panamux_owner_queries_total{}"));
-        assertEquals(7.0, samples.get("panamux_ring_full_total{}"));
-        assertEquals(42.0, samples.get("panamux_mbufs_in_use{}"));
-        assertEquals(77.0, samples.get("panamux_backend_packets_total{backend=10.1.0.1, vip=192.0.2.10:80/tcp}"));
-        assertEquals(1.0, samples.get("panamux_vip_mode{mode=stateless, vip=192.0.2.10:80/tcp}"));
-        assertEquals(0.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.10:80/tcp}"));
-        assertEquals(1.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.11:53/udp}"));
-        assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
-        assertEquals(5.0, samples.get("panamux_peer_events_total{event=queries_sent}"));
-        assertEquals(2.0, samples.get("panamux_peer_bad_messages_total{reason=bad_tag}"));
-    }
-
-    @Test
-    void anUnreachableMuxIsExitCodeThree()
-    {
-        final Result r = ctlAt("127.0.0.1:1", "vips");
-
-        assertEquals(CtlCommand.UNREACHABLE, r.code());
-        assertTrue(r.err().startsWith("ctl: cannot reach the MUX's admin API at 127.0.0.1:1"), r.err());
     }
 
     private HttpResponse<String> http(final String path, final String method, final String body, final String token) throws Exception

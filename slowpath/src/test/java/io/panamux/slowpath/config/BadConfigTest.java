@@ -123,10 +123,9 @@ class BadConfigTest
                   address: 10.0.0.10
                 """,
                 "mux.yaml:1: missing required key \"dataplane\""),
-            bad("missing flow-table capacity",
-                edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
-                    "  flow-table: { idle-timeout-seconds: 300 }"),
-                "mux.yaml:9: dataplane.flow-table: missing required key \"capacity\""),
+            bad("flow-table not a mapping",
+                edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }", "  flow-table: 1024"),
+                "mux.yaml:9: dataplane.flow-table: must be a mapping, got \"1024\""),
             bad("missing protocol",
                 edit("    protocol: tcp\n", ""),
                 "mux.yaml:12: vips[0]: missing required key \"protocol\""),

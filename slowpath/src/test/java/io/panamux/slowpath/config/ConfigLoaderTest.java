@@ -103,6 +103,32 @@ class ConfigLoaderTest
     }
 
     @Test
+    void workersAndFlowTableHaveTheArchitectureExampleDefaults()
+    {
+        final String without = """
+            mux:
+              name: mux-c
+              address: 10.0.0.20
+            dataplane:
+              eal: []
+              port: 0
+              gateway: 10.0.0.1
+            """;
+        final Dataplane dataplane = ConfigLoader.parse(without, "lean.yaml").dataplane();
+        assertEquals(1, dataplane.workers());
+        assertEquals(new FlowTableConfig(1048576, 300), dataplane.flowTable());
+        assertEquals(FlowTableConfig.defaults(), dataplane.flowTable());
+
+        // Each key of the section on its own: the other keeps its default.
+        assertEquals(new FlowTableConfig(1048576, 60), ConfigLoader.parse(
+            without + "  flow-table: { idle-timeout-seconds: 60 }\n", "lean.yaml").dataplane().flowTable());
+        assertEquals(new FlowTableConfig(4096, 300), ConfigLoader.parse(
+            without + "  flow-table: { capacity: 4096 }\n", "lean.yaml").dataplane().flowTable());
+        assertEquals(FlowTableConfig.defaults(), ConfigLoader.parse(
+            without + "  flow-table:\n", "lean.yaml").dataplane().flowTable());
+    }
+
+    @Test
     void vipDefaultsAndInheritedGuePort()
     {
         final MuxConfig config = ConfigLoader.parse(MINIMAL + """

@@ -1,0 +1,173 @@
+package io.panamux.perf.worker;
+
+import java.util.List;
+
+import io.panamux.dpdk.Eal;
+import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Lcore;
+import io.panamux.dpdk.PacketPool;
+import io.panamux.dpdk.RingPorts;
+import io.panamux.fastpath.WorkerCounters;
+import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.perf.traffic.ClientFrames;
+import io.panamux.slowpath.config.IpAddress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 9 item 1: a VIP whose backends were all drained, or all unhealthy, gets a backend again, and
+ * mid-connection packets of connections the MUX never recorded arrive. The snapshots are the ones the real
+ * control plane publishes (the previous table is then the empty table of the outage); the worker must
+ * forward every such packet to a live backend, count no error and leave no mbuf out.
+ */
+class BackendOutageTest
+{
+    private static final String CONFIG = """
+        mux:
+          name: mux-outage
+          address: 10.0.0.10
+          hash-seed: 0x5eed
+        dataplane:
+          eal: []
+          port: 0
+          workers: 1
+          gateway-mac: "02:00:00:00:00:fe"
+          flow-table: { capacity: 16384, idle-timeout-seconds: 300 }
+          maglev-table-size: 1009
+        vips:
+          - address: 192.0.2.10
+            port: 80
+            protocol: tcp
+            health-check: { type: tcp, port: 8080 }
+            backends:
+              - { address: 10.1.0.1, weight: 1 }
+              - { address: 10.1.0.2, weight: 1 }
+        """;
+    private static final String WEB = "192.0.2.10:80/tcp";
+    private static final int VIP = 0xC000020A;
+    private static final int CLIENT = 0xC6336407;
+
+    private static PacketPool pool;
+    private static RingPorts rings;
+
+    @BeforeAll
+    static void startDpdk()
+    {
+        Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
+        Lcore.register();
+        pool = PacketPool.create("outage_pool", 4095, 64, PacketPool.DEFAULT_DATA_ROOM, 0);
+        rings = RingPorts.create("outage", 1, 1024);
+        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
+        {
+            p.configure(1, 1, 0);
+            p.setupRxQueue(0, 512, pool);
+            p.setupTxQueue(0, 512);
+            p.start();
+        }
+    }
+
+    @AfterAll
+    static void stopDpdk()
+    {
+        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
+        {
+            p.stop();
+            p.close();
+        }
+        rings.close();
+        assertEquals(0, pool.inUse(), "mbufs leaked");
+        pool.close();
+        Lcore.unregister();
+    }
+
+    private static SteppedMux mux()
+    {
+        return new SteppedMux(CONFIG, pool, rings.a(), rings.b());
+    }
+
+    /** Sends 199 ACKs of unrecorded connections; @return where they went. */
+    private static List<Integer> unrecordedAcks(final SteppedMux m, final int firstPort)
+    {
+        final long before = pool.inUse();
+        m.sendTcp(CLIENT, VIP, firstPort, 199, ClientFrames.ACK);
+        m.step();
+        final List<Integer> out = m.received();
+        assertEquals(before, pool.inUse(), "every mbuf back in the pool (forwarded or dropped)");
+        return out;
+    }
+
+    @Test
+    void bothBackendsDrainedThenAThirdAddedForwardsUnrecordedConnectionsToIt() throws Exception
+    {
+        try (SteppedMux m = mux())
+        {
+            m.changes.drain(WEB, "10.1.0.1", m.now());
+            m.changes.drain(WEB, "10.1.0.2", m.now());
+            assertEquals(0, m.slot.current().vips()[0].table().length, "no backend takes new flows");
+            m.changes.add(WEB, "10.1.0.3", 1, m.now());
+            final Vip vip = m.slot.current().vips()[0];
+            assertEquals(Vip.MODE_STATEFUL, vip.mode());
+            assertEquals(0, vip.previousTable().length, "the previous table is the empty one of the drain");
+
+            final List<Integer> out = unrecordedAcks(m, 20_000);
+
+            assertEquals(199, out.size(), "every packet forwarded");
+            assertTrue(out.stream().allMatch(d -> d == IpAddress.parse("10.1.0.3").ipv4()), "to the only backend taking flows: " + out);
+            assertEquals(0, m.counters.get(WorkerCounters.WORKER_ERRORS));
+            assertEquals(199, m.counters.get(WorkerCounters.TX_PACKETS));
+        }
+    }
+
+    @Test
+    void everyBackendUnhealthyThenOneRecoversForwardsUnrecordedConnectionsToIt() throws Exception
+    {
+        try (SteppedMux m = mux())
+        {
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.1"), false, m.now());
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), false, m.now());
+            assertEquals(0, m.slot.current().vips()[0].table().length, "every backend down");
+            final List<Integer> down = unrecordedAcks(m, 30_000);
+            assertEquals(0, down.size(), "nothing to forward to while every backend is down");
+
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), true, m.now());
+            final List<Integer> out = unrecordedAcks(m, 31_000);
+            assertEquals(199, out.size(), "every packet forwarded once a backend is back");
+            assertTrue(out.stream().allMatch(d -> d == IpAddress.parse("10.1.0.2").ipv4()), "to the recovered backend: " + out);
+
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.1"), true, m.now());
+            final List<Integer> both = unrecordedAcks(m, 32_000);
+            assertEquals(199, both.size(), "and when the second is back too");
+            assertEquals(0, m.counters.get(WorkerCounters.WORKER_ERRORS));
+        }
+    }
+
+    /**
+     * One backend drained by the operator, the other fails its health check (no backend takes flows: the
+     * empty table is published, not a bypass, since the drained one is still present), then recovers: the
+     * previous table is the empty one.
+     */
+    @Test
+    void oneBackendDrainedTheOtherUnhealthyThenRecoveredForwardsUnrecordedConnections() throws Exception
+    {
+        try (SteppedMux m = mux())
+        {
+            m.changes.drain(WEB, "10.1.0.1", m.now());
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), false, m.now());
+            assertEquals(0, m.slot.current().vips()[0].table().length, "no backend takes flows");
+            m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), true, m.now());
+            final Vip vip = m.slot.current().vips()[0];
+            assertEquals(Vip.MODE_STATEFUL, vip.mode());
+            assertEquals(0, vip.previousTable().length, "the previous table is the empty one of the outage");
+
+            final List<Integer> out = unrecordedAcks(m, 40_000);
+
+            assertEquals(199, out.size(), "every packet forwarded");
+            assertTrue(out.stream().allMatch(d -> d == IpAddress.parse("10.1.0.2").ipv4()), "to the recovered backend: " + out);
+            assertEquals(0, m.counters.get(WorkerCounters.WORKER_ERRORS));
+        }
+    }
+}
