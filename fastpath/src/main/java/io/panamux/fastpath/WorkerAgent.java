@@ -223,6 +223,7 @@ public final class WorkerAgent implements Agent
         if (type == ControlToWorker.SEND)
         {
             tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs);
+            counters.add(WorkerCounters.CONTROL_SENT, 1);
             counters.add(WorkerCounters.TX_PACKETS, 1);
             return;
         }
