@@ -12,11 +12,12 @@ Line format: description|frame hex|verdict metric name|key=value,... (fields che
 
 import os
 
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPerror, IPv6, Raw, TCPerror, UDPerror,
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, IPerror, IPv6, PadN, Raw, TCPerror, UDPerror,
                        fragment, raw)
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6PacketTooBig,
                                 ICMPv6TimeExceeded, IPerror6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
-                                IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+                                IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, fragment6)
+from scapy.layers.ipsec import AH, ESP
 
 CLIENT, VIP, REPORTER = "198.51.100.7", "192.0.2.10", "203.0.113.1"
 CLIENT6, VIP6, REPORTER6 = "2001:db8:c::7", "2001:db8:100::10", "2001:db8:ffff::1"
@@ -64,6 +65,63 @@ add("scapy IPv6 first fragment", L2 / IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFr
 add("scapy IPv6 later fragment", L2 / IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(nh=17, m=0, offset=13,
     id=77) / Raw(b"f" * 40), **flow6(17, 0, 0, frag=1, first=0, fragid=77, fragoff=104))
 
+
+# Extension headers around the fragment header (RFC 8200 §4.5): hop-by-hop, destination options for the
+# routing header and routing stay in every fragment (unfragmentable part); destination options and AH after
+# the fragment header belong to the fragmentable part, so only the first fragment holds them and the
+# upper-layer header. A later fragment then names destination options (60) or AH (51) as its next header:
+# ports 0, that number as protocol (PacketInfo.upperProtocolUnknown), forwarded by the 3-tuple.
+def fragments6(description, unfragmentable, fragmentable, proto, sport, dport, l2=L2, vlan=None, fragid=0x5001,
+               upper=None):
+    # scapy fills in every next header but the fragment header's before AH and AH's own, and not AH's length
+    # ((12 + 12-byte ICV) / 4 - 2 = 4): given here.
+    header = IPv6ExtHdrFragment(id=fragid, nh=51) if isinstance(fragmentable, AH) else IPv6ExtHdrFragment(id=fragid)
+    ip = IPv6(src=CLIENT6, dst=VIP6)
+    datagram = (ip if unfragmentable is None else ip / unfragmentable) / header / fragmentable / Raw(b"p" * 1400)
+    pieces = fragment6(datagram, 1000)
+    assert len(pieces) >= 2, description
+    extra = {} if vlan is None else {"vlan": vlan}
+    later_proto = upper if upper is not None else proto
+    add(description + ": first fragment", l2 / pieces[0],
+        **flow6(proto, sport, dport, frag=1, first=1, fragid=fragid, fragoff=0, **extra))
+    for n, piece in enumerate(pieces[1:], start=1):
+        add("%s: fragment %d" % (description, n + 1), l2 / piece,
+            **flow6(later_proto, 0, 0, frag=1, first=0, fragid=fragid,
+                    fragoff=piece[IPv6ExtHdrFragment].offset * 8, **extra))
+
+
+fragments6("scapy IPv6 fragmented UDP, destination options after the fragment header", None,
+           IPv6ExtHdrDestOpt() / UDP(sport=5001, dport=53), 17, 5001, 53, upper=60)
+fragments6("scapy IPv6 fragmented TCP, 16-byte destination options after the fragment header", None,
+           IPv6ExtHdrDestOpt(options=[PadN(optdata=b"\x00" * 12)]) / TCP(sport=40010, dport=80, flags="PA"), 6, 40010,
+           80, upper=60)
+fragments6("scapy IPv6 fragmented TCP, AH after the fragment header", None,
+           AH(nh=6, payloadlen=4, spi=0x100, seq=1, icv=b"\x00" * 12) / TCP(sport=40011, dport=80, flags="PA"), 6, 40011, 80, upper=51)
+fragments6("scapy IPv6 fragmented UDP, AH then destination options after the fragment header", None,
+           AH(nh=60, payloadlen=4, spi=0x101, seq=2, icv=b"\x00" * 12) / IPv6ExtHdrDestOpt() / UDP(sport=5002, dport=53), 17, 5002, 53,
+           upper=51)
+fragments6("scapy IPv6 fragmented UDP, hop-by-hop, destination options, routing before the fragment header",
+           IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt() / IPv6ExtHdrRouting(), UDP(sport=5003, dport=53), 17, 5003, 53)
+fragments6("scapy IPv6 fragmented TCP, hop-by-hop before and destination options after the fragment header",
+           IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt() / TCP(sport=40012, dport=443, flags="A"), 6, 40012, 443,
+           upper=60)
+fragments6("scapy IPv6 fragmented UDP, routing before, destination options after, 802.1Q",
+           IPv6ExtHdrRouting(), IPv6ExtHdrDestOpt() / UDP(sport=5004, dport=53), 17, 5004, 53,
+           l2=L2 / Dot1Q(vlan=42), vlan=42, upper=60)
+fragments6("scapy IPv6 fragmented TCP, 802.1Q, no other extension header", None, TCP(sport=40013, dport=80, flags="PA"),
+           6, 40013, 80, l2=L2 / Dot1Q(vlan=7), vlan=7)
+add("scapy IPv6 AH then TCP, not fragmented", L2 / IPv6(src=CLIENT6, dst=VIP6) / AH(nh=6, payloadlen=4, spi=0x102, seq=3, icv=b"\x00" * 12) /
+    TCP(sport=40014, dport=80, flags="S"), **flow6(6, 40014, 80, l4off=78, flags=2, frag=0))
+add("scapy IPv6 atomic fragment, destination options, UDP", L2 / IPv6(src=CLIENT6, dst=VIP6) /
+    IPv6ExtHdrFragment(m=0, offset=0, id=9) / IPv6ExtHdrDestOpt() / UDP(sport=5005, dport=53),
+    **flow6(17, 5005, 53, frag=0))
+v4pieces = fragment(IP(src=CLIENT, dst=VIP, id=0x4322) / TCP(sport=40015, dport=80, flags="PA") / Raw(b"v" * 1500),
+                    fragsize=800)
+add("scapy 802.1Q IPv4 first fragment", L2 / Dot1Q(vlan=99) / v4pieces[0],
+    **flow4(6, 40015, 80, vlan=99, frag=1, first=1, fragid=0x4322, fragoff=0))
+add("scapy 802.1Q IPv4 later fragment", L2 / Dot1Q(vlan=99) / v4pieces[-1],
+    **flow4(6, 0, 0, vlan=99, frag=1, first=0, fragid=0x4322, fragoff=v4pieces[-1].frag * 8))
+
 add("scapy ICMP port unreachable about a UDP reply", L2 / IP(src=REPORTER, dst=VIP) / ICMP(type=3, code=3) /
     IPerror(src=VIP, dst=CLIENT) / UDPerror(sport=53, dport=5353), icmp=1, icmptype=3,
     **flow4(17, 5353, 53))
@@ -88,6 +146,13 @@ add("scapy ICMPv6 neighbour solicitation", L2 / IPv6(src=CLIENT6, dst="ff02::1:f
     "icmpv6_neighbor_discovery")
 add("scapy QinQ", Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:0a", type=0x8100) / Dot1Q(vlan=1) /
     Dot1Q(vlan=2) / IP(src=CLIENT, dst=VIP) / TCP(), "multiple_vlan")
+add("scapy IPv6 later fragment of an ESP datagram (the first is unsupported too)", L2 / IPv6(src=CLIENT6, dst=VIP6) /
+    IPv6ExtHdrFragment(nh=50, m=0, offset=100, id=11) / Raw(b"e" * 40), "unsupported_protocol")
+add("scapy IPv6 later fragment naming a routing header (belongs before the fragment header)",
+    L2 / IPv6(src=CLIENT6, dst=VIP6) / IPv6ExtHdrFragment(nh=43, m=0, offset=100, id=12) / Raw(b"r" * 40),
+    "unsupported_protocol")
+add("scapy IPv6 ESP, not fragmented", L2 / IPv6(src=CLIENT6, dst=VIP6) / ESP(spi=0x200, seq=1, data=b"x" * 24),
+    "unsupported_protocol")
 add("scapy IPv4 SCTP", L2 / IP(src=CLIENT, dst=VIP, proto=132) / Raw(b"s" * 12), "unsupported_protocol")
 
 # Malformed.

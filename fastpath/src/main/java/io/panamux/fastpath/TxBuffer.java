@@ -98,6 +98,19 @@ public final class TxBuffer
         }
     }
 
+    /** @return whether {@code mbuf} is buffered now (a linear scan: for error recovery, not the fast path). */
+    public boolean holds(final long mbuf)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (pkts.getAtIndex(JAVA_LONG, i) == mbuf)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return packets buffered now. */
     public int size()
     {

@@ -1,5 +1,6 @@
 package io.panamux.fastpath;
 
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -25,6 +26,7 @@ import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.NanoClock;
 
@@ -75,12 +77,15 @@ public final class WorkerAgent implements Agent
     private static final int MULTI_SEGMENT = DropReason.MULTI_SEGMENT.ordinal();
     private static final int TOO_BIG = DropReason.TOO_BIG.ordinal();
     private static final int TX_FULL = DropReason.TX_FULL.ordinal();
+    private static final int WORKER_ERROR = DropReason.WORKER_ERROR.ordinal();
     private static final int TCP = 6;
     private static final int TCP_SYN = 0x02;
     private static final int TCP_ACK = 0x10;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     /** Flow-table buckets swept for idle flows per duty cycle. */
     private static final int EXPIRY_BUCKETS_PER_CYCLE = 64;
+    /** Failed duty cycles are logged at most this often (after the first, logged with its stack trace). */
+    public static final long ERROR_LOG_INTERVAL_NS = 10 * NANOS_PER_SECOND;
     /** Control commands applied per duty cycle at most. */
     private static final int COMMANDS_PER_CYCLE = 32;
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
@@ -125,6 +130,14 @@ public final class WorkerAgent implements Agent
     private ForwardingSnapshot snapshot;
     private long reportedTxDropped;
     private boolean running;
+    /** Packets of the burst being processed (0 between bursts): what {@link #recover} must account for. */
+    private int inFlight;
+    /** Packets of that burst already handed on (sent, buffered, freed, given to the control thread). */
+    private int disposed;
+    private PrintStream errorLog = System.err;
+    private long errorsLogged;
+    private long errorsSinceLog;
+    private long lastErrorLogNs;
 
     /**
      * @param config       queue, burst and flow-table settings.
@@ -182,8 +195,31 @@ public final class WorkerAgent implements Agent
         running = true;
     }
 
+    /**
+     * One duty cycle. Whatever it throws is caught here, once per cycle (no cost on the path that does not
+     * throw): the mbufs the cycle held are freed or sent ({@link #recover}), the failure is counted
+     * ({@code worker_errors}) and logged at a bounded rate, and the cycle does not count as a duty cycle, so
+     * a worker that keeps failing looks stalled to the control thread's data-path watchdog.
+     */
     @Override
     public int doWork()
+    {
+        try
+        {
+            return dutyCycle();
+        }
+        catch (final AgentTerminationException e)
+        {
+            throw e;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            recover(e);
+            return 1;
+        }
+    }
+
+    private int dutyCycle()
     {
         final ForwardingSnapshot current = snapshots.current();
         if (current != snapshot)
@@ -197,7 +233,10 @@ public final class WorkerAgent implements Agent
         final int n = Burst.rx(config.port(), config.rxQueue(), rxBurst, config.burstSize());
         if (n > 0)
         {
+            inFlight = n;
+            disposed = 0;
             processBurst(n, nowNs);
+            inFlight = 0;
         }
         if (n < config.burstSize())
         {
@@ -214,6 +253,72 @@ public final class WorkerAgent implements Agent
         // looks stopped to the watchdog, as it is for the packets.
         counters.add(WorkerCounters.DUTY_CYCLES, 1);
         return n + applied;
+    }
+
+    /**
+     * After a cycle threw: every mbuf of the burst not yet handed on (sent, buffered, freed or given to the
+     * control thread) is freed, the TX buffer is sent (freed if sending throws too), the error is counted
+     * and logged: the first with its stack trace, then one line per {@link #ERROR_LOG_INTERVAL_NS} at most
+     * with the number since. Not on the fast path: it may allocate.
+     */
+    private void recover(final Throwable e)
+    {
+        counters.add(WorkerCounters.WORKER_ERRORS, 1);
+        final int n = inFlight;
+        inFlight = 0;
+        int freed = 0;
+        for (int i = disposed; i < n; i++)
+        {
+            final long m = Memory.getI64(rxBurstAddress + 8L * i);
+            if (!tx.holds(m))
+            {
+                Burst.free(m);
+                freed++;
+            }
+        }
+        try
+        {
+            tx.flush();
+        }
+        catch (final RuntimeException | Error again)
+        {
+            freed += tx.size();
+            tx.discard();
+        }
+        counters.drops(WORKER_ERROR, freed);
+        final long nowNs = clock.nanoTime();
+        errorsSinceLog++;
+        if (errorsLogged == 0)
+        {
+            errorLog.println("panamux: " + roleName() + ": duty cycle failed (the burst's packets were freed; later failures are " +
+                "counted as worker_errors and logged at most every " + ERROR_LOG_INTERVAL_NS / NANOS_PER_SECOND + " s):");
+            e.printStackTrace(errorLog);
+        }
+        else if (nowNs - lastErrorLogNs >= ERROR_LOG_INTERVAL_NS)
+        {
+            final StackTraceElement[] at = e.getStackTrace();
+            errorLog.println("panamux: " + roleName() + ": " + errorsSinceLog + " duty cycle(s) failed since the last report, the last with " +
+                e + (at.length > 0 ? " at " + at[0] : ""));
+        }
+        else
+        {
+            return;
+        }
+        errorsLogged++;
+        errorsSinceLog = 0;
+        lastErrorLogNs = nowNs;
+    }
+
+    /**
+     * Where failed duty cycles are reported (standard error unless set; tests read it).
+     *
+     * @param log the stream.
+     * @return this worker.
+     */
+    public WorkerAgent errorLog(final PrintStream log)
+    {
+        this.errorLog = log;
+        return this;
     }
 
     private long commandTimeNs;
@@ -291,7 +396,7 @@ public final class WorkerAgent implements Agent
             int verdict = parser.parse(Mbuf.dataAddress(m), length, info);
             if (verdict == OK)
             {
-                final int vip = findVip(vips, info);
+                final int vip = findVip(vips, vipArray, info);
                 if (vip >= 0)
                 {
                     vipOf[i] = vip;
@@ -349,6 +454,8 @@ public final class WorkerAgent implements Agent
                     prefetched = upTo;
                 }
             }
+            // Packets before i are handed on: if this one throws, recover() frees it and the rest.
+            disposed = i;
             final long m = mbufs[i];
             final int verdict = verdicts[i];
             if (verdict != OK)
@@ -397,12 +504,23 @@ public final class WorkerAgent implements Agent
         counters.add(WorkerCounters.TX_PACKETS, txPackets);
     }
 
-    private static int findVip(final VipTable vips, final PacketInfo info)
+    private static int findVip(final VipTable vips, final Vip[] vipArray, final PacketInfo info)
     {
         final boolean laterFragment = info.isFragment && !info.isFirstFragment;
         if (info.ipVersion == 4)
         {
             return laterFragment ? vips.findFragmentV4(info.dstV4, info.protocol) : vips.findV4(info.dstV4, info.dstPort, info.protocol);
+        }
+        if (laterFragment && info.upperProtocolUnknown())
+        {
+            // Destination options or AH first (RFC 8200 §4.5): the only VIP on the address gives the
+            // protocol, so that the 3-tuple hash is the first fragment's.
+            final int vip = vips.findFragmentV6AnyProtocol(info.dstHi, info.dstLo);
+            if (vip >= 0)
+            {
+                info.protocol = vipArray[vip].protocol();
+            }
+            return vip;
         }
         return laterFragment ? vips.findFragmentV6(info.dstHi, info.dstLo, info.protocol)
             : vips.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
@@ -474,6 +592,7 @@ public final class WorkerAgent implements Agent
                     && toControl.ownerQuery(mbuf, info, hash, vip.index(), b.id()))
                 {
                     // Still waiting for the owner: this packet goes the same way as the first.
+                    disposed++;
                     counters.add(WorkerCounters.OWNER_QUERIES, 1);
                     return HANDED_OVER;
                 }
@@ -504,6 +623,8 @@ public final class WorkerAgent implements Agent
             // owner, the control thread answers from what peers reported to it, which the worker cannot see.
             if (toControl.ownerQuery(mbuf, info, hash, vip.index(), chosen.id()))
             {
+                // The control thread owns the packet now, whatever happens next in this cycle.
+                disposed++;
                 flags = FLAG_PENDING;
                 handedOver = true;
                 counters.add(WorkerCounters.OWNER_QUERIES, 1);

@@ -54,9 +54,9 @@ import org.agrona.concurrent.SystemNanoClock;
  * One running MUX on one DPDK port: the packet pool, the port with one RX/TX queue pair per worker, the
  * workers (each on its own pinned lcore thread) and the snapshot publisher. EAL must be initialised by
  * the caller. {@link #close()} stops it cleanly: the router is told to send nothing more (the BGP speaker
- * stopped, while the workers still forward what is on its way), then workers flush and stop, the port is
- * stopped and closed (a {@code tx_pcap} file is then complete), and the pool is freed after counting the
- * mbufs not back in it.
+ * stopped, while the workers still forward what is on its way), then workers flush and stop, then the
+ * control thread, the rings between them are emptied, the port is stopped and closed (a {@code tx_pcap}
+ * file is then complete), and the pool is freed after counting the mbufs not back in it.
  *
  * <h2>What the router is told, and when</h2>
  * The MUX's routing decisions go through a {@link DataPathWatchdog} to an {@link InProcessRouterControl}
@@ -103,6 +103,7 @@ public final class Mux implements AutoCloseable
     private final StatefulPhaseTracker tracker;
     private final HealthChecks health;
     private final ArpEndpoint arp;
+    private final RingControlPacketIo arpIo;
     private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
     private final long portMac;
@@ -160,15 +161,17 @@ public final class Mux implements AutoCloseable
         final RouterControl routers = speaker == null ? router : new CompositeRouterControl(List.of(router, speaker));
         final List<WorkerCounters> counters = new ArrayList<>();
         final List<LongSupplier> cycles = new ArrayList<>();
+        final List<LongSupplier> errors = new ArrayList<>();
         for (int q = 0; q < workerCount; q++)
         {
             final WorkerCounters c = new WorkerCounters();
             counters.add(c);
             cycles.add(() -> c.get(WorkerCounters.DUTY_CYCLES));
+            errors.add(() -> c.get(WorkerCounters.WORKER_ERRORS));
         }
         // The VIPs are announced by the watchdog once the workers cycle, not here: a router must not send
         // traffic to a MUX that cannot forward it yet.
-        this.watchdog = new DataPathWatchdog(routers, cycles, DataPathWatchdog.DEFAULT_STALL_NS, log);
+        this.watchdog = new DataPathWatchdog(routers, cycles, errors, DataPathWatchdog.DEFAULT_STALL_NS, log);
         this.changes = new BackendChanges(config, publisher, watchdog, null);
         // Published before the workers start, so that the first packets find their VIPs.
         changes.start(nowNs);
@@ -209,7 +212,7 @@ public final class Mux implements AutoCloseable
         changes.watcher(health, nowNs);
         // ARP frames come from the workers' rings (WorkerRecords, below) and leave through worker 0. No
         // gratuitous ARP: a MUX says nothing on the wire that it was not asked, but for its gateway question.
-        final RingControlPacketIo arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
         this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
             dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
         control.addDuty(watchdog);
@@ -451,9 +454,12 @@ public final class Mux implements AutoCloseable
 
     /**
      * Withdraws every VIP from the router first (with a BGP speaker: stops it, so the routers withdraw this
-     * MUX, and lets the workers forward for {@link #WITHDRAW_GRACE_MS} more), then stops the control thread
-     * and the workers (each flushes its TX buffer), stops and closes the port (releasing the mbufs its queues
-     * hold), counts the mbufs still out of the pool and frees the pool.
+     * MUX, and lets the workers forward for {@link #WITHDRAW_GRACE_MS} more), then stops the workers (each
+     * flushes its TX buffer), then the control thread, frees the mbufs still queued in the rings between
+     * them (frames and owner queries for the control thread, frames it took but did not answer yet,
+     * packets it asked a worker to send), stops and closes the port (releasing the mbufs its queues hold),
+     * counts the mbufs still out of the pool and frees the pool. In that order every queue is empty when the
+     * pool is counted, whatever traffic was arriving.
      */
     @Override
     public void close()
@@ -479,14 +485,28 @@ public final class Mux implements AutoCloseable
                 }
             }
         }
+        // Workers first: while they run they hand frames (ARP, owner queries) to the control thread. Each
+        // flushes its TX buffer as it stops.
+        for (final AgentRunner r : runners)
+        {
+            r.close();
+        }
+        // Then the control thread: what it still sends goes to the workers' command queues, freed below.
         controlRunner.close();
         if (ownership != null)
         {
             log.println("panamux: peers: " + ownership.stats());
         }
-        for (final AgentRunner r : runners)
+        // Nobody reads or writes the rings now: free every mbuf they still reference, and the frames the
+        // control thread had taken from them but not answered yet.
+        int stranded = arpIo.freePending();
+        for (final WorkerAgent w : workers)
         {
-            r.close();
+            stranded += w.toControl().freeAll() + w.commands().freeAll();
+        }
+        if (stranded > 0)
+        {
+            log.printf("panamux: %d packet(s) still queued between the workers and the control thread, freed%n", stranded);
         }
         log.println("panamux: forwarding stopped");
         port.stop();

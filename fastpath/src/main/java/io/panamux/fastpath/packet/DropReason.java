@@ -93,6 +93,8 @@ public enum DropReason
     MULTI_SEGMENT("multi_segment"),
     /** The TX queue did not take the packet. */
     TX_FULL("tx_full"),
+    /** Freed because the worker's duty cycle failed with an exception while it held the packet ({@code worker_errors}). */
+    WORKER_ERROR("worker_error"),
 
     // Encapsulation.
     /** Not enough mbuf headroom for the outer headers (or for an ICMP reply). */

@@ -23,6 +23,11 @@ import io.panamux.dpdk.Memory;
  *  | Next Header   | Hdr Ext Len   |  (Hdr Ext Len + 1) * 8 bytes in all
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
+ *  Authentication header (51, RFC 4302):
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  | Next Header   | Payload Len   |  (Payload Len + 2) * 4 bytes in all
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
  *  Fragment extension header (44), always 8 bytes:
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  | Next Header   |   Reserved    |  Fragment Offset (13)   |Res|M|
@@ -58,6 +63,8 @@ public final class Ipv6Header
     public static final int NEXT_FRAGMENT = 44;
     /** Next header value of the destination options header. */
     public static final int NEXT_DESTINATION_OPTIONS = 60;
+    /** Next header value of the authentication header (RFC 4302), whose length counts 4-byte units. */
+    public static final int NEXT_AUTHENTICATION = 51;
 
     /** Offset of the next header field in any extension header. */
     public static final int EXTENSION_NEXT_HEADER_OFFSET = 0;
@@ -142,7 +149,7 @@ public final class Ipv6Header
     public static boolean isExtension(final int nextHeader)
     {
         return nextHeader == NEXT_HOP_BY_HOP || nextHeader == NEXT_ROUTING ||
-            nextHeader == NEXT_FRAGMENT || nextHeader == NEXT_DESTINATION_OPTIONS;
+            nextHeader == NEXT_FRAGMENT || nextHeader == NEXT_DESTINATION_OPTIONS || nextHeader == NEXT_AUTHENTICATION;
     }
 
     /**

@@ -22,7 +22,10 @@ package io.panamux.fastpath.packet;
  * {@link #isFragment} set. The first fragment still has its ports parsed (for the VIP lookup); later
  * fragments have ports 0. All fragments of a datagram, the first included, must be hashed on the
  * 3-tuple (addresses, protocol, ports 0) so that every fragment reaches the same backend whatever the
- * order of arrival, and every MUX agrees: see {@link #hashesOnAddressesOnly()}.
+ * order of arrival, and every MUX agrees: see {@link #hashesOnAddressesOnly()}. An IPv6 later fragment
+ * whose fragmentable part starts with a destination options or authentication header (RFC 8200 §4.5:
+ * they travel in the first fragment only) does not carry its upper-layer protocol: its {@link #protocol}
+ * is that header's number and {@link #upperProtocolUnknown()} is true; the VIP on its address decides it.
  */
 public final class PacketInfo
 {
@@ -43,7 +46,10 @@ public final class PacketInfo
      * for a later fragment, of the fragment's data).
      */
     public int l4Offset;
-    /** Upper-layer protocol of the flow (after IPv6 extension headers; the quoted one for ICMP errors). */
+    /**
+     * Upper-layer protocol of the flow (after IPv6 extension headers; the quoted one for ICMP errors); for
+     * an IPv6 later fragment, the fragment header's next header (see {@link #upperProtocolUnknown()}).
+     */
     public int protocol;
     /** IPv4 source address of the flow. */
     public int srcV4;
@@ -103,6 +109,16 @@ public final class PacketInfo
     public boolean hashesOnAddressesOnly()
     {
         return isFragment;
+    }
+
+    /**
+     * @return true for an IPv6 later fragment whose upper-layer protocol is not in it: the fragment header
+     * names a destination options or authentication header, which only the first fragment holds, so
+     * {@link #protocol} is that header's number, not TCP or UDP.
+     */
+    public boolean upperProtocolUnknown()
+    {
+        return isFragment && !isFirstFragment && protocol != Ipv4Header.PROTOCOL_TCP && protocol != Ipv4Header.PROTOCOL_UDP;
     }
 
     /** Clears every field (the parser does not need it; tests and tools use it). */

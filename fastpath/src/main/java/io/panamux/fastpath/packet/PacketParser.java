@@ -4,8 +4,8 @@ import io.panamux.dpdk.Memory;
 
 /**
  * Parses a frame in place, at an absolute address, into a {@link PacketInfo}: Ethernet II with at most
- * one 802.1Q tag, IPv4 (options skipped) or IPv6 (hop-by-hop, routing, destination options and fragment
- * headers walked), then TCP, UDP, or an ICMP/ICMPv6 error whose quote is reversed into the client to
+ * one 802.1Q tag, IPv4 (options skipped) or IPv6 (hop-by-hop, routing, destination options, fragment and
+ * authentication headers walked), then TCP, UDP, or an ICMP/ICMPv6 error whose quote is reversed into the client to
  * VIP flow it belongs to (see {@link PacketInfo}).
  *
  * <p>Every length is checked before the bytes it covers are read, so no input reads outside
@@ -261,6 +261,16 @@ public final class PacketParser
         info.protocol = protocol;
         if (info.isFragment && info.fragmentOffset != 0)
         {
+            if (protocol == Ipv6Header.NEXT_DESTINATION_OPTIONS || protocol == Ipv6Header.NEXT_AUTHENTICATION)
+            {
+                // RFC 8200 §4.5: these start the fragmentable part, so they and the upper-layer header are in
+                // the first fragment only; what follows here is data. The VIP decides the protocol
+                // (PacketInfo.upperProtocolUnknown).
+                info.srcPort = 0;
+                info.dstPort = 0;
+                info.tcpFlags = 0;
+                return OK;
+            }
             return laterFragment(protocol, ICMPV6, info);
         }
 
@@ -354,8 +364,8 @@ public final class PacketParser
             }
             else
             {
-                final int extensionLength =
-                    (Memory.getU8(extension + Ipv6Header.EXTENSION_LENGTH_OFFSET) + 1) << 3;
+                final int lengthField = Memory.getU8(extension + Ipv6Header.EXTENSION_LENGTH_OFFSET);
+                final int extensionLength = header == Ipv6Header.NEXT_AUTHENTICATION ? (lengthField + 2) << 2 : (lengthField + 1) << 3;
                 if (offset + extensionLength > limit)
                 {
                     return -IPV6_TRUNCATED_EXTENSION;

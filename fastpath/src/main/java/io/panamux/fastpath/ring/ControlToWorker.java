@@ -2,6 +2,7 @@ package io.panamux.fastpath.ring;
 
 import java.nio.ByteBuffer;
 
+import io.panamux.dpdk.Burst;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -79,6 +80,31 @@ public final class ControlToWorker
         buffer.putLong(index + MBUF_OFFSET, mbuf);
         ring.commit(index);
         return true;
+    }
+
+    /**
+     * Reads every command left without applying it and frees the mbufs of the {@link #SEND}s: the MUX is
+     * stopping and the worker, which would have sent them, has stopped. Only once neither the worker nor
+     * the control thread runs.
+     *
+     * @return the mbufs freed.
+     */
+    public int freeAll()
+    {
+        final int[] freed = {0};
+        while (ring.read((type, b, index, length) ->
+        {
+            final long m = b.getLong(index + MBUF_OFFSET);
+            if (type == SEND && m != 0)
+            {
+                Burst.free(m);
+                freed[0]++;
+            }
+        }) > 0)
+        {
+            // Until the queue is empty.
+        }
+        return freed[0];
     }
 
     /** Applies up to {@code limit} commands with {@code handler} (worker thread). */

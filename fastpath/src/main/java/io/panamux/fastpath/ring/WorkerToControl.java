@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import io.panamux.dpdk.Burst;
 import io.panamux.fastpath.packet.PacketInfo;
 
 /**
@@ -47,6 +48,31 @@ public final class WorkerToControl
     public OneToOneRingBuffer ring()
     {
         return ring;
+    }
+
+    /**
+     * Reads every record left and frees the mbufs they carry (frames, owner queries): the MUX is stopping
+     * and the control thread, which owned them, has stopped. Only once neither the worker nor the control
+     * thread runs.
+     *
+     * @return the mbufs freed.
+     */
+    public int freeAll()
+    {
+        final int[] freed = {0};
+        while (ring.read((type, b, index, length) ->
+        {
+            final long m = b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET);
+            if (m != 0)
+            {
+                Burst.free(m);
+                freed[0]++;
+            }
+        }) > 0)
+        {
+            // Until the ring is empty.
+        }
+        return freed[0];
     }
 
     /** Hands a frame to the control thread. @return false when the ring is full (the caller keeps the mbuf). */

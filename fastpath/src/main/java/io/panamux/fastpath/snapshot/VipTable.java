@@ -14,6 +14,9 @@ public final class VipTable
     /** Several VIPs share the address and protocol on different ports (fragment lookup only). */
     public static final int AMBIGUOUS = -2;
 
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+
     private final long[] keys4;
     private final int[] values4;
     private final int mask4;
@@ -155,6 +158,22 @@ public final class VipTable
             i = (i + 1) & mask6;
         }
         return MISSING;
+    }
+
+    /**
+     * @return the only IPv6 VIP on the address whatever its protocol and port, {@link #AMBIGUOUS} when there
+     * are several, or {@link #MISSING}: for a later fragment that does not carry its upper-layer protocol
+     * ({@code PacketInfo.upperProtocolUnknown()}).
+     */
+    public int findFragmentV6AnyProtocol(final long hi, final long lo)
+    {
+        final int tcp = findFragmentV6(hi, lo, TCP);
+        final int udp = findFragmentV6(hi, lo, UDP);
+        if (tcp == MISSING)
+        {
+            return udp;
+        }
+        return udp == MISSING ? tcp : AMBIGUOUS;
     }
 
     private void put6(final long hi, final long lo, final int pp, final int index)

@@ -78,6 +78,23 @@ public final class RingControlPacketIo implements ControlPacketIo, WorkerRecords
         freer.accept(mbuf);
     }
 
+    /**
+     * Frees the frames still waiting for {@link #poll}: the MUX is stopping and the control thread, which
+     * would have answered them, has stopped.
+     *
+     * @return the frames freed.
+     */
+    public int freePending()
+    {
+        int n = 0;
+        while (!pending.isEmpty())
+        {
+            freer.accept(pending.pollLong());
+            n++;
+        }
+        return n;
+    }
+
     /** @return frames freed because too many were waiting. */
     public long overflows()
     {

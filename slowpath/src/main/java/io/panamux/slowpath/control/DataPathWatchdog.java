@@ -24,6 +24,9 @@ import io.panamux.slowpath.router.RouterControl;
  * </pre>
  * A worker's progress is its duty-cycle count ({@code WorkerCounters.DUTY_CYCLES}), advanced at the end
  * of each cycle, busy or idle: a worker thread that died, hangs or fails on every cycle stops advancing it.
+ * A check in which the worker's error count ({@code WorkerCounters.WORKER_ERRORS}: duty cycles that threw)
+ * rose is not progress either, even if other cycles completed between the failures: a worker that fails
+ * on every burst but cycles when idle is as useless to the router as a stopped one.
  * While not forwarding, the instructions are only recorded: the wanted state (each VIP key, its address, and
  * the backend of a direct route) is what is announced when forwarding starts or resumes, so the router
  * learns the state as it is then, not the history. If the control thread itself ran late by more than
@@ -63,6 +66,9 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
 
     private final RouterControl router;
     private final List<LongSupplier> cycles;
+    private final List<LongSupplier> errors;
+    private final long[] lastErrors;
+    private final boolean[] failing;
     private final long stallNs;
     private final PrintStream log;
     private final long[] lastCycles;
@@ -86,6 +92,24 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
      */
     public DataPathWatchdog(final RouterControl router, final List<LongSupplier> cycles, final long stallNs, final PrintStream log)
     {
+        this(router, cycles, cycles.stream().<LongSupplier>map(c -> () -> 0).toList(), stallNs, log);
+    }
+
+    /**
+     * @param router  the router instructions go to while the workers forward.
+     * @param cycles  each worker's duty-cycle count (any thread may read it).
+     * @param errors  each worker's count of failed duty cycles, in the same order (any thread may read it).
+     * @param stallNs how long a worker may make no progress (cycles without failures) before the VIPs are
+     *                withdrawn, and how long every worker must progress again before they are announced again.
+     * @param log     where changes of state are reported, one line each.
+     */
+    public DataPathWatchdog(final RouterControl router, final List<LongSupplier> cycles, final List<LongSupplier> errors, final long stallNs,
+        final PrintStream log)
+    {
+        if (errors.size() != cycles.size())
+        {
+            throw new IllegalArgumentException(cycles.size() + " cycle counts but " + errors.size() + " error counts");
+        }
         if (cycles.isEmpty())
         {
             throw new IllegalArgumentException("no worker to watch");
@@ -96,6 +120,9 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
         }
         this.router = router;
         this.cycles = List.copyOf(cycles);
+        this.errors = List.copyOf(errors);
+        this.lastErrors = new long[cycles.size()];
+        this.failing = new boolean[cycles.size()];
         this.stallNs = stallNs;
         this.log = log;
         this.lastCycles = new long[cycles.size()];
@@ -104,6 +131,7 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
         for (int i = 0; i < lastCycles.length; i++)
         {
             lastCycles[i] = this.cycles.get(i).getAsLong();
+            lastErrors[i] = this.errors.get(i).getAsLong();
         }
     }
 
@@ -128,7 +156,15 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
         for (int i = 0; i < lastCycles.length; i++)
         {
             final long c = cycles.get(i).getAsLong();
-            if (c != lastCycles[i])
+            final long e = errors.get(i).getAsLong();
+            failing[i] = e != lastErrors[i];
+            lastErrors[i] = e;
+            if (failing[i])
+            {
+                // Cycles completed between failures are no progress: only what it forwards counts.
+                lastCycles[i] = c;
+            }
+            else if (c != lastCycles[i])
             {
                 lastCycles[i] = c;
                 progressNs[i] = nowNs;
@@ -182,8 +218,8 @@ public final class DataPathWatchdog implements ControlAgent.Duty, RouterControl
             return 0;
         }
         stalls++;
-        log.printf("panamux: data path: worker %d has not completed a duty cycle for %d ms: withdrawing every VIP%n", stalled,
-            (nowNs - progressNs[stalled]) / 1_000_000);
+        log.printf("panamux: data path: worker %d has %s for %d ms: withdrawing every VIP%n", stalled,
+            failing[stalled] ? "been failing (worker_errors rising)" : "not completed a duty cycle", (nowNs - progressNs[stalled]) / 1_000_000);
         state = State.STALLED;
         liveSinceNs = -1;
         withdrawAll();
