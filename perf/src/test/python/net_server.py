@@ -3,10 +3,12 @@
 
 It binds the given addresses (the VIPs on the backend's loopback) on one port and answers:
   GET /id                      -> "<name>\n" (which backend answered)
-  GET /stream?bytes=N&rate=R[&release=PATH]
+  GET /stream?bytes=N&rate=R[&release=PATH][&seed=S]
                                -> N bytes, paced at about R bytes per second (a long transfer); with release,
                                   paced only until the file PATH exists, then the rest at full speed (a transfer
-                                  that lasts exactly as long as a test needs, however slow the machine)
+                                  that lasts exactly as long as a test needs, however slow the machine); with
+                                  seed, byte k of the body is pattern(S)[k % 256] (see pattern()), so that the
+                                  client can check every byte, else "x"
   POST /upload?rate=R          -> reads the body (paced at about R bytes per second), answers "<name> <bytes>\n"
 Every connection is closed after its answer, so each request is its own TCP connection.
 
@@ -21,6 +23,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+def pattern(seed, length):
+    """The body of /stream?seed=S: byte k is (31 * k + 7 * S) mod 256, so it repeats every 256 bytes; the
+    first `length` + 256 bytes, from which any chunk at offset o is [o % 256 : o % 256 + n]."""
+    return bytes((31 * k + 7 * seed) & 0xFF for k in range(length + 256))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -52,12 +60,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(total))
             self.send_header("X-Backend", self.name)
             self.end_headers()
-            chunk = b"x" * 8192
+            seed = q.get("seed")
+            chunk = pattern(int(seed), 8192) if seed is not None else b"x" * (8192 + 256)
             sent = 0
             start = time.monotonic()
             while sent < total:
-                n = min(len(chunk), total - sent)
-                self.wfile.write(chunk[:n])
+                n = min(8192, total - sent)
+                o = sent % 256 if seed is not None else 0
+                self.wfile.write(chunk[o:o + n])
                 sent += n
                 if release and os.path.exists(release):
                     rate = 0

@@ -327,6 +327,7 @@ public final class WorkerAgent implements Agent
         {
             // Counted in tx_packets once the driver takes it (ARP replies, owner traffic); no bytes, as before.
             tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs, TxBuffer.NO_BACKEND, 0);
+            counters.add(WorkerCounters.CONTROL_SENT, 1);
             return;
         }
         if (type == ControlToWorker.PUT_FLOW)

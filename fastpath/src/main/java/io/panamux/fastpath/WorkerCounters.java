@@ -75,6 +75,13 @@ public final class WorkerCounters
     /** Duty cycles that threw part-way (the burst's mbufs freed or sent, the cycle counted here, logged at a bounded rate). */
     public static final CounterDescriptor WORKER_ERRORS = counter("worker_errors", "Worker duty cycles that failed with an exception",
         "cycles");
+    /**
+     * Packets the control thread sent through this worker's TX queue (ARP, packets forwarded for peers) when
+     * it has no queue of its own: they enter the worker's output as received packets do, so that
+     * {@code rx_packets + control_sent = tx_packets + drops + to_control + owner_queries}.
+     */
+    public static final CounterDescriptor CONTROL_SENT = counter("control_sent",
+        "Packets the control thread sent through a worker's TX queue", "packets");
 
     /** Every counter, in slot order: what stats, JSON and metrics report (but {@link CounterDescriptor.Kind#INTERNAL} ones). */
     public static final List<CounterDescriptor> DESCRIPTORS = List.copyOf(REGISTERED);

@@ -108,11 +108,20 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         {
             final String id = id(b);
             final Check existing = checks.remove(id);
-            next.put(id, existing != null && existing.target.equals(b) ? existing : new Check(b, nowNs));
-            if (existing != null && !existing.target.equals(b))
+            if (existing != null && existing.target.equals(b))
             {
+                next.put(id, existing);
+                continue;
+            }
+            final Check fresh = new Check(b, nowNs);
+            if (existing != null)
+            {
+                // New settings for the same backend (a reload): the new check goes on from the verdict the
+                // listener was last told, else a backend that is down now would never be reported up again.
+                fresh.healthy = existing.healthy;
                 close(existing);
             }
+            next.put(id, fresh);
         }
         for (final Check gone : checks.values())
         {

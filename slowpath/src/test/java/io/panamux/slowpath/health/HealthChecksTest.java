@@ -147,6 +147,35 @@ class HealthChecksTest
         assertFalse(checks.statuses().get(0).healthy(), "a's verdict survives the new set");
     }
 
+    /**
+     * A reload that changes a VIP's health-check settings (here the interval) replaces the backends' checks.
+     * The new check must start from the verdict the listener was last told: it started from "healthy", so a
+     * backend that was down when the settings changed and came back was never reported up again and stayed
+     * out of the table for good (found by the soak test, which reloads while health flaps).
+     */
+    @Test
+    void aBackendDownWhenItsCheckSettingsChangeIsReportedUpWhenItComesBack() throws Exception
+    {
+        server = listen(0);
+        final int port = server.getLocalPort();
+        final IpAddress backend = IpAddress.parse("127.0.0.1");
+        checks.watch(List.of(new WatchedBackend(VIP, backend, check(HealthCheckType.TCP, port))), now);
+        server.close();
+        nextCheck();
+        nextCheck();
+        assertEquals(List.of("127.0.0.1 down"), events);
+
+        final HealthCheckConfig slower = new HealthCheckConfig(HealthCheckType.TCP, port, "/", 200, 900, 500, 2, 2);
+        checks.watch(List.of(new WatchedBackend(VIP, backend, slower)), now);
+        assertFalse(status().healthy(), "the verdict survives new settings");
+
+        server = listen(port);
+        nextCheck();
+        nextCheck();
+        assertEquals(List.of("127.0.0.1 down", "127.0.0.1 up"), events, "back after rise successes with the new settings");
+        assertTrue(status().healthy());
+    }
+
     private static HealthCheckConfig check(final HealthCheckType type, final int port)
     {
         return new HealthCheckConfig(type, port, "/", 200, 1000, 500, 2, 2);
