@@ -91,6 +91,8 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     run-directory: PATH        required, absolute; its bird.ctl path at most 107 bytes
  *     bird: PATH                 default /usr/sbin/bird
  *     birdc: PATH                default /usr/sbin/birdc
+ *     next-hop6: IPv6            next hop of the IPv6 VIPs (sent over the same sessions); default BIRD's
+ *                                IPv6 address on the link to each neighbor
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry

@@ -47,7 +47,7 @@ final class ConfigParser
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
     private static final List<String> ROUTER_KEYS = List.of("bgp");
     private static final List<String> BGP_KEYS = List.of("local-as", "router-id", "neighbors", "hold-seconds", "run-directory", "bird",
-        "birdc");
+        "birdc", "next-hop6");
     private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
@@ -114,8 +114,6 @@ final class ConfigParser
     private boolean address6Failed;
     private Integer maglevTableSize;
     private int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
-    /** The IPv6 VIPs' addresses (node and path), which a BGP speaker on IPv4 sessions does not announce. */
-    private final Map<Node, String> ipv6VipAddresses = new LinkedHashMap<>();
 
     ConfigParser(final String fileName)
     {
@@ -402,10 +400,6 @@ final class ConfigParser
         {
             error(section.value("address"), section.child("address"),
                 address + " is the MUX's own address; a VIP needs an address of its own");
-        }
-        if (address != null && address.ipv6())
-        {
-            ipv6VipAddresses.put(section.value("address"), section.child("address"));
         }
         final Integer port = integer(section, "port", true, null, 1, 65535);
         final Protocol protocol = choice(section, "protocol", true, null,
@@ -784,14 +778,14 @@ final class ConfigParser
         final String bird = section.value("bird") == null ? BgpSettings.DEFAULT_BIRD : nonEmptyString(section, "bird", false);
         final String birdc = section.value("birdc") == null ? BgpSettings.DEFAULT_BIRDC : nonEmptyString(section, "birdc", false);
 
+        final IpAddress nextHop6 = section.value("next-hop6") == null ? null : address(section, "next-hop6", Family.IPV6, false);
+
         if (errors.size() != errorsBefore || localAs == null || routerId == null || neighbors == null || holdSeconds == null ||
             runDirectory == null || bird == null || birdc == null)
         {
             return null;
         }
-        ipv6VipAddresses.forEach((node, path) -> warning(node, path, "an IPv6 VIP is not announced by router.bgp (its sessions carry " +
-            "IPv4 routes only)"));
-        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc));
+        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, nextHop6));
     }
 
     /** @return an AS number (1..2^32-1, required), or null (reported). */
