@@ -31,6 +31,7 @@
 #        netlab.sh mux-stop NAME [--kill]           SIGTERM (clean stop, stats written) or SIGKILL; says
 #                                                   whether the MUX's BIRD ended with it
 #        netlab.sh agent-start NAME | agent-stop NAME [--kill]
+#        netlab.sh server-stop NAME | server-start NAME   a backend's HTTP server (its health checks fail)
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
 #                                                   (space-separated gateways, or "none"), or fail
@@ -312,6 +313,9 @@ kernel_backend_vips() {
   - address: 192.0.2.20
     port: 80
     protocol: tcp
+    # Withdrawn from the router when neither backend answers (issue 13): fast checks for the tests.
+    # A TCP check: the backend's kernel answers it at once, however busy its (Python) server is.
+    health-check: { type: tcp, interval-ms: 500, timeout-ms: 400, rise: 1, fall: 1, hold-down-ms: 1500 }
     backends:
       - { address: $(addr 31 2), weight: 1 }
       - { address: $(addr 32 2), weight: 1 }
@@ -362,8 +366,10 @@ kernel_backend_up() {
 }
 
 kernel_backend_start_server() {
-  local node=$1 binds=() v
-  for v in "${KVIPS[@]}"; do
+  local node=$1 binds=() v id
+  id=$(link_id "$node")
+  # The host's own addresses too: the MUXes' health checks go there.
+  for v in "${KVIPS[@]}" "$(addr "$id" 2)" "$(addr6 "$id" 2)"; do
     binds+=(--bind "$v")
   done
   ns "$node" setsid "$PYTHON" "$PANAMUX_ROOT/perf/src/test/python/net_server.py" --name "$node" --port 80 "${binds[@]}" \
@@ -419,6 +425,24 @@ cmd_mux_stop() {
   fi
   [ -n "$wrapper" ] && kill -KILL -- "-$wrapper" 2>/dev/null || true
   rm -f "$RUN/$node.pid"
+}
+
+# Stops a backend's HTTP server: the python process itself, found among the namespace's processes (the pid
+# file holds the shell that started it).
+cmd_server_stop() {
+  local node=$1 pid i left
+  for i in $(seq 1 50); do
+    left=0
+    for pid in $(ip netns pids "$P-$node" 2>/dev/null); do
+      if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'net_server.py'; then
+        kill -TERM "$pid" 2>/dev/null || true
+        left=1
+      fi
+    done
+    [ "$left" = 0 ] && { rm -f "$RUN/$node-server.pid"; return 0; }
+    sleep 0.1
+  done
+  die "$node: its server did not stop"
 }
 
 cmd_routes() {
@@ -495,6 +519,9 @@ cmd_up() {
     if ipv6_lab; then
       # The kernel beside the DPDK port answers the router's neighbor solicitations for the BGP next hop.
       ip -n "$P-m$k" addr add "$(addr6 $((10 + k)) 2)/64" dev eth0 nodad
+      # The MUX's own (kernel) traffic: its health checks reach the backends through the router.
+      ip -n "$P-m$k" route add 198.18.0.0/15 via "$(addr $((10 + k)) 1)"
+      ip -n "$P-m$k" -6 route add 2001:db8::/32 via "$(addr6 $((10 + k)) 1)"
     else
       ns "m$k" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
     fi
@@ -563,6 +590,12 @@ main() {
     mux-stop) cmd_mux_stop "$@" ;;
     agent-start) cmd_agent_start "$@" ;;
     agent-stop) cmd_agent_stop "$@" ;;
+    server-stop) cmd_server_stop "$1" ;;
+    server-start)
+      case $1 in
+        k*) kernel_backend_start_server "$1" ;;
+        *) backend_start_server "$1" ;;
+      esac ;;
     routes) cmd_routes ;;
     wait-route) cmd_wait_route "$@" ;;
     exec) local n=$1; shift; ns "$n" "$@" ;;

@@ -44,6 +44,16 @@ class RoutingNetworkTest
     private static final String M2_6 = "2001:db8:12::2";
     private static final String K1_6 = "2001:db8:31::2";
     private static final String K2_6 = "2001:db8:32::2";
+    private static final String M1 = "198.18.11.2";
+    private static final String M2 = "198.18.12.2";
+    private static final String K2 = "198.18.32.2";
+    /** The VIP with a health check (http /id every 500 ms, fall 1, rise 1, hold-down 1500 ms: netlab.sh). */
+    private static final String CHECKED_VIP = "192.0.2.20";
+    private static final String CHECKED_KEY = CHECKED_VIP + ":80/tcp";
+    private static final long CHECK_INTERVAL_MS = 500;
+    private static final long HOLD_DOWN_MS = 1500;
+    /** What the MUX's speaker (birdc configure), iBGP and the router's kernel route take, with room for a loaded machine. */
+    private static final long ROUTER_SLACK_MS = 1500;
 
     private NetworkLab lab;
     private Path dir;
@@ -159,7 +169,7 @@ class RoutingNetworkTest
     {
         lab.labOk(60, "mux-stop", "m2");
         lab.labOk(30, "wait-route", VIP6, M1_6, "10");
-        lab.labOk(30, "wait-route", "192.0.2.20", "198.18.11.2", "10");
+        lab.labOk(30, "wait-route", CHECKED_VIP, M1, "10");
         final Map<String, Integer> answers = count(curlMany("c1", "http://[" + VIP6 + "]/id", 50, 4));
         assertEquals(50, answers.getOrDefault("200 k1", 0) + answers.getOrDefault("200 k2", 0),
             "every connection answered through m1 alone: " + answers);
@@ -168,6 +178,44 @@ class RoutingNetworkTest
 
         lab.labOk(30, "mux-start", "m2");
         lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "90");
+    }
+
+    @Test
+    @Order(4)
+    void aVipWhoseBackendsAllFailIsWithdrawnWithinIntervalAndHoldDownAndReturnsWhenOneRecovers() throws Exception
+    {
+        lab.labOk(30, "wait-route", CHECKED_VIP, M1 + " " + M2, "20");
+        lab.labOk(30, "server-stop", "k1");
+        lab.labOk(30, "server-stop", "k2");
+        // From the moment the last server is gone (server-stop returns once its process has exited).
+        final long stoppedAt = System.nanoTime();
+        lab.labOk(60, "wait-route", CHECKED_VIP, "none", "30");
+        final long withdrawnMs = (System.nanoTime() - stoppedAt) / 1_000_000;
+        final String vips = lab.ctl("m1", "vips");
+        final String metrics = lab.in("m1", 30, "curl", "-s", "http://127.0.0.1:9480/metrics").output();
+        assertTrue(vips.lines().anyMatch(l -> l.startsWith(CHECKED_KEY) && l.contains("withdrawn (no healthy backend for ")),
+            "ctl vips shows the VIP withdrawn:\n" + vips);
+        assertTrue(metrics.contains("panamux_vip_announced{vip=\"" + CHECKED_KEY + "\"} 0"), "/metrics shows it withdrawn:\n"
+            + metrics.lines().filter(l -> l.contains("vip_announced")).toList());
+        assertTrue(metrics.contains("panamux_vip_announced{vip=\"" + VIP6_KEY + "\"} 1"), "a VIP without checks stays announced");
+        // Within one check interval (the first failed check: fall 1) and the hold-down, plus what BGP and the
+        // router's kernel take; and not before the hold-down: a shorter outage would have moved no route.
+        assertTrue(withdrawnMs >= HOLD_DOWN_MS && withdrawnMs <= CHECK_INTERVAL_MS + HOLD_DOWN_MS + ROUTER_SLACK_MS,
+            "the router lost the VIP " + withdrawnMs + " ms after its servers stopped (interval " + CHECK_INTERVAL_MS + " ms, hold-down "
+                + HOLD_DOWN_MS + " ms)");
+
+        final long startedAt = System.nanoTime();
+        lab.labOk(30, "server-start", "k2");
+        // One healthy backend: the VIP comes back as a single-backend VIP, routed straight to k2.
+        lab.labOk(60, "wait-route", CHECKED_VIP, K2, "30");
+        final long backMs = (System.nanoTime() - startedAt) / 1_000_000;
+        final Map<String, Integer> answers = count(curlMany("c1", "http://" + CHECKED_VIP + "/id", 50, 4));
+        assertEquals(Map.of("200 k2", 50), answers, "new connections succeed, on the backend that came back");
+        assertTrue(lab.ctl("m2", "vips").lines().anyMatch(l -> l.startsWith(CHECKED_KEY) && !l.contains("withdrawn")));
+        System.out.printf("network: %s withdrawn %d ms after its servers stopped (check interval %d ms, hold-down %d ms), back %d ms "
+            + "after one started%n", CHECKED_VIP, withdrawnMs, CHECK_INTERVAL_MS, HOLD_DOWN_MS, backMs);
+        lab.labOk(30, "server-start", "k1");
+        lab.labOk(60, "wait-route", CHECKED_VIP, M1 + " " + M2, "30");
     }
 
     /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */

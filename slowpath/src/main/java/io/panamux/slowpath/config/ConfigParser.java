@@ -40,7 +40,7 @@ final class ConfigParser
     private static final List<String> VIP_KEYS = List.of(
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
-        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall");
+        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
@@ -511,6 +511,8 @@ final class ConfigParser
         final Integer timeout = integer(section, "timeout-ms", false, null, 1, HealthCheckConfig.MAX_INTERVAL_MS);
         final Integer rise = integer(section, "rise", false, HealthCheckConfig.DEFAULT_RISE, 1, HealthCheckConfig.MAX_THRESHOLD);
         final Integer fall = integer(section, "fall", false, HealthCheckConfig.DEFAULT_FALL, 1, HealthCheckConfig.MAX_THRESHOLD);
+        final Integer holdDown = integer(section, "hold-down-ms", false, HealthCheckConfig.DEFAULT_HOLD_DOWN_MS, 0,
+            HealthCheckConfig.MAX_HOLD_DOWN_MS);
         if (type == HealthCheckType.TCP)
         {
             for (final String httpOnly : List.of("path", "expect-status"))
@@ -532,7 +534,7 @@ final class ConfigParser
                 "): a check must end before the next one starts, got " + describe(section.value("timeout-ms")));
             return null;
         }
-        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall));
+        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall, holdDown));
     }
 
     private void checkMaglevTableSize(final int backends, final Section vip)
