@@ -18,14 +18,20 @@
 # MACs: router side 02:98:00:00:X:01, far side 02:98:00:00:X:02, a host agent's tap 02:99:00:00:X:02.
 # VIPs (on every backend's loopback): 192.0.2.10 (pool), .11 (single backend b3: bypass), .12 (Fastpath),
 # .13 (source-side selection at c2); all port 80/tcp.
+# With --ipv6, every link of the router, c1 and the MUXes are dual-stack (link X is also 2001:db8:X::/64, the
+# router ::1, the far side ::2; the MUXes announce IPv6 VIPs over their IPv4 sessions), and two plain Linux
+# backends k1, k2 (link 30+K) stand behind the IPv6 VIPs 2001:db8:f::10 (pool: k1, k2), 2001:db8:f::11 (single
+# backend k1: bypass) and the IPv4 VIP 192.0.2.20 (pool: k1, k2). They have no host agent: net_decap.py takes
+# the MUXes' IP-in-IP (this kernel has no tunnel drivers) into a TUN device.
 #
-# usage: netlab.sh up [--muxes N] [--backends N]   build it (tears down leftovers first)
+# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6]   build it (tears down leftovers first)
 #        netlab.sh down                             kill every process in the namespaces, delete them
 #        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
 #        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
 #        netlab.sh mux-stop NAME [--kill]           SIGTERM (clean stop, stats written) or SIGKILL; says
 #                                                   whether the MUX's BIRD ended with it
 #        netlab.sh agent-start NAME | agent-stop NAME [--kill]
+#        netlab.sh server-stop NAME | server-start NAME   a backend's HTTP server (its health checks fail)
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
 #                                                   (space-separated gateways, or "none"), or fail
@@ -42,6 +48,9 @@ P=${NETLAB_PREFIX:-pmxn}
 RT=$P-rt
 VIPS=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
 POOL_VIPS='"192.0.2.10:80/tcp", "192.0.2.11:80/tcp", "192.0.2.12:80/tcp", "192.0.2.13:80/tcp"'
+# The VIPs of the plain (kernel) backends k1, k2 (up --ipv6).
+KVIPS=(192.0.2.20 2001:db8:f::10 2001:db8:f::11)
+KBACKENDS=2
 AS=65000
 PYTHON=${NETLAB_PYTHON:-/usr/bin/python3}
 
@@ -57,12 +66,16 @@ link_id() {
     c1) echo 1 ;; c2) echo 2 ;;
     m*) echo $((10 + ${1#m})) ;;
     b*) echo $((20 + ${1#b})) ;;
+    k*) echo $((30 + ${1#k})) ;;
     *) die "unknown node $1" ;;
   esac
 }
 mac() { printf '02:98:00:00:%02x:%02x' "$1" "$2"; }
 tap_mac() { printf '02:99:00:00:%02x:02' "$1"; }
 addr() { echo "198.18.$1.$2"; }
+addr6() { echo "2001:db8:$1::$2"; }
+# Whether the lab is dual-stack (up --ipv6), from the shape it was made with.
+ipv6_lab() { [ "$(awk '{print $3}' "$RUN/shape" 2>/dev/null)" = ipv6 ]; }
 
 cmd_check() {
   command -v ip >/dev/null || die "iproute2 is missing"
@@ -94,6 +107,9 @@ wire() {
   ip -n "$RT" link add "rt-$node" address "$(mac "$id" 1)" mtu "$mtu" type veth peer name eth0 address "$(mac "$id" 2)" mtu "$mtu" \
     netns "$P-$node"
   ip -n "$RT" addr add "$(addr "$id" 1)/24" dev "rt-$node"
+  if ipv6_lab; then
+    ip -n "$RT" addr add "$(addr6 "$id" 1)/64" dev "rt-$node" nodad
+  fi
   ip -n "$RT" link set "rt-$node" up
   no_offloads "$RT" "rt-$node"
   no_offloads "$P-$node" eth0
@@ -224,9 +240,13 @@ router_config() {
 log "$RUN/rt-bird.log" all;
 router id 198.18.0.1;
 protocol device { scan time 2; }
-protocol direct { ipv4; interface "rt-*"; }
+protocol direct { ipv4; ipv6; interface "rt-*"; }
 protocol kernel {
   ipv4 { import none; export filter { if source = RTS_BGP then accept; reject; }; };
+  merge paths on;
+}
+protocol kernel {
+  ipv6 { import none; export filter { if source = RTS_BGP then accept; reject; }; };
   merge paths on;
 }
 template bgp mux {
@@ -236,6 +256,7 @@ template bgp mux {
   connect retry time 1;
   error wait time 1, 2;
   ipv4 { import all; export none; gateway recursive; igp table master4; };
+  ipv6 { import all; export none; gateway recursive; igp table master6; };
 }
 EOF
     for k in $(seq 1 "$muxes"); do
@@ -253,6 +274,7 @@ mux_config() {
 mux:
   name: $node
   address: $(addr "$id" 2)
+$(ipv6_lab && echo "  address6: \"$(addr6 "$id" 2)\"")
   hash-seed: 0x5eed
 dataplane:
   eal: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--vdev=net_af_packet0,iface=eth0"]
@@ -290,8 +312,79 @@ vips:
     backends:
       - { address: 198.18.21.2, weight: 1 }
       - { address: 198.18.22.2, weight: 1 }
+$(ipv6_lab && kernel_backend_vips)
 admin: { listen: "127.0.0.1:9480" }
 EOF
+}
+
+# The VIPs of the plain backends k1, k2 (up --ipv6): an IPv4 and an IPv6 pool, and an IPv6 single-backend VIP.
+kernel_backend_vips() {
+  cat <<EOF
+  - address: 192.0.2.20
+    port: 80
+    protocol: tcp
+    # Withdrawn from the router when neither backend answers (issue 13): fast checks for the tests.
+    # A TCP check: the backend's kernel answers it at once, however busy its (Python) server is.
+    health-check: { type: tcp, interval-ms: 500, timeout-ms: 400, rise: 1, fall: 1, hold-down-ms: 1500 }
+    backends:
+      - { address: $(addr 31 2), weight: 1 }
+      - { address: $(addr 32 2), weight: 1 }
+  - address: "2001:db8:f::10"
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: "$(addr6 31 2)", weight: 1 }
+      - { address: "$(addr6 32 2)", weight: 1 }
+  - address: "2001:db8:f::11"
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: "$(addr6 31 2)", weight: 1 }
+EOF
+}
+
+# A plain Linux backend (up --ipv6): its kernel owns its dual-stack link; net_decap.py takes the MUXes'
+# IP-in-IP into the TUN device pmxd0 (the kernel here has no tunnel drivers), the server answers on the VIPs.
+kernel_backend_up() {
+  local node=$1 id v i
+  id=$(link_id "$node")
+  wire "$node" 1500
+  ip -n "$P-$node" addr add "$(addr "$id" 2)/24" dev eth0
+  ip -n "$P-$node" addr add "$(addr6 "$id" 2)/64" dev eth0 nodad
+  ip -n "$P-$node" link set eth0 up
+  ip -n "$P-$node" route add default via "$(addr "$id" 1)"
+  ip -n "$P-$node" -6 route add default via "$(addr6 "$id" 1)"
+  # Decapsulated packets arrive on pmxd0 from clients routed through eth0: no reverse-path check.
+  ns "$node" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  for v in "${KVIPS[@]}"; do
+    case $v in
+      *:*) ip -n "$P-$node" addr add "$v/128" dev lo nodad ;;
+      *) ip -n "$P-$node" addr add "$v/32" dev lo ;;
+    esac
+  done
+  ns "$node" setsid "$PYTHON" "$PANAMUX_ROOT/perf/src/test/python/net_decap.py" --tun pmxd0 --counts "$RUN/$node-decap.json" \
+    > "$RUN/$node-decap.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$node-decap.pid"
+  for i in $(seq 1 100); do
+    ip -n "$P-$node" link show pmxd0 >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  ip -n "$P-$node" link show pmxd0 >/dev/null 2>&1 || { cat "$RUN/$node-decap.log" >&2; die "$node: net_decap.py made no pmxd0"; }
+  ns "$node" sysctl -qw net.ipv4.conf.pmxd0.rp_filter=0
+  ip -n "$P-$node" link set pmxd0 up
+  kernel_backend_start_server "$node"
+}
+
+kernel_backend_start_server() {
+  local node=$1 binds=() v id
+  id=$(link_id "$node")
+  # The host's own addresses too: the MUXes' health checks go there.
+  for v in "${KVIPS[@]}" "$(addr "$id" 2)" "$(addr6 "$id" 2)"; do
+    binds+=(--bind "$v")
+  done
+  ns "$node" setsid "$PYTHON" "$PANAMUX_ROOT/perf/src/test/python/net_server.py" --name "$node" --port 80 "${binds[@]}" \
+    > "$RUN/$node-server.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/$node-server.pid"
 }
 
 # ./panamux run in the MUX's namespace: it starts its BGP speaker (BIRD, tied to the MUX's life through
@@ -344,14 +437,36 @@ cmd_mux_stop() {
   rm -f "$RUN/$node.pid"
 }
 
+# Stops a backend's HTTP server: the python process itself, found among the namespace's processes (the pid
+# file holds the shell that started it).
+cmd_server_stop() {
+  local node=$1 pid i left
+  for i in $(seq 1 50); do
+    left=0
+    for pid in $(ip netns pids "$P-$node" 2>/dev/null); do
+      if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'net_server.py'; then
+        kill -TERM "$pid" 2>/dev/null || true
+        left=1
+      fi
+    done
+    [ "$left" = 0 ] && { rm -f "$RUN/$node-server.pid"; return 0; }
+    sleep 0.1
+  done
+  die "$node: its server did not stop"
+}
+
 cmd_routes() {
   ip -n "$RT" route show root 192.0.2.0/24
+  ip -n "$RT" -6 route show root 2001:db8:f::/64 2>/dev/null || true
 }
 
 # The gateways of the router's kernel route to VIP, sorted, space-separated ("none" when there is none).
 route_gateways() {
   local vip=$1 out
-  out=$(ip -n "$RT" route show "$vip/32" 2>/dev/null | grep -oE 'via [0-9.]+' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//')
+  case $vip in
+    *:*) out=$(ip -n "$RT" -6 route show "$vip/128" 2>/dev/null | grep -oE 'via [0-9a-f:]+' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//') ;;
+    *) out=$(ip -n "$RT" route show "$vip/32" 2>/dev/null | grep -oE 'via [0-9.]+' | awk '{print $2}' | sort | tr '\n' ' ' | sed 's/ $//') ;;
+  esac
   echo "${out:-none}"
 }
 
@@ -369,11 +484,12 @@ cmd_wait_route() {
 }
 
 cmd_up() {
-  local muxes=2 backends=3 k
+  local muxes=2 backends=3 ipv6=ipv4 k
   while [ $# -gt 0 ]; do
     case $1 in
       --muxes) muxes=$2; shift 2 ;;
       --backends) backends=$2; shift 2 ;;
+      --ipv6) ipv6=ipv6; shift ;;
       *) die "up: unknown option $1" ;;
     esac
   done
@@ -382,19 +498,27 @@ cmd_up() {
   mkdir -p "$RUN"
   FASTPATH_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   echo "$FASTPATH_KEY" > "$RUN/fastpath.key"
-  echo "$muxes $backends" > "$RUN/shape"
+  echo "$muxes $backends $ipv6" > "$RUN/shape"
 
   ip netns add "$RT"
   ip -n "$RT" link set lo up
   ns rt sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1 \
     net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 \
     net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  if ipv6_lab; then
+    ns rt sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.fib_multipath_hash_policy=1
+  fi
 
   # Clients: c1 is a plain Linux host; c2 reaches the network through its host agent.
   wire c1 1480
   ip -n "$P-c1" addr add "$(addr 1 2)/24" dev eth0
   ip -n "$P-c1" link set eth0 up
   ip -n "$P-c1" route add default via "$(addr 1 1)"
+  if ipv6_lab; then
+    ip -n "$P-c1" addr add "$(addr6 1 2)/64" dev eth0 nodad
+    # 1440: room for the MUX's 40-byte outer IPv6 header towards IPv6 backends within the links' 1500.
+    ip -n "$P-c1" -6 route add default via "$(addr6 1 1)" mtu 1440
+  fi
   wire c2 1500
   agent_host_prepare c2
 
@@ -402,7 +526,15 @@ cmd_up() {
     wire "m$k" 1500
     ip -n "$P-m$k" addr add "$(addr $((10 + k)) 2)/24" dev eth0
     ip -n "$P-m$k" link set eth0 up
-    ns "m$k" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+    if ipv6_lab; then
+      # The kernel beside the DPDK port answers the router's neighbor solicitations for the BGP next hop.
+      ip -n "$P-m$k" addr add "$(addr6 $((10 + k)) 2)/64" dev eth0 nodad
+      # The MUX's own (kernel) traffic: its health checks reach the backends through the router.
+      ip -n "$P-m$k" route add 198.18.0.0/15 via "$(addr $((10 + k)) 1)"
+      ip -n "$P-m$k" -6 route add 2001:db8::/32 via "$(addr6 $((10 + k)) 1)"
+    else
+      ns "m$k" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+    fi
     mux_config "m$k" "$backends"
   done
   for k in $(seq 1 "$backends"); do
@@ -414,6 +546,11 @@ cmd_up() {
     done
   done
 
+  if ipv6_lab; then
+    for k in $(seq 1 "$KBACKENDS"); do
+      kernel_backend_up "k$k"
+    done
+  fi
   router_config "$muxes"
   ns rt bird -c "$RUN/rt-bird.conf" -s "$RUN/rt-bird.ctl" -P "$RUN/rt-bird.pid"
 
@@ -463,6 +600,12 @@ main() {
     mux-stop) cmd_mux_stop "$@" ;;
     agent-start) cmd_agent_start "$@" ;;
     agent-stop) cmd_agent_stop "$@" ;;
+    server-stop) cmd_server_stop "$1" ;;
+    server-start)
+      case $1 in
+        k*) kernel_backend_start_server "$1" ;;
+        *) backend_start_server "$1" ;;
+      esac ;;
     routes) cmd_routes ;;
     wait-route) cmd_wait_route "$@" ;;
     exec) local n=$1; shift; ns "$n" "$@" ;;

@@ -12,7 +12,7 @@ It binds the given addresses (the VIPs on the backend's loopback) on one port an
   POST /upload?rate=R          -> reads the body (paced at about R bytes per second), answers "<name> <bytes>\n"
 Every connection is closed after its answer, so each request is its own TCP connection.
 
-usage: net_server.py --name b1 --port 80 --bind 192.0.2.10 --bind 192.0.2.11 ...
+usage: net_server.py --name b1 --port 80 --bind 192.0.2.10 --bind 192.0.2.11 --bind 2001:db8:f::10 ...
 """
 import argparse
 import os
@@ -107,6 +107,10 @@ class Server(socketserver.ThreadingMixIn, HTTPServer):
     request_queue_size = 512
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -114,7 +118,7 @@ def main():
     ap.add_argument("--bind", action="append", required=True)
     args = ap.parse_args()
     Handler.name = args.name
-    servers = [Server((address, args.port), Handler) for address in args.bind]
+    servers = [(Server6 if ":" in address else Server)((address, args.port), Handler) for address in args.bind]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     print(f"net_server {args.name}: listening on {', '.join(args.bind)} port {args.port}", flush=True)

@@ -218,6 +218,8 @@ public final class Mux implements AutoCloseable
         control.addDuty(watchdog);
         control.addDuty(tracker);
         control.addDuty(health);
+        // Withdraws a VIP whose backends all fail their checks, after its hold-down (issue 13).
+        control.addDuty(changes.healthGate().log(log));
         control.addDuty(arp);
         this.workerRecords = new WorkerRecords(workers);
         workerRecords.frames(arpIo);

@@ -423,8 +423,10 @@ public final class CtlCommand implements Runnable
             case "bypass" -> "single-DIP bypass (router: " + v.get("route").asText() + ")";
             default -> mode;
         };
+        final JsonNode announcement = v.get("announcement");
         out.println(v.get("vip").asText() + "  " + modeText + "  [" + v.get("encapsulation").asText() + ", flow-tracking " +
-            v.get("flow_tracking").asText() + "]");
+            v.get("flow_tracking").asText() + "]" + (announcement == null || "announced".equals(announcement.asText()) ? "" :
+            "  " + announcement.asText()));
         if (v.get("backends").isEmpty())
         {
             out.println("    no backends");

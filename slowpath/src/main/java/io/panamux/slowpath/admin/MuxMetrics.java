@@ -31,7 +31,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code panamux_backend_packets{vip,backend}}, {@code panamux_peer_events{event}} and
  * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool); gauges:
  * {@code panamux_mbufs_in_use}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
- * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy).
+ * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy),
+ * {@code panamux_vip_announced{vip}} (0 while withdrawn because no backend is healthy).
  */
 public final class MuxMetrics
 {
@@ -106,6 +107,17 @@ public final class MuxMetrics
                     {
                         cb.call(mode.equals(v.mode()) ? 1 : 0, v.vip(), mode);
                     }
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder().name("panamux_vip_announced")
+            .help("1 when the VIP may be announced, 0 while it is withdrawn because none of its backends is healthy")
+            .labelNames("vip")
+            .callback(cb ->
+            {
+                for (final VipView v : currentViews)
+                {
+                    cb.call(v.announced() ? 1 : 0, v.vip());
                 }
             })
             .register(registry);

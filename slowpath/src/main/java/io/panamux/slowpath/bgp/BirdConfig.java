@@ -20,19 +20,36 @@ import io.panamux.slowpath.config.IpAddress;
  *   route 192.0.2.10/32 blackhole;
  *   route 192.0.2.11/32 blackhole;
  * }
+ * protocol static pmx_vips6 {          # the same for the IPv6 VIPs
+ *   ipv6;
+ *   route 2001:db8:f::10/128 blackhole;
+ * }
  * filter pmx_export {                  # what the router is told: the MUX itself as next hop (BIRD's
- *   if proto != "pmx_vips" then reject;  own address on the session), or the backend for a bypassed VIP
- *   if net = 192.0.2.11/32 then bgp_next_hop = 198.18.23.2;
+ *   if proto != "pmx_vips" &amp;&amp; proto != "pmx_vips6" then reject;  own address towards the neighbor), or
+ *   if net = 192.0.2.11/32 then bgp_next_hop = 198.18.23.2;            the backend for a bypassed VIP
  *   accept;
  * }
  * protocol bgp pmx_n0 { local as 65000; neighbor 198.18.11.1 as 65000; hold time 3; keepalive time 1; ...
- *   ipv4 { import none; export filter pmx_export; }; }
+ *   ipv4 { import none; export filter pmx_export; };
+ *   ipv6 { import none; export filter pmx_export; }; }
  * </pre>
  *
  * A direct (bypass) route sets the BGP next hop to the backend: over iBGP the router resolves it through
  * its own routing table (BIRD's {@code gateway recursive}, FRR's next-hop tracking) and sends the VIP's
  * traffic to the backend's link. No kernel protocol: the speaker never touches the MUX host's own routes.
- * IPv4 VIPs only (the session is IPv4); IPv6 VIPs are left out.
+ *
+ * <h2>IPv6: a second channel on the same session</h2>
+ * IPv6 VIPs go to the router as IPv6 routes over the IPv4 session (multiprotocol BGP, RFC 4760: an
+ * {@code ipv6} channel beside the {@code ipv4} one), not over IPv6 sessions of their own. One session per
+ * router carries both families, so both share its fate: the data path that forwards them is the same, and a
+ * MUX that dies or loses its link leaves the router's ECMP set for IPv4 and IPv6 at the same moment, through
+ * one hold timer and one BFD session, with no second set of neighbors to configure and keep up. What it costs
+ * is the next hop: the session's own address is IPv4, so the IPv6 routes carry the MUX's IPv6 address on the
+ * router's link, which BIRD takes from the interface facing the neighbor ({@code router.bgp.next-hop6} names
+ * it when that is not the right one, e.g. a multi-hop session). A MUX without IPv6 on that link still brings
+ * the session up: BIRD leaves the IPv6 routes out (no next hop) and the IPv4 ones are unaffected.
+ * A bypassed VIP's next hop is its backend only when both are of one family (the router cannot send an IPv6
+ * packet to an IPv4 next hop): an IPv6 VIP with one IPv4 backend, or the reverse, stays on the MUX pool.
  */
 public final class BirdConfig
 {
@@ -53,21 +70,15 @@ public final class BirdConfig
         sb.append("router id ").append(settings.routerId()).append(";\n");
         sb.append("log stderr all;\n");
         sb.append("protocol device { scan time 10; }\n");
-        sb.append("protocol static pmx_vips {\n  ipv4;\n");
-        for (final IpAddress vip : routes.keySet())
-        {
-            if (vip.isIpv4())
-            {
-                sb.append("  route ").append(vip).append("/32 blackhole;\n");
-            }
-        }
-        sb.append("}\n");
-        sb.append("filter pmx_export {\n  if proto != \"pmx_vips\" then reject;\n");
+        staticRoutes(sb, "pmx_vips", "ipv4", "/32", routes, true);
+        staticRoutes(sb, "pmx_vips6", "ipv6", "/128", routes, false);
+        sb.append("filter pmx_export {\n  if proto != \"pmx_vips\" && proto != \"pmx_vips6\" then reject;\n");
         for (final Map.Entry<IpAddress, Optional<IpAddress>> e : routes.entrySet())
         {
-            if (e.getKey().isIpv4() && e.getValue().isPresent() && e.getValue().get().isIpv4())
+            if (e.getValue().isPresent() && directable(e.getKey(), e.getValue().get()))
             {
-                sb.append("  if net = ").append(e.getKey()).append("/32 then bgp_next_hop = ").append(e.getValue().get()).append(";\n");
+                sb.append("  if net = ").append(e.getKey()).append(prefixLength(e.getKey())).append(" then bgp_next_hop = ")
+                    .append(e.getValue().get()).append(";\n");
             }
         }
         sb.append("  accept;\n}\n");
@@ -81,8 +92,44 @@ public final class BirdConfig
             sb.append("  hold time ").append(settings.holdSeconds()).append("; keepalive time ").append(keepalive).append(";\n");
             sb.append("  connect retry time 1; error wait time 1, 4;\n");
             sb.append("  ipv4 { import none; export filter pmx_export; };\n");
+            sb.append("  ipv6 { import none; export filter pmx_export;");
+            if (settings.nextHop6() != null)
+            {
+                sb.append(" next hop address ").append(settings.nextHop6()).append(';');
+            }
+            sb.append(" };\n");
             sb.append("}\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * @param vip     a VIP address.
+     * @param backend its single backend.
+     * @return whether the router can be told to send the VIP's packets straight to the backend: only within
+     * one address family (an IPv6 packet cannot be routed to an IPv4 next hop, nor the reverse).
+     */
+    public static boolean directable(final IpAddress vip, final IpAddress backend)
+    {
+        return vip.isIpv4() == backend.isIpv4();
+    }
+
+    private static String prefixLength(final IpAddress vip)
+    {
+        return vip.isIpv4() ? "/32" : "/128";
+    }
+
+    private static void staticRoutes(final StringBuilder sb, final String name, final String channel, final String length,
+        final SortedMap<IpAddress, Optional<IpAddress>> routes, final boolean ipv4)
+    {
+        sb.append("protocol static ").append(name).append(" {\n  ").append(channel).append(";\n");
+        for (final IpAddress vip : routes.keySet())
+        {
+            if (vip.isIpv4() == ipv4)
+            {
+                sb.append("  route ").append(vip).append(length).append(" blackhole;\n");
+            }
+        }
+        sb.append("}\n");
     }
 }

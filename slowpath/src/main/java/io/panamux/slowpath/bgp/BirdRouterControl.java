@@ -388,7 +388,9 @@ public final class BirdRouterControl implements RouterControl, AutoCloseable
         byAddress.forEach((vip, list) ->
         {
             final IpAddress first = list.get(0).direct();
-            final boolean allDirectToOne = first != null && list.stream().allMatch(r -> first.equals(r.direct()));
+            // A backend of the other family cannot be the router's next hop for this address: the pool keeps it.
+            final boolean allDirectToOne = first != null && BirdConfig.directable(vip, first) &&
+                list.stream().allMatch(r -> first.equals(r.direct()));
             out.put(vip, allDirectToOne ? Optional.of(first) : Optional.empty());
         });
         return out;

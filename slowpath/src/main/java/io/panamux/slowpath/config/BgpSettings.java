@@ -18,7 +18,10 @@ import java.util.Objects;
  *     run-directory: /run/panamux/mux-a # required: the speaker's configuration, control socket and log
  *     bird: /usr/sbin/bird              # default
  *     birdc: /usr/sbin/birdc            # default
+ *     next-hop6: "2001:db8:11::2"       # default: BIRD's IPv6 address on the link to each neighbor
  * </pre>
+ * IPv4 and IPv6 VIPs go over the same sessions (an {@code ipv6} channel beside the {@code ipv4} one;
+ * {@code io.panamux.slowpath.bgp.BirdConfig} says why).
  *
  * @param localAs      the MUX's AS number.
  * @param routerId     the speaker's router id (an IPv4 address, usually the MUX's).
@@ -27,9 +30,11 @@ import java.util.Objects;
  * @param runDirectory where the speaker's configuration file and control socket go.
  * @param bird         the BIRD daemon's path.
  * @param birdc        BIRD's control client's path.
+ * @param nextHop6     the IPv6 next hop of this MUX's IPv6 routes, or null: BIRD then takes its global IPv6
+ *                     address on the interface facing each neighbor.
  */
 public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neighbors, int holdSeconds, Path runDirectory, String bird,
-    String birdc)
+    String birdc, IpAddress nextHop6)
 {
     /** Debian's path of the daemon. */
     public static final String DEFAULT_BIRD = "/usr/sbin/bird";
@@ -74,6 +79,21 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
         {
             throw new IllegalArgumentException("hold time " + holdSeconds + " s is not between 3 and 65535");
         }
+        if (nextHop6 != null && nextHop6.isIpv4())
+        {
+            throw new IllegalArgumentException("the IPv6 next hop is an IPv6 address, not " + nextHop6);
+        }
+    }
+
+    /**
+     * Settings whose IPv6 routes take BIRD's own IPv6 address towards each neighbor as next hop.
+     *
+     * @throws IllegalArgumentException when a value is out of range.
+     */
+    public BgpSettings(final long localAs, final IpAddress routerId, final List<Neighbor> neighbors, final int holdSeconds,
+        final Path runDirectory, final String bird, final String birdc)
+    {
+        this(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, null);
     }
 
     /** @return the speaker's control socket. */

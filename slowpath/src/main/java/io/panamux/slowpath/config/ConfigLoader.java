@@ -69,6 +69,8 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *       timeout-ms: INTEGER      1..interval-ms; default min(1000, interval-ms)
  *       rise: INTEGER            1..100; default 2 (good checks to return)
  *       fall: INTEGER            1..100; default 3 (failed checks to leave)
+ *       hold-down-ms: INTEGER    0..3600000; default 3000: how long no backend may be healthy before the
+ *                                VIP is withdrawn from the router (announced again when one is)
  * admin:                         default { listen: "127.0.0.1:9480" }
  *   listen: "HOST:PORT"          HOST an IP literal ([v6] in brackets), PORT 0..65535
  *   token: STRING                required when listen is not loopback
@@ -92,6 +94,8 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     run-directory: PATH        required, absolute; its bird.ctl path at most 107 bytes
  *     bird: PATH                 default /usr/sbin/bird
  *     birdc: PATH                default /usr/sbin/birdc
+ *     next-hop6: IPv6            next hop of the IPv6 VIPs (sent over the same sessions); default BIRD's
+ *                                IPv6 address on the link to each neighbor
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry

@@ -40,14 +40,14 @@ final class ConfigParser
     private static final List<String> VIP_KEYS = List.of(
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
-        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall");
+        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
     private static final List<String> ROUTER_KEYS = List.of("bgp");
     private static final List<String> BGP_KEYS = List.of("local-as", "router-id", "neighbors", "hold-seconds", "run-directory", "bird",
-        "birdc");
+        "birdc", "next-hop6");
     private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
@@ -114,8 +114,6 @@ final class ConfigParser
     private boolean address6Failed;
     private Integer maglevTableSize;
     private int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
-    /** The IPv6 VIPs' addresses (node and path), which a BGP speaker on IPv4 sessions does not announce. */
-    private final Map<Node, String> ipv6VipAddresses = new LinkedHashMap<>();
 
     ConfigParser(final String fileName)
     {
@@ -414,10 +412,6 @@ final class ConfigParser
             error(section.value("address"), section.child("address"),
                 address + " is the MUX's own address; a VIP needs an address of its own");
         }
-        if (address != null && address.ipv6())
-        {
-            ipv6VipAddresses.put(section.value("address"), section.child("address"));
-        }
         final Integer port = integer(section, "port", true, null, 1, 65535);
         final Protocol protocol = choice(section, "protocol", true, null,
             Protocol::fromConfigName, "tcp, udp");
@@ -528,6 +522,8 @@ final class ConfigParser
         final Integer timeout = integer(section, "timeout-ms", false, null, 1, HealthCheckConfig.MAX_INTERVAL_MS);
         final Integer rise = integer(section, "rise", false, HealthCheckConfig.DEFAULT_RISE, 1, HealthCheckConfig.MAX_THRESHOLD);
         final Integer fall = integer(section, "fall", false, HealthCheckConfig.DEFAULT_FALL, 1, HealthCheckConfig.MAX_THRESHOLD);
+        final Integer holdDown = integer(section, "hold-down-ms", false, HealthCheckConfig.DEFAULT_HOLD_DOWN_MS, 0,
+            HealthCheckConfig.MAX_HOLD_DOWN_MS);
         if (type == HealthCheckType.TCP)
         {
             for (final String httpOnly : List.of("path", "expect-status"))
@@ -549,7 +545,7 @@ final class ConfigParser
                 "): a check must end before the next one starts, got " + describe(section.value("timeout-ms")));
             return null;
         }
-        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall));
+        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall, holdDown));
     }
 
     private void checkMaglevTableSize(final int backends, final Section vip)
@@ -795,14 +791,14 @@ final class ConfigParser
         final String bird = section.value("bird") == null ? BgpSettings.DEFAULT_BIRD : nonEmptyString(section, "bird", false);
         final String birdc = section.value("birdc") == null ? BgpSettings.DEFAULT_BIRDC : nonEmptyString(section, "birdc", false);
 
+        final IpAddress nextHop6 = section.value("next-hop6") == null ? null : address(section, "next-hop6", Family.IPV6, false);
+
         if (errors.size() != errorsBefore || localAs == null || routerId == null || neighbors == null || holdSeconds == null ||
             runDirectory == null || bird == null || birdc == null)
         {
             return null;
         }
-        ipv6VipAddresses.forEach((node, path) -> warning(node, path, "an IPv6 VIP is not announced by router.bgp (its sessions carry " +
-            "IPv4 routes only)"));
-        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc));
+        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, nextHop6));
     }
 
     /** @return an AS number (1..2^32-1, required), or null (reported). */

@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * A VIP's {@code health-check:} section: how every backend of the VIP is checked. A backend is taken out
  * of the VIP's table after {@link #fall} consecutive failed checks and returned after {@link #rise}
- * consecutive good ones; a VIP without this section has backends that are always healthy.
+ * consecutive good ones; a VIP without this section has backends that are always healthy. A VIP none of
+ * whose backends is healthy is withdrawn from the router once it has been so for {@link #holdDownMs}, and
+ * announced again as soon as one is healthy (see {@code io.panamux.slowpath.control.VipHealthGate}).
  *
  * @param type         a TCP connect, or a TCP connect then an HTTP GET.
  * @param port         the TCP port checked on the backend's address (default: the VIP's port).
@@ -16,6 +18,8 @@ import java.util.Objects;
  *                     {@code intervalMs}.
  * @param rise         consecutive good checks that make an unhealthy backend healthy.
  * @param fall         consecutive failed checks that make a healthy backend unhealthy.
+ * @param holdDownMs   how long the VIP must have had no healthy backend before it is withdrawn from the
+ *                     router, milliseconds: a backend that fails and recovers within it moves no route.
  */
 public record HealthCheckConfig(
     HealthCheckType type,
@@ -25,7 +29,8 @@ public record HealthCheckConfig(
     int intervalMs,
     int timeoutMs,
     int rise,
-    int fall)
+    int fall,
+    int holdDownMs)
 {
     /** Default {@code interval-ms}. */
     public static final int DEFAULT_INTERVAL_MS = 2000;
@@ -45,6 +50,10 @@ public record HealthCheckConfig(
     public static final int MAX_INTERVAL_MS = 3_600_000;
     /** Largest {@code rise} and {@code fall}. */
     public static final int MAX_THRESHOLD = 100;
+    /** Default {@code hold-down-ms}: a VIP whose backends all fail is withdrawn three seconds later. */
+    public static final int DEFAULT_HOLD_DOWN_MS = 3000;
+    /** Largest {@code hold-down-ms} (one hour). */
+    public static final int MAX_HOLD_DOWN_MS = 3_600_000;
 
     /**
      * Rejects nulls.
@@ -53,6 +62,13 @@ public record HealthCheckConfig(
     {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(path, "path");
+    }
+
+    /** A check with the default hold-down ({@link #DEFAULT_HOLD_DOWN_MS}). */
+    public HealthCheckConfig(final HealthCheckType type, final int port, final String path, final int expectStatus, final int intervalMs,
+        final int timeoutMs, final int rise, final int fall)
+    {
+        this(type, port, path, expectStatus, intervalMs, timeoutMs, rise, fall, DEFAULT_HOLD_DOWN_MS);
     }
 
     /** @return a TCP-connect check of {@code port} with the default interval, timeout and thresholds. */

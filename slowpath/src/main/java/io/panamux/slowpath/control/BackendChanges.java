@@ -30,7 +30,9 @@ import io.panamux.slowpath.router.RouterControl;
  * failed their health checks. What the workers get is the wanted list less the unhealthy backends: every
  * change of that list goes through {@link SnapshotPublisher#changeBackends} (the VIP enters its stateful
  * phase, keeping its previous table), then the {@link BypassStateMachine} marks or clears the
- * single-backend bypass, the snapshot is published, and only then is the router told.
+ * single-backend bypass, the snapshot is published, and only then is the router told. A VIP none of whose
+ * backends is healthy is withdrawn after its hold-down by the {@link VipHealthGate} the instructions go
+ * through ({@link #healthGate()}: a duty of the control agent).
  *
  * <p>Every change is validated whole before anything is applied; a refused change throws
  * {@link ChangeRejectedException} and changes nothing (not even the snapshot version).
@@ -39,6 +41,7 @@ public final class BackendChanges
 {
     private final SnapshotPublisher publisher;
     private final BypassStateMachine bypass;
+    private final VipHealthGate gate;
     private StatefulPhaseTracker tracker;
     private BackendWatcher watcher = BackendWatcher.NONE;
     private MuxConfig config;
@@ -58,9 +61,19 @@ public final class BackendChanges
     {
         this.config = Objects.requireNonNull(config, "config");
         this.publisher = publisher;
-        this.bypass = new BypassStateMachine(publisher, router);
+        this.gate = new VipHealthGate(router);
+        this.bypass = new BypassStateMachine(publisher, gate);
         this.tracker = tracker;
         setWanted(config);
+    }
+
+    /**
+     * @return the gate that withdraws a VIP none of whose backends is healthy: the control agent runs it as a
+     * duty (its hold-down timers).
+     */
+    public VipHealthGate healthGate()
+    {
+        return gate;
     }
 
     /** Sets the stateful-phase tracker whose estimates {@link #views} shows. */
@@ -93,6 +106,7 @@ public final class BackendChanges
         }
         publisher.publish(nowNs);
         bypass.flush();
+        tellGate(nowNs);
         started = true;
         watcher.watch(watched(), nowNs);
     }
@@ -232,6 +246,7 @@ public final class BackendChanges
         }
         publisher.publish(nowNs);
         bypass.flush();
+        tellGate(nowNs);
         watcher.watch(watched(), nowNs);
         return summary;
     }
@@ -396,6 +411,29 @@ public final class BackendChanges
         bypass.settle(state, nowNs);
         publisher.publish(nowNs);
         bypass.flush();
+        tellGate(key, nowNs);
+    }
+
+    private void tellGate(final long nowNs)
+    {
+        for (final String key : vips.keySet())
+        {
+            tellGate(key, nowNs);
+        }
+    }
+
+    /** Tells the gate whether the VIP has a health check, backends, and not one of them healthy. */
+    private void tellGate(final String key, final long nowNs)
+    {
+        final VipConfig v = vips.get(key);
+        final List<BackendState> backends = wanted.get(key);
+        boolean down = v.healthCheck().isPresent() && !backends.isEmpty();
+        for (int i = 0; down && i < backends.size(); i++)
+        {
+            down = unhealthy.contains(key + " " + backends.get(i).address());
+        }
+        final long holdDownNs = v.healthCheck().map(h -> h.holdDownMs() * 1_000_000L).orElse(0L);
+        gate.health(key, down, holdDownNs, nowNs);
     }
 
     private VipView view(final String key, final long nowNs)
@@ -425,7 +463,7 @@ public final class BackendChanges
             pending = tracker == null ? -1 : tracker.pendingFlows(s);
         }
         return new VipView(key, mode, until, remaining, pending, v.encapsulation().configName(), v.flowTracking().configName(),
-            bypass.route(key), backends);
+            bypass.route(key), gate.announced(key), gate.announcement(key, nowNs), backends);
     }
 
     private void setWanted(final MuxConfig c)

@@ -15,6 +15,10 @@ import java.util.List;
  * @param encapsulation           {@code ipip}, {@code gre} or {@code gue}.
  * @param flowTracking            {@code on-change} or {@code always}.
  * @param route                   what the router was told: {@code pool} or {@code direct ADDRESS}.
+ * @param announced               false while the VIP is withdrawn because none of its backends is healthy
+ *                                ({@link VipHealthGate}).
+ * @param announcement            {@code announced}, {@code withdrawing in N ms (no healthy backend)} or
+ *                                {@code withdrawn (no healthy backend for N ms)}.
  * @param backends                every configured backend, healthy or not.
  */
 public record VipView(
@@ -26,6 +30,8 @@ public record VipView(
     String encapsulation,
     String flowTracking,
     String route,
+    boolean announced,
+    String announcement,
     List<BackendView> backends)
 {
     /**

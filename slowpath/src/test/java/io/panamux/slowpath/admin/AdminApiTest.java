@@ -420,6 +420,7 @@ class AdminApiTest
         assertEquals(1.0, samples.get("panamux_vip_mode{mode=stateless, vip=192.0.2.10:80/tcp}"));
         assertEquals(0.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.10:80/tcp}"));
         assertEquals(1.0, samples.get("panamux_vip_mode{mode=bypass, vip=192.0.2.11:53/udp}"));
+        assertEquals(1.0, samples.get("panamux_vip_announced{vip=192.0.2.10:80/tcp}"), "no VIP is withdrawn for its health here");
         assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
         assertEquals(5.0, samples.get("panamux_peer_events_total{event=queries_sent}"));
         assertEquals(2.0, samples.get("panamux_peer_bad_messages_total{reason=bad_tag}"));

@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +54,7 @@ class BirdRouterControlTest
         routes.put(VIP, Optional.empty());
         routes.put(VIP2, Optional.of(B1));
         routes.put(IpAddress.parse("2001:db8::10"), Optional.empty());
+        routes.put(IpAddress.parse("2001:db8::11"), Optional.of(IpAddress.parse("2001:db8:23::2")));
         assertEquals("""
             # Written by panamux: the MUX's BGP speaker. Rewritten whole on every change; do not edit.
             router id 198.18.11.2;
@@ -63,9 +65,15 @@ class BirdRouterControlTest
               route 192.0.2.10/32 blackhole;
               route 192.0.2.11/32 blackhole;
             }
+            protocol static pmx_vips6 {
+              ipv6;
+              route 2001:db8::10/128 blackhole;
+              route 2001:db8::11/128 blackhole;
+            }
             filter pmx_export {
-              if proto != "pmx_vips" then reject;
+              if proto != "pmx_vips" && proto != "pmx_vips6" then reject;
               if net = 192.0.2.11/32 then bgp_next_hop = 198.18.21.2;
+              if net = 2001:db8::11/128 then bgp_next_hop = 2001:db8:23::2;
               accept;
             }
             protocol bgp pmx_n0 {
@@ -74,6 +82,7 @@ class BirdRouterControlTest
               hold time 3; keepalive time 1;
               connect retry time 1; error wait time 1, 4;
               ipv4 { import none; export filter pmx_export; };
+              ipv6 { import none; export filter pmx_export; };
             }
             protocol bgp pmx_n1 {
               local as 65000;
@@ -81,8 +90,54 @@ class BirdRouterControlTest
               hold time 3; keepalive time 1;
               connect retry time 1; error wait time 1, 4;
               ipv4 { import none; export filter pmx_export; };
+              ipv6 { import none; export filter pmx_export; };
             }
             """, BirdConfig.render(settings(), routes));
+    }
+
+    @Test
+    void aBackendOfTheOtherFamilyIsNeverTheNextHop()
+    {
+        final TreeMap<IpAddress, Optional<IpAddress>> routes = new TreeMap<>();
+        routes.put(VIP, Optional.of(IpAddress.parse("2001:db8:21::2")));
+        routes.put(IpAddress.parse("2001:db8::10"), Optional.of(B1));
+        final String text = BirdConfig.render(settings(), routes);
+        assertFalse(text.contains("bgp_next_hop"), text);
+        assertTrue(text.contains("route 192.0.2.10/32 blackhole;") && text.contains("route 2001:db8::10/128 blackhole;"), text);
+    }
+
+    @Test
+    void theIpv6NextHopIsNamedWhenConfigured()
+    {
+        final BgpSettings s = settings();
+        final BgpSettings withNextHop = new BgpSettings(s.localAs(), s.routerId(), s.neighbors(), s.holdSeconds(), s.runDirectory(), s.bird(),
+            s.birdc(), IpAddress.parse("2001:db8:11::2"));
+        assertTrue(BirdConfig.render(withNextHop, new TreeMap<>())
+            .contains("  ipv6 { import none; export filter pmx_export; next hop address 2001:db8:11::2; };\n"));
+    }
+
+    /** BIRD itself parses what is rendered (bird -p), both families, bypass lines and a named IPv6 next hop. */
+    @Test
+    void birdParsesTheRenderedConfiguration() throws Exception
+    {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(BgpSettings.DEFAULT_BIRD)), "BIRD 2 (Debian bird2) is not installed");
+        final BgpSettings s = settings();
+        final BgpSettings withNextHop = new BgpSettings(s.localAs(), s.routerId(), s.neighbors(), s.holdSeconds(), s.runDirectory(), s.bird(),
+            s.birdc(), IpAddress.parse("2001:db8:11::2"));
+        final TreeMap<IpAddress, Optional<IpAddress>> routes = new TreeMap<>();
+        routes.put(VIP, Optional.empty());
+        routes.put(VIP2, Optional.of(B1));
+        routes.put(IpAddress.parse("2001:db8::10"), Optional.empty());
+        routes.put(IpAddress.parse("2001:db8::11"), Optional.of(IpAddress.parse("2001:db8:23::2")));
+        for (final BgpSettings each : List.of(s, withNextHop))
+        {
+            final Path conf = dir.resolve("parse.conf");
+            Files.writeString(conf, BirdConfig.render(each, routes));
+            final Process p = new ProcessBuilder(BgpSettings.DEFAULT_BIRD, "-p", "-c", conf.toString()).redirectErrorStream(true).start();
+            final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), "bird -p: " + output + "\n" + Files.readString(conf));
+        }
     }
 
     @Test
@@ -125,14 +180,36 @@ class BirdRouterControlTest
             awaitSettled(control);
             assertEquals(Map.of("192.0.2.10", "pool", "192.0.2.11", "pool"), control.routes());
 
+            // IPv6 VIPs: announced and bypassed the same way, withdrawn the same way; a bypass to a backend of
+            // the other family stays on the pool (the router cannot route across families).
+            final IpAddress vip6 = IpAddress.parse("2001:db8::10");
+            final IpAddress vip6b = IpAddress.parse("2001:db8::11");
+            control.announce("[2001:db8::10]:80/tcp", vip6);
+            control.announce("[2001:db8::11]:80/tcp", vip6b);
+            control.routeDirect("[2001:db8::10]:80/tcp", vip6, IpAddress.parse("2001:db8:21::2"));
+            control.routeDirect("[2001:db8::11]:80/tcp", vip6b, B1);
+            awaitSettled(control);
+            assertEquals(Map.of("192.0.2.10", "pool", "192.0.2.11", "pool", "2001:db8::10", "direct 2001:db8:21::2", "2001:db8::11", "pool"),
+                control.routes());
+            assertTrue(configs.getLast().contains("route 2001:db8::10/128 blackhole;"), configs.getLast());
+            assertTrue(configs.getLast().contains("if net = 2001:db8::10/128 then bgp_next_hop = 2001:db8:21::2;"), configs.getLast());
+            assertFalse(configs.getLast().contains("if net = 2001:db8::11/128"), configs.getLast());
+            control.withdraw("[2001:db8::10]:80/tcp", vip6);
+            awaitSettled(control);
+            assertFalse(configs.getLast().contains("2001:db8::10/128"), configs.getLast());
+            assertTrue(configs.getLast().contains("route 2001:db8::11/128 blackhole;"), configs.getLast());
+
             control.withdrawAll();
             awaitSettled(control);
             assertEquals(Map.of(), control.routes());
             assertFalse(configs.getLast().contains("route 192.0.2."), configs.getLast());
+            assertFalse(configs.getLast().contains("route 2001:db8:"), configs.getLast());
         }
         final String log = out.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("announce 192.0.2.10 via backend 198.18.21.2"), log);
         assertTrue(log.contains("withdraw 192.0.2.10"), log);
+        assertTrue(log.contains("announce 2001:db8::10 via backend 2001:db8:21::2"), log);
+        assertTrue(log.contains("withdraw 2001:db8::10"), log);
     }
 
     @Test

@@ -89,7 +89,7 @@ class HealthCheckAndGatewayConfigTest
     {
         final MuxConfig config = ConfigLoader.parse(HEAD + "  gateway: 10.0.0.1\n" + vip("    health-check: { type: tcp }\n"), "mux.yaml");
 
-        assertEquals(Optional.of(new HealthCheckConfig(HealthCheckType.TCP, 80, "/", 200, 2000, 1000, 2, 3)),
+        assertEquals(Optional.of(new HealthCheckConfig(HealthCheckType.TCP, 80, "/", 200, 2000, 1000, 2, 3, 3000)),
             config.vips().get(0).healthCheck());
     }
 
@@ -106,9 +106,10 @@ class HealthCheckAndGatewayConfigTest
                   timeout-ms: 250
                   rise: 1
                   fall: 5
+                  hold-down-ms: 1500
             """), "mux.yaml");
 
-        assertEquals(Optional.of(new HealthCheckConfig(HealthCheckType.HTTP, 8080, "/healthz", 204, 500, 250, 1, 5)),
+        assertEquals(Optional.of(new HealthCheckConfig(HealthCheckType.HTTP, 8080, "/healthz", 204, 500, 250, 1, 5, 1500)),
             config.vips().get(0).healthCheck());
         assertEquals(List.of(), config.warnings().stream().filter(w -> !w.contains("Maglev")).toList());
     }
@@ -131,6 +132,8 @@ class HealthCheckAndGatewayConfigTest
             error(base + vip("    health-check: { port: 80 }\n")).errors());
         assertEquals(List.of("mux.yaml:15: vips[0].health-check.type: must be one of tcp, http, got \"icmp\""),
             error(base + vip("    health-check: { type: icmp }\n")).errors());
+        assertEquals(List.of("mux.yaml:15: vips[0].health-check.hold-down-ms: must be an integer between 0 and 3600000, got \"-1\""),
+            error(base + vip("    health-check: { type: tcp, hold-down-ms: -1 }\n")).errors());
         assertEquals(List.of("mux.yaml:15: vips[0].health-check.timeout-ms: must be at most interval-ms (1000): a check must end " +
             "before the next one starts, got \"2000\""),
             error(base + vip("    health-check: { type: tcp, interval-ms: 1000, timeout-ms: 2000 }\n")).errors());

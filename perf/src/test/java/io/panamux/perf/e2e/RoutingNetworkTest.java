@@ -1,0 +1,296 @@
+package io.panamux.perf.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the MUXes tell the router, on the dual-stack lab ({@code netlab.sh up --ipv6}): IPv6 VIPs announced
+ * over the MUXes' (IPv4) BGP sessions and reached by a plain client with nothing but those announcements, the
+ * single-backend bypass of an IPv6 VIP, and their withdrawal. The VIPs here stand on two plain Linux backends
+ * (k1, k2: the kernel owns their link, {@code net_decap.py} decapsulates), so no host agent is involved.
+ *
+ * <p>The tests run in order on one network; later ones see what earlier ones changed. Tagged {@code network};
+ * skipped, with the reason, where network namespaces cannot be made.
+ */
+@Tag("network")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RoutingNetworkTest
+{
+    private static final String VIP6 = "2001:db8:f::10";
+    private static final String BYPASS_VIP6 = "2001:db8:f::11";
+    private static final String VIP6_KEY = "[" + VIP6 + "]:80/tcp";
+    private static final String BYPASS_VIP6_KEY = "[" + BYPASS_VIP6 + "]:80/tcp";
+    private static final String M1_6 = "2001:db8:11::2";
+    private static final String M2_6 = "2001:db8:12::2";
+    private static final String K1_6 = "2001:db8:31::2";
+    private static final String K2_6 = "2001:db8:32::2";
+    private static final String M1 = "198.18.11.2";
+    private static final String M2 = "198.18.12.2";
+    private static final String K2 = "198.18.32.2";
+    /** The VIP with a health check (http /id every 500 ms, fall 1, rise 1, hold-down 1500 ms: netlab.sh). */
+    private static final String CHECKED_VIP = "192.0.2.20";
+    private static final String CHECKED_KEY = CHECKED_VIP + ":80/tcp";
+    private static final long CHECK_INTERVAL_MS = 500;
+    private static final long HOLD_DOWN_MS = 1500;
+    /** What the MUX's speaker (birdc configure), iBGP and the router's kernel route take, with room for a loaded machine. */
+    private static final long ROUTER_SLACK_MS = 1500;
+
+    private NetworkLab lab;
+    private Path dir;
+
+    @BeforeAll
+    void buildTheNetwork() throws Exception
+    {
+        final String why = NetworkLab.unavailable();
+        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        dir = Files.createTempDirectory("netlab-routing");
+        final String prefix = "pmxr" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
+        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                lab.down();
+            }
+            catch (final Exception e)
+            {
+                // The JVM is going away; nothing more to do.
+            }
+        }));
+        // No host-agent backends: the VIPs under test stand on the plain backends k1, k2.
+        lab.labOk(180, "up", "--ipv6", "--backends", "0");
+        lab.labOk(30, "mux-start", "m1");
+        lab.labOk(30, "mux-start", "m2");
+        lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "120");
+        lab.labOk(30, "wait-route", BYPASS_VIP6, K1_6, "30");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception
+    {
+        if (lab != null)
+        {
+            lab.down();
+            try (var files = Files.walk(lab.run))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void anIpv6VipIsReachedThroughTheMuxPoolWithOnlyWhatTheMuxesAnnounce() throws Exception
+    {
+        // Nothing but BGP put the route there: the router's only route to the VIP is BIRD's, over both MUXes.
+        final String route = lab.in("rt", 30, "ip", "-6", "route", "show", VIP6 + "/128").output();
+        assertTrue(route.contains("proto bird") && route.contains("via " + M1_6) && route.contains("via " + M2_6),
+            "the router learnt the IPv6 VIP from both MUXes over BGP: " + route);
+        final String clientRoutes = lab.in("c1", 30, "ip", "-6", "route", "show").output();
+        assertTrue(clientRoutes.lines().noneMatch(l -> l.startsWith("2001:db8:f:")), "the client has no route of its own to the VIP: "
+            + clientRoutes);
+
+        final long m1Before = lab.muxPackets("m1", VIP6_KEY);
+        final long m2Before = lab.muxPackets("m2", VIP6_KEY);
+        final Process[] captures = {
+            capture("m1", "eth0", "ip6 and src host " + VIP6, "m1-replies6.pcap"),
+            capture("m2", "eth0", "ip6 and src host " + VIP6, "m2-replies6.pcap"),
+            capture("rt", "rt-c1", "ip6 and src host " + VIP6 + " and tcp", "c1-replies6.pcap")};
+        Thread.sleep(1000);
+
+        final int connections = 300;
+        final List<String> results = curlMany("c1", "http://[" + VIP6 + "]/id", connections, 8);
+        stop(captures);
+
+        final Map<String, Integer> byAnswer = count(results);
+        assertEquals(connections, results.size(), "one result per connection: " + byAnswer);
+        assertEquals(connections, byAnswer.getOrDefault("200 k1", 0) + byAnswer.getOrDefault("200 k2", 0),
+            "every connection over IPv6 answered by a backend of the VIP: " + byAnswer);
+        assertTrue(byAnswer.getOrDefault("200 k1", 0) > connections / 5 && byAnswer.getOrDefault("200 k2", 0) > connections / 5,
+            "Maglev spreads the connections over both backends: " + byAnswer);
+        final long m1 = lab.muxPackets("m1", VIP6_KEY) - m1Before;
+        final long m2 = lab.muxPackets("m2", VIP6_KEY) - m2Before;
+        assertTrue(m1 > connections / 5 && m2 > connections / 5, "the router's ECMP spreads the IPv6 connections over both MUXes: m1 " + m1
+            + ", m2 " + m2 + " packets");
+        assertEquals(0, packets("m1-replies6.pcap"), "no reply crossed MUX m1");
+        assertEquals(0, packets("m2-replies6.pcap"), "no reply crossed MUX m2");
+        final long replies = packets("c1-replies6.pcap");
+        assertTrue(replies >= 3L * connections, "the replies reached the client straight from the backends: " + replies);
+        System.out.printf("network: %d curl -6 connections to %s through m1 (%d packets) and m2 (%d), answered directly (%d replies)%n",
+            connections, VIP6, m1, m2, replies);
+    }
+
+    @Test
+    @Order(2)
+    void anIpv6VipWithOneBackendIsRoutedStraightToItAndBackToThePoolWhenASecondComes() throws Exception
+    {
+        final long before = lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY);
+        final Map<String, Integer> direct = count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 50, 4));
+        assertEquals(Map.of("200 k1", 50), direct, "the single backend answers every connection");
+        assertEquals(before, lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY),
+            "the router sent the bypassed IPv6 VIP's packets to k1 itself, past the MUXes");
+
+        // A second backend: both MUXes take the VIP back, and the router sends it to the pool again.
+        ctlOnEveryMux("backend", "add", BYPASS_VIP6_KEY, K2_6);
+        lab.labOk(30, "wait-route", BYPASS_VIP6, M1_6 + " " + M2_6, "20");
+        final Map<String, Integer> pooled = count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 100, 4));
+        assertEquals(100, pooled.getOrDefault("200 k1", 0) + pooled.getOrDefault("200 k2", 0), "every connection answered: " + pooled);
+        assertTrue(lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY) > before,
+            "the MUXes carry the VIP again");
+
+        // Back to one backend: the bypass again.
+        ctlOnEveryMux("backend", "remove", BYPASS_VIP6_KEY, K2_6);
+        lab.labOk(60, "wait-route", BYPASS_VIP6, K1_6, "50");
+    }
+
+    @Test
+    @Order(3)
+    void aStoppedMuxIsWithdrawnFromTheIpv6VipsAsFromTheIpv4Ones() throws Exception
+    {
+        lab.labOk(60, "mux-stop", "m2");
+        lab.labOk(30, "wait-route", VIP6, M1_6, "10");
+        lab.labOk(30, "wait-route", CHECKED_VIP, M1, "10");
+        final Map<String, Integer> answers = count(curlMany("c1", "http://[" + VIP6 + "]/id", 50, 4));
+        assertEquals(50, answers.getOrDefault("200 k1", 0) + answers.getOrDefault("200 k2", 0),
+            "every connection answered through m1 alone: " + answers);
+        final String log = Files.readString(lab.run.resolve("m2.log"));
+        assertTrue(log.contains("panamux: bgp: speaker stopped"), log);
+
+        lab.labOk(30, "mux-start", "m2");
+        lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "90");
+    }
+
+    @Test
+    @Order(4)
+    void aVipWhoseBackendsAllFailIsWithdrawnWithinIntervalAndHoldDownAndReturnsWhenOneRecovers() throws Exception
+    {
+        lab.labOk(30, "wait-route", CHECKED_VIP, M1 + " " + M2, "20");
+        lab.labOk(30, "server-stop", "k1");
+        lab.labOk(30, "server-stop", "k2");
+        // From the moment the last server is gone (server-stop returns once its process has exited).
+        final long stoppedAt = System.nanoTime();
+        lab.labOk(60, "wait-route", CHECKED_VIP, "none", "30");
+        final long withdrawnMs = (System.nanoTime() - stoppedAt) / 1_000_000;
+        final String vips = lab.ctl("m1", "vips");
+        final String metrics = lab.in("m1", 30, "curl", "-s", "http://127.0.0.1:9480/metrics").output();
+        assertTrue(vips.lines().anyMatch(l -> l.startsWith(CHECKED_KEY) && l.contains("withdrawn (no healthy backend for ")),
+            "ctl vips shows the VIP withdrawn:\n" + vips);
+        assertTrue(metrics.contains("panamux_vip_announced{vip=\"" + CHECKED_KEY + "\"} 0"), "/metrics shows it withdrawn:\n"
+            + metrics.lines().filter(l -> l.contains("vip_announced")).toList());
+        assertTrue(metrics.contains("panamux_vip_announced{vip=\"" + VIP6_KEY + "\"} 1"), "a VIP without checks stays announced");
+        // Within one check interval (the first failed check: fall 1) and the hold-down, plus what BGP and the
+        // router's kernel take; and not before the hold-down: a shorter outage would have moved no route.
+        assertTrue(withdrawnMs >= HOLD_DOWN_MS && withdrawnMs <= CHECK_INTERVAL_MS + HOLD_DOWN_MS + ROUTER_SLACK_MS,
+            "the router lost the VIP " + withdrawnMs + " ms after its servers stopped (interval " + CHECK_INTERVAL_MS + " ms, hold-down "
+                + HOLD_DOWN_MS + " ms)");
+
+        final long startedAt = System.nanoTime();
+        lab.labOk(30, "server-start", "k2");
+        // One healthy backend: the VIP comes back as a single-backend VIP, routed straight to k2.
+        lab.labOk(60, "wait-route", CHECKED_VIP, K2, "30");
+        final long backMs = (System.nanoTime() - startedAt) / 1_000_000;
+        final Map<String, Integer> answers = count(curlMany("c1", "http://" + CHECKED_VIP + "/id", 50, 4));
+        assertEquals(Map.of("200 k2", 50), answers, "new connections succeed, on the backend that came back");
+        assertTrue(lab.ctl("m2", "vips").lines().anyMatch(l -> l.startsWith(CHECKED_KEY) && !l.contains("withdrawn")));
+        System.out.printf("network: %s withdrawn %d ms after its servers stopped (check interval %d ms, hold-down %d ms), back %d ms "
+            + "after one started%n", CHECKED_VIP, withdrawnMs, CHECK_INTERVAL_MS, HOLD_DOWN_MS, backMs);
+        lab.labOk(30, "server-start", "k1");
+        lab.labOk(60, "wait-route", CHECKED_VIP, M1 + " " + M2, "30");
+    }
+
+    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
+    private void ctlOnEveryMux(final String... args) throws Exception
+    {
+        final var other = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return lab.ctl("m2", args);
+            }
+            catch (final IOException | InterruptedException e)
+            {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        lab.ctl("m1", args);
+        other.get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * {@code connections} requests, each its own TCP connection, {@code parallel} at a time, by one curl.
+     * @return a line per connection: status code, the backend that answered ({@code x-backend}), source port.
+     */
+    private List<String> curlMany(final String client, final String url, final int connections, final int parallel)
+        throws IOException, InterruptedException
+    {
+        final Path config = Files.createTempFile(dir, "curl", ".cfg");
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < connections; i++)
+        {
+            sb.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
+        }
+        Files.writeString(config, sb);
+        final NetworkLab.Result r = lab.in(client, 600, "curl", "-g", "-s", "--no-progress-meter", "--parallel", "--parallel-max",
+            Integer.toString(parallel), "--connect-timeout", "5", "-m", "20", "-H", "Connection: close", "-w",
+            "%{http_code} %header{x-backend} %{local_port}\\n", "-K", config.toString());
+        return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    /** @return how many connections got each answer ("code backend"). */
+    private static Map<String, Integer> count(final List<String> lines)
+    {
+        final Map<String, Integer> out = new TreeMap<>();
+        for (final String l : lines)
+        {
+            final int lastSpace = l.lastIndexOf(' ');
+            out.merge(lastSpace < 0 ? l : l.substring(0, lastSpace), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    private Process capture(final String node, final String device, final String filter, final String file) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("tcpdump", "-i", device, "-n", "-U", "-w", dir.resolve(file).toString()));
+        command.addAll(List.of(filter.split(" ")));
+        return lab.startIn(node, dir.resolve(file + ".log"), command.toArray(new String[0]));
+    }
+
+    private static void stop(final Process... captures) throws InterruptedException
+    {
+        Thread.sleep(500);
+        for (final Process p : captures)
+        {
+            p.destroy();
+        }
+        for (final Process p : captures)
+        {
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private long packets(final String file) throws IOException, InterruptedException
+    {
+        final NetworkLab.Result r = NetworkLab.exec(List.of("tcpdump", "-n", "-r", dir.resolve(file).toString()), Map.of(), 60);
+        return r.output().lines().filter(l -> l.contains(" IP6 ")).count();
+    }
+}
