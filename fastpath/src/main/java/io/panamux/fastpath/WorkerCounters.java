@@ -75,6 +75,9 @@ public final class WorkerCounters
     /** Duty cycles that threw part-way (the burst's mbufs freed or sent, the cycle counted here, logged at a bounded rate). */
     public static final CounterDescriptor WORKER_ERRORS = counter("worker_errors", "Worker duty cycles that failed with an exception",
         "cycles");
+    /** New connections forwarded by Maglev alone, not recorded: over the worker's new-flow rate (SYN-flood guard). */
+    public static final CounterDescriptor FLOWS_UNRECORDED_FLOOD = counter("flows_unrecorded_flood",
+        "New flows forwarded without being recorded because the worker's new-flow rate was over its limit (SYN-flood guard)", "flows");
 
     /** Every counter, in slot order: what stats, JSON and metrics report (but {@link CounterDescriptor.Kind#INTERNAL} ones). */
     public static final List<CounterDescriptor> DESCRIPTORS = List.copyOf(REGISTERED);
