@@ -133,6 +133,10 @@ public final class WorkerAgent implements Agent
     /** Packets of that burst already handed on (sent, buffered, freed, given to the control thread). */
     private int disposed;
     private PrintStream errorLog = System.err;
+    /** New connections recorded per second at most (0: no limit), and the count in the current second. */
+    private final int newFlowLimit;
+    private int floodSecond = -1;
+    private int newFlowsThisSecond;
     private long errorsLogged;
     private long errorsSinceLog;
     private long lastErrorLogNs;
@@ -160,6 +164,7 @@ public final class WorkerAgent implements Agent
         this.commands = commands;
         this.clock = clock;
         this.startNs = clock.nanoTime();
+        this.newFlowLimit = config.newFlowsPerSecond();
         final int burst = config.burstSize();
         // Global arena: these arrays live as long as the process, and global segments need no liveness check.
         this.rxBurst = Arena.global().allocate(JAVA_LONG, burst);
@@ -551,12 +556,15 @@ public final class WorkerAgent implements Agent
         {
             // A SYN: nearly always a new flow, so it is looked up and inserted in one pass over its buckets,
             // with the backend a new connection gets (the current table), kept if the flow is already there.
+            // Under a flood it is only looked up, and not recorded when missing (floodGuard).
             final Backend chosen = vip.backendForNew(hash);
-            found = chosen == null
+            final boolean guarded = chosen != null && floodGuard(snap, vip, hash, chosen, now);
+            found = chosen == null || guarded
                 ? flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now)
                 : flows.findOrPutV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, now);
             if (found == FlowTable.ADDED || found == FlowTable.ADDED_EVICTING)
             {
+                newFlowsThisSecond++;
                 counters.add(WorkerCounters.FLOW_MISSES, 1);
                 countPut(found == FlowTable.ADDED ? FlowTable.INSERTED : FlowTable.EVICTED);
                 if (vip.mode() == Vip.MODE_STATEFUL && snap.owners() != null && snap.ownedElsewhere(hash)
@@ -564,6 +572,12 @@ public final class WorkerAgent implements Agent
                 {
                     counters.add(WorkerCounters.RING_FULL, 1);
                 }
+                return chosen;
+            }
+            if (guarded && found == FlowTable.MISSING)
+            {
+                counters.add(WorkerCounters.FLOW_MISSES, 1);
+                counters.add(WorkerCounters.FLOWS_UNRECORDED_FLOOD, 1);
                 return chosen;
             }
         }
@@ -606,6 +620,11 @@ public final class WorkerAgent implements Agent
         {
             return chosen;
         }
+        if (newConnection && floodGuard(snap, vip, hash, chosen, now))
+        {
+            counters.add(WorkerCounters.FLOWS_UNRECORDED_FLOOD, 1);
+            return chosen;
+        }
         final boolean stateful = vip.mode() == Vip.MODE_STATEFUL && snap.owners() != null;
         int flags = 0;
         boolean handedOver = false;
@@ -631,11 +650,44 @@ public final class WorkerAgent implements Agent
             : flows.putV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(),
                 flags, now);
         countPut(rc);
+        if (newConnection)
+        {
+            newFlowsThisSecond++;
+        }
         if (stateful && newConnection && snap.ownedElsewhere(hash) && !toControl.flowLearned(info, hash, vip.index(), chosen.id()))
         {
             counters.add(WorkerCounters.RING_FULL, 1);
         }
         return handedOver ? HANDED_OVER : chosen;
+    }
+
+    /**
+     * The SYN-flood guard (Katran's LRU bypass): whether a new connection is to be forwarded without being
+     * recorded, because this worker has recorded {@link WorkerConfig#newFlowsPerSecond()} new connections
+     * in the current second already. Recorded flows then survive a flood of new 5-tuples that would evict
+     * them. Safe because an unrecorded flow's later packets miss and take rule 2
+     * ({@link Vip#backendForExisting}), which must give the backend the first packet got: always so without
+     * a previous table; in a stateful phase only when the previous table's backend is that one too, so the
+     * other new connections are still recorded (a flood then churns only that share of the table).
+     */
+    private boolean floodGuard(final ForwardingSnapshot snap, final Vip vip, final long hash, final Backend chosen, final int now)
+    {
+        if (newFlowLimit == 0)
+        {
+            return false;
+        }
+        if (now != floodSecond)
+        {
+            floodSecond = now;
+            newFlowsThisSecond = 0;
+        }
+        if (newFlowsThisSecond < newFlowLimit)
+        {
+            return false;
+        }
+        // Without a usable previous backend, rule 2 is the current table: the chosen backend.
+        final Backend previous = vip.previousBackend(snap, hash);
+        return previous == null || previous.id() == chosen.id();
     }
 
     private long read(final PacketInfo info, final boolean v4)

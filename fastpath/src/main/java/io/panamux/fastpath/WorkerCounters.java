@@ -82,6 +82,9 @@ public final class WorkerCounters
      */
     public static final CounterDescriptor CONTROL_SENT = counter("control_sent",
         "Packets the control thread sent through a worker's TX queue", "packets");
+    /** New connections forwarded by Maglev alone, not recorded: over the worker's new-flow rate (SYN-flood guard). */
+    public static final CounterDescriptor FLOWS_UNRECORDED_FLOOD = counter("flows_unrecorded_flood",
+        "New flows forwarded without being recorded because the worker's new-flow rate was over its limit (SYN-flood guard)", "flows");
 
     /** Every counter, in slot order: what stats, JSON and metrics report (but {@link CounterDescriptor.Kind#INTERNAL} ones). */
     public static final List<CounterDescriptor> DESCRIPTORS = List.copyOf(REGISTERED);

@@ -187,7 +187,7 @@ public final class Mux implements AutoCloseable
             // there are enough CPUs; otherwise they share.
             final int cpu = cpus > 1 ? 1 + (q % (cpus - 1)) : -1;
             final WorkerConfig wc = new WorkerConfig(port.id(), q, q, dp.burstSize(), cpu, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
-                dp.flowTable().idleTimeoutSeconds());
+                dp.flowTable().idleTimeoutSeconds(), dp.flowTable().newFlowsPerSecond());
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
                 mtu, dp.guePort());
             final FlowTable flows = new FlowTable(capacityPerWorker);

@@ -65,13 +65,14 @@ final class SteppedMux implements AutoCloseable
         slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
         final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(600 * SECOND));
         final ControlAgent control = new ControlAgent(publisher, clock);
-        flows = new FlowTable(1 << 14);
+        flows = new FlowTable(config.dataplane().flowTable().capacity());
         final StatefulPhaseTracker tracker = new StatefulPhaseTracker(control, slot, List.of(flows), 300 * SECOND, 300 * SECOND, SECOND);
         changes = new BackendChanges(config, publisher, new InProcessRouterControl(), tracker);
         changes.start(clock.nanoTime());
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(mux.macAddress(), config.dataplane().gatewayMac().orElseThrow(),
             config.mux().address().ipv4(), 0, 0, 1500, TunnelEncapsulator.DEFAULT_GUE_PORT);
-        worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300), slot, flows,
+        worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
+            config.dataplane().flowTable().idleTimeoutSeconds(), config.dataplane().flowTable().newFlowsPerSecond()), slot, flows,
             encapsulator, counters, new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), clock);
     }
 

@@ -46,6 +46,9 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   flow-table:                  default { capacity: 1048576, idle-timeout-seconds: 300 }
  *     capacity: INTEGER          1..2^31-1; default 1048576 (shared out between the workers)
  *     idle-timeout-seconds: INTEGER   1..2^31-1; default 300
+ *     new-flows-per-second: INTEGER   0..2^31-1, per worker; default 125000 (0: no limit). SYN-flood guard:
+ *                                new flows beyond it in a second are forwarded by Maglev alone, not recorded
+ *                                (flows_unrecorded_flood), so recorded flows are not evicted by the flood
  *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP; default 65537
  *   mtu: INTEGER                 68..65535; default none (the port's)
  *   burst-size: INTEGER          1..65535; default 32

@@ -36,7 +36,7 @@ final class ConfigParser
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
         "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
-    private static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds");
+    private static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds", "new-flows-per-second");
     private static final List<String> VIP_KEYS = List.of(
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
@@ -360,7 +360,9 @@ final class ConfigParser
         final Integer capacity = integer(section, "capacity", false, FlowTableConfig.DEFAULT_CAPACITY, 1, Integer.MAX_VALUE);
         final Integer idleTimeout = integer(section, "idle-timeout-seconds", false, FlowTableConfig.DEFAULT_IDLE_TIMEOUT_SECONDS, 1,
             Integer.MAX_VALUE);
-        return capacity == null || idleTimeout == null ? null : new FlowTableConfig(capacity, idleTimeout);
+        final Integer newFlows = integer(section, "new-flows-per-second", false, FlowTableConfig.DEFAULT_NEW_FLOWS_PER_SECOND, 0,
+            Integer.MAX_VALUE);
+        return capacity == null || idleTimeout == null || newFlows == null ? null : new FlowTableConfig(capacity, idleTimeout, newFlows);
     }
 
     private List<VipConfig> vips(final Section top)

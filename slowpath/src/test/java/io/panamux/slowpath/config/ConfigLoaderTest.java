@@ -192,7 +192,7 @@ class ConfigLoaderTest
               port: 0
               workers: 1
               gateway-mac: 10:20:30:40:50:59
-              flow-table: { capacity: 16, idle-timeout-seconds: 1 }
+              flow-table: { capacity: 16, idle-timeout-seconds: 1, new-flows-per-second: 0 }
             vips:
               - address: "2001:db8:1::10"
                 port: 443
@@ -208,6 +208,7 @@ class ConfigLoaderTest
         assertEquals(List.of(IpAddress.parse("10.0.0.2"), IpAddress.parse("10.0.0.1")), config.mux().pool());
         assertEquals(-1L, config.mux().hashSeed());
         assertEquals(List.of("-m", "512"), config.dataplane().eal());
+        assertEquals(new FlowTableConfig(16, 1, 0), config.dataplane().flowTable(), "new-flows-per-second 0: no SYN-flood guard");
         // Unquoted, YAML 1.1 would resolve this to a sexagesimal integer; it must stay a MAC.
         assertEquals(OptionalLong.of(0x1020_3040_5059L), config.dataplane().gatewayMac());
 
