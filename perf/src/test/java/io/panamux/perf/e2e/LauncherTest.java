@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +16,12 @@ import java.util.regex.Pattern;
 import io.panamux.fastpath.PanamuxVersion;
 import io.panamux.perf.PerfMain;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The launcher and the command line as an operator meets them: {@code --version} and {@code -h} on every
@@ -104,6 +107,57 @@ class LauncherTest
         final Result r = launcher(List.of("demo", "--seconds", "2"), Map.of("JAVA_OPTS", "-XX:+UseZGC -Xlog:gc:stdout"), 120);
         assertEquals(0, r.code(), r.out());
         assertTrue(r.out().contains("Using The Z Garbage Collector"), r.out());
+    }
+
+    /**
+     * The first-run install prints one line per step, apt's own output goes to the log file it names, and a
+     * failing step shows the end of that log. apt-get is replaced by a script that talks as much as apt.
+     */
+    @Test
+    void packageInstallPrintsOneLinePerStepAndKeepsAptsOutputInItsLog(@TempDir final Path dir) throws Exception
+    {
+        assumeTrue("0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip()),
+            "installing needs root (as ./ci/test runs)");
+        final Path bin = Files.createDirectories(dir.resolve("bin"));
+        final Path apt = bin.resolve("apt-get");
+        Files.writeString(apt, """
+            #!/bin/sh
+            for i in $(seq 1 200); do echo "Get:$i http://deb.debian.org/debian bookworm/main some-package [$i kB]"; done
+            [ "$1" = install ] && [ -n "$APT_FAIL" ] && { echo "E: Unable to locate package $4"; exit 100; }
+            exit 0
+            """);
+        apt.toFile().setExecutable(true);
+        final Path log = dir.resolve("install.log");
+        final String script = "source " + ROOT.resolve("ci/env.sh") + " && pmx_ensure_packages panamux-no-such-package";
+        final Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"), "PANAMUX_INSTALL_LOG", log.toString());
+
+        final Result ok = bash(script, env);
+        assertEquals(0, ok.code(), ok.out());
+        assertEquals(List.of(
+            "panamux: installing 1 Debian package(s): panamux-no-such-package (full log: " + log + ")",
+            "panamux:   updating the package lists ... done (N s)",
+            "panamux:   installing panamux-no-such-package ... done (N s)"),
+            ok.out().lines().map(l -> l.replaceAll("done \\(\\d+ s\\)", "done (N s)")).toList());
+        assertTrue(Files.readString(log).contains("Get:200 http://deb.debian.org"), "apt's output is in the log");
+
+        final Map<String, String> failing = new java.util.HashMap<>(env);
+        failing.put("APT_FAIL", "1");
+        final Result bad = bash(script, failing);
+        assertEquals(1, bad.code(), bad.out());
+        assertTrue(bad.out().contains("installing panamux-no-such-package ... FAILED"), bad.out());
+        assertTrue(bad.out().contains("E: Unable to locate package panamux-no-such-package"), "the end of the log is shown: " + bad.out());
+        assertTrue(bad.out().contains("failed; the full output is in " + log), bad.out());
+        assertTrue(bad.out().lines().count() < 25, "not apt's 200 lines: " + bad.out());
+    }
+
+    private static Result bash(final String script, final Map<String, String> env) throws IOException, InterruptedException
+    {
+        final ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        final Process p = pb.start();
+        final byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     private static long lastUsedKb(final String log)

@@ -173,14 +173,16 @@ class OperatorViewTest
 
         // Every panamux_* name in the rules and the dashboard is one the MUX exposes (a renamed metric
         // would otherwise leave an alert that never fires and a panel that stays empty).
-        // Names from the TYPE lines: a labelled metric without a sample yet (no drops so far) has no sample line.
+        // Names from the TYPE lines.
         final Set<String> exposed = new TreeSet<>();
         final Matcher m = Pattern.compile("(?m)^# TYPE (panamux_[a-z0-9_]+) [a-z]+$").matcher(metrics);
         while (m.find())
         {
             exposed.add(m.group(1));
         }
-        // The pool's counters are written only by a MUX in a pool (none here); their names are MuxMetrics'.
+        // Labelled counters without a sample yet are not written at all (not even TYPE): the drops until the
+        // first drop, and the pool's counters of a MUX not in a pool (this one); their names are MuxMetrics'.
+        exposed.add("panamux_drops_total");
         exposed.add("panamux_peer_events_total");
         exposed.add("panamux_peer_bad_messages_total");
         final JsonNode dashboard = JSON.readTree(ROOT.resolve("packaging/grafana/panamux-dashboard.json").toFile());
