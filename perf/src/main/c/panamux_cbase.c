@@ -29,7 +29,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -38,7 +38,9 @@
 #define MAX_VIPS 64
 #define VIP_HASH_ENTRIES 1024
 #define PREFETCH_OFFSET 4
-#define PREFETCH_GROUP 8
+/* Flow-table buckets are prefetched this many packets ahead of their use in stage two: far enough to
+ * arrive in time, few enough at once to stay in flight (a whole burst at once loses most of them). */
+#define BUCKET_PREFETCH_AHEAD 8
 
 #define ETH_LEN 14
 #define VLAN_LEN 18
@@ -537,6 +539,17 @@ static inline void drop(struct cbase *w, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* The bucket a flow-table packet's flow lives in first, and for a SYN (looked for in both before it is
+ * inserted) the second. */
+static inline void prefetch_buckets(struct cbase *w, int i)
+{
+	if (w->verdict[i] != V_OK || w->choice[i] != -2)
+		return;
+	rte_prefetch0(first_bucket(w, w->placement[i]));
+	if ((w->info[i].tcp_flags & 0x12) == 0x02)
+		rte_prefetch0(second_bucket(w, w->placement[i]));
+}
+
 /* One RX burst through the whole pipeline; returns the packets received. */
 int pmx_cb_poll(struct cbase *w)
 {
@@ -593,13 +606,14 @@ int pmx_cb_poll(struct cbase *w)
 				w->choice[i] = -2;
 				const uint64_t ph = hash_v4(w->placement_seed, pi->src_v4, pi->dst_v4, pi->src_port, pi->dst_port, pi->proto);
 				w->placement[i] = ph;
-				rte_prefetch0(first_bucket(w, ph));
-				if ((pi->tcp_flags & 0x12) == 0x02)
-					rte_prefetch0(second_bucket(w, ph));
 			}
 		}
+		for (int i = 0; i < BUCKET_PREFETCH_AHEAD && i < n; i++)
+			prefetch_buckets(w, i);
 		/* Stage two: flows, backends, encapsulation, TX. */
 		for (int i = 0; i < n; i++) {
+			if (i + BUCKET_PREFETCH_AHEAD < n)
+				prefetch_buckets(w, i + BUCKET_PREFETCH_AHEAD);
 			struct rte_mbuf *m = w->pkts[i];
 			if (w->verdict[i] != V_OK) {
 				drop(w, m);
@@ -684,7 +698,7 @@ struct cbase *pmx_cb_create(uint16_t port, uint16_t queue, uint16_t burst, uint6
 	char name[64];
 	snprintf(name, sizeof(name), "pmx_cb_vips_%p", (void *)w);
 	struct rte_hash_parameters hp = {
-		.name = name, .entries = VIP_HASH_ENTRIES, .key_len = sizeof(struct vip_key), .hash_func = rte_jhash, .socket_id = SOCKET_ID_ANY,
+		.name = name, .entries = VIP_HASH_ENTRIES, .key_len = sizeof(struct vip_key), .hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
 	};
 	w->vip_hash = rte_hash_create(&hp);
 	w->backends = calloc(backend_slots > 0 ? backend_slots : 1, sizeof(*w->backends));

@@ -19,6 +19,7 @@ import io.panamux.perf.bench.Environment;
 import io.panamux.perf.bench.GenerateCommand;
 import io.panamux.perf.bench.Goal;
 import io.panamux.perf.bench.HtmlReport;
+import io.panamux.perf.bench.HugePages;
 import io.panamux.perf.bench.MemifRunner;
 import io.panamux.perf.bench.PktgenRunner;
 import io.panamux.perf.bench.ReportJson;
@@ -44,6 +45,9 @@ import picocli.CommandLine.Parameters;
     description = "Performance harness: each Java figure next to dpdk-testpmd io on the same devices, same run; JSON and HTML report")
 public final class BenchCommand implements Callable<Integer>
 {
+    /** 2 MB pages a hugepage run needs free: 1 GB for this process, 512 MB for testpmd, some to spare. */
+    private static final long HUGEPAGES_NEEDED = 800;
+
     @Parameters(arity = "0..*", paramLabel = "SCENARIO", description = "scenarios to run (default: all); --list shows them")
     List<String> names = new ArrayList<>();
 
@@ -68,8 +72,12 @@ public final class BenchCommand implements Callable<Integer>
     @Option(names = "--out", description = "directory of bench.json and bench.html (default bench-results/<time>)")
     Path out;
 
-    @Option(names = "--hugepages", description = "run the bench process and testpmd on hugepages (--in-memory; needs vm.nr_hugepages)")
+    @Option(names = "--hugepages", description = "require 2 MB hugepages (default: use them when the machine has them or, as root, "
+        + "can reserve them; 4 KB pages otherwise)")
     boolean hugepages;
+
+    @Option(names = "--no-hugepages", description = "measure on 4 KB pages (--no-huge) even where hugepages are available")
+    boolean noHugepages;
 
     @Option(names = "--list", description = "list the scenarios and exit")
     boolean list;
@@ -110,12 +118,37 @@ public final class BenchCommand implements Callable<Integer>
             System.err.println("dpdk-testpmd is not installed: every figure needs its baseline (apt-get install -y dpdk)");
             return 2;
         }
-        final List<String> eal = new ArrayList<>(hugepages ? List.of("--in-memory", "-m", "1024") : List.of("--no-huge", "-m", "1024"));
+        // 2 MB pages for the bench process (1 GB) and testpmd (512 MB), reserved here as root and given back at the end.
+        final HugePages pages = noHugepages ? null : HugePages.reserve(HUGEPAGES_NEEDED);
+        if (pages != null && !pages.available() && hugepages)
+        {
+            System.err.println("--hugepages: " + pages.reason());
+            return 2;
+        }
+        try
+        {
+            return run(o, chosen, pages != null && pages.available(), pages);
+        }
+        finally
+        {
+            if (pages != null)
+            {
+                pages.close();
+            }
+        }
+    }
+
+    private int run(final PrintStream o, final List<Scenario> chosen, final boolean huge, final HugePages pages) throws Exception
+    {
+        final int cpus = Lcore.onlineCpus();
+        o.println(huge ? "panamux bench: on 2 MB hugepages" + (pages.reserved() > 0 ? " (" + pages.reserved() + " reserved for this run)" : "")
+            : "panamux bench: on 4 KB pages (--no-huge)" + (noHugepages ? "" : ": " + pages.reason()));
+        final List<String> eal = new ArrayList<>(huge ? List.of("--in-memory", "-m", "1024") : List.of("--no-huge", "-m", "1024"));
         eal.addAll(List.of("--no-pci", "--no-shconf", "--file-prefix=pmxb" + ProcessHandle.current().pid(), "--no-telemetry",
             "--log-level=lib.eal:error", "-l", "0"));
         final BenchSettings settings = new BenchSettings(quick, seconds > 0 ? seconds : quick ? 1 : 3, rounds > 0 ? rounds : quick ? 2 : 5,
             latencyRounds > 0 ? latencyRounds : quick ? 1 : 3, warmup >= 0 ? warmup : quick ? 1.5 : 3, flowScale, eal,
-            hugepages ? List.of("--in-memory", "-m", "512") : List.of(), hugepages);
+            huge ? List.of("--in-memory", "-m", "512") : List.of(), huge);
         final Path dir = out != null ? out : Path.of("bench-results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);
 
@@ -133,7 +166,7 @@ public final class BenchCommand implements Callable<Integer>
             ThreadPlacement.background(0);
         }
         Eal.init(eal);
-        final var environment = Environment.collect(eal, hugepages);
+        final var environment = Environment.collect(eal, huge);
         final List<ScenarioResult> results = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         try (ThroughputRunner throughput = new ThroughputRunner(settings, o))

@@ -42,6 +42,12 @@ public record BenchReport(String schema, String startedAt, String finishedAt, do
                 }
                 h.put(t.name().replace('-', '_') + "_mpps", t.javaMpps());
                 h.put(t.name().replace('-', '_') + "_ratio", t.ratio());
+                if (!Double.isNaN(t.javaOverC()))
+                {
+                    // The headline comparison: the Java worker against the same work in C, same machine, same run.
+                    h.put(t.name().replace('-', '_') + "_c_mpps", t.cMpps());
+                    h.put(t.name().replace('-', '_') + "_java_over_c", t.javaOverC());
+                }
             }
             else if (s instanceof MemifThroughputResult m)
             {

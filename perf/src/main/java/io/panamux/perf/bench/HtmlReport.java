@@ -150,14 +150,16 @@ public final class HtmlReport
         }
         h.append(SvgChart.bars("Mpps (capacity from busy cycles), median of the rounds", bars));
         h.append("<table>\n<tr><th class=\"l\">scenario</th><th>workers</th><th>testpmd io Mpps</th><th>testpmd cycles/pkt</th>"
-            + "<th>Java Mpps</th><th>Java cycles/pkt</th><th>ratio</th><th>Java wall Mpps</th><th>rounds</th><th>other CPU %</th></tr>\n");
+            + "<th>Java Mpps</th><th>Java cycles/pkt</th><th>ratio</th><th>C Mpps</th><th>C cycles/pkt</th><th>Java/C</th>"
+            + "<th>Java wall Mpps</th><th>rounds</th><th>other CPU %</th></tr>\n");
         for (final ThroughputResult t : results)
         {
             final double other = Stats.median(t.rounds(), r -> Math.max(r.java().otherCpuPercent(), r.testpmd().otherCpuPercent()));
             h.append("<tr><td class=\"l\">").append(esc(t.name())).append("</td><td>").append(t.parameters().get("workers")).append("</td><td>")
                 .append(num(t.testpmdMpps())).append("</td><td>").append(num(t.testpmdCyclesPerPacket())).append("</td><td>")
                 .append(num(t.javaMpps())).append("</td><td>").append(num(t.javaCyclesPerPacket())).append("</td><td>").append(pct(t.ratio()))
-                .append("</td><td>").append(num(t.javaWallMpps())).append("</td><td>").append(t.rounds().size()).append("</td><td>")
+                .append("</td><td>").append(num(t.cMpps())).append("</td><td>").append(num(t.cCyclesPerPacket())).append("</td><td><b>")
+                .append(pct(t.javaOverC())).append("</b></td><td>").append(num(t.javaWallMpps())).append("</td><td>").append(t.rounds().size()).append("</td><td>")
                 .append(num(other)).append("</td></tr>\n");
         }
         h.append("</table>\n");
@@ -172,7 +174,8 @@ public final class HtmlReport
             }
             h.append("<br/>testpmd: <code>").append(esc(String.join(" ", t.testpmdCommand()))).append("</code></p>\n");
             h.append("<table>\n<tr><th>round</th><th>testpmd Mpps</th><th>testpmd cycles/pkt</th><th>testpmd packets</th><th>Java Mpps</th>"
-                + "<th>Java cycles/pkt</th><th>Java packets</th><th>Java wall Mpps</th><th>drops</th><th>GC</th><th>ratio</th><th>other CPU %</th></tr>\n");
+                + "<th>Java cycles/pkt</th><th>Java packets</th><th>Java wall Mpps</th><th>drops</th><th>GC</th><th>ratio</th><th>C Mpps</th>"
+                + "<th>C cycles/pkt</th><th>Java/C</th><th>other CPU %</th></tr>\n");
             for (final RoundResult r : t.rounds())
             {
                 h.append("<tr><td>").append(r.index()).append("</td><td>").append(num(r.testpmd().mpps())).append("</td><td>")
@@ -180,6 +183,8 @@ public final class HtmlReport
                     .append(num(r.java().mpps())).append("</td><td>").append(num(r.java().cyclesPerPacket())).append("</td><td>")
                     .append(r.java().packets()).append("</td><td>").append(num(r.java().wallMpps())).append("</td><td>").append(r.java().drops())
                     .append("</td><td>").append(r.java().gcCollections()).append("</td><td>").append(pct(r.ratio())).append("</td><td>")
+                    .append(r.c() == null ? "n/a" : num(r.c().mpps())).append("</td><td>")
+                    .append(r.c() == null ? "n/a" : num(r.c().cyclesPerPacket())).append("</td><td>").append(pct(r.javaOverC())).append("</td><td>")
                     .append(num(Math.max(r.java().otherCpuPercent(), r.testpmd().otherCpuPercent()))).append("</td></tr>\n");
             }
             h.append("</table>\n");

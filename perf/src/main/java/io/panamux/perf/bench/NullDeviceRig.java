@@ -57,6 +57,9 @@ public final class NullDeviceRig implements AutoCloseable
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<WorkerAgent> workers = new ArrayList<>();
     private final List<FrameReplay> replays = new ArrayList<>();
+    private final List<MeasuredAgent> cAgents = new ArrayList<>();
+    private final List<AgentRunner> cRunners = new ArrayList<>();
+    private final List<CBaseline> cLoops = new ArrayList<>();
     private ControlAgent control;
     private AgentRunner controlRunner;
     private long mbufsInUseAtClose = -1;
@@ -105,9 +108,13 @@ public final class NullDeviceRig implements AutoCloseable
      * @param setup  device and pool (one queue per worker).
      * @param config the MUX configuration (VIPs, flow table, MTU, burst).
      * @param plans  one flow plan per worker.
+     * @param cPlans one flow plan per C baseline loop (the same flows as {@code plans}), or null for none:
+     *               then each queue also gets a {@link CBaseline} on the worker's CPU, fed by its own
+     *               replay and paused while the worker runs.
      * @param cpus   one CPU per worker.
      */
-    public static NullDeviceRig mux(final DeviceSetup setup, final MuxConfig config, final List<FlowPlan> plans, final int[] cpus)
+    public static NullDeviceRig mux(final DeviceSetup setup, final MuxConfig config, final List<FlowPlan> plans, final List<FlowPlan> cPlans,
+        final int[] cpus)
     {
         final Dataplane dp = config.dataplane();
         final int workerCount = setup.queues();
@@ -132,13 +139,29 @@ public final class NullDeviceRig implements AutoCloseable
                 dp.flowTable().idleTimeoutSeconds());
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
                 mtu, dp.guePort());
-            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker), encapsulator, new WorkerCounters(),
+            // The placement seed is random, as in the MUX; the C baseline's table gets the same one, so both place flows alike.
+            final long placementSeed = new java.security.SecureRandom().nextLong();
+            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker, placementSeed), encapsulator,
+                new WorkerCounters(),
                 new WorkerToControl(Mux.RING_BYTES), new ControlToWorker(Mux.RING_BYTES), new SystemNanoClock());
             final FrameReplay replay = new FrameReplay(plans.get(q), vipAddress, vipPort, protocol, setup.frameLength(), portMac,
                 ROUTER_MAC, rig.pool.address(), dp.burstSize());
             rig.workers.add(worker);
             rig.replays.add(replay);
             rig.add(new MeasuredAgent(worker, replay::refill, true));
+            if (cPlans != null)
+            {
+                final CBaseline c = new CBaseline(rig.port.id(), q, dp.burstSize(), cpus[q], slot.current(), portMac, dp.gatewayMac().orElse(0L),
+                    muxV4, mtu, dp.guePort(), WorkerConfig.DEFAULT_TX_DRAIN_NANOS, capacityPerWorker, placementSeed);
+                final FrameReplay cReplay = new FrameReplay(cPlans.get(q), vipAddress, vipPort, protocol, setup.frameLength(), portMac,
+                    ROUTER_MAC, rig.pool.address(), dp.burstSize());
+                final MeasuredAgent measured = new MeasuredAgent(c, cReplay::refill, true);
+                rig.cLoops.add(c);
+                rig.cAgents.add(measured);
+                final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, measured);
+                rig.cRunners.add(runner);
+                AgentRunner.startOnThread(runner);
+            }
         }
         rig.control = new ControlAgent(publisher, new SystemNanoClock());
         rig.control.addDuty(new WorkerRecords(rig.workers));
@@ -161,6 +184,18 @@ public final class NullDeviceRig implements AutoCloseable
     public void resume()
     {
         agents.forEach(MeasuredAgent::resume);
+    }
+
+    /** @return the C baseline's loops, one per queue (empty when the rig has none). */
+    public List<MeasuredAgent> cAgents()
+    {
+        return cAgents;
+    }
+
+    /** @return the C baseline's loops themselves (for their counters). */
+    public List<CBaseline> cLoops()
+    {
+        return cLoops;
     }
 
     /** Parks every loop (waits until each has). */
@@ -237,6 +272,7 @@ public final class NullDeviceRig implements AutoCloseable
         }
         closed = true;
         runners.forEach(AgentRunner::close);
+        cRunners.forEach(AgentRunner::close);
         if (controlRunner != null)
         {
             controlRunner.close();
@@ -245,6 +281,7 @@ public final class NullDeviceRig implements AutoCloseable
         port.close();
         Vdev.remove(deviceName);
         workers.forEach(w -> w.flows().close());
+        cLoops.forEach(CBaseline::destroy);
         mbufsInUseAtClose = pool.inUse();
         pool.close();
     }

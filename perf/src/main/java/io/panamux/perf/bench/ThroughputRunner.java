@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.Lcore;
@@ -88,17 +89,27 @@ public final class ThroughputRunner implements AutoCloseable
         final Map<String, Long> counters = new LinkedHashMap<>();
         out.printf("%n[%s] %s%n  device: %s; forwarding CPU(s) %s%n", scenario.name(), scenario.title(), device.describe(),
             java.util.Arrays.toString(forward));
-        final NullDeviceRig rig = pipeline ? NullDeviceRig.mux(device, config, plans(scenario), forward)
+        // The C baseline does the stateless and flow-table work; the stateful phase (previous Maglev table) is not in it.
+        final boolean withC = pipeline && !scenario.backendChange();
+        final NullDeviceRig rig = pipeline ? NullDeviceRig.mux(device, config, plans(scenario), withC ? plans(scenario) : null, forward)
             : NullDeviceRig.l2Forward(device, forward[0]);
+        final Loops java = new Loops("java", rig.agents(), rig::drops, () -> rig.counter(WorkerCounters.FLOWS));
+        final Loops c = new Loops("c", rig.cAgents(),
+            () -> rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.DROPS) + l.counter(CBaseline.TX_DROPPED)).sum(),
+            () -> rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.FLOWS)).sum());
         try
         {
-            warmUp(scenario, rig, warm, "");
+            warmUp(scenario, java, warm, "");
+            if (withC)
+            {
+                warmUp(scenario, c, warm, "c_");
+            }
             if (scenario.backendChange())
             {
                 final MuxConfig changed = ConfigLoader.parse(scenario.configYaml(true), "bench-" + scenario.name() + "-changed.yaml");
                 rig.apply(changed);
                 out.println("  backend 10.1.0.9 added: the VIP is in its stateful phase");
-                warmUp(scenario, rig, warm, "after_change_");
+                warmUp(scenario, java, warm, "after_change_");
             }
             if (!Boolean.TRUE.equals(warm.get("settled")) || Boolean.FALSE.equals(warm.get("after_change_settled")))
             {
@@ -114,11 +125,26 @@ public final class ThroughputRunner implements AutoCloseable
                     Stats.otherCpuPercent(cpu0, Stats.cpuTicks(ProcessHandle.current().pid(), testpmd.pid())));
                 out.printf("  round %d/%d  testpmd io: %8.2f Mpps  (%6.1f cycles/packet, %d packets in %.2f s; other CPU use %.0f %%)%n", r,
                     settings.rounds(), tw.mpps(), tw.cyclesPerPacket(), tw.packets(), tw.seconds(), tw.otherCpuPercent());
-                final LoopWindow jw = javaWindow(scenario, rig, r);
+                final LoopWindow jw = window(scenario, java, r);
                 final double ratio = jw.mpps() / tw.mpps();
                 out.printf("  round %d/%d  java      : %8.2f Mpps  (%6.1f cycles/packet; other CPU use %.0f %%)  ratio %.1f %%%n", r,
                     settings.rounds(), jw.mpps(), jw.cyclesPerPacket(), jw.otherCpuPercent(), 100 * ratio);
-                rounds.add(new RoundResult(r, tw, jw, ratio));
+                if (withC)
+                {
+                    final LoopWindow cw = window(scenario, c, r);
+                    final double javaOverC = jw.mpps() / cw.mpps();
+                    out.printf("  round %d/%d  c         : %8.2f Mpps  (%6.1f cycles/packet; other CPU use %.0f %%)  java/c %.1f %%%n", r,
+                        settings.rounds(), cw.mpps(), cw.cyclesPerPacket(), cw.otherCpuPercent(), 100 * javaOverC);
+                    rounds.add(new RoundResult(r, tw, jw, ratio, cw, javaOverC));
+                    if (cw.drops() > 0)
+                    {
+                        notes.add("round " + r + ": the C baseline dropped " + cw.drops() + " packets in the window");
+                    }
+                }
+                else
+                {
+                    rounds.add(new RoundResult(r, tw, jw, ratio));
+                }
                 if (jw.drops() > 0)
                 {
                     notes.add("round " + r + ": the MUX dropped " + jw.drops() + " packets in the window");
@@ -146,9 +172,18 @@ public final class ThroughputRunner implements AutoCloseable
                     replayFailures += replay.allocFailures();
                 }
                 counters.put("replay_alloc_failures", replayFailures);
+                if (withC)
+                {
+                    counters.put("c_rx_packets", rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.RX)).sum());
+                    counters.put("c_tx_packets", rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.TX)).sum());
+                    counters.put("c_flow_hits", rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.FLOW_HITS)).sum());
+                    counters.put("c_flow_misses", rig.cLoops().stream().mapToLong(l -> l.counter(CBaseline.FLOW_MISSES)).sum());
+                    counters.put("c_flows_in_table", c.flows().getAsLong());
+                }
                 out.printf("  MUX counters over the windows: %s%n", counters);
             }
-            rig.pause();
+            java.pause();
+            c.pause();
         }
         finally
         {
@@ -171,9 +206,16 @@ public final class ThroughputRunner implements AutoCloseable
             Stats.median(rounds, r -> r.testpmd().cyclesPerPacket()), Stats.median(rounds, r -> r.testpmd().mpps()),
             Stats.median(rounds, r -> r.testpmd().wallMpps()), Stats.median(rounds, r -> r.java().cyclesPerPacket()),
             Stats.median(rounds, r -> r.java().mpps()), Stats.median(rounds, r -> r.java().wallMpps()),
-            Stats.median(rounds, RoundResult::ratio), counters, mbufsInUse, new double[] {loadBefore[0], loadAfter[0]}, notes);
+            Stats.median(rounds, RoundResult::ratio), counters, mbufsInUse, new double[] {loadBefore[0], loadAfter[0]}, notes,
+            withC ? Stats.median(rounds, r -> r.c().cyclesPerPacket()) : Double.NaN, withC ? Stats.median(rounds, r -> r.c().mpps()) : Double.NaN,
+            withC ? Stats.median(rounds, RoundResult::javaOverC) : Double.NaN);
         out.printf("  => testpmd io %.2f Mpps, java %.2f Mpps (%.1f cycles/packet), ratio %.1f %% (median of %d rounds)%n",
             result.testpmdMpps(), result.javaMpps(), result.javaCyclesPerPacket(), 100 * result.ratio(), rounds.size());
+        if (withC)
+        {
+            out.printf("     C baseline %.2f Mpps (%.1f cycles/packet), java/c %.1f %% (median of %d rounds)%n", result.cMpps(),
+                result.cCyclesPerPacket(), 100 * result.javaOverC(), rounds.size());
+        }
         return result;
     }
 
@@ -195,15 +237,15 @@ public final class ThroughputRunner implements AutoCloseable
      * half-second intervals in a row), or the time limit. On a busy machine the JIT's threads are starved
      * and the first windows would otherwise measure code that is not compiled yet.
      */
-    private void warmUp(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm, final String prefix)
+    private void warmUp(final Scenario scenario, final Loops rig, final Map<String, Object> warm, final String prefix)
         throws InterruptedException
     {
         warmUpFlows(scenario, rig, warm, prefix);
         final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         final long t0 = System.nanoTime();
         rig.resume();
-        final long start = packets(rig);
-        long[] last = cycles(rig);
+        final long start = rig.packets();
+        long[] last = rig.cycles();
         long lastJit = jit.getTotalCompilationTime();
         double lastCpp = Double.NaN;
         int steady = 0;
@@ -211,14 +253,14 @@ public final class ThroughputRunner implements AutoCloseable
         while (System.nanoTime() - t0 < WARMUP_LIMIT_NS)
         {
             Thread.sleep(500);
-            final long[] now = cycles(rig);
+            final long[] now = rig.cycles();
             final long jitNow = jit.getTotalCompilationTime();
             final double cpp = now[1] == last[1] ? Double.NaN : (double)(now[0] - last[0]) / (now[1] - last[1]);
             final boolean jitQuiet = jitNow == lastJit;
             steady = jitQuiet && Math.abs(cpp - lastCpp) <= 0.1 * lastCpp ? steady + 1 : 0;
             if (++ticks % 2 == 0)
             {
-                out.printf("  %swarm-up %5.1f s: %6.2f M packets, %7.1f cycles/packet%s%n", prefix.isEmpty() ? "" : "after the change, ",
+                out.printf("  %swarm-up %5.1f s: %6.2f M packets, %7.1f cycles/packet%s%n", label(prefix),
                     (System.nanoTime() - t0) / 1e9, (now[1] - start) / 1e6, cpp, jitQuiet ? "" : " (JIT compiling)");
             }
             last = now;
@@ -231,13 +273,13 @@ public final class ThroughputRunner implements AutoCloseable
         }
         rig.pause();
         warm.put(prefix + "seconds", (System.nanoTime() - t0) / 1e9);
-        warm.put(prefix + "packets", packets(rig) - start);
+        warm.put(prefix + "packets", rig.packets() - start);
         warm.put(prefix + "settled", steady >= 2);
         warm.put(prefix + "cycles_per_packet_at_end", lastCpp);
     }
 
     /** Runs until every live flow has been seen once since the call (the table is full of them). */
-    private void warmUpFlows(final Scenario scenario, final NullDeviceRig rig, final Map<String, Object> warm, final String prefix)
+    private void warmUpFlows(final Scenario scenario, final Loops rig, final Map<String, Object> warm, final String prefix)
         throws InterruptedException
     {
         if (scenario.kind() != Scenario.Kind.PIPELINE)
@@ -245,36 +287,41 @@ public final class ThroughputRunner implements AutoCloseable
             return;
         }
         final long t0 = System.nanoTime();
-        final long start = packets(rig);
+        final long start = rig.packets();
         final long needed = (long)(scenario.liveFlows() * 1.05) + 1;
         rig.resume();
         int ticks = 0;
-        while (packets(rig) - start < needed && System.nanoTime() - t0 < FILL_LIMIT_NS)
+        while (rig.packets() - start < needed && System.nanoTime() - t0 < FILL_LIMIT_NS)
         {
             Thread.sleep(200);
             if (++ticks % 5 == 0)
             {
-                out.printf("  filling: %6.2f M of %.2f M packets, flows in table %d%n", (packets(rig) - start) / 1e6, needed / 1e6,
-                    rig.counter(WorkerCounters.FLOWS));
+                out.printf("  %sfilling: %6.2f M of %.2f M packets, flows in table %d%n", label(prefix), (rig.packets() - start) / 1e6,
+                    needed / 1e6, rig.flows().getAsLong());
             }
         }
         rig.pause();
         warm.put(prefix + "fill_seconds", (System.nanoTime() - t0) / 1e9);
-        warm.put(prefix + "fill_packets", packets(rig) - start);
-        warm.put(prefix + "flows_in_table", rig.counter(WorkerCounters.FLOWS));
-        out.printf("  %sflows in table: %d%n", prefix.isEmpty() ? "" : "after the change, ", rig.counter(WorkerCounters.FLOWS));
+        warm.put(prefix + "fill_packets", rig.packets() - start);
+        warm.put(prefix + "flows_in_table", rig.flows().getAsLong());
+        out.printf("  %sflows in table: %d%n", label(prefix), rig.flows().getAsLong());
     }
 
-    private LoopWindow javaWindow(final Scenario scenario, final NullDeviceRig rig, final int round) throws InterruptedException
+    private static String label(final String prefix)
+    {
+        return prefix.isEmpty() ? "" : prefix.equals("c_") ? "C baseline, " : "after the change, ";
+    }
+
+    private LoopWindow window(final Scenario scenario, final Loops rig, final int round) throws InterruptedException
     {
         rig.resume();
         // Let caches and the branch predictors settle after the testpmd window.
         Thread.sleep(100);
         final long gc0 = Stats.gcCollections();
         final long[] cpu0 = Stats.cpuTicks(ProcessHandle.current().pid());
-        final long drops0 = rig.drops();
-        final long[] c0 = cycles(rig);
-        final long p0 = packets(rig);
+        final long drops0 = rig.drops().getAsLong();
+        final long[] c0 = rig.cycles();
+        final long p0 = rig.packets();
         final long t0 = System.nanoTime();
         final long windowNs = (long)(settings.seconds() * 1e9);
         long endNs = t0 + windowNs;
@@ -287,7 +334,7 @@ public final class ThroughputRunner implements AutoCloseable
             final long now = System.nanoTime();
             if (now >= endNs)
             {
-                if (packets(rig) - p0 >= WINDOW_MIN_PACKETS || now - t0 >= 10 * windowNs)
+                if (rig.packets() - p0 >= WINDOW_MIN_PACKETS || now - t0 >= 10 * windowNs)
                 {
                     break;
                 }
@@ -295,24 +342,24 @@ public final class ThroughputRunner implements AutoCloseable
                 endNs = now + windowNs / 4;
             }
             Thread.sleep(Math.max(1, Math.min(1000, (endNs - now) / 1_000_000)));
-            final long p = packets(rig);
-            final long c = cycles(rig)[0];
+            final long p = rig.packets();
+            final long c = rig.cycles()[0];
             final long n = System.nanoTime();
             if (n - lastNs >= 900_000_000L)
             {
                 second++;
                 final double cpp = p == lastP ? 0 : (double)(c - lastC) / (p - lastP);
-                out.printf("    java %s round %d, %d s: %6.2f Mpps capacity, %6.2f Mpps wall, %6.1f cycles/packet%n", scenario.name(), round,
+                out.printf("    %s %s round %d, %d s: %6.2f Mpps capacity, %6.2f Mpps wall, %6.1f cycles/packet%n", rig.name(), scenario.name(), round,
                     second, LoopWindow.capacityMpps(scenario.workers(), tscHz, cpp), (p - lastP) / ((n - lastNs) / 1e9) / 1e6, cpp);
                 lastP = p;
                 lastC = c;
                 lastNs = n;
             }
         }
-        final long[] c1 = cycles(rig);
-        final long p1 = packets(rig);
+        final long[] c1 = rig.cycles();
+        final long p1 = rig.packets();
         final long t1 = System.nanoTime();
-        final long drops = rig.drops() - drops0;
+        final long drops = rig.drops().getAsLong() - drops0;
         final long gc = Stats.gcCollections() - gc0;
         final double other = Stats.otherCpuPercent(cpu0, Stats.cpuTicks(ProcessHandle.current().pid()));
         rig.pause();
@@ -321,7 +368,7 @@ public final class ThroughputRunner implements AutoCloseable
         final long cyclePackets = c1[1] - c0[1];
         final double cpp = cyclePackets == 0 ? Double.NaN : (double)busy / cyclePackets;
         final double seconds = (t1 - t0) / 1e9;
-        return new LoopWindow("java", seconds, packets, busy, cyclePackets, cpp, LoopWindow.capacityMpps(scenario.workers(), tscHz, cpp),
+        return new LoopWindow(rig.name(), seconds, packets, busy, cyclePackets, cpp, LoopWindow.capacityMpps(scenario.workers(), tscHz, cpp),
             packets / seconds / 1e6, drops, gc, other);
     }
 
@@ -332,27 +379,48 @@ public final class ThroughputRunner implements AutoCloseable
             LoopWindow.capacityMpps(cores, tscHz, cpp), t.wallMpps(), t.rxDropped() + t.txDropped(), -1, otherCpu);
     }
 
-    private static long packets(final NullDeviceRig rig)
+    /**
+     * The loops measured together in a window: a rig's Java loops, or its C baseline's.
+     *
+     * @param name   {@code java} or {@code c}.
+     * @param agents the measured loops, one per queue.
+     * @param drops  their drops so far.
+     * @param flows  flows in their tables.
+     */
+    private record Loops(String name, List<MeasuredAgent> agents, LongSupplier drops, LongSupplier flows)
     {
-        long p = 0;
-        for (final MeasuredAgent a : rig.agents())
+        void resume()
         {
-            p += a.packets();
+            agents.forEach(MeasuredAgent::resume);
         }
-        return p;
-    }
 
-    /** @return {busy cycles, packets} summed over the loops (cycles per packet is then the cores' mean). */
-    private static long[] cycles(final NullDeviceRig rig)
-    {
-        long c = 0;
-        long p = 0;
-        for (final MeasuredAgent a : rig.agents())
+        void pause()
         {
-            c += a.busyCycles();
-            p += a.packets();
+            agents.forEach(a -> a.pause(1000));
         }
-        return new long[] {c, p};
+
+        long packets()
+        {
+            long p = 0;
+            for (final MeasuredAgent a : agents)
+            {
+                p += a.packets();
+            }
+            return p;
+        }
+
+        /** @return {busy cycles, packets} summed over the loops (cycles per packet is then the cores' mean). */
+        long[] cycles()
+        {
+            long c = 0;
+            long p = 0;
+            for (final MeasuredAgent a : agents)
+            {
+                c += a.busyCycles();
+                p += a.packets();
+            }
+            return new long[] {c, p};
+        }
     }
 
     private static long[] countersOf(final NullDeviceRig rig)

@@ -10,8 +10,13 @@
  *   ./panamux bench --quick                 all of them, 1 s windows, 2 rounds (95 s on a quiet 2-CPU VM)
  *   ./panamux bench                         all of them, 3 s windows, 5 rounds, 3 memif rounds (7 minutes there)
  *   ./panamux bench stateless always-1m     some of them
- *   ./panamux bench --out DIR --seconds 5 --rounds 7 --hugepages
+ *   ./panamux bench --out DIR --seconds 5 --rounds 7 --no-hugepages
+ *   ./panamux bench pktgen                  pktgen-DPDK's sweep against the MUX and testpmd (only when named)
  * </pre>
+ * Runs use 2 MB hugepages ({@code --in-memory}) when enough are free or, as root, can be reserved through
+ * {@code /proc/sys/vm/nr_hugepages} ({@link io.panamux.perf.bench.HugePages}; the pool is put back
+ * afterwards), and 4 KB pages ({@code --no-huge}) otherwise; the first line and the report say which.
+ * {@code --hugepages} fails the run without them, {@code --no-hugepages} measures on 4 KB pages.
  * Each run writes {@code bench.json} (every figure, every round, the environment: CPU, TSC, cores,
  * memory, hugepages, kernel, DPDK and JDK versions, JVM options) and {@code bench.html} (tables and
  * inline SVG plots, no script, nothing fetched) into {@code bench-results/<time>/} or {@code --out}.
@@ -59,6 +64,18 @@
  * ({@link io.panamux.perf.bench.ThreadPlacement}). testpmd gets the same placement ({@code --lcores}:
  * main lcore on CPU 0, forwarding lcores where the Java loops run) and, like the forwarding threads,
  * normal priority.
+ *
+ * <h2>The C baseline</h2>
+ * testpmd io does no work per packet, so its ratio says what the pipeline costs, not what Java costs. Every
+ * MUX scenario on {@code net_null} but the stateful phase therefore also measures
+ * {@link io.panamux.perf.bench.CBaseline}: the worker's work written in C as a DPDK developer would
+ * ({@code perf/src/main/c/panamux_cbase.c}: l3fwd-em style bursts, prefetch, bulk VIP lookups through
+ * {@code rte_hash}, the same flow hash, Maglev tables, flow-table layout and placement, encapsulation and TX
+ * buffering), compiled against the installed DPDK at build time. It runs on the worker's CPU, fed by its own
+ * replay and counted by its own {@link io.panamux.perf.bench.MeasuredAgent}, in a third window of each round
+ * (testpmd, Java, C). <b>Java/C</b> ({@code java_over_c}: the median of each round's Java Mpps over its C
+ * Mpps) is the headline ratio. {@code CBaselineEquivalenceTest} checks that both forward the same bursts
+ * into the same bytes.
  *
  * <h2>How to read the figures</h2>
  * <ul>
