@@ -76,7 +76,6 @@ public final class WorkerAgent implements Agent
     private static final int FRAGMENT_UNKNOWN_VIP = DropReason.FRAGMENT_UNKNOWN_VIP.ordinal();
     private static final int MULTI_SEGMENT = DropReason.MULTI_SEGMENT.ordinal();
     private static final int TOO_BIG = DropReason.TOO_BIG.ordinal();
-    private static final int TX_FULL = DropReason.TX_FULL.ordinal();
     private static final int WORKER_ERROR = DropReason.WORKER_ERROR.ordinal();
     private static final int TCP = 6;
     private static final int TCP_SYN = 0x02;
@@ -128,7 +127,6 @@ public final class WorkerAgent implements Agent
     private final int[] prefetchEnd;
 
     private ForwardingSnapshot snapshot;
-    private long reportedTxDropped;
     private boolean running;
     /** Packets of the burst being processed (0 between bursts): what {@link #recover} must account for. */
     private int inFlight;
@@ -166,7 +164,7 @@ public final class WorkerAgent implements Agent
         // Global arena: these arrays live as long as the process, and global segments need no liveness check.
         this.rxBurst = Arena.global().allocate(JAVA_LONG, burst);
         this.rxBurstAddress = rxBurst.address();
-        this.tx = new TxBuffer(Arena.global(), config.port(), config.txQueue(), burst, config.txDrainNanos());
+        this.tx = new TxBuffer(Arena.global(), config.port(), config.txQueue(), burst, config.txDrainNanos(), counters);
         this.infos = new PacketInfo[burst];
         for (int i = 0; i < burst; i++)
         {
@@ -327,9 +325,10 @@ public final class WorkerAgent implements Agent
     {
         if (type == ControlToWorker.SEND)
         {
-            tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs);
+            // Counted in tx_packets once the driver takes it (ARP replies, owner traffic); no bytes, as before.
+            // control_sent counts it now, as rx_packets counts what enters from the wire.
+            tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs, TxBuffer.NO_BACKEND, 0);
             counters.add(WorkerCounters.CONTROL_SENT, 1);
-            counters.add(WorkerCounters.TX_PACKETS, 1);
             return;
         }
         if (type == ControlToWorker.PUT_FLOW)
@@ -436,8 +435,6 @@ public final class WorkerAgent implements Agent
         counters.add(WorkerCounters.BUSY_CYCLES, 1);
 
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
-        long txBytes = 0;
-        int txPackets = 0;
         int prefetched = 0;
         for (int i = 0; i < n; i++)
         {
@@ -495,13 +492,9 @@ public final class WorkerAgent implements Agent
                 reject(m, rc);
                 continue;
             }
-            counters.backendPacket(backend.id());
-            txBytes += Mbuf.dataLength(m);
-            txPackets++;
-            tx.add(m, nowNs);
+            // Counted (tx_packets, tx_bytes, the backend's packets) when the driver accepts it.
+            tx.add(m, nowNs, backend.id(), Mbuf.dataLength(m));
         }
-        counters.add(WorkerCounters.TX_BYTES, txBytes);
-        counters.add(WorkerCounters.TX_PACKETS, txPackets);
     }
 
     private static int findVip(final VipTable vips, final Vip[] vipArray, final PacketInfo info)
@@ -680,12 +673,6 @@ public final class WorkerAgent implements Agent
                 counters.add(WorkerCounters.FLOWS_EXPIRED, expired);
             }
             counters.set(WorkerCounters.FLOWS, flows.size());
-        }
-        final long txDropped = tx.dropped();
-        if (txDropped != reportedTxDropped)
-        {
-            counters.drops(TX_FULL, txDropped - reportedTxDropped);
-            reportedTxDropped = txDropped;
         }
     }
 

@@ -129,6 +129,7 @@ class WorkerFailureTest
             final long errors = m.counters.get(WorkerCounters.WORKER_ERRORS);
             assertTrue(errors >= 20, "each round fails at least once: " + errors);
             assertTrue(out > 0, "the packets buffered before the failing one were sent");
+            assertEquals(out, m.counters.get(WorkerCounters.TX_PACKETS), "and counted as sent, only they");
             assertEquals(2000 - out, m.counters.drops(DropReason.WORKER_ERROR.ordinal()), "the others freed and counted as worker_error drops");
             final String text = log.toString(StandardCharsets.UTF_8);
             assertEquals(1, count(text, "ArrayIndexOutOfBoundsException: Index 1 out of bounds for length 1\n"), text);
