@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -77,6 +78,13 @@ public final class EthPort
     public record Configuration(int rxQueues, int txQueues, boolean rss, String note)
     {
     }
+
+    /**
+     * Drivers whose configure refuses different RX and TX queue counts although their info allows both
+     * (DPDK 22.11: net_tap's {@code tap_dev_configure}, "number of rx queues must be equal to number of tx
+     * queues"). Others that refuse are found by trying: see {@link #configureForWorkers}.
+     */
+    private static final Set<String> EQUAL_QUEUE_COUNTS = Set.of("net_tap");
 
     private final int portId;
 
@@ -186,6 +194,52 @@ public final class EthPort
             throw Dpdk.rethrow(t);
         }
         return new Configuration(rxQueues, txQueues, rss, note);
+    }
+
+    /**
+     * Configures the port for {@code workers} workers, each with its own RX and TX queue, and one more TX
+     * queue (number {@code workers}) for the control thread where the device allows it: it has one to spare
+     * and accepts more TX than RX queues. Otherwise the counts are equal and {@link Configuration#txQueues()}
+     * says so (the control thread then sends through a worker).
+     *
+     * @param mtu the MTU to configure, or 0 for the device default.
+     * @throws DpdkException naming the device and the queues it allows when it has fewer than one RX and one
+     *                       TX queue per worker, or when it refuses the configuration.
+     */
+    public Configuration configureForWorkers(final int workers, final int mtu)
+    {
+        final DeviceInfo info = info();
+        if (workers > info.maxRxQueues() || workers > info.maxTxQueues())
+        {
+            throw new DpdkException("port " + portId + " (" + info.driverName() + ") allows at most " + info.maxRxQueues() + " RX and " +
+                info.maxTxQueues() + " TX queue(s); dataplane.workers " + workers + " needs one of each per worker" +
+                queueHint(info.driverName(), workers));
+        }
+        if (info.maxTxQueues() > workers && !EQUAL_QUEUE_COUNTS.contains(info.driverName()))
+        {
+            try
+            {
+                return configure(workers, workers + 1, mtu);
+            }
+            catch (final DpdkException refused)
+            {
+                // A device may refuse unequal counts without saying so in its info (a memif peer, a PMD not in
+                // EQUAL_QUEUE_COUNTS): equal counts, below, still serve every worker.
+            }
+        }
+        return configure(workers, workers, mtu);
+    }
+
+    private static String queueHint(final String driver, final int workers)
+    {
+        return switch (driver)
+        {
+            case "net_pcap" -> " (net_pcap has one queue per rx_pcap/rx_iface and tx_pcap/tx_iface argument: give " + workers + " of each)";
+            case "net_af_packet" -> " (net_af_packet: add qpairs=" + workers + " to the vdev)";
+            case "net_virtio_user" -> " (net_virtio_user: add queues=" + workers + " to the vdev)";
+            case "net_vhost" -> " (net_vhost: add queues=" + workers + " to the vdev)";
+            default -> "";
+        };
     }
 
     /**

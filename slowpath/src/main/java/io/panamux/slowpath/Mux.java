@@ -125,11 +125,11 @@ public final class Mux implements AutoCloseable
         final int perWorker = 2 * DESCRIPTORS + 4 * dp.burstSize() + POOL_CACHE;
         this.pool = PacketPool.create("pmx_pool_" + port.id(), poolSize(workerCount * perWorker + 2048), POOL_CACHE,
             PacketPool.DEFAULT_DATA_ROOM, 0);
-        // One extra TX queue for the control thread (ARP replies, owner traffic) where the device has one;
-        // otherwise the control thread's packets are sent by worker 0.
-        final int txQueues = Math.min(workerCount + 1, Math.max(workerCount, port.info().maxTxQueues()));
+        // One extra TX queue for the control thread (ARP replies, owner traffic) where the device allows it
+        // (net_tap, for one, wants as many TX as RX queues); otherwise its packets are sent by worker 0.
+        this.portConfiguration = port.configureForWorkers(workerCount, dp.mtu().orElse(0));
+        final int txQueues = portConfiguration.txQueues();
         this.controlTxQueue = txQueues > workerCount ? workerCount : -1;
-        this.portConfiguration = port.configure(workerCount, txQueues, dp.mtu().orElse(0));
         if (!portConfiguration.note().isEmpty())
         {
             log.println("panamux: " + portConfiguration.note());
