@@ -331,6 +331,7 @@ public final class WorkerAgent implements Agent
         if (type == ControlToWorker.SEND)
         {
             // Counted in tx_packets once the driver takes it (ARP replies, owner traffic); no bytes, as before.
+            // control_sent counts it now, as rx_packets counts what enters from the wire.
             tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs, TxBuffer.NO_BACKEND, 0);
             counters.add(WorkerCounters.CONTROL_SENT, 1);
             return;

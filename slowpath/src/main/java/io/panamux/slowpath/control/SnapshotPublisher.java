@@ -102,7 +102,8 @@ public final class SnapshotPublisher
 
     /**
      * Makes the VIPs and backends those of {@code config}: new VIPs are added, VIPs no longer configured
-     * removed, and a VIP whose backend set or weights changed enters its stateful phase. Publishes the
+     * removed, and a VIP whose backend set or weights changed (in the file, or with ctl since) enters its
+     * stateful phase. Publishes the
      * result.
      *
      * @return the published snapshot.
@@ -123,6 +124,9 @@ public final class SnapshotPublisher
             if (existing != null && existing.config.equals(v))
             {
                 next.put(v.key(), existing);
+                // The configuration is the same, but ctl may have changed the backends since: they become the
+                // configuration's again (a no-op, and no stateful phase, when they are).
+                changeBackends(existing, backends, nowNs);
             }
             else if (existing != null && sameVipExceptBackends(existing.config, v))
             {

@@ -269,6 +269,28 @@ class BackendChangesTest
             h.router.instructions().stream().map(Object::toString).toList());
     }
 
+    /**
+     * A reload applies the file whole, also to a VIP whose lines in the file did not change but whose backends
+     * were changed with ctl since: the workers' table must go back to the file's backends, as ctl's view does.
+     * It kept the ctl-made backends (the publisher saw the VIP's configuration unchanged), so the workers sent
+     * new flows to a backend that ctl showed gone and could not remove (found by the soak test).
+     */
+    @Test
+    void aReloadTakesBackACtlChangeToAVipTheFileDoesNotChange() throws Exception
+    {
+        h.run((c, now) -> h.changes.add(WEB, "10.1.0.4", 1, now));
+        h.run((c, now) -> h.changes.drain(WEB, "10.1.0.1", now));
+        assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4"), texts(h.vip(WEB).backends()));
+
+        h.run((c, now) -> h.changes.reload(ConfigLoader.parse(ControlHarness.CONFIG, "mux.yaml"), now));
+
+        assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), texts(h.vip(WEB).backends()), "the workers' backends are the file's");
+        assertTrue(Arrays.stream(h.vip(WEB).backends()).noneMatch(Backend::draining), "the drain ended with the reload");
+        final VipView view = (VipView)h.run((c, now) -> h.changes.views(now).stream().filter(v -> v.vip().equals(WEB)).findFirst().orElseThrow());
+        assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), view.backends().stream().map(VipView.BackendView::address).toList(),
+            "and ctl shows the same");
+    }
+
     @Test
     void vipKeysAreCanonicalised() throws Exception
     {
