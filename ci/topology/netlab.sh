@@ -24,7 +24,9 @@
 # backend k1: bypass) and the IPv4 VIP 192.0.2.20 (pool: k1, k2). They have no host agent: net_decap.py takes
 # the MUXes' IP-in-IP (this kernel has no tunnel drivers) into a TUN device.
 #
-# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6]   build it (tears down leftovers first)
+# With --bfd, the router and every MUX's speaker run BFD (100 ms, multiplier 3) on their BGP sessions.
+#
+# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6] [--bfd]   build it (tears down leftovers first)
 #        netlab.sh down                             kill every process in the namespaces, delete them
 #        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
 #        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
@@ -32,6 +34,8 @@
 #                                                   whether the MUX's BIRD ended with it
 #        netlab.sh agent-start NAME | agent-stop NAME [--kill]
 #        netlab.sh server-stop NAME | server-start NAME   a backend's HTTP server (its health checks fail)
+#        netlab.sh mux-freeze NAME                  SIGSTOP the MUX and its BIRD: a host that went silent, its
+#                                                   link still up (mux-stop NAME --kill ends it)
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
 #                                                   (space-separated gateways, or "none"), or fail
@@ -76,6 +80,8 @@ addr() { echo "198.18.$1.$2"; }
 addr6() { echo "2001:db8:$1::$2"; }
 # Whether the lab is dual-stack (up --ipv6), from the shape it was made with.
 ipv6_lab() { [ "$(awk '{print $3}' "$RUN/shape" 2>/dev/null)" = ipv6 ]; }
+# Whether the BGP sessions run BFD (up --bfd).
+bfd_lab() { [ "$(awk '{print $4}' "$RUN/shape" 2>/dev/null)" = bfd ]; }
 
 cmd_check() {
   command -v ip >/dev/null || die "iproute2 is missing"
@@ -256,9 +262,14 @@ template bgp mux {
   connect retry time 1;
   error wait time 1, 2;
   ipv4 { import all; export none; gateway recursive; igp table master4; };
-  ipv6 { import all; export none; gateway recursive; igp table master6; };
+  # Global next hops in the kernel (a direct session, with BFD, also sends the MUX's link-local one).
+  ipv6 { import all; export none; gateway recursive; igp table master6; next hop prefer global; };
+$(bfd_lab && echo "  direct; bfd on;")
 }
 EOF
+    if bfd_lab; then
+      echo 'protocol bfd { interface "rt-m*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
+    fi
     for k in $(seq 1 "$muxes"); do
       echo "protocol bgp m$k from mux { neighbor $(addr $((10 + k)) 2) as $AS; }"
     done
@@ -288,6 +299,7 @@ router:
     neighbors: [ { address: $(addr "$id" 1), as: $AS } ]
     hold-seconds: 3
     run-directory: $RUN/$node-bgp
+$(bfd_lab && echo "    bfd: { interval-ms: 100, multiplier: 3 }")
 vips:
   - address: 192.0.2.10
     port: 80
@@ -455,6 +467,19 @@ cmd_server_stop() {
   die "$node: its server did not stop"
 }
 
+# Freezes a MUX and its BIRD (SIGSTOP): nothing more leaves the MUX's host, its TCP sessions stay open and
+# its link up, as when a host hangs or its far side silently drops everything. Only BFD or the BGP hold
+# timer can tell the router.
+cmd_mux_freeze() {
+  local node=$1 pid bird
+  bird=$(mux_bird_pid "$node")
+  pid=$(pgrep -f "io.panamux.slowpath.Main run --config $RUN/$node.yaml" | head -1 || true)
+  [ -n "$pid" ] || die "$node: no MUX running"
+  [ -n "$bird" ] && kill -STOP "$bird"
+  kill -STOP "$pid"
+  log "$node: MUX (pid $pid) and its BIRD (pid ${bird:-none}) frozen"
+}
+
 cmd_routes() {
   ip -n "$RT" route show root 192.0.2.0/24
   ip -n "$RT" -6 route show root 2001:db8:f::/64 2>/dev/null || true
@@ -484,12 +509,13 @@ cmd_wait_route() {
 }
 
 cmd_up() {
-  local muxes=2 backends=3 ipv6=ipv4 k
+  local muxes=2 backends=3 ipv6=ipv4 bfd=nobfd k
   while [ $# -gt 0 ]; do
     case $1 in
       --muxes) muxes=$2; shift 2 ;;
       --backends) backends=$2; shift 2 ;;
       --ipv6) ipv6=ipv6; shift ;;
+      --bfd) bfd=bfd; shift ;;
       *) die "up: unknown option $1" ;;
     esac
   done
@@ -498,7 +524,7 @@ cmd_up() {
   mkdir -p "$RUN"
   FASTPATH_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   echo "$FASTPATH_KEY" > "$RUN/fastpath.key"
-  echo "$muxes $backends $ipv6" > "$RUN/shape"
+  echo "$muxes $backends $ipv6 $bfd" > "$RUN/shape"
 
   ip netns add "$RT"
   ip -n "$RT" link set lo up
@@ -598,6 +624,7 @@ main() {
     check) cmd_check ;;
     mux-start) cmd_mux_start "$@" ;;
     mux-stop) cmd_mux_stop "$@" ;;
+    mux-freeze) cmd_mux_freeze "$@" ;;
     agent-start) cmd_agent_start "$@" ;;
     agent-stop) cmd_agent_stop "$@" ;;
     server-stop) cmd_server_stop "$1" ;;

@@ -54,6 +54,8 @@ class RoutingNetworkTest
     private static final long HOLD_DOWN_MS = 1500;
     /** What the MUX's speaker (birdc configure), iBGP and the router's kernel route take, with room for a loaded machine. */
     private static final long ROUTER_SLACK_MS = 1500;
+    /** Transfers running while a MUX freezes: enough that the router's ECMP hash gives it some. */
+    private static final int TRANSFERS = 12;
 
     private NetworkLab lab;
     private Path dir;
@@ -78,7 +80,7 @@ class RoutingNetworkTest
             }
         }));
         // No host-agent backends: the VIPs under test stand on the plain backends k1, k2.
-        lab.labOk(180, "up", "--ipv6", "--backends", "0");
+        lab.labOk(180, "up", "--ipv6", "--bfd", "--backends", "0");
         lab.labOk(30, "mux-start", "m1");
         lab.labOk(30, "mux-start", "m2");
         lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "120");
@@ -216,6 +218,120 @@ class RoutingNetworkTest
             + "after one started%n", CHECKED_VIP, withdrawnMs, CHECK_INTERVAL_MS, HOLD_DOWN_MS, backMs);
         lab.labOk(30, "server-start", "k1");
         lab.labOk(60, "wait-route", CHECKED_VIP, M1 + " " + M2, "30");
+    }
+
+    @Test
+    @Order(5)
+    void aFrozenMuxLeavesTheRoutersEcmpSetWithinASecondThroughBfdAndLongTransfersFinishThroughTheOther() throws Exception
+    {
+        lab.labOk(60, "wait-route", VIP6, M1_6 + " " + M2_6, "30");
+        lab.labOk(60, "wait-route", "192.0.2.10", M1 + " " + M2, "30");
+        final long m1Before = lab.muxPackets("m1", VIP6_KEY);
+        final Transfers transfers = downloads("c1", "[" + VIP6 + "]", TRANSFERS, 20_000_000, 200_000);
+        Thread.sleep(2500);
+        for (int i = 0; i < 70 && lab.muxPackets("m1", VIP6_KEY) <= m1Before; i++)
+        {
+            Thread.sleep(250);
+        }
+        assertTrue(lab.muxPackets("m1", VIP6_KEY) > m1Before, "m1 carries some of the transfers before it freezes");
+
+        // The MUX's host goes silent (its JVM and its BIRD stopped; TCP sessions open, link up): only BFD (or,
+        // without it, the 3 s hold time) tells the router.
+        final String bird = Files.readString(lab.run.resolve("m1-bgp/bird.pid")).strip();
+        final String jvm = NetworkLab.exec(List.of("pgrep", "-f", "io.panamux.slowpath.Main run --config " + lab.run.resolve("m1.yaml")),
+            Map.of(), 30).output().lines().findFirst().orElseThrow().strip();
+        final long frozenAt = System.nanoTime();
+        assertEquals(0, NetworkLab.exec(List.of("kill", "-STOP", bird, jvm), Map.of(), 30).code(), "m1 and its BIRD frozen");
+        final long ipv4Ms = awaitOnlyNextHop("192.0.2.10", M2, frozenAt);
+        final long ipv6Ms = awaitOnlyNextHop(VIP6, M2_6, frozenAt);
+        assertTrue(transfers.running(), "m1 froze in the middle of the transfers");
+        final String routerBird = NetworkLab.exec(List.of("birdc", "-s", lab.run.resolve("rt-bird.ctl").toString(), "show", "protocols", "m1"),
+            Map.of(), 30).output();
+
+        final List<String> results = transfers.await(300);
+        for (final String r : results)
+        {
+            assertTrue(r.startsWith("200 20000000 "), "a transfer broke when m1 froze: " + results);
+        }
+        assertEquals(TRANSFERS, results.size(), "every transfer finished: " + results);
+        System.out.printf("network: m1 frozen; the router dropped it from the ECMP set of 192.0.2.10 in %d ms and of %s in %d ms "
+            + "(BFD 100 ms x 3, hold time 3 s); %d IPv6 transfers finished through m2%n", ipv4Ms, VIP6, ipv6Ms, results.size());
+        assertTrue(ipv4Ms < 1000 && ipv6Ms < 1000, "the router dropped the frozen MUX within 1 s: IPv4 " + ipv4Ms + " ms, IPv6 " + ipv6Ms
+            + " ms\n" + routerBird);
+        assertTrue(routerBird.contains("BFD session down"), "BFD took the session down: "
+            + routerBird);
+
+        lab.labOk(60, "mux-stop", "m1", "--kill");
+        lab.labOk(30, "mux-start", "m1");
+        lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "90");
+    }
+
+    /**
+     * Polls the router's kernel route to {@code vip} (every few milliseconds) until {@code nextHop} is its only
+     * gateway.
+     *
+     * @return milliseconds since {@code sinceNs}.
+     */
+    private long awaitOnlyNextHop(final String vip, final String nextHop, final long sinceNs) throws IOException, InterruptedException
+    {
+        final List<String> command = vip.contains(":") ? List.of("ip", "-n", lab.prefix + "-rt", "-6", "route", "show", vip + "/128")
+            : List.of("ip", "-n", lab.prefix + "-rt", "route", "show", vip + "/32");
+        String last = "";
+        while (System.nanoTime() - sinceNs < 15_000_000_000L)
+        {
+            last = NetworkLab.exec(command, Map.of(), 30).output();
+            final List<String> gateways = java.util.regex.Pattern.compile("via ([0-9a-f:.]+)").matcher(last).results().map(m -> m.group(1))
+                .toList();
+            if (gateways.equals(List.of(nextHop)))
+            {
+                return (System.nanoTime() - sinceNs) / 1_000_000;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the router's route to " + vip + " still is " + last + " after 15 s");
+    }
+
+    /** Long downloads, paced until released (so they last as long as the test needs), one curl each. */
+    private final class Transfers
+    {
+        private final Process process;
+        private final Path output;
+        private final Path release;
+
+        Transfers(final Process process, final Path output, final Path release)
+        {
+            this.process = process;
+            this.output = output;
+            this.release = release;
+        }
+
+        boolean running()
+        {
+            return process.isAlive();
+        }
+
+        List<String> await(final int seconds) throws IOException, InterruptedException
+        {
+            Files.writeString(release, "go");
+            if (!process.waitFor(seconds, TimeUnit.SECONDS))
+            {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError("transfers still running after " + seconds + " s: " + Files.readString(output));
+            }
+            return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        }
+    }
+
+    private Transfers downloads(final String client, final String host, final int count, final int bytes, final int rate) throws IOException
+    {
+        final Path output = Files.createTempFile(dir, "transfers", ".txt");
+        final Path release = dir.resolve("release-" + output.getFileName());
+        final String url = "http://" + host + "/stream?bytes=" + bytes + "&rate=" + rate + "&release=" + release;
+        final Process p = lab.startIn(client, output, "bash", "-c",
+            "for i in $(seq 1 " + count + "); do curl -g -s -m 400 -o /dev/null -w '%{http_code} %{size_download} %header{x-backend}\\n' '"
+                + url + "' & done; wait");
+        return new Transfers(p, output, release);
     }
 
     /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */

@@ -38,6 +38,13 @@ import io.panamux.slowpath.config.IpAddress;
  * its own routing table (BIRD's {@code gateway recursive}, FRR's next-hop tracking) and sends the VIP's
  * traffic to the backend's link. No kernel protocol: the speaker never touches the MUX host's own routes.
  *
+ * <h2>BFD</h2>
+ * With {@code router.bgp.bfd}, a {@code protocol bfd} with its timers and {@code bfd on} in every session:
+ * a router that runs BFD too drops the MUX (and every route it announced) after {@code multiplier} missed
+ * packets, well under a second, where the hold time alone takes seconds. A neighbor that does not run BFD
+ * keeps its session: BIRD closes a BGP session only when its BFD session goes from up to down. The
+ * sessions are then {@code direct} (the routers are on the MUX's link) and BFD single-hop (RFC 5881).
+ *
  * <h2>IPv6: a second channel on the same session</h2>
  * IPv6 VIPs go to the router as IPv6 routes over the IPv4 session (multiprotocol BGP, RFC 4760: an
  * {@code ipv6} channel beside the {@code ipv4} one), not over IPv6 sessions of their own. One session per
@@ -70,6 +77,14 @@ public final class BirdConfig
         sb.append("router id ").append(settings.routerId()).append(";\n");
         sb.append("log stderr all;\n");
         sb.append("protocol device { scan time 10; }\n");
+        final BgpSettings.Bfd bfd = settings.bfd();
+        if (bfd != null)
+        {
+            // Single-hop BFD (RFC 5881) on the link to each router; BIRD runs a session for each BGP protocol
+            // that asks (bfd on).
+            sb.append("protocol bfd pmx_bfd {\n  interface \"*\" { min rx interval ").append(bfd.intervalMs()).append(" ms; min tx interval ")
+                .append(bfd.intervalMs()).append(" ms; multiplier ").append(bfd.multiplier()).append("; };\n}\n");
+        }
         staticRoutes(sb, "pmx_vips", "ipv4", "/32", routes, true);
         staticRoutes(sb, "pmx_vips6", "ipv6", "/128", routes, false);
         sb.append("filter pmx_export {\n  if proto != \"pmx_vips\" && proto != \"pmx_vips6\" then reject;\n");
@@ -91,6 +106,12 @@ public final class BirdConfig
             sb.append("  neighbor ").append(neighbor.address()).append(" as ").append(neighbor.as()).append(";\n");
             sb.append("  hold time ").append(settings.holdSeconds()).append("; keepalive time ").append(keepalive).append(";\n");
             sb.append("  connect retry time 1; error wait time 1, 4;\n");
+            if (bfd != null)
+            {
+                // BIRD takes iBGP sessions as multi-hop unless told, and multi-hop BFD needs a fixed local
+                // address: the router is on the MUX's link, so the session is direct and its BFD single-hop.
+                sb.append("  direct; bfd on;\n");
+            }
             sb.append("  ipv4 { import none; export filter pmx_export; };\n");
             sb.append("  ipv6 { import none; export filter pmx_export;");
             if (settings.nextHop6() != null)

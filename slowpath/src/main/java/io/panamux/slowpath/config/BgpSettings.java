@@ -19,7 +19,12 @@ import java.util.Objects;
  *     bird: /usr/sbin/bird              # default
  *     birdc: /usr/sbin/birdc            # default
  *     next-hop6: "2001:db8:11::2"       # default: BIRD's IPv6 address on the link to each neighbor
+ *     bfd: { interval-ms: 100, multiplier: 3 }   # default none: BFD with every neighbor
  * </pre>
+ * With {@code bfd}, the speaker runs single-hop BFD (RFC 5880, 5881) with each neighbor (on its link), and a
+ * router that runs it too drops this MUX as soon as {@code multiplier} packets in a row are missing
+ * ({@code interval-ms} apart),
+ * instead of after the hold time: 300 ms with the values above, against nine seconds.
  * IPv4 and IPv6 VIPs go over the same sessions (an {@code ipv6} channel beside the {@code ipv4} one;
  * {@code io.panamux.slowpath.bgp.BirdConfig} says why).
  *
@@ -32,9 +37,10 @@ import java.util.Objects;
  * @param birdc        BIRD's control client's path.
  * @param nextHop6     the IPv6 next hop of this MUX's IPv6 routes, or null: BIRD then takes its global IPv6
  *                     address on the interface facing each neighbor.
+ * @param bfd          BFD with every neighbor, or null for none.
  */
 public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neighbors, int holdSeconds, Path runDirectory, String bird,
-    String birdc, IpAddress nextHop6)
+    String birdc, IpAddress nextHop6, Bfd bfd)
 {
     /** Debian's path of the daemon. */
     public static final String DEFAULT_BIRD = "/usr/sbin/bird";
@@ -93,7 +99,61 @@ public record BgpSettings(long localAs, IpAddress routerId, List<Neighbor> neigh
     public BgpSettings(final long localAs, final IpAddress routerId, final List<Neighbor> neighbors, final int holdSeconds,
         final Path runDirectory, final String bird, final String birdc)
     {
-        this(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, null);
+        this(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, null, null);
+    }
+
+    /**
+     * Settings without BFD.
+     *
+     * @throws IllegalArgumentException when a value is out of range.
+     */
+    public BgpSettings(final long localAs, final IpAddress routerId, final List<Neighbor> neighbors, final int holdSeconds,
+        final Path runDirectory, final String bird, final String birdc, final IpAddress nextHop6)
+    {
+        this(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, nextHop6, null);
+    }
+
+    /**
+     * BFD (RFC 5880) between the speaker and each neighbor: packets every {@code intervalMs} both ways, the
+     * session (and with it the BGP session and every route of this MUX) down after {@code multiplier} missed.
+     *
+     * @param intervalMs the desired transmit and required receive interval, milliseconds.
+     * @param multiplier how many intervals without a packet mean the neighbor is gone.
+     */
+    public record Bfd(int intervalMs, int multiplier)
+    {
+        /** Default {@code interval-ms}. */
+        public static final int DEFAULT_INTERVAL_MS = 100;
+        /** Default {@code multiplier}: down after 300 ms with the default interval. */
+        public static final int DEFAULT_MULTIPLIER = 3;
+        /** Shortest {@code interval-ms}: BIRD's timers are not finer than this in practice. */
+        public static final int MIN_INTERVAL_MS = 10;
+        /** Longest {@code interval-ms}. */
+        public static final int MAX_INTERVAL_MS = 60_000;
+        /** Largest {@code multiplier} (an 8-bit field). */
+        public static final int MAX_MULTIPLIER = 255;
+
+        /**
+         * @throws IllegalArgumentException when a value is out of range.
+         */
+        public Bfd
+        {
+            if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS)
+            {
+                throw new IllegalArgumentException("BFD interval " + intervalMs + " ms is not between " + MIN_INTERVAL_MS + " and " +
+                    MAX_INTERVAL_MS);
+            }
+            if (multiplier < 1 || multiplier > MAX_MULTIPLIER)
+            {
+                throw new IllegalArgumentException("BFD multiplier " + multiplier + " is not between 1 and " + MAX_MULTIPLIER);
+            }
+        }
+
+        /** @return how long the neighbor takes to notice this speaker is gone, milliseconds. */
+        public int detectionMs()
+        {
+            return intervalMs * multiplier;
+        }
     }
 
     /** @return the speaker's control socket. */

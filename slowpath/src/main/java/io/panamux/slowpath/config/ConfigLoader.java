@@ -99,6 +99,9 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     birdc: PATH                default /usr/sbin/birdc
  *     next-hop6: IPv6            next hop of the IPv6 VIPs (sent over the same sessions); default BIRD's
  *                                IPv6 address on the link to each neighbor
+ *     bfd:                       default none; BFD with every neighbor (the router must run it too)
+ *       interval-ms: INTEGER     10..60000; default 100 (transmit and receive interval)
+ *       multiplier: INTEGER      1..255; default 3 (missed packets before the session is down)
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry

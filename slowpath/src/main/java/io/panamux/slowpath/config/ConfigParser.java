@@ -47,7 +47,8 @@ final class ConfigParser
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
     private static final List<String> ROUTER_KEYS = List.of("bgp");
     private static final List<String> BGP_KEYS = List.of("local-as", "router-id", "neighbors", "hold-seconds", "run-directory", "bird",
-        "birdc", "next-hop6");
+        "birdc", "next-hop6", "bfd");
+    private static final List<String> BFD_KEYS = List.of("interval-ms", "multiplier");
     private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
@@ -794,13 +795,32 @@ final class ConfigParser
         final String birdc = section.value("birdc") == null ? BgpSettings.DEFAULT_BIRDC : nonEmptyString(section, "birdc", false);
 
         final IpAddress nextHop6 = section.value("next-hop6") == null ? null : address(section, "next-hop6", Family.IPV6, false);
+        final BgpSettings.Bfd bfd = bfd(section);
 
         if (errors.size() != errorsBefore || localAs == null || routerId == null || neighbors == null || holdSeconds == null ||
             runDirectory == null || bird == null || birdc == null)
         {
             return null;
         }
-        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, nextHop6));
+        return Optional.of(new BgpSettings(localAs, routerId, neighbors, holdSeconds, runDirectory, bird, birdc, nextHop6, bfd));
+    }
+
+    /** @return router.bgp.bfd, or null when absent or wrong (reported). */
+    private BgpSettings.Bfd bfd(final Section bgp)
+    {
+        if (bgp.value("bfd") == null)
+        {
+            return null;
+        }
+        final Section section = childSection(bgp, "bfd", false, BFD_KEYS);
+        if (section == null)
+        {
+            return null;
+        }
+        final Integer interval = integer(section, "interval-ms", false, BgpSettings.Bfd.DEFAULT_INTERVAL_MS, BgpSettings.Bfd.MIN_INTERVAL_MS,
+            BgpSettings.Bfd.MAX_INTERVAL_MS);
+        final Integer multiplier = integer(section, "multiplier", false, BgpSettings.Bfd.DEFAULT_MULTIPLIER, 1, BgpSettings.Bfd.MAX_MULTIPLIER);
+        return interval == null || multiplier == null ? null : new BgpSettings.Bfd(interval, multiplier);
     }
 
     /** @return an AS number (1..2^32-1, required), or null (reported). */

@@ -116,14 +116,31 @@ class BirdRouterControlTest
             .contains("  ipv6 { import none; export filter pmx_export; next hop address 2001:db8:11::2; };\n"));
     }
 
-    /** BIRD itself parses what is rendered (bird -p), both families, bypass lines and a named IPv6 next hop. */
+    @Test
+    void bfdIsRunWithEveryNeighborWhenConfigured()
+    {
+        final BgpSettings s = settings();
+        final BgpSettings withBfd = new BgpSettings(s.localAs(), s.routerId(), s.neighbors(), s.holdSeconds(), s.runDirectory(), s.bird(),
+            s.birdc(), null, new BgpSettings.Bfd(100, 3));
+        final String text = BirdConfig.render(withBfd, new TreeMap<>());
+        assertTrue(text.contains("""
+            protocol bfd pmx_bfd {
+              interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+            }
+            """), text);
+        assertEquals(2, text.split("  direct; bfd on;\n", -1).length - 1, "in both sessions: " + text);
+        assertFalse(BirdConfig.render(s, new TreeMap<>()).contains("bfd"), "none unless configured");
+        assertEquals(300, withBfd.bfd().detectionMs());
+    }
+
+    /** BIRD itself parses what is rendered (bird -p), both families, bypass lines, a named IPv6 next hop, BFD. */
     @Test
     void birdParsesTheRenderedConfiguration() throws Exception
     {
         Assumptions.assumeTrue(Files.isExecutable(Path.of(BgpSettings.DEFAULT_BIRD)), "BIRD 2 (Debian bird2) is not installed");
         final BgpSettings s = settings();
         final BgpSettings withNextHop = new BgpSettings(s.localAs(), s.routerId(), s.neighbors(), s.holdSeconds(), s.runDirectory(), s.bird(),
-            s.birdc(), IpAddress.parse("2001:db8:11::2"));
+            s.birdc(), IpAddress.parse("2001:db8:11::2"), new BgpSettings.Bfd(50, 5));
         final TreeMap<IpAddress, Optional<IpAddress>> routes = new TreeMap<>();
         routes.put(VIP, Optional.empty());
         routes.put(VIP2, Optional.of(B1));

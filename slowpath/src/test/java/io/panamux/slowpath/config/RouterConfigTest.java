@@ -76,6 +76,8 @@ class RouterConfigTest
         assertEquals(Path.of("/run/panamux/mux-a/bird.ctl"), bgp.socket());
         assertEquals(BgpSettings.DEFAULT_BIRD, bgp.bird());
         assertEquals(BgpSettings.DEFAULT_BIRDC, bgp.birdc());
+        assertEquals(null, bgp.bfd(), "no BFD unless asked for");
+        assertEquals(new BgpSettings.Bfd(100, 3), ConfigLoader.parse(MINIMAL + "    bfd: {}\n", "mux.yaml").bgp().orElseThrow().bfd());
         assertEquals(List.of(), config.warnings());
     }
 
@@ -96,12 +98,14 @@ class RouterConfigTest
                 bird: /opt/bird/sbin/bird
                 birdc: /opt/bird/sbin/birdc
                 next-hop6: "2001:db8:11::2"
+                bfd: { interval-ms: 50, multiplier: 4 }
             """, "mux.yaml").bgp().orElseThrow();
 
         assertEquals(new BgpSettings(4_200_000_001L, IpAddress.parse("198.18.0.99"),
             List.of(new BgpSettings.Neighbor(IpAddress.parse("198.18.11.1"), 65000),
                 new BgpSettings.Neighbor(IpAddress.parse("198.18.12.1"), 4_294_967_295L)),
-            3, Path.of("/tmp/mux-a-bgp"), "/opt/bird/sbin/bird", "/opt/bird/sbin/birdc", IpAddress.parse("2001:db8:11::2")), bgp);
+            3, Path.of("/tmp/mux-a-bgp"), "/opt/bird/sbin/bird", "/opt/bird/sbin/birdc", IpAddress.parse("2001:db8:11::2"),
+            new BgpSettings.Bfd(50, 4)), bgp);
     }
 
     @Test
@@ -172,6 +176,10 @@ class RouterConfigTest
                 "bytes, and a Unix socket's may have at most 107"),
             Arguments.of("empty bird", MINIMAL + "    bird: \"\"\n",
                 "mux.yaml:20: router.bgp.bird: must not be empty"),
+            Arguments.of("BFD interval too short", MINIMAL + "    bfd: { interval-ms: 5 }\n",
+                "mux.yaml:20: router.bgp.bfd.interval-ms: must be an integer between 10 and 60000, got \"5\""),
+            Arguments.of("BFD unknown key", MINIMAL + "    bfd: { interval: 100 }\n",
+                "mux.yaml:20: router.bgp.bfd: unknown key \"interval\" (expected one of interval-ms, multiplier)"),
             Arguments.of("IPv6 next hop IPv4", MINIMAL + "    next-hop6: 198.18.11.2\n",
                 "mux.yaml:20: router.bgp.next-hop6: must be an IPv6 address, got \"198.18.11.2\""),
             Arguments.of("birdc a list", MINIMAL + "    birdc: [birdc]\n",
