@@ -177,7 +177,7 @@ public final class Mux implements AutoCloseable
         changes.start(nowNs);
 
         final int cpus = Lcore.onlineCpus();
-        final int capacityPerWorker = Math.max(1024, dp.flowTable().capacity() / workerCount);
+        final int capacityPerWorker = dp.flowTable().capacityPerWorker(workerCount);
         final int muxV4 = config.mux().address().ipv4();
         final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
         final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);

@@ -133,6 +133,13 @@ public final class RunCommand implements Callable<Integer>
             System.err.println("panamux: " + e.getMessage());
             return 1;
         }
+        catch (final RuntimeException | OutOfMemoryError e)
+        {
+            // Whatever else stops the start (memory refused to a table despite validation, a library's
+            // argument check): still one line and exit 1; a stack trace tells an operator nothing more.
+            System.err.println("panamux: cannot start: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return 1;
+        }
         AdminServer admin = null;
         try
         {

@@ -44,12 +44,15 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   gateway-mac: "xx:xx:xx:xx:xx:xx"   unicast; default none (resolve by ARP)
  *   gateway: IPv4                the next hop resolved by ARP; required when gateway-mac is absent
  *   flow-table:                  default { capacity: 1048576, idle-timeout-seconds: 300 }
- *     capacity: INTEGER          1..2^31-1; default 1048576 (shared out between the workers)
+ *     capacity: INTEGER          1..2^30; default 1048576 (shared out between the workers); the tables (32
+ *                                bytes a flow, rounded up to a power of two per worker) must fit in the
+ *                                memory the process can have besides its heap (MachineLimits)
  *     idle-timeout-seconds: INTEGER   1..2^31-1; default 300
  *     new-flows-per-second: INTEGER   0..2^31-1, per worker; default 125000 (0: no limit). SYN-flood guard:
  *                                new flows beyond it in a second are forwarded by Maglev alone, not recorded
  *                                (flows_unrecorded_flood), so recorded flows are not evicted by the flood
- *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP; default 65537
+ *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP, &lt;= 2^31-9; default 65537; 4 bytes
+ *                                an entry, (2 * VIPs + 1) tables at most half the Java heap
  *   mtu: INTEGER                 68..65535; default none (the port's)
  *   burst-size: INTEGER          1..65535; default 32
  *   gue-port: INTEGER            1..65535; default 6080
@@ -137,7 +140,7 @@ public final class ConfigLoader
         {
             throw new ConfigException(fileName + ": cannot read: " + ex);
         }
-        final MuxConfig config = parse(decodeUtf8(bytes, fileName), fileName);
+        final MuxConfig config = parse(decodeUtf8(bytes, fileName), fileName, MachineLimits.current());
         final Mux mux = config.mux();
         if (mux.hashSeedSource() != HashSeed.Source.DEFAULT)
         {
@@ -159,6 +162,20 @@ public final class ConfigLoader
      */
     public static MuxConfig parse(final String text, final String fileName)
     {
+        return parse(text, fileName, MachineLimits.current());
+    }
+
+    /**
+     * Parses and validates configuration text against given limits (a test's, or another machine's).
+     *
+     * @param text     the YAML text.
+     * @param fileName the name errors give, e.g. {@code mux.yaml}.
+     * @param limits   the memory and heap the sizes must fit in.
+     * @return the configuration.
+     * @throws ConfigException when the text is not valid, with one {@code FILE:LINE: problem} per error.
+     */
+    public static MuxConfig parse(final String text, final String fileName, final MachineLimits limits)
+    {
         // A byte order mark is not content; SnakeYAML skips it only when it decodes bytes itself.
         final String yaml = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
         final Node root = compose(yaml, fileName);
@@ -166,7 +183,7 @@ public final class ConfigLoader
         {
             throw new ConfigException(fileName + ":1: the file is empty: it needs at least the sections mux and dataplane");
         }
-        return new ConfigParser(fileName).parse(root);
+        return new ConfigParser(fileName, limits).parse(root);
     }
 
     private static Node compose(final String text, final String fileName)

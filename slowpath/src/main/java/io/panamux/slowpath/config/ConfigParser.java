@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import io.panamux.flow.FlowTable;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -114,11 +115,16 @@ final class ConfigParser
     private IpAddress muxAddress6;
     private boolean address6Failed;
     private Integer maglevTableSize;
+    private Node maglevTableSizeNode;
+    private int dataplaneLine = 1;
+    private Integer workerCount;
+    private final MachineLimits limits;
     private int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
 
-    ConfigParser(final String fileName)
+    ConfigParser(final String fileName, final MachineLimits limits)
     {
         this.fileName = fileName;
+        this.limits = limits;
     }
 
     MuxConfig parse(final Node root)
@@ -132,6 +138,10 @@ final class ConfigParser
         final Mux mux = mux(top);
         final Dataplane dataplane = dataplane(top);
         final List<VipConfig> vips = vips(top);
+        if (dataplane != null && vips != null)
+        {
+            checkMaglevMemory(vips.size());
+        }
         final Admin admin = admin(top);
         final Optional<Peers> peers = peers(top);
         final Optional<BgpSettings> bgp = router(top);
@@ -261,6 +271,8 @@ final class ConfigParser
         final List<String> eal = eal(section);
         final Integer port = integer(section, "port", true, null, 0, Dataplane.MAX_PORT_ID);
         final Integer workers = integer(section, "workers", false, Dataplane.DEFAULT_WORKERS, 1, Dataplane.MAX_WORKERS);
+        workerCount = workers;
+        dataplaneLine = top.keyLine("dataplane");
         final OptionalLong gatewayMac = gatewayMac(section);
         final IpAddress gateway = address(section, "gateway", Family.IPV4, false);
         if (gatewayMac != null && gatewayMac.isEmpty() && section.value("gateway") == null)
@@ -270,7 +282,8 @@ final class ConfigParser
         final FlowTableConfig flowTable = flowTable(section);
 
         maglevTableSize = integer(section, "maglev-table-size", false,
-            Dataplane.DEFAULT_MAGLEV_TABLE_SIZE, 2, Integer.MAX_VALUE);
+            Dataplane.DEFAULT_MAGLEV_TABLE_SIZE, 2, Dataplane.MAX_MAGLEV_TABLE_SIZE);
+        maglevTableSizeNode = section.value("maglev-table-size");
         if (maglevTableSize != null && !BigInteger.valueOf(maglevTableSize).isProbablePrime(64))
         {
             final Node node = section.value("maglev-table-size");
@@ -358,12 +371,41 @@ final class ConfigParser
         {
             return null;
         }
-        final Integer capacity = integer(section, "capacity", false, FlowTableConfig.DEFAULT_CAPACITY, 1, Integer.MAX_VALUE);
+        final Integer capacity = integer(section, "capacity", false, FlowTableConfig.DEFAULT_CAPACITY, 1, FlowTable.MAX_CAPACITY);
         final Integer idleTimeout = integer(section, "idle-timeout-seconds", false, FlowTableConfig.DEFAULT_IDLE_TIMEOUT_SECONDS, 1,
             Integer.MAX_VALUE);
         final Integer newFlows = integer(section, "new-flows-per-second", false, FlowTableConfig.DEFAULT_NEW_FLOWS_PER_SECOND, 0,
             Integer.MAX_VALUE);
-        return capacity == null || idleTimeout == null || newFlows == null ? null : new FlowTableConfig(capacity, idleTimeout, newFlows);
+        if (capacity == null || idleTimeout == null || newFlows == null)
+        {
+            return null;
+        }
+        final FlowTableConfig config = new FlowTableConfig(capacity, idleTimeout, newFlows);
+        if (workerCount != null)
+        {
+            // Off the heap, next to the heap and DPDK's memory: what is left when the heap is full.
+            final long bytes = config.memoryBytes(workerCount);
+            final long available = limits.memoryBytes() - limits.heapBytes();
+            if (bytes > available)
+            {
+                final Node node = section.value("capacity");
+                final String where = node != null ? section.child("capacity") : section.path();
+                final String problem = capacity + " flows take " + MachineLimits.describe(bytes) + " of flow tables (" + workerCount +
+                    " worker(s), " + FlowTable.V4_ENTRY_BYTES + " bytes a flow, each table rounded up to a power of two), more than the " +
+                    MachineLimits.describe(Math.max(0, available)) + " this process can have besides its Java heap (memory " +
+                    MachineLimits.describe(limits.memoryBytes()) + ", heap up to " + MachineLimits.describe(limits.heapBytes()) + ")";
+                if (node != null)
+                {
+                    error(node, where, problem);
+                }
+                else
+                {
+                    errors.add(new Problem(section.line(), format(section.line(), where, problem)));
+                }
+                return null;
+            }
+        }
+        return config;
     }
 
     private List<VipConfig> vips(final Section top)
@@ -549,6 +591,36 @@ final class ConfigParser
             return null;
         }
         return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall, holdDown));
+    }
+
+    /**
+     * Every VIP's Maglev table is an {@code int[]} on the heap; during a stateful phase the previous one is
+     * kept beside it, and a new one is built while both are: at most two per VIP and one more.
+     */
+    private void checkMaglevMemory(final int vipCount)
+    {
+        if (maglevTableSize == null || vipCount == 0)
+        {
+            return;
+        }
+        final long bytes = 4L * maglevTableSize * (2L * vipCount + 1);
+        // Half the heap: the rest is the snapshots, the admin API, the peers' state and the collector's room.
+        final long allowed = limits.heapBytes() / 2;
+        if (bytes > allowed)
+        {
+            final String problem = "Maglev tables of " + maglevTableSize + " entries for " + vipCount + " VIP(s) take up to " +
+                MachineLimits.describe(bytes) + " of Java heap (4 bytes an entry, two tables a VIP during a change, one more being " +
+                "built), more than half the heap this JVM can have (" + MachineLimits.describe(limits.heapBytes()) +
+                "; -Xmx in JAVA_OPTS gives more)";
+            if (maglevTableSizeNode != null)
+            {
+                error(maglevTableSizeNode, "dataplane.maglev-table-size", problem);
+            }
+            else
+            {
+                errors.add(new Problem(dataplaneLine, format(dataplaneLine, "dataplane.maglev-table-size", problem)));
+            }
+        }
     }
 
     private void checkMaglevTableSize(final int backends, final Section vip)

@@ -46,6 +46,11 @@ public record Dataplane(
     public static final int DEFAULT_WORKERS = 1;
     /** The most workers: {@code RTE_MAX_LCORE} is 128 and the EAL's main lcore takes one. */
     public static final int MAX_WORKERS = 127;
+    /**
+     * The largest Maglev table: a Java array's length (HotSpot refuses arrays within a few entries of
+     * {@code Integer.MAX_VALUE}; the JDK's own limit, {@code ArraysSupport.SOFT_MAX_ARRAY_LENGTH}).
+     */
+    public static final int MAX_MAGLEV_TABLE_SIZE = Integer.MAX_VALUE - 8;
     /** Maglev's own choice: a prime well above the backend count of common VIPs. */
     public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65537;
     /** The burst of DPDK's examples ({@code MAX_PKT_BURST} in l3fwd). */

@@ -1,5 +1,7 @@
 package io.panamux.slowpath.config;
 
+import io.panamux.flow.FlowTable;
+
 /**
  * The {@code dataplane.flow-table:} section: the size and expiry of the flow tables (the capacity is shared
  * out between the workers), and their SYN-flood guard.
@@ -28,6 +30,27 @@ public record FlowTableConfig(int capacity, int idleTimeoutSeconds, int newFlows
     public FlowTableConfig(final int capacity, final int idleTimeoutSeconds)
     {
         this(capacity, idleTimeoutSeconds, DEFAULT_NEW_FLOWS_PER_SECOND);
+    }
+
+    /**
+     * @param workers the workers, each with a table of its own.
+     * @return entries of each worker's table: an even share of {@link #capacity}, at least 1024.
+     */
+    public int capacityPerWorker(final int workers)
+    {
+        return Math.max(1024, capacity / workers);
+    }
+
+    /**
+     * @param workers the workers, each with a table of its own.
+     * @return bytes of all the workers' tables, each rounded up as {@link FlowTable} does (a power of two
+     * of {@link FlowTable#BUCKET_BYTES}-byte buckets).
+     */
+    public long memoryBytes(final int workers)
+    {
+        final long buckets = (capacityPerWorker(workers) + FlowTable.SLOTS_PER_BUCKET - 1) / FlowTable.SLOTS_PER_BUCKET;
+        final long rounded = buckets == 1 ? 1 : Long.highestOneBit(buckets - 1) << 1;
+        return workers * rounded * FlowTable.BUCKET_BYTES;
     }
 
     /** @return the sizes used when the configuration leaves the section out. */

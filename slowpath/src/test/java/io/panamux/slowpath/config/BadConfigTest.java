@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BadConfigTest
 {
     private static final String FILE = "mux.yaml";
+    /** A machine of 8 GiB with a 512 MiB heap, so that the size rows do not depend on the one running them. */
+    private static final MachineLimits LIMITS = new MachineLimits(8L << 30, 512L << 20);
 
     /** A valid configuration; the line numbers in the table refer to it. */
     private static final String BASE = """
@@ -183,11 +185,34 @@ class BadConfigTest
             bad("flow-table capacity zero",
                 edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
                     "  flow-table: { capacity: 0, idle-timeout-seconds: 300 }"),
-                "mux.yaml:9: dataplane.flow-table.capacity: must be an integer >= 1, got \"0\""),
+                "mux.yaml:9: dataplane.flow-table.capacity: must be an integer between 1 and 1073741824, got \"0\""),
             bad("flow-table new-flow limit negative",
                 edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
                     "  flow-table: { capacity: 1024, idle-timeout-seconds: 300, new-flows-per-second: -1 }"),
                 "mux.yaml:9: dataplane.flow-table.new-flows-per-second: must be an integer >= 0, got \"-1\""),
+            bad("flow-table capacity above the table's limit (2^30)",
+                edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
+                    "  flow-table: { capacity: 2147483647, idle-timeout-seconds: 300 }"),
+                "mux.yaml:9: dataplane.flow-table.capacity: must be an integer between 1 and 1073741824, got \"2147483647\""),
+            bad("flow-table capacity beyond the machine's memory",
+                edit("  flow-table: { capacity: 1024, idle-timeout-seconds: 300 }",
+                    "  flow-table: { capacity: 1073741824, idle-timeout-seconds: 300 }"),
+                "mux.yaml:9: dataplane.flow-table.capacity: 1073741824 flows take 32.0 GiB of flow tables (1 worker(s), 32 bytes a " +
+                "flow, each table rounded up to a power of two), more than the 7.5 GiB this process can have besides its Java heap " +
+                "(memory 8.0 GiB, heap up to 512.0 MiB)"),
+            bad("flow-table capacity beyond the machine's memory, shared by 4 workers",
+                edit("  workers: 1", "  workers: 4").replace("capacity: 1024,", "capacity: 300000000,"),
+                "mux.yaml:9: dataplane.flow-table.capacity: 300000000 flows take 16.0 GiB of flow tables (4 worker(s), 32 bytes a " +
+                "flow, each table rounded up to a power of two), more than the 7.5 GiB this process can have besides its Java heap " +
+                "(memory 8.0 GiB, heap up to 512.0 MiB)"),
+            bad("maglev table above a Java array's length",
+                edit("  workers: 1", "  workers: 1\n  maglev-table-size: 2147483647"),
+                "mux.yaml:9: dataplane.maglev-table-size: must be an integer between 2 and 2147483639, got \"2147483647\""),
+            bad("maglev table beyond the heap",
+                edit("  workers: 1", "  workers: 1\n  maglev-table-size: 1000000007"),
+                "mux.yaml:9: dataplane.maglev-table-size: Maglev tables of 1000000007 entries for 1 VIP(s) take up to 11.2 GiB of " +
+                "Java heap (4 bytes an entry, two tables a VIP during a change, one more being built), more than half the heap this " +
+                "JVM can have (512.0 MiB; -Xmx in JAVA_OPTS gives more)"),
             bad("maglev table size not prime",
                 edit("  workers: 1", "  workers: 1\n  maglev-table-size: 65536"),
                 "mux.yaml:9: dataplane.maglev-table-size: must be a prime (Maglev's permutations need it), got \"65536\""),
@@ -307,7 +332,7 @@ class BadConfigTest
     @MethodSource("badConfigurations")
     void reportsFileLineAndProblem(final String what, final String yaml, final String expected)
     {
-        final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, FILE), what);
+        final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, FILE, LIMITS), what);
 
         assertEquals(expected, ex.getMessage(), what);
         assertEquals(List.of(expected), ex.errors(), what);
@@ -346,7 +371,7 @@ class BadConfigTest
 
         for (final String text : texts)
         {
-            final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, FILE), text);
+            final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, FILE, LIMITS), text);
             assertFalse(ex.getMessage().isEmpty());
             for (final String error : ex.errors())
             {
