@@ -44,7 +44,7 @@ class BenchQuickTest
         final Process p = new ProcessBuilder(javaCommand("bench", "--quick", "--seconds", "0.3", "--rounds", Integer.toString(rounds),
             "--latency-rounds", "1", "--warmup", "0.3", "--flow-scale", "0.01", "--out", out.toString()))
             .redirectErrorStream(true).redirectOutput(out.resolve("bench.log").toFile()).start();
-        if (!p.waitFor(300, TimeUnit.SECONDS))
+        if (!p.waitFor(600, TimeUnit.SECONDS))
         {
             // Say where it stood: the JVM's threads (SIGQUIT prints them into the log) and what it printed last.
             new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
@@ -52,7 +52,7 @@ class BenchQuickTest
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             final List<String> lines = Files.readAllLines(out.resolve("bench.log"));
-            throw new AssertionError("bench --quick did not finish in 300 s; the end of its log:\n"
+            throw new AssertionError("bench --quick did not finish in 600 s; the end of its log:\n"
                 + String.join("\n", lines.subList(Math.max(0, lines.size() - 300), lines.size())));
         }
         final String log = Files.readString(out.resolve("bench.log"));
