@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  * The kernel-side devices run in a network namespace of their own, made and deleted here (root needed; the
  * cases are skipped with the reason otherwise). {@code net_ring} is covered in process by
- * {@code slowpath}'s {@code MuxOnDevicesTest}: its rings do not leave the process. A device with fewer
+ * {@link MuxOnRingTest}: its rings do not leave the process. A device with fewer
  * queues than workers is refused with one line naming it and what it allows.
  */
 class DeviceMatrixTest
