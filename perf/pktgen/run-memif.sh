@@ -56,7 +56,7 @@ listening || { echo "the $FORWARDER made no memif socket in 60 s:" >&2; cat "$OU
 
 # How long pktgen may take: its start, the sweep (RATES x STEP_MS, plus half a second a step), a margin.
 steps=$(echo "${RATES:-10,25,50,75,100}" | tr ',' '\n' | grep -c .)
-bound=$(( 60 + steps * (${STEP_MS:-5000} + 500) / 1000 ))
+bound=$(( 80 + steps * (${STEP_MS:-5000} + 500) / 1000 ))
 
 # pktgen's two lcores share CPU 0 (its display lcore mostly sleeps); the forwarder has CPU 1.
 # script(1) gives pktgen the terminal it insists on, also when this runs from a pipe or CI; a script that
