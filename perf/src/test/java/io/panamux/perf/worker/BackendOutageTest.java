@@ -2,9 +2,6 @@ package io.panamux.perf.worker;
 
 import java.util.List;
 
-import io.panamux.dpdk.Eal;
-import io.panamux.dpdk.EthPort;
-import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.WorkerCounters;
@@ -51,37 +48,22 @@ class BackendOutageTest
     private static final int VIP = 0xC000020A;
     private static final int CLIENT = 0xC6336407;
 
+    private static RingRig rig;
     private static PacketPool pool;
     private static RingPorts rings;
 
     @BeforeAll
     static void startDpdk()
     {
-        Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
-        Lcore.register();
-        pool = PacketPool.create("outage_pool", 4095, 64, PacketPool.DEFAULT_DATA_ROOM, 0);
-        rings = RingPorts.create("outage", 1, 1024);
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.configure(1, 1, 0);
-            p.setupRxQueue(0, 512, pool);
-            p.setupTxQueue(0, 512);
-            p.start();
-        }
+        rig = RingRig.open("outage", 4095, 64, 1024, 512);
+        pool = rig.pool();
+        rings = rig.rings();
     }
 
     @AfterAll
     static void stopDpdk()
     {
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.stop();
-            p.close();
-        }
-        rings.close();
-        assertEquals(0, pool.inUse(), "mbufs leaked");
-        pool.close();
-        Lcore.unregister();
+        rig.close();
     }
 
     private static SteppedMux mux()

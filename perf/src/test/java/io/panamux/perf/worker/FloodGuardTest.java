@@ -3,9 +3,6 @@ package io.panamux.perf.worker;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.panamux.dpdk.Eal;
-import io.panamux.dpdk.EthPort;
-import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.WorkerCounters;
@@ -54,37 +51,22 @@ class FloodGuardTest
     private static final int ESTABLISHED = 500;
     private static final int FLOOD = 40_000;
 
+    private static RingRig rig;
     private static PacketPool pool;
     private static RingPorts rings;
 
     @BeforeAll
     static void startDpdk()
     {
-        Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
-        Lcore.register();
-        pool = PacketPool.create("flood_pool", 4095, 64, PacketPool.DEFAULT_DATA_ROOM, 0);
-        rings = RingPorts.create("flood", 1, 1024);
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.configure(1, 1, 0);
-            p.setupRxQueue(0, 512, pool);
-            p.setupTxQueue(0, 512);
-            p.start();
-        }
+        rig = RingRig.open("flood", 4095, 64, 1024, 512);
+        pool = rig.pool();
+        rings = rig.rings();
     }
 
     @AfterAll
     static void stopDpdk()
     {
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.stop();
-            p.close();
-        }
-        rings.close();
-        assertEquals(0, pool.inUse(), "mbufs leaked");
-        pool.close();
-        Lcore.unregister();
+        rig.close();
     }
 
     private record Outcome(long hits, long evictions, long unrecorded, int moved, long forwarded)

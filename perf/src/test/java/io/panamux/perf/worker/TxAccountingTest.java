@@ -1,8 +1,5 @@
 package io.panamux.perf.worker;
 
-import io.panamux.dpdk.Eal;
-import io.panamux.dpdk.EthPort;
-import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.WorkerCounters;
@@ -44,37 +41,22 @@ class TxAccountingTest
     private static final int VIP = 0xC000020A;
     private static final int CLIENT = 0xC6336407;
 
+    private static RingRig rig;
     private static PacketPool pool;
     private static RingPorts rings;
 
     @BeforeAll
     static void startDpdk()
     {
-        Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
-        Lcore.register();
-        pool = PacketPool.create("txacct_pool", 2047, 32, PacketPool.DEFAULT_DATA_ROOM, 0);
-        rings = RingPorts.create("txacct", 1, 64);
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.configure(1, 1, 0);
-            p.setupRxQueue(0, 64, pool);
-            p.setupTxQueue(0, 64);
-            p.start();
-        }
+        rig = RingRig.open("txacct", 2047, 32, 64, 64);
+        pool = rig.pool();
+        rings = rig.rings();
     }
 
     @AfterAll
     static void stopDpdk()
     {
-        for (final EthPort p : new EthPort[] {rings.a(), rings.b()})
-        {
-            p.stop();
-            p.close();
-        }
-        rings.close();
-        assertEquals(0, pool.inUse(), "mbufs leaked");
-        pool.close();
-        Lcore.unregister();
+        rig.close();
     }
 
     @Test
