@@ -18,7 +18,9 @@ import io.panamux.fastpath.packet.Checksum;
 import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.EthernetHeader;
 import io.panamux.fastpath.packet.IcmpHeader;
+import io.panamux.fastpath.packet.Icmpv6Header;
 import io.panamux.fastpath.packet.Ipv4Header;
+import io.panamux.fastpath.packet.Ipv6Header;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.packet.PacketParser;
 import io.panamux.fastpath.packet.UdpHeader;
@@ -81,6 +83,15 @@ public final class HostAgent implements Agent
     private static final int UNREACHABLE_CODES = 1 | 1 << 1 | 1 << 2 | 1 << 6 | 1 << 7 | 1 << 9 | 1 << 10 | 1 << 13;
     private static final int MESSAGE_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
         + RedirectMessage.LENGTH;
+    private static final int MESSAGE6_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv6Header.LENGTH + UdpHeader.LENGTH
+        + RedirectMessage.LENGTH_6;
+    private static final int ICMPV6 = 58;
+    /**
+     * The ICMPv6 "destination unreachable" codes that mean the backend cannot be reached (RFC 4443 §3.1): no
+     * route, administratively prohibited, address unreachable, source address failed policy, reject route. Not
+     * 2 (beyond the scope of the source address) nor 4 (port unreachable: the tunnel has no port).
+     */
+    private static final int UNREACHABLE6_CODES = 1 | 1 << 1 | 1 << 3 | 1 << 5 | 1 << 6;
     private static final long NANOS_PER_MILLI = 1_000_000L;
     private static final int REVOKES_AT_CLOSE = 4096;
 
@@ -103,13 +114,22 @@ public final class HostAgent implements Agent
     private final TxBuffer hostTx;
     private final PacketParser parser = new PacketParser();
     private final PacketInfo info = new PacketInfo();
-    private final Decapsulator decapsulator;
+    private final Ip6 address6;
+    private final long address6Hi;
+    private final long address6Lo;
+    private final NeighbourResponder neighbours;
+    private final java.util.concurrent.atomic.AtomicReference<Reload> pending = new java.util.concurrent.atomic.AtomicReference<>();
+    /** The configuration last accepted by {@link #reload} (the running one once the agent thread took it). */
+    private volatile HostAgentConfig accepted;
+    private HostAgentConfig current;
+    private TunnelSources sources;
+    private Decapsulator decapsulator;
     private final TunnelEncapsulator encapsulator;
     private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
-    private final SourceSelector selector;
+    private SourceSelector selector;
     private final Redirects redirects;
     private final RedirectIssuer issuer;
-    private final RedirectMessage messages;
+    private RedirectMessage messages;
     private final int fastpathPort;
     private final FlowVisitor revoker = new Revoker();
 
@@ -150,9 +170,16 @@ public final class HostAgent implements Agent
         this.hostRxAddress = hostRx.address();
         this.networkTx = new TxBuffer(Arena.global(), networkPort, 0, burst, 0);
         this.hostTx = new TxBuffer(Arena.global(), hostPort, 0, burst, 0);
-        final TunnelSources sources = TunnelSources.of(config);
-        this.decapsulator = new Decapsulator(config.address(), config.guePort(), sources);
-        this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), 0, 0, config.mtu(), config.guePort());
+        this.current = config;
+        this.accepted = config;
+        this.address6 = config.address6();
+        this.address6Hi = address6 == null ? 0 : address6.hi();
+        this.address6Lo = address6 == null ? 0 : address6.lo();
+        this.neighbours = new NeighbourResponder(hostMac, config.address(), address6);
+        this.sources = TunnelSources.of(config);
+        this.decapsulator = new Decapsulator(config.address(), address6, config.guePort(), sources);
+        this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), address6Hi, address6Lo, config.mtu(),
+            config.guePort());
         this.selector = config.vips().isEmpty() ? null
             : new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.flowCapacity(),
             config.idleTimeoutSeconds());
@@ -161,10 +188,11 @@ public final class HostAgent implements Agent
         {
             this.messages = new RedirectMessage(fp.key());
             this.fastpathPort = fp.port();
-            this.redirects = fp.accept() ? new Redirects(config.flowCapacity(), config.address(), true, fp.leaseSeconds() * 1000,
+            this.redirects = fp.accept() ? new Redirects(config.flowCapacity(), config.address(), address6, true, fp.leaseSeconds() * 1000,
                 fp.maxAgeMillis(), config.vips(), sources, counters) : null;
-            this.issuer = fp.offerTo().isEmpty() ? null
-                : new RedirectIssuer(config.flowCapacity(), fp.offerTo(), fp.resendMillis(), fp.leaseSeconds() * 1000, sources, counters);
+            // Made whenever Fastpath is on, so that a reload may start offering (an empty list offers nothing).
+            this.issuer = new RedirectIssuer(config.flowCapacity(), fp.offerTo(), fp.offerTo6(), fp.resendMillis(), fp.leaseSeconds() * 1000,
+                sources, counters);
         }
         else
         {
@@ -188,6 +216,10 @@ public final class HostAgent implements Agent
     public int doWork()
     {
         nowMillis = (int)((clock.nanoTime() - startNs) / NANOS_PER_MILLI);
+        if (pending.get() != null)
+        {
+            apply(pending.getAndSet(null));
+        }
         final int fromNetwork = Burst.rx(networkPort, 0, networkRx, burst);
         for (int i = 0; i < fromNetwork; i++)
         {
@@ -214,18 +246,42 @@ public final class HostAgent implements Agent
     void onNetwork(final long m)
     {
         counters.add(HostAgentCounters.NETWORK_RX, 1);
+        if (current.answerNeighbours() && Mbuf.segments(m) == 1 && neighbours.answer(m) == NeighbourResponder.ANSWERED)
+        {
+            counters.add(Memory.getU16Be(Mbuf.dataAddress(m) + EthernetHeader.ETHER_TYPE_OFFSET) == EthernetHeader.TYPE_ARP
+                ? HostAgentCounters.ARP_ANSWERED : HostAgentCounters.NDP_ANSWERED, 1);
+            toNetwork(m);
+            return;
+        }
         final int verdict = Mbuf.segments(m) == 1 ? decapsulator.decapsulate(m) : Decapsulator.NOT_A_TUNNEL;
         if (verdict == Decapsulator.DECAPSULATED)
         {
             counters.add(HostAgentCounters.DECAPSULATED, 1);
-            final int outerSource = decapsulator.outerSource();
-            if (issuer != null && parser.parse(Mbuf.dataAddress(m), Mbuf.dataLength(m), info) == OK
-                && issuer.due(info, outerSource, nowMillis))
+            final boolean outer6 = decapsulator.outerVersion() == 6;
+            final long inner = Mbuf.dataAddress(m) + EthernetHeader.LENGTH;
+            // Direct: tunnelled by the flow's own source (its agent), not by a MUX.
+            final boolean direct = outer6
+                ? decapsulator.innerVersion() == 6 && decapsulator.outerSource6Hi() == Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET)
+                    && decapsulator.outerSource6Lo() == Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET + 8)
+                : decapsulator.innerVersion() == 4 && decapsulator.outerSource() == Memory.getI32Be(inner + Ipv4Header.SOURCE_OFFSET);
+            if (issuer != null && parser.parse(Mbuf.dataAddress(m), Mbuf.dataLength(m), info) == OK)
             {
-                sendMessage(RedirectMessage.REDIRECT, info.protocol, info.srcV4, info.dstV4, info.srcPort, info.dstPort);
+                final boolean fromMux = outer6 ? sources.isMux6(decapsulator.outerSource6Hi(), decapsulator.outerSource6Lo())
+                    : sources.isMux(decapsulator.outerSource());
+                if (info.ipVersion == 6 ? address6 != null && issuer.due(info, fromMux, direct, nowMillis)
+                    : issuer.due(info, fromMux, direct, nowMillis))
+                {
+                    if (info.ipVersion == 6)
+                    {
+                        sendMessage6(RedirectMessage.REDIRECT, info.protocol, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort,
+                            info.dstPort);
+                    }
+                    else
+                    {
+                        sendMessage(RedirectMessage.REDIRECT, info.protocol, info.srcV4, info.dstV4, info.srcPort, info.dstPort);
+                    }
+                }
             }
-            final boolean direct = decapsulator.innerVersion() == 4 && outerSource == Memory.getI32Be(Mbuf.dataAddress(m)
-                + EthernetHeader.LENGTH + Ipv4Header.SOURCE_OFFSET);
             counters.add(direct ? HostAgentCounters.DECAPSULATED_DIRECT : HostAgentCounters.DECAPSULATED_FROM_MUX, 1);
             toHost(m);
             return;
@@ -237,6 +293,7 @@ public final class HostAgent implements Agent
                 case Decapsulator.MALFORMED -> HostAgentCounters.TUNNEL_MALFORMED;
                 case Decapsulator.FRAGMENT -> HostAgentCounters.TUNNEL_FRAGMENTS;
                 case Decapsulator.REFUSED_SOURCE -> HostAgentCounters.TUNNEL_REFUSED_SOURCE;
+                case Decapsulator.EXTENSION_DROP -> HostAgentCounters.TUNNEL_EXTENSION_DROPPED;
                 default -> HostAgentCounters.TUNNEL_ECN_DROPPED;
             }, 1);
             Burst.free(m);
@@ -263,9 +320,14 @@ public final class HostAgent implements Agent
         counters.add(HostAgentCounters.HOST_RX, 1);
         if (Mbuf.segments(m) != 1 || (redirects == null && selector == null)
             || parser.parse(Mbuf.dataAddress(m), Mbuf.dataLength(m), info) != OK
-            || info.ipVersion != 4 || info.isFragment || info.icmpError || (info.protocol != TCP && info.protocol != UDP))
+            || info.isFragment || info.icmpError || (info.protocol != TCP && info.protocol != UDP))
         {
             toNetwork(m);
+            return;
+        }
+        if (info.ipVersion == 6)
+        {
+            onHost6(m);
             return;
         }
         if (redirects != null && redirects.size() > 0)
@@ -273,7 +335,7 @@ public final class HostAgent implements Agent
             final long backend = redirects.lookup(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowMillis);
             if (backend != Redirects.NONE)
             {
-                if (encapsulate(m, TunnelEncapsulator.IPIP, (int)backend))
+                if (encapsulate(m, TunnelEncapsulator.IPIP, false, (int)backend, 0, 0))
                 {
                     counters.add(HostAgentCounters.FASTPATH_PACKETS, 1);
                 }
@@ -289,7 +351,7 @@ public final class HostAgent implements Agent
                 if (backend != null)
                 {
                     final Vip v = selector.vip(vip);
-                    if (encapsulate(m, v.encapsulation(), backend.v4()))
+                    if (encapsulate(m, v.encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
                     {
                         counters.add(HostAgentCounters.SELECTED_PACKETS, 1);
                         if (selector.chosenNew())
@@ -304,17 +366,57 @@ public final class HostAgent implements Agent
         toNetwork(m);
     }
 
-    private boolean encapsulate(final long m, final int type, final int backend)
+    /** An IPv6 egress packet (TCP or UDP, not a fragment): as {@link #onHost}, to IPv6 backends. */
+    private void onHost6(final long m)
     {
-        final long hash = selector != null ? selector.hash(info)
-            : FlowHash.hashV4(config.hashSeed(), info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
-        final int rc = encapsulator.encapsulate(m, info, type, false, backend, 0, 0, hash);
+        if (redirects != null && redirects.size() > 0)
+        {
+            final int id = redirects.lookup6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, nowMillis);
+            if (id >= 0)
+            {
+                if (encapsulate(m, TunnelEncapsulator.IPIP, true, 0, redirects.backendHi(id), redirects.backendLo(id)))
+                {
+                    counters.add(HostAgentCounters.FASTPATH_PACKETS, 1);
+                }
+                return;
+            }
+        }
+        if (selector != null)
+        {
+            final int vip = selector.find(info);
+            if (vip >= 0)
+            {
+                final Backend backend = selector.choose(vip, info, nowMillis / 1000);
+                if (backend != null)
+                {
+                    if (encapsulate(m, selector.vip(vip).encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
+                    {
+                        counters.add(HostAgentCounters.SELECTED_PACKETS, 1);
+                        if (selector.chosenNew())
+                        {
+                            counters.add(HostAgentCounters.SELECTED_FLOWS, 1);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        toNetwork(m);
+    }
+
+    private boolean encapsulate(final long m, final int type, final boolean outerV6, final int backend, final long backendHi,
+        final long backendLo)
+    {
+        final long hash = info.ipVersion == 6
+            ? FlowHash.hashV6(current.hashSeed(), info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol)
+            : FlowHash.hashV4(current.hashSeed(), info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
+        final int rc = encapsulator.encapsulate(m, info, type, outerV6, backend, backendHi, backendLo, hash);
         if (rc == OK)
         {
             toNetwork(m);
             return true;
         }
-        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, false), nowMillis * NANOS_PER_MILLI) == OK)
+        if (rc == TOO_BIG && tooBig.write(m, info, encapsulator.innerMtu(type, outerV6), nowMillis * NANOS_PER_MILLI) == OK)
         {
             counters.add(HostAgentCounters.TOO_BIG_REPLIES, 1);
             toHost(m);
@@ -325,11 +427,120 @@ public final class HostAgent implements Agent
         return false;
     }
 
+    /**
+     * A new configuration, read whole from the agent's file, for the agent to apply at the start of its next
+     * cycle (any thread; {@code SIGHUP}). Everything that depends on it is built here, off the agent thread;
+     * the flows the agent tracks stay (redirects accepted and offered, and source-selected flows while the
+     * selected VIPs are the same).
+     *
+     * @param next the new configuration (valid: the loader checked it).
+     * @throws IllegalArgumentException when it changes a setting that needs a restart; nothing is applied.
+     */
+    public synchronized void reload(final HostAgentConfig next)
+    {
+        final HostAgentConfig running = accepted;
+        final String why = restartNeeded(running, next);
+        if (why != null)
+        {
+            throw new IllegalArgumentException(why + " cannot change while the agent runs (restart it); nothing was applied");
+        }
+        final TunnelSources nextSources = TunnelSources.of(next);
+        final boolean sameSelection = next.vips().equals(running.vips()) && next.hashSeed() == running.hashSeed()
+            && next.maglevTableSize() == running.maglevTableSize();
+        final SourceSelector nextSelector = sameSelection || next.vips().isEmpty() ? null
+            : new SourceSelector(next.vips(), next.hashSeed(), next.maglevTableSize(), next.flowCapacity(), next.idleTimeoutSeconds());
+        final Reload reload = new Reload(next, nextSources, new Decapsulator(next.address(), next.address6(), next.guePort(), nextSources),
+            next.fastpath().map(fp -> new RedirectMessage(fp.key())).orElse(null), !sameSelection, nextSelector);
+        accepted = next;
+        final Reload replaced = pending.getAndSet(reload);
+        if (replaced != null && replaced.selector() != null)
+        {
+            // Never taken by the agent thread: nobody else holds it.
+            replaced.selector().close();
+        }
+    }
+
+    /**
+     * @return what differs between the two configurations that the agent cannot change while it runs (its
+     * addresses, its devices, its tables' sizes, the Fastpath port and whether it accepts redirects at all),
+     * or null.
+     */
+    static String restartNeeded(final HostAgentConfig running, final HostAgentConfig next)
+    {
+        final java.util.List<String> changed = new java.util.ArrayList<>();
+        if (running.address() != next.address())
+        {
+            changed.add("agent.address");
+        }
+        if (!java.util.Objects.equals(running.address6(), next.address6()))
+        {
+            changed.add("agent.address6");
+        }
+        if (!running.eal().equals(next.eal()) || !running.networkDevice().equals(next.networkDevice())
+            || !running.hostDevice().equals(next.hostDevice()) || running.gatewayMac() != next.gatewayMac() || running.mtu() != next.mtu()
+            || running.burstSize() != next.burstSize() || running.guePort() != next.guePort())
+        {
+            changed.add("dataplane");
+        }
+        if (running.flowCapacity() != next.flowCapacity() || running.idleTimeoutSeconds() != next.idleTimeoutSeconds())
+        {
+            changed.add("flow-table");
+        }
+        final HostAgentConfig.Fastpath a = running.fastpath().orElse(null);
+        final HostAgentConfig.Fastpath b = next.fastpath().orElse(null);
+        if ((a == null) != (b == null) || a != null && (a.port() != b.port() || a.accept() != b.accept()))
+        {
+            changed.add("fastpath (on/off, port, accept)");
+        }
+        return changed.isEmpty() ? null : String.join(", ", changed);
+    }
+
+    private void apply(final Reload reload)
+    {
+        final HostAgentConfig next = reload.config();
+        current = next;
+        sources = reload.sources();
+        decapsulator = reload.decapsulator();
+        if (reload.messages() != null)
+        {
+            messages = reload.messages();
+        }
+        final HostAgentConfig.Fastpath fp = next.fastpath().orElse(null);
+        if (fp != null && redirects != null)
+        {
+            redirects.reconfigure(fp.leaseSeconds() * 1000, fp.maxAgeMillis(), next.vips(), sources);
+        }
+        if (fp != null && issuer != null)
+        {
+            issuer.reconfigure(fp.offerTo(), fp.offerTo6(), fp.resendMillis(), fp.leaseSeconds() * 1000, sources);
+        }
+        if (reload.newSelector())
+        {
+            final SourceSelector old = selector;
+            selector = reload.selector();
+            if (old != null)
+            {
+                old.close();
+            }
+        }
+    }
+
+    /** A configuration and what the agent thread needs to switch to it, built off that thread. */
+    private record Reload(HostAgentConfig config, TunnelSources sources, Decapsulator decapsulator, RedirectMessage messages,
+        boolean newSelector, SourceSelector selector)
+    {
+    }
+
     /** @return whether the frame was a Fastpath message for this host (handled; the caller frees it). */
     private boolean takeMessage(final long m)
     {
         final long frame = Mbuf.dataAddress(m);
         final int length = Mbuf.dataLength(m);
+        if (length >= EthernetHeader.LENGTH + Ipv6Header.LENGTH + UdpHeader.LENGTH && address6 != null
+            && Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) == EthernetHeader.TYPE_IPV6)
+        {
+            return takeMessage6(frame, length);
+        }
         if (length < MESSAGE_FRAME_LENGTH || Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) != EthernetHeader.TYPE_IPV4)
         {
             return false;
@@ -364,6 +575,40 @@ public final class HostAgent implements Agent
     }
 
     /**
+     * An IPv6 Fastpath message: a UDP datagram (right after the IPv6 header: a message carries no extension
+     * header) to this host's IPv6 address and the Fastpath port, holding an IPv6-form message.
+     */
+    private boolean takeMessage6(final long frame, final int length)
+    {
+        final long ip = frame + EthernetHeader.LENGTH;
+        if (Memory.getU8(ip) >>> 4 != 6 || Memory.getU8(ip + Ipv6Header.NEXT_HEADER_OFFSET) != UDP
+            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET) != address6Hi
+            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET + 8) != address6Lo)
+        {
+            return false;
+        }
+        final long udp = ip + Ipv6Header.LENGTH;
+        if (Memory.getU16Be(udp + UdpHeader.DESTINATION_PORT_OFFSET) != fastpathPort)
+        {
+            return false;
+        }
+        if (length < MESSAGE6_FRAME_LENGTH || Memory.getU16Be(udp + UdpHeader.LENGTH_OFFSET) != UdpHeader.LENGTH + RedirectMessage.LENGTH_6
+            || Memory.getU16Be(ip + Ipv6Header.PAYLOAD_LENGTH_OFFSET) < UdpHeader.LENGTH + RedirectMessage.LENGTH_6)
+        {
+            counters.add(HostAgentCounters.REFUSED_FORGED, 1);
+            return true;
+        }
+        if (redirects == null)
+        {
+            counters.add(HostAgentCounters.REFUSED_DISABLED, 1);
+            return true;
+        }
+        redirects.onMessage6(udp + UdpHeader.LENGTH, Memory.getI64Be(ip + Ipv6Header.SOURCE_OFFSET),
+            Memory.getI64Be(ip + Ipv6Header.SOURCE_OFFSET + 8), messages, epochClock.time(), nowMillis);
+        return true;
+    }
+
+    /**
      * An ICMP "destination unreachable" about a tunnel packet this host sent to a backend means the backend
      * went away: its redirected flows go back to the VIP. Only when the code means unreachable and the quote
      * shows a packet this agent sent (outer source this host, IP-in-IP, and the inner 5-tuple a flow
@@ -374,6 +619,12 @@ public final class HostAgent implements Agent
     {
         final long frame = Mbuf.dataAddress(m);
         final int length = Mbuf.dataLength(m);
+        if (address6 != null && length >= EthernetHeader.LENGTH + 2 * Ipv6Header.LENGTH + Icmpv6Header.LENGTH
+            && Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) == EthernetHeader.TYPE_IPV6)
+        {
+            noticeUnreachable6(frame, length);
+            return;
+        }
         if (length < EthernetHeader.LENGTH + 2 * Ipv4Header.MIN_LENGTH + IcmpHeader.LENGTH
             || Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) != EthernetHeader.TYPE_IPV4)
         {
@@ -416,6 +667,77 @@ public final class HostAgent implements Agent
         {
             counters.add(HostAgentCounters.UNREACHABLE_IGNORED, 1);
         }
+    }
+
+    /**
+     * As {@link #noticeUnreachable}, for ICMPv6: a "destination unreachable" to this host's IPv6 address quoting
+     * an IPv6-in-IPv6 packet from this host (the tunnel of a redirected IPv6 flow).
+     */
+    private void noticeUnreachable6(final long frame, final int length)
+    {
+        final long ip = frame + EthernetHeader.LENGTH;
+        final long icmp = ip + Ipv6Header.LENGTH;
+        if (Memory.getU8(ip + Ipv6Header.NEXT_HEADER_OFFSET) != ICMPV6 || Memory.getU8(icmp) != Icmpv6Header.TYPE_DESTINATION_UNREACHABLE
+            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET) != address6Hi
+            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET + 8) != address6Lo)
+        {
+            return;
+        }
+        final long quote = icmp + Icmpv6Header.LENGTH;
+        if (Memory.getU8(quote + Ipv6Header.NEXT_HEADER_OFFSET) != Ipv4Header.PROTOCOL_IPV6
+            || Memory.getI64Be(quote + Ipv6Header.SOURCE_OFFSET) != address6Hi
+            || Memory.getI64Be(quote + Ipv6Header.SOURCE_OFFSET + 8) != address6Lo)
+        {
+            return;
+        }
+        final int code = Memory.getU8(icmp + 1);
+        final long inner = quote + Ipv6Header.LENGTH;
+        final long end = frame + length;
+        final int protocol = inner + Ipv6Header.LENGTH <= end ? Memory.getU8(inner + Ipv6Header.NEXT_HEADER_OFFSET) : -1;
+        boolean acted = false;
+        if (code < 32 && (UNREACHABLE6_CODES & (1 << code)) != 0 && inner + Ipv6Header.LENGTH + 4 <= end && Memory.getU8(inner) >>> 4 == 6
+            && (protocol == TCP || protocol == UDP))
+        {
+            final long ports = inner + Ipv6Header.LENGTH;
+            acted = redirects.unreachable6(Memory.getI64Be(quote + Ipv6Header.DESTINATION_OFFSET),
+                Memory.getI64Be(quote + Ipv6Header.DESTINATION_OFFSET + 8), Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET),
+                Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET + 8), Memory.getI64Be(inner + Ipv6Header.DESTINATION_OFFSET),
+                Memory.getI64Be(inner + Ipv6Header.DESTINATION_OFFSET + 8), Memory.getU16Be(ports), Memory.getU16Be(ports + 2), protocol);
+        }
+        if (!acted)
+        {
+            counters.add(HostAgentCounters.UNREACHABLE_IGNORED, 1);
+        }
+    }
+
+    /**
+     * Builds and sends an IPv6-form Fastpath message to the flow's source host: Ethernet to the gateway, IPv6
+     * from this host's IPv6 address, UDP from and to the Fastpath port (checksummed: IPv6 requires it). The
+     * backend named is this host's IPv6 address, the datagram's source, as the receiver checks.
+     */
+    private void sendMessage6(final int type, final int protocol, final long clientHi, final long clientLo, final long vipHi, final long vipLo,
+        final int clientPort, final int vipPort)
+    {
+        final long m = Burst.alloc(pool);
+        if (m == 0)
+        {
+            counters.add(HostAgentCounters.NO_MBUF, 1);
+            return;
+        }
+        Mbuf.length(m, MESSAGE6_FRAME_LENGTH);
+        final long frame = Mbuf.dataAddress(m);
+        EthernetHeader.put(frame, current.gatewayMac(), hostMac, EthernetHeader.TYPE_IPV6);
+        final long ip = frame + EthernetHeader.LENGTH;
+        final int udpLength = UdpHeader.LENGTH + RedirectMessage.LENGTH_6;
+        Ipv6Header.put(ip, 0, 0, udpLength, UDP, 64, address6Hi, address6Lo, clientHi, clientLo);
+        final long udp = ip + Ipv6Header.LENGTH;
+        UdpHeader.put(udp, fastpathPort, fastpathPort, udpLength, 0);
+        messages.write6(udp + UdpHeader.LENGTH, type, protocol, clientHi, clientLo, vipHi, vipLo, clientPort, vipPort, address6Hi, address6Lo,
+            epochClock.time(), ++sequence);
+        final long sum = Checksum.sum(udp, udpLength, Checksum.pseudoHeaderV6(address6Hi, address6Lo, clientHi, clientLo, UDP, udpLength));
+        Memory.putU16Be(udp + UdpHeader.CHECKSUM_OFFSET, Checksum.finishUdp(sum));
+        counters.add(type == RedirectMessage.REDIRECT ? HostAgentCounters.REDIRECTS_SENT : HostAgentCounters.REVOKES_SENT, 1);
+        toNetwork(m);
     }
 
     /**
@@ -519,6 +841,11 @@ public final class HostAgent implements Agent
     /** Frees the agent's tables (after its thread stopped). */
     public void closeTables()
     {
+        final Reload untaken = pending.getAndSet(null);
+        if (untaken != null && untaken.selector() != null)
+        {
+            untaken.selector().close();
+        }
         if (redirects != null)
         {
             redirects.close();
@@ -546,7 +873,10 @@ public final class HostAgent implements Agent
         public void onV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
             final int protocol, final int backendId, final int lastSeen, final int flags)
         {
-            // Only IPv4 flows are redirected.
+            if (address6 != null)
+            {
+                sendMessage6(RedirectMessage.REVOKE, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+            }
         }
     }
 }

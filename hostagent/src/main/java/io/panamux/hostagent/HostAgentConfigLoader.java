@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.io.StringReader;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,6 +17,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.flow.MaglevTable;
@@ -59,7 +70,7 @@ public final class HostAgentConfigLoader
 {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips");
-    private static final Set<String> AGENT = Set.of("name", "address", "backs");
+    private static final Set<String> AGENT = Set.of("name", "address", "address6", "backs", "answer-neighbours");
     private static final Set<String> POOL = Set.of("muxes", "agents", "vips");
     private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
     private static final Set<String> FLOW_TABLE = Set.of("capacity", "idle-timeout-seconds");
@@ -69,10 +80,61 @@ public final class HostAgentConfigLoader
     private static final Set<String> BACKEND = Set.of("address", "weight");
 
     private final String file;
+    private final Map<String, Integer> lines;
 
-    private HostAgentConfigLoader(final String file)
+    private HostAgentConfigLoader(final String file, final Map<String, Integer> lines)
     {
         this.file = file;
+        this.lines = lines;
+    }
+
+    /**
+     * The line of every key and list item of the file, by the path errors name ({@code vips[0].backends[1].address}),
+     * so that an error says FILE:LINE. Composed by SnakeYAML (Jackson's tree keeps no positions); a file it
+     * cannot compose has no lines, and Jackson's own error names the place.
+     */
+    private static Map<String, Integer> lines(final String text)
+    {
+        final Map<String, Integer> out = new HashMap<>();
+        try
+        {
+            final Node root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(text));
+            if (root != null)
+            {
+                walk(root, "", out);
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            // Not YAML: Jackson says so, with its own position.
+        }
+        return out;
+    }
+
+    private static void walk(final Node node, final String path, final Map<String, Integer> out)
+    {
+        if (node instanceof MappingNode m)
+        {
+            for (final NodeTuple t : m.getValue())
+            {
+                if (t.getKeyNode() instanceof ScalarNode k)
+                {
+                    final String child = path.isEmpty() ? k.getValue() : path + "." + k.getValue();
+                    out.putIfAbsent(child, k.getStartMark().getLine() + 1);
+                    walk(t.getValueNode(), child, out);
+                }
+            }
+        }
+        else if (node instanceof SequenceNode sq)
+        {
+            for (int i = 0; i < sq.getValue().size(); i++)
+            {
+                final Node item = sq.getValue().get(i);
+                final String child = path + "[" + i + "]";
+                out.putIfAbsent(child, item.getStartMark().getLine() + 1);
+                walk(item, child, out);
+            }
+        }
     }
 
     /**
@@ -111,7 +173,7 @@ public final class HostAgentConfigLoader
         {
             throw new IllegalArgumentException(file + ": not valid YAML: " + e.getOriginalMessage());
         }
-        return new HostAgentConfigLoader(file).config(root);
+        return new HostAgentConfigLoader(file, lines(text)).config(root);
     }
 
     private HostAgentConfig config(final JsonNode root)
@@ -125,21 +187,39 @@ public final class HostAgentConfigLoader
         keys(agent, "agent", AGENT);
         final String name = text(agent, "agent.name", "hostagent");
         final int address = address(agent.get("address"), "agent.address", true);
+        final Ip6 address6 = agent.has("address6") && !agent.get("address6").isNull() ? address6(agent.get("address6"), "agent.address6") : null;
+        final boolean answerNeighbours = !agent.has("answer-neighbours") || bool(agent.get("answer-neighbours"), "agent.answer-neighbours");
         final List<HostAgentConfig.ServedVip> backs = servedVips(agent, "backs", "agent.backs");
 
         final JsonNode poolNode = section(root, "pool", true);
         keys(poolNode, "pool", POOL);
         final List<Integer> muxes = new ArrayList<>();
+        final List<Ip6> muxes6 = new ArrayList<>();
+        int item = 0;
         for (final JsonNode n : list(poolNode, "muxes", "pool.muxes"))
         {
-            muxes.add(address(n, "pool.muxes", true));
+            final String itemPath = "pool.muxes[" + item++ + "]";
+            if (Ip6.looksLikeV6(n.asText()))
+            {
+                muxes6.add(address6(n, itemPath));
+            }
+            else
+            {
+                muxes.add(address(n, itemPath, true));
+            }
         }
-        if (muxes.isEmpty())
+        if (muxes.isEmpty() && muxes6.isEmpty())
         {
             throw error("pool.muxes", "is required: the address of every MUX of the pool (tunnels from anyone else are refused)");
         }
-        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, prefixes(poolNode, "agents", "pool.agents"),
-            servedVips(poolNode, "vips", "pool.vips"));
+        final List<Prefix> agents = new ArrayList<>();
+        final List<Prefix6> agents6 = new ArrayList<>();
+        prefixes(poolNode, "agents", "pool.agents", agents, agents6);
+        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, agents, servedVips(poolNode, "vips", "pool.vips"), muxes6, agents6);
+        if (address6 == null && (!muxes6.isEmpty() || !agents6.isEmpty()))
+        {
+            throw error("agent.address6", "is required with IPv6 addresses in pool: IPv6 tunnels come to this host's IPv6 address");
+        }
 
         final JsonNode dp = section(root, "dataplane", true);
         keys(dp, "dataplane", DATAPLANE);
@@ -214,7 +294,19 @@ public final class HostAgentConfigLoader
             // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
             throw error("hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
         }
-        if (fastpath.isPresent() && !fastpath.get().offerTo().isEmpty() && backs.isEmpty())
+        if (address6 == null && fastpath.isPresent() && !fastpath.get().offerTo6().isEmpty())
+        {
+            throw error("agent.address6", "is required with IPv6 prefixes in fastpath.offer-to: IPv6 redirects come from this host's IPv6 address");
+        }
+        for (int i = 0; i < vips.size(); i++)
+        {
+            final boolean needs6 = vips.get(i).address6() != null || vips.get(i).backends().stream().anyMatch(b -> b.address6() != null);
+            if (needs6 && address6 == null)
+            {
+                throw error("vips[" + i + "]", "agent.address6 is required for an IPv6 VIP or backend: the outer source of IPv6 tunnels");
+            }
+        }
+        if (fastpath.isPresent() && fastpath.get().offers() && backs.isEmpty())
         {
             throw error("agent.backs", "is required with fastpath.offer-to: the VIPs whose flows this host may redirect to itself");
         }
@@ -223,7 +315,7 @@ public final class HostAgentConfigLoader
             throw error("pool.vips", "is required with fastpath.accept: the VIPs a redirect may be accepted for");
         }
         return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, tableSize, capacity, idle, pool,
-            backs, fastpath, vips);
+            backs, fastpath, vips, address6, answerNeighbours);
     }
 
     private HostAgentConfig.Fastpath fastpath(final JsonNode fp)
@@ -244,12 +336,14 @@ public final class HostAgentConfigLoader
             throw error("fastpath.key", "must be at least 16 bytes (32 hex digits), not " + key.length);
         }
         final int port = integer(fp, "port", "fastpath.port", HostAgentConfig.DEFAULT_FASTPATH_PORT, 1, 65535);
-        final List<Prefix> offerTo = prefixes(fp, "offer-to", "fastpath.offer-to");
+        final List<Prefix> offerTo = new ArrayList<>();
+        final List<Prefix6> offerTo6 = new ArrayList<>();
+        prefixes(fp, "offer-to", "fastpath.offer-to", offerTo, offerTo6);
         final boolean accept = !fp.has("accept") || bool(fp.get("accept"), "fastpath.accept");
         final int lease = integer(fp, "lease-seconds", "fastpath.lease-seconds", 30, 1, 3600);
         final int maxAge = integer(fp, "max-age-millis", "fastpath.max-age-millis", 2000, 10, 600_000);
         final int resend = integer(fp, "resend-millis", "fastpath.resend-millis", 500, 10, 60_000);
-        return new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend);
+        return new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend, offerTo6);
     }
 
     private HostAgentConfig.SourceVip vip(final JsonNode v, final String path)
@@ -259,7 +353,9 @@ public final class HostAgentConfigLoader
             throw error(path, "must be a mapping");
         }
         keys(v, path, VIP);
-        final int address = address(v.get("address"), path + ".address", true);
+        final boolean v6 = v.get("address") != null && Ip6.looksLikeV6(v.get("address").asText());
+        final int address = v6 ? 0 : address(v.get("address"), path + ".address", true);
+        final Ip6 address6 = v6 ? address6(v.get("address"), path + ".address") : null;
         final int port = integer(v, "port", path + ".port", -1, 1, 65535);
         if (port < 0)
         {
@@ -295,18 +391,19 @@ public final class HostAgentConfigLoader
                 throw error(bp, "must be a mapping with address and weight");
             }
             keys(b, bp, BACKEND);
-            final int ba = address(b.get("address"), bp + ".address", true);
-            final int weight = integer(b, "weight", bp + ".weight", 1, 0, 1000);
+            final boolean b6 = b.get("address") != null && Ip6.looksLikeV6(b.get("address").asText());
+            final HostAgentConfig.SourceBackend backend = new HostAgentConfig.SourceBackend(b6 ? 0 : address(b.get("address"), bp + ".address", true),
+                integer(b, "weight", bp + ".weight", 1, 0, 1000), b6 ? address6(b.get("address"), bp + ".address") : null);
             for (final HostAgentConfig.SourceBackend other : backends)
             {
-                if (other.address() == ba)
+                if (other.address() == backend.address() && java.util.Objects.equals(other.address6(), backend.address6()))
                 {
-                    throw error(bp + ".address", "duplicate backend " + Prefix.format(ba));
+                    throw error(bp + ".address", "duplicate backend " + backend);
                 }
             }
-            backends.add(new HostAgentConfig.SourceBackend(ba, weight));
+            backends.add(backend);
         }
-        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends);
+        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends, address6);
     }
 
     private Iterable<JsonNode> list(final JsonNode node, final String key, final String path)
@@ -323,28 +420,49 @@ public final class HostAgentConfigLoader
         return v;
     }
 
-    private List<Prefix> prefixes(final JsonNode node, final String key, final String path)
+    private void prefixes(final JsonNode node, final String key, final String path, final List<Prefix> out, final List<Prefix6> out6)
     {
-        final List<Prefix> out = new ArrayList<>();
+        int i = 0;
         for (final JsonNode p : list(node, key, path))
         {
+            final String itemPath = path + "[" + i++ + "]";
             try
             {
-                out.add(Prefix.parse(p.asText()));
+                if (Ip6.looksLikeV6(p.asText()))
+                {
+                    out6.add(Prefix6.parse(p.asText()));
+                }
+                else
+                {
+                    out.add(Prefix.parse(p.asText()));
+                }
             }
             catch (final IllegalArgumentException e)
             {
-                throw error(path, e.getMessage());
+                throw error(itemPath, e.getMessage());
             }
         }
-        return out;
+    }
+
+    private Ip6 address6(final JsonNode node, final String path)
+    {
+        try
+        {
+            return Ip6.parse(node.asText());
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw error(path, e.getMessage());
+        }
     }
 
     private List<HostAgentConfig.ServedVip> servedVips(final JsonNode node, final String key, final String path)
     {
         final List<HostAgentConfig.ServedVip> out = new ArrayList<>();
+        int i = 0;
         for (final JsonNode v : list(node, key, path))
         {
+            final String itemPath = path + "[" + i++ + "]";
             final HostAgentConfig.ServedVip vip;
             try
             {
@@ -352,11 +470,11 @@ public final class HostAgentConfigLoader
             }
             catch (final IllegalArgumentException e)
             {
-                throw error(path, e.getMessage());
+                throw error(itemPath, e.getMessage());
             }
             if (out.contains(vip))
             {
-                throw error(path, "duplicate VIP " + vip);
+                throw error(itemPath, "duplicate VIP " + vip);
             }
             out.add(vip);
         }
@@ -428,7 +546,7 @@ public final class HostAgentConfigLoader
         }
         catch (final IllegalArgumentException e)
         {
-            throw error(path, e.getMessage() + " (the host agent handles IPv4)");
+            throw error(path, e.getMessage());
         }
     }
 
@@ -505,6 +623,19 @@ public final class HostAgentConfigLoader
 
     private IllegalArgumentException error(final String path, final String message)
     {
-        return new IllegalArgumentException(file + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+        // The line of the key named, or of the nearest enclosing key that is in the file (a missing key is
+        // blamed on its section).
+        Integer line = null;
+        for (String p = path; line == null && !p.isEmpty(); p = parent(p))
+        {
+            line = lines.get(p);
+        }
+        return new IllegalArgumentException(file + ":" + (line == null ? 1 : line) + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+    }
+
+    private static String parent(final String path)
+    {
+        final int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+        return cut < 0 ? "" : path.substring(0, cut);
     }
 }

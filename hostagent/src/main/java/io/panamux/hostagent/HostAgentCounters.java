@@ -88,8 +88,21 @@ public final class HostAgentCounters
      * needed, ...), too short a quote, or a quoted packet that is not a redirected flow's.
      */
     public static final int UNREACHABLE_IGNORED = 34;
+    /**
+     * IPv6 tunnel packets for this host dropped for their extension headers before the tunnel header: a routing
+     * header with segments left, an authentication or ESP header, an unknown one, or a chain too long or cut short.
+     */
+    public static final int TUNNEL_EXTENSION_DROPPED = 35;
+    /** ARP requests for this host's IPv4 address answered by the agent. */
+    public static final int ARP_ANSWERED = 36;
+    /** Neighbour solicitations for this host's IPv6 address answered by the agent. */
+    public static final int NDP_ANSWERED = 37;
+    /** Configuration reloads applied (SIGHUP). */
+    public static final int RELOADS = 38;
+    /** Configuration reloads refused (an invalid file, or a change that needs a restart): the old one stays. */
+    public static final int RELOADS_REFUSED = 39;
     /** Number of counters. */
-    public static final int COUNT = 35;
+    public static final int COUNT = 40;
 
     private static final String[] NAMES = {
         "network_rx", "network_tx", "host_rx", "host_tx", "decapsulated", "decapsulated_from_mux", "decapsulated_direct",
@@ -97,7 +110,8 @@ public final class HostAgentCounters
         "revokes_sent", "redirects_accepted", "revokes_accepted", "refused_forged", "refused_stale", "refused_replayed",
         "refused_not_from_backend", "refused_not_ours", "refused_unknown_backend", "refused_disabled", "fallbacks",
         "backends_unreachable", "too_big_replies", "encapsulation_failed", "no_mbuf", "tx_dropped", "redirected_flows",
-        "tunnel_refused_source", "tunnel_ecn_dropped", "redirects_not_offered", "refused_not_a_vip", "unreachable_ignored"};
+        "tunnel_refused_source", "tunnel_ecn_dropped", "redirects_not_offered", "refused_not_a_vip", "unreachable_ignored",
+        "tunnel_extension_dropped", "arp_answered", "ndp_answered", "reloads", "reloads_refused"};
 
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
     // One thread writes them all, so counters may share cache lines.

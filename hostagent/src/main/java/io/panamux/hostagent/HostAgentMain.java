@@ -98,10 +98,18 @@ public final class HostAgentMain implements Callable<Integer>
         final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 200_000), Throwable::printStackTrace, null,
             agent);
         AgentRunner.startOnThread(runner);
-        System.out.printf("hostagent: %s at %s: network %s (%s), host %s (%s, mac %s), mtu %d, %d VIP(s) selected here, fastpath %s%n",
-            config.name(), Prefix.format(config.address()), config.networkDevice(), network.info().driverName(), config.hostDevice(),
+        System.out.printf("hostagent: %s at %s%s: network %s (%s), host %s (%s, mac %s), mtu %d, %d VIP(s) selected here, fastpath %s%n",
+            config.name(), Prefix.format(config.address()), config.address6() == null ? "" : " and " + config.address6(), config.networkDevice(), network.info().driverName(), config.hostDevice(),
             host.info().driverName(), formatMac(host.macAddress()), config.mtu(), config.vips().size(),
             config.fastpath().map(f -> "on (port " + f.port() + ", offered to " + f.offerTo() + ", accepted: " + f.accept() + ")").orElse("off"));
+
+        // SIGHUP (systemctl reload): the file is read again, whole; an invalid one, or one that changes what needs a
+        // restart, is refused with the reason and the running configuration stays.
+        final String noHangup = HangupSignal.install(() -> reload(agent, counters));
+        if (noHangup != null)
+        {
+            System.err.println("hostagent: warning: " + noHangup);
+        }
 
         // The agent cycles from here on (Type=notify units: ready now; nothing outside systemd).
         SystemdNotify.notify("READY=1").ifPresent(why -> System.err.println("hostagent: warning: " + why));
@@ -167,6 +175,26 @@ public final class HostAgentMain implements Callable<Integer>
             stopped.countDown();
         }
         return rc;
+    }
+
+    private void reload(final HostAgent agent, final HostAgentCounters counters)
+    {
+        synchronized (this)
+        {
+            try
+            {
+                agent.reload(HostAgentConfigLoader.load(configFile));
+                counters.add(HostAgentCounters.RELOADS, 1);
+                System.out.println("hostagent: reloaded " + configFile);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                counters.add(HostAgentCounters.RELOADS_REFUSED, 1);
+                System.err.println("hostagent: reload refused, the running configuration stays: " + e.getMessage());
+            }
+            System.out.flush();
+            System.err.flush();
+        }
     }
 
     private static EthPort device(final String spec)

@@ -39,6 +39,18 @@ import io.panamux.dpdk.Memory;
  *  +---------------------------------------------------------------+ 56
  * </pre>
  *
+ * <p>An IPv6 flow's message is version 2, carried over IPv6 between the agents' IPv6 addresses, with 16-byte
+ * addresses and the same meaning and checks ({@link #write6}, {@link #verify6}); the IPv4 form above is
+ * unchanged:
+ *
+ * <pre>
+ *   0: magic 0x5046, version = 2, type    4: protocol, reserved (0)
+ *   8: client IPv6 (16)                  24: VIP IPv6 (16)
+ *  40: client port, VIP port             44: backend IPv6 (16)
+ *  60: issued at (8)                     68: sequence (8)
+ *  76: tag: HMAC-SHA256 of bytes 0..75, first 16 bytes                  92
+ * </pre>
+ *
  * {@link #REDIRECT}: "send the rest of this flow to the backend yourself". {@link #REVOKE}: "stop doing
  * so; send it to the VIP again". The message is read and written in place at a native address (inside an
  * mbuf); the tag is computed over a copy of the 40 signed bytes in a scratch array, so signing and checking
@@ -84,10 +96,31 @@ public final class RedirectMessage
     /** Bytes of a message. */
     public static final int LENGTH = TAG_OFFSET + TAG_LENGTH;
 
+    /** The version of the IPv6 form. */
+    public static final int VERSION_6 = 2;
+    /** IPv6 form: offset of the client address. */
+    public static final int CLIENT6_OFFSET = 8;
+    /** IPv6 form: offset of the VIP address. */
+    public static final int VIP6_OFFSET = 24;
+    /** IPv6 form: offset of the client port. */
+    public static final int CLIENT_PORT6_OFFSET = 40;
+    /** IPv6 form: offset of the VIP port. */
+    public static final int VIP_PORT6_OFFSET = 42;
+    /** IPv6 form: offset of the backend address. */
+    public static final int BACKEND6_OFFSET = 44;
+    /** IPv6 form: offset of the issue time. */
+    public static final int ISSUED_AT6_OFFSET = 60;
+    /** IPv6 form: offset of the sequence number. */
+    public static final int SEQUENCE6_OFFSET = 68;
+    /** IPv6 form: offset of the tag, also the number of signed bytes. */
+    public static final int TAG6_OFFSET = 76;
+    /** Bytes of an IPv6-form message. */
+    public static final int LENGTH_6 = TAG6_OFFSET + TAG_LENGTH;
+
     private static final String ALGORITHM = "HmacSHA256";
 
     private final Mac mac;
-    private final byte[] signed = new byte[TAG_OFFSET];
+    private final byte[] signed = new byte[TAG6_OFFSET];
     private final byte[] digest = new byte[32];
 
     /** @param key the key every host agent shares (at least 16 bytes). */
@@ -132,8 +165,43 @@ public final class RedirectMessage
         Memory.putI32Be(address + BACKEND_OFFSET, backend);
         Memory.putI64Be(address + ISSUED_AT_OFFSET, issuedAt);
         Memory.putI64Be(address + SEQUENCE_OFFSET, sequence);
-        tag(address);
+        tag(address, TAG_OFFSET);
         Memory.copyFromArray(digest, 0, address + TAG_OFFSET, TAG_LENGTH);
+    }
+
+    /**
+     * Writes a whole signed IPv6-form message at {@code address} ({@link #LENGTH_6} bytes): as {@link #write},
+     * with each address as its high and low 64 bits.
+     */
+    public void write6(final long address, final int type, final int protocol, final long clientHi, final long clientLo, final long vipHi,
+        final long vipLo, final int clientPort, final int vipPort, final long backendHi, final long backendLo, final long issuedAt,
+        final long sequence)
+    {
+        Memory.putU16Be(address + MAGIC_OFFSET, MAGIC);
+        Memory.putU8(address + VERSION_OFFSET, VERSION_6);
+        Memory.putU8(address + TYPE_OFFSET, type);
+        Memory.putI32Be(address + PROTOCOL_OFFSET, protocol << 24);
+        Memory.putI64Be(address + CLIENT6_OFFSET, clientHi);
+        Memory.putI64Be(address + CLIENT6_OFFSET + 8, clientLo);
+        Memory.putI64Be(address + VIP6_OFFSET, vipHi);
+        Memory.putI64Be(address + VIP6_OFFSET + 8, vipLo);
+        Memory.putU16Be(address + CLIENT_PORT6_OFFSET, clientPort);
+        Memory.putU16Be(address + VIP_PORT6_OFFSET, vipPort);
+        Memory.putI64Be(address + BACKEND6_OFFSET, backendHi);
+        Memory.putI64Be(address + BACKEND6_OFFSET + 8, backendLo);
+        Memory.putI64Be(address + ISSUED_AT6_OFFSET, issuedAt);
+        Memory.putI64Be(address + SEQUENCE6_OFFSET, sequence);
+        tag(address, TAG6_OFFSET);
+        Memory.copyFromArray(digest, 0, address + TAG6_OFFSET, TAG_LENGTH);
+    }
+
+    /**
+     * @param address a received IPv6-form message of {@link #LENGTH_6} bytes.
+     * @return whether its magic, version (2) and type are right and its tag is that of its contents.
+     */
+    public boolean verify6(final long address)
+    {
+        return verify(address, VERSION_6, TAG6_OFFSET);
     }
 
     /**
@@ -143,7 +211,12 @@ public final class RedirectMessage
      */
     public boolean verify(final long address)
     {
-        if (Memory.getU16Be(address + MAGIC_OFFSET) != MAGIC || Memory.getU8(address + VERSION_OFFSET) != VERSION)
+        return verify(address, VERSION, TAG_OFFSET);
+    }
+
+    private boolean verify(final long address, final int version, final int tagOffset)
+    {
+        if (Memory.getU16Be(address + MAGIC_OFFSET) != MAGIC || Memory.getU8(address + VERSION_OFFSET) != version)
         {
             return false;
         }
@@ -152,20 +225,20 @@ public final class RedirectMessage
         {
             return false;
         }
-        tag(address);
+        tag(address, tagOffset);
         // Constant time: every byte is compared whatever the earlier ones were.
         int difference = 0;
         for (int i = 0; i < TAG_LENGTH; i++)
         {
-            difference |= digest[i] ^ (byte)Memory.getU8(address + TAG_OFFSET + i);
+            difference |= digest[i] ^ (byte)Memory.getU8(address + tagOffset + i);
         }
         return difference == 0;
     }
 
-    private void tag(final long address)
+    private void tag(final long address, final int signedLength)
     {
-        Memory.copyToArray(address, signed, 0, TAG_OFFSET);
-        mac.update(signed, 0, TAG_OFFSET);
+        Memory.copyToArray(address, signed, 0, signedLength);
+        mac.update(signed, 0, signedLength);
         try
         {
             mac.doFinal(digest, 0);
@@ -228,5 +301,65 @@ public final class RedirectMessage
     public static long sequence(final long address)
     {
         return Memory.getI64Be(address + SEQUENCE_OFFSET);
+    }
+
+    /** @return IPv6 form: high 64 bits of the flow's source. */
+    public static long client6Hi(final long address)
+    {
+        return Memory.getI64Be(address + CLIENT6_OFFSET);
+    }
+
+    /** @return IPv6 form: low 64 bits of the flow's source. */
+    public static long client6Lo(final long address)
+    {
+        return Memory.getI64Be(address + CLIENT6_OFFSET + 8);
+    }
+
+    /** @return IPv6 form: high 64 bits of the VIP. */
+    public static long vip6Hi(final long address)
+    {
+        return Memory.getI64Be(address + VIP6_OFFSET);
+    }
+
+    /** @return IPv6 form: low 64 bits of the VIP. */
+    public static long vip6Lo(final long address)
+    {
+        return Memory.getI64Be(address + VIP6_OFFSET + 8);
+    }
+
+    /** @return IPv6 form: the flow's source port. */
+    public static int clientPort6(final long address)
+    {
+        return Memory.getU16Be(address + CLIENT_PORT6_OFFSET);
+    }
+
+    /** @return IPv6 form: the flow's destination port. */
+    public static int vipPort6(final long address)
+    {
+        return Memory.getU16Be(address + VIP_PORT6_OFFSET);
+    }
+
+    /** @return IPv6 form: high 64 bits of the backend. */
+    public static long backend6Hi(final long address)
+    {
+        return Memory.getI64Be(address + BACKEND6_OFFSET);
+    }
+
+    /** @return IPv6 form: low 64 bits of the backend. */
+    public static long backend6Lo(final long address)
+    {
+        return Memory.getI64Be(address + BACKEND6_OFFSET + 8);
+    }
+
+    /** @return IPv6 form: the issue time. */
+    public static long issuedAt6(final long address)
+    {
+        return Memory.getI64Be(address + ISSUED_AT6_OFFSET);
+    }
+
+    /** @return IPv6 form: the sender's sequence number. */
+    public static long sequence6(final long address)
+    {
+        return Memory.getI64Be(address + SEQUENCE6_OFFSET);
     }
 }

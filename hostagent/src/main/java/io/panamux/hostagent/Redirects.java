@@ -47,14 +47,20 @@ public final class Redirects implements AutoCloseable
     private final FlowTable flows;
     private final int hostAddress;
     private final boolean accept;
-    private final int leaseMillis;
-    private final int maxAgeMillis;
-    private final Map<Long, Set<Integer>> knownBackends;
-    private final TunnelSources sources;
+    private int leaseMillis;
+    private int maxAgeMillis;
+    private Map<Long, Set<Integer>> knownBackends;
+    private TunnelSources sources;
     private final Int2IntHashMap backendIds = new Int2IntHashMap(-1);
     private final Map<Integer, ReplayWindow> windows = new HashMap<>();
     private final HostAgentCounters counters;
+    private final Ip6 hostAddress6;
+    private Map<HostAgentConfig.ServedVip, Set<Ip6>> knownBackends6 = new HashMap<>();
+    private final Map<Ip6, Integer> backendIds6 = new HashMap<>();
+    private final Map<Ip6, ReplayWindow> windows6 = new HashMap<>();
     private int[] backendAddresses = new int[16];
+    private long[] backendHi = new long[16];
+    private long[] backendLo = new long[16];
     private int[] generations = new int[16];
     private int backendCount;
 
@@ -71,6 +77,24 @@ public final class Redirects implements AutoCloseable
     public Redirects(final int capacity, final int hostAddress, final boolean accept, final int leaseMillis, final int maxAgeMillis,
         final List<HostAgentConfig.SourceVip> vips, final TunnelSources sources, final HostAgentCounters counters)
     {
+        this(capacity, hostAddress, null, accept, leaseMillis, maxAgeMillis, vips, sources, counters);
+    }
+
+    /**
+     * @param capacity     flows the table holds.
+     * @param hostAddress  this host's IPv4 address: the source of every IPv4 flow it may redirect.
+     * @param hostAddress6 this host's IPv6 address (null: no IPv6 flow is this host's).
+     * @param accept       whether redirects are accepted at all.
+     * @param leaseMillis  an idle redirected flow goes back to the VIP after this long.
+     * @param maxAgeMillis how old (or how far in the future) a redirect may be.
+     * @param vips         the VIPs whose backends this agent knows: a redirect for one of them must name one.
+     * @param sources      the VIPs the pool serves: a redirect for any other destination is refused.
+     * @param counters     where outcomes are counted.
+     */
+    public Redirects(final int capacity, final int hostAddress, final Ip6 hostAddress6, final boolean accept, final int leaseMillis,
+        final int maxAgeMillis, final List<HostAgentConfig.SourceVip> vips, final TunnelSources sources, final HostAgentCounters counters)
+    {
+        this.hostAddress6 = hostAddress6;
         this.sources = sources;
         this.flows = new FlowTable(capacity);
         this.hostAddress = hostAddress;
@@ -78,9 +102,38 @@ public final class Redirects implements AutoCloseable
         this.leaseMillis = leaseMillis;
         this.maxAgeMillis = maxAgeMillis;
         this.counters = counters;
+        known(vips);
+    }
+
+    /**
+     * A reloaded configuration (agent thread): the redirected flows stay; what later redirects must pass changes.
+     *
+     * @param leaseMillis  an idle redirected flow goes back to the VIP after this long.
+     * @param maxAgeMillis how old (or how far in the future) a redirect may be.
+     * @param vips         the VIPs whose backends this agent knows.
+     * @param sources      the VIPs the pool serves.
+     */
+    public void reconfigure(final int leaseMillis, final int maxAgeMillis, final List<HostAgentConfig.SourceVip> vips,
+        final TunnelSources sources)
+    {
+        this.leaseMillis = leaseMillis;
+        this.maxAgeMillis = maxAgeMillis;
+        this.sources = sources;
+        known(vips);
+    }
+
+    private void known(final List<HostAgentConfig.SourceVip> vips)
+    {
         this.knownBackends = new HashMap<>();
+        this.knownBackends6 = new HashMap<>();
         for (final HostAgentConfig.SourceVip v : vips)
         {
+            if (v.address6() != null)
+            {
+                knownBackends6.put(new HostAgentConfig.ServedVip(0, v.port(), v.protocol(), v.address6()), v.backends().stream()
+                    .map(HostAgentConfig.SourceBackend::address6).filter(java.util.Objects::nonNull).collect(Collectors.toUnmodifiableSet()));
+                continue;
+            }
             knownBackends.put(vipKey(v.address(), v.port(), v.protocol()),
                 v.backends().stream().map(HostAgentConfig.SourceBackend::address).collect(Collectors.toUnmodifiableSet()));
         }
@@ -115,6 +168,181 @@ public final class Redirects implements AutoCloseable
         }
         counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
         return outcome;
+    }
+
+    /**
+     * Handles an IPv6-form Fastpath message (an IPv6 flow's, from the backend's IPv6 address): the same checks
+     * in the same order as {@link #onMessage}.
+     *
+     * @param message     the message ({@link RedirectMessage#LENGTH_6} bytes).
+     * @param senderHi    high 64 bits of the IPv6 source of the datagram that carried it.
+     * @param senderLo    low 64 bits of that source.
+     * @param codec       the verifier (holds the key).
+     * @param epochMillis wall-clock time now.
+     * @param nowMillis   the agent's clock now.
+     * @return the counter of the outcome.
+     */
+    public int onMessage6(final long message, final long senderHi, final long senderLo, final RedirectMessage codec, final long epochMillis,
+        final int nowMillis)
+    {
+        final int outcome = check6(message, senderHi, senderLo, codec, epochMillis);
+        counters.add(outcome, 1);
+        final long cHi = RedirectMessage.client6Hi(message);
+        final long cLo = RedirectMessage.client6Lo(message);
+        final long vHi = RedirectMessage.vip6Hi(message);
+        final long vLo = RedirectMessage.vip6Lo(message);
+        if (outcome == HostAgentCounters.REDIRECTS_ACCEPTED)
+        {
+            final int id = backendId6(new Ip6(senderHi, senderLo));
+            flows.putV6(cHi, cLo, vHi, vLo, RedirectMessage.clientPort6(message), RedirectMessage.vipPort6(message),
+                RedirectMessage.protocol(message), id, generations[id], nowMillis);
+        }
+        else if (outcome == HostAgentCounters.REVOKES_ACCEPTED)
+        {
+            flows.removeV6(cHi, cLo, vHi, vLo, RedirectMessage.clientPort6(message), RedirectMessage.vipPort6(message),
+                RedirectMessage.protocol(message));
+        }
+        counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
+        return outcome;
+    }
+
+    private int check6(final long message, final long senderHi, final long senderLo, final RedirectMessage codec, final long epochMillis)
+    {
+        if (!accept)
+        {
+            return HostAgentCounters.REFUSED_DISABLED;
+        }
+        if (!codec.verify6(message))
+        {
+            return HostAgentCounters.REFUSED_FORGED;
+        }
+        final long bHi = RedirectMessage.backend6Hi(message);
+        final long bLo = RedirectMessage.backend6Lo(message);
+        if (bHi != senderHi || bLo != senderLo)
+        {
+            return HostAgentCounters.REFUSED_NOT_FROM_BACKEND;
+        }
+        if (hostAddress6 == null || RedirectMessage.client6Hi(message) != hostAddress6.hi()
+            || RedirectMessage.client6Lo(message) != hostAddress6.lo())
+        {
+            return HostAgentCounters.REFUSED_NOT_OURS;
+        }
+        final long age = epochMillis - RedirectMessage.issuedAt6(message);
+        if (age > maxAgeMillis || age < -maxAgeMillis)
+        {
+            return HostAgentCounters.REFUSED_STALE;
+        }
+        final Ip6 sender = new Ip6(senderHi, senderLo);
+        final ReplayWindow window = windows6.computeIfAbsent(sender, s -> new ReplayWindow());
+        final long sequence = RedirectMessage.sequence6(message);
+        if (!window.fresh(sequence))
+        {
+            return HostAgentCounters.REFUSED_REPLAYED;
+        }
+        final int type = RedirectMessage.type(message);
+        if (type == RedirectMessage.REDIRECT)
+        {
+            final long vHi = RedirectMessage.vip6Hi(message);
+            final long vLo = RedirectMessage.vip6Lo(message);
+            final int port = RedirectMessage.vipPort6(message);
+            final int protocol = RedirectMessage.protocol(message);
+            if (!sources.served6(vHi, vLo, port, protocol))
+            {
+                return HostAgentCounters.REFUSED_NOT_A_VIP;
+            }
+            final Set<Ip6> known = knownBackends6.get(new HostAgentConfig.ServedVip(0, port, protocol, new Ip6(vHi, vLo)));
+            if (known != null && !known.contains(sender))
+            {
+                return HostAgentCounters.REFUSED_UNKNOWN_BACKEND;
+            }
+        }
+        window.accept(sequence);
+        return type == RedirectMessage.REDIRECT ? HostAgentCounters.REDIRECTS_ACCEPTED : HostAgentCounters.REVOKES_ACCEPTED;
+    }
+
+    /**
+     * The IPv6 backend an egress packet of this IPv6 flow goes to, if it is redirected ({@link #backendHi},
+     * {@link #backendLo} of the id). Hot path: no allocation.
+     *
+     * @return the backend's id, or -1.
+     */
+    public int lookup6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
+        final int protocol, final int nowMillis)
+    {
+        final long value = flows.findV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, nowMillis);
+        if (value == FlowTable.MISSING)
+        {
+            return -1;
+        }
+        final int id = FlowTable.backendId(value);
+        if (FlowTable.flags(value) != generations[id])
+        {
+            flows.removeV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+            counters.add(HostAgentCounters.FALLBACKS, 1);
+            counters.set(HostAgentCounters.REDIRECTED_FLOWS, flows.size());
+            return -1;
+        }
+        return id;
+    }
+
+    /** @return high 64 bits of the IPv6 backend with this id. */
+    public long backendHi(final int id)
+    {
+        return backendHi[id];
+    }
+
+    /** @return low 64 bits of the IPv6 backend with this id. */
+    public long backendLo(final int id)
+    {
+        return backendLo[id];
+    }
+
+    /**
+     * As {@link #unreachable}, for an ICMPv6 "destination unreachable" quoting an IPv6 tunnel packet of an IPv6
+     * flow.
+     *
+     * @return whether the quoted flow was redirected to that backend (and the backend's flows fall back).
+     */
+    public boolean unreachable6(final long backendHi, final long backendLo, final long srcHi, final long srcLo, final long dstHi,
+        final long dstLo, final int srcPort, final int dstPort, final int protocol)
+    {
+        final Integer boxed = backendIds6.get(new Ip6(backendHi, backendLo));
+        final int id = boxed == null ? -1 : boxed;
+        final long value = id < 0 ? FlowTable.MISSING : flows.readV6(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
+        if (value == FlowTable.MISSING || FlowTable.backendId(value) != id || FlowTable.flags(value) != generations[id])
+        {
+            return false;
+        }
+        generations[id] = (generations[id] + 1) & FlowTable.MAX_FLAGS;
+        counters.add(HostAgentCounters.BACKENDS_UNREACHABLE, 1);
+        return true;
+    }
+
+    private int backendId6(final Ip6 backend)
+    {
+        final Integer known = backendIds6.get(backend);
+        if (known != null)
+        {
+            return known;
+        }
+        final int id = newBackendId();
+        backendHi[id] = backend.hi();
+        backendLo[id] = backend.lo();
+        backendIds6.put(backend, id);
+        return id;
+    }
+
+    private int newBackendId()
+    {
+        final int id = backendCount++;
+        if (id == backendAddresses.length)
+        {
+            backendAddresses = Arrays.copyOf(backendAddresses, id * 2);
+            backendHi = Arrays.copyOf(backendHi, id * 2);
+            backendLo = Arrays.copyOf(backendLo, id * 2);
+            generations = Arrays.copyOf(generations, id * 2);
+        }
+        return id;
     }
 
     private int check(final long message, final int sender, final RedirectMessage codec, final long epochMillis)
@@ -238,12 +466,7 @@ public final class Redirects implements AutoCloseable
         int id = backendIds.get(backend);
         if (id < 0)
         {
-            id = backendCount++;
-            if (id == backendAddresses.length)
-            {
-                backendAddresses = Arrays.copyOf(backendAddresses, id * 2);
-                generations = Arrays.copyOf(generations, id * 2);
-            }
+            id = newBackendId();
             backendAddresses[id] = backend;
             backendIds.put(backend, id);
         }

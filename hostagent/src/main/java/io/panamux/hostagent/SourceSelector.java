@@ -16,8 +16,8 @@ import io.panamux.fastpath.snapshot.VipTable;
  * Source-side selection (ARCHITECTURE.md §1 item 6): the MUX's own choice, made in the sending host's
  * egress path. The VIP table and the Maglev tables are the fast path's ({@link VipTable}, {@link MaglevTable}),
  * built the way the MUX's snapshot publisher builds them: the same backend keys (the pool's hash seed over
- * the address bytes), weights and table size, and the same flow hash ({@link FlowHash#hashV4} with the
- * pool's seed). So a flow gets the backend a MUX would have given it, and a flow may move between this
+ * the address bytes, 4 or 16), weights and table size, and the same flow hash ({@link FlowHash#hashV4},
+ * {@link FlowHash#hashV6} with the pool's seed), for IPv4 and IPv6 VIPs. So a flow gets the backend a MUX would have given it, and a flow may move between this
  * agent and the MUX pool without changing backend.
  *
  * <p>Every flow chosen here is recorded (flow state, as a MUX in its stateful phase keeps it), so a flow
@@ -60,14 +60,17 @@ public final class SourceSelector implements AutoCloseable
             for (int i = 0; i < backends.length; i++)
             {
                 final HostAgentConfig.SourceBackend b = c.backends().get(i);
-                backends[i] = new Backend(all.size(), v, false, b.address(), 0, 0, b.weight(), false, Prefix.format(b.address()));
+                final Ip6 b6 = b.address6();
+                backends[i] = new Backend(all.size(), v, b6 != null, b.address(), b6 == null ? 0 : b6.hi(), b6 == null ? 0 : b6.lo(), b.weight(),
+                    false, b.toString());
                 all.add(backends[i]);
-                keys[i] = backendKey(hashSeed, b.address());
+                keys[i] = b6 == null ? backendKey(hashSeed, b.address()) : FlowHash.hashBytes(hashSeed, b6.bytes());
                 weights[i] = b.weight();
             }
             final boolean anyWeight = c.backends().stream().anyMatch(b -> b.weight() > 0);
             final int[] maglev = anyWeight ? MaglevTable.build(keys, weights, tableSize) : new int[0];
-            this.vips[v] = new Vip(v, false, c.address(), 0, 0, c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
+            final Ip6 a6 = c.address6();
+            this.vips[v] = new Vip(v, a6 != null, c.address(), a6 == null ? 0 : a6.hi(), a6 == null ? 0 : a6.lo(), c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
                 Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
         }
         this.table = new VipTable(this.vips);
@@ -91,11 +94,12 @@ public final class SourceSelector implements AutoCloseable
      */
     public int find(final PacketInfo info)
     {
-        if (info.ipVersion != 4 || info.isFragment || info.icmpError)
+        if (info.isFragment || info.icmpError)
         {
             return -1;
         }
-        final int vip = table.findV4(info.dstV4, info.dstPort, info.protocol);
+        final int vip = info.ipVersion == 4 ? table.findV4(info.dstV4, info.dstPort, info.protocol)
+            : table.findV6(info.dstHi, info.dstLo, info.dstPort, info.protocol);
         return vip < 0 ? -1 : vip;
     }
 
@@ -107,7 +111,9 @@ public final class SourceSelector implements AutoCloseable
      */
     public Backend choose(final int vip, final PacketInfo info, final int nowSeconds)
     {
-        final long found = flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowSeconds);
+        final boolean v6 = info.ipVersion == 6;
+        final long found = v6 ? flows.findV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, nowSeconds)
+            : flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowSeconds);
         if (found != FlowTable.MISSING)
         {
             final Backend b = byId[FlowTable.backendId(found)];
@@ -124,7 +130,14 @@ public final class SourceSelector implements AutoCloseable
             return null;
         }
         final Backend chosen = v.backends()[MaglevTable.lookup(maglev, hash(info))];
-        flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, nowSeconds);
+        if (v6)
+        {
+            flows.putV6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, nowSeconds);
+        }
+        else
+        {
+            flows.putV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, chosen.id(), 0, nowSeconds);
+        }
         chosenNew = true;
         return chosen;
     }
@@ -138,7 +151,9 @@ public final class SourceSelector implements AutoCloseable
     /** @return the pool's flow hash of the packet's 5-tuple. */
     public long hash(final PacketInfo info)
     {
-        return FlowHash.hashV4(hashSeed, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
+        return info.ipVersion == 6
+            ? FlowHash.hashV6(hashSeed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol)
+            : FlowHash.hashV4(hashSeed, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
     }
 
     /** @return the VIP at {@code index}. */
