@@ -223,11 +223,13 @@ public final class Decapsulator
         {
             return FRAGMENT;
         }
+        // Read before the frame is rewritten: the new Ethernet header goes over the outer header.
+        final int source = Memory.getI32Be(ip + Ipv4Header.SOURCE_OFFSET);
         final int verdict = open(mbuf, frame, ip, innerOffset, total, expectedVersion, Memory.getU8(ip + Ipv4Header.TOS_OFFSET) & ECN_MASK);
         if (verdict == DECAPSULATED)
         {
             outerVersion = 4;
-            outerSource = Memory.getI32Be(ip + Ipv4Header.SOURCE_OFFSET);
+            outerSource = source;
         }
         return verdict;
     }

@@ -69,45 +69,93 @@ class HostAgentConfigLoaderTest
     }
 
     @Test
-    void eachMistakeIsNamedWithTheFileAndTheKey()
+    void eachMistakeIsNamedWithTheFileTheLineAndTheKey()
     {
         final String[][] cases = {
-            {MINIMAL + "colour: blue\n", "a.yaml: colour: unknown key"},
-            {MINIMAL.replace("198.18.21.2", "198.18.021.2"), "a.yaml: agent.address: '198.18.021.2' is not an IPv4 address"},
-            {MINIMAL.replace("  gateway-mac: \"02:98:00:00:15:01\"\n", ""), "a.yaml: dataplane.gateway-mac: is required"},
-            {MINIMAL.replace("02:98:00:00:15:01", "03:98:00:00:15:01"), "a.yaml: dataplane.gateway-mac: '03:98:00:00:15:01' is not a unicast"},
-            {MINIMAL + "fastpath: { key: \"0011\" }\n", "a.yaml: fastpath.key: must be at least 16 bytes"},
-            {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml: fastpath.key: must be hexadecimal"},
+            {MINIMAL + "colour: blue\n", "a.yaml:7: colour: unknown key"},
+            {MINIMAL.replace("198.18.21.2", "198.18.021.2"), "a.yaml:1: agent.address: '198.18.021.2' is not an IPv4 address"},
+            {MINIMAL.replace("  gateway-mac: \"02:98:00:00:15:01\"\n", ""), "a.yaml:3: dataplane.gateway-mac: is required"},
+            {MINIMAL.replace("02:98:00:00:15:01", "03:98:00:00:15:01"), "a.yaml:6: dataplane.gateway-mac: '03:98:00:00:15:01' is not a unicast"},
+            {MINIMAL + "fastpath: { key: \"0011\" }\n", "a.yaml:7: fastpath.key: must be at least 16 bytes"},
+            {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml:7: fastpath.key: must be hexadecimal"},
             {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", offer-to: [\"198.18.2.1/24\"] }\n",
-                "a.yaml: fastpath.offer-to: 198.18.2.1/24 has host bits set"},
+                "a.yaml:7: fastpath.offer-to[0]: 198.18.2.1/24 has host bits set"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 } ] } ]\n",
-                "a.yaml: hash-seed: is required with vips: the MUX pool's seed"},
+                "a.yaml:1: hash-seed: is required with vips: the MUX pool's seed"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, protocol: sctp, backends: [ { address: 10.0.0.1 } ] } ]\n",
-                "a.yaml: vips[0].protocol: must be tcp or udp"},
-            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml: vips[0].backends: must be a non-empty list"},
+                "a.yaml:7: vips[0].protocol: must be tcp or udp"},
+            {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml:7: vips[0].backends: must be a non-empty list"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 }, { address: 10.0.0.1 } ] } ]\n",
-                "a.yaml: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
-            {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml: dataplane.mtu: must be between 576 and 9000"},
-            {MINIMAL + "maglev-table-size: 65536\n", "a.yaml: maglev-table-size: 65536 is not a prime"},
-            {MINIMAL.replace("pool: { muxes: [198.18.11.2] }\n", ""), "a.yaml: pool: is required"},
-            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: []"), "a.yaml: pool.muxes: is required: the address of every MUX"},
-            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [mux-a]"), "a.yaml: pool.muxes: 'mux-a' is not an IPv4 address"},
+                "a.yaml:7: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
+            {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml:4: dataplane.mtu: must be between 576 and 9000"},
+            {MINIMAL + "maglev-table-size: 65536\n", "a.yaml:7: maglev-table-size: 65536 is not a prime"},
+            {MINIMAL.replace("pool: { muxes: [198.18.11.2] }\n", ""), "a.yaml:1: pool: is required"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: []"), "a.yaml:2: pool.muxes: is required: the address of every MUX"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [mux-a]"), "a.yaml:2: pool.muxes[0]: 'mux-a' is not an IPv4 address"},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"192.0.2.1:80\"]"),
-                "a.yaml: pool.vips: '192.0.2.1:80' is not a VIP like 192.0.2.10:80/tcp"},
+                "a.yaml:2: pool.vips[0]: '192.0.2.1:80' is not a VIP like 192.0.2.10:80/tcp"},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"192.0.2.1:80/sctp\"]"),
-                "a.yaml: pool.vips: '192.0.2.1:80/sctp': the protocol must be tcp or udp"},
+                "a.yaml:2: pool.vips[0]: '192.0.2.1:80/sctp': the protocol must be tcp or udp"},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], agents: [\"198.18.2.1/24\"]"),
-                "a.yaml: pool.agents: 198.18.2.1/24 has host bits set"},
+                "a.yaml:2: pool.agents[0]: 198.18.2.1/24 has host bits set"},
             {MINIMAL.replace("address: 198.18.21.2 }", "address: 198.18.21.2, backs: [\"192.0.2.1:0/tcp\"] }"),
-                "a.yaml: agent.backs: '192.0.2.1:0/tcp': the port must be between 1 and 65535"},
+                "a.yaml:1: agent.backs[0]: '192.0.2.1:0/tcp': the port must be between 1 and 65535"},
             {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", accept: false, offer-to: [\"198.18.2.0/24\"] }\n",
-                "a.yaml: agent.backs: is required with fastpath.offer-to"},
-            {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\" }\n", "a.yaml: pool.vips: is required with fastpath.accept"},
+                "a.yaml:1: agent.backs: is required with fastpath.offer-to"},
+            {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\" }\n", "a.yaml:2: pool.vips: is required with fastpath.accept"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2, \"2001:db8:11::2\"]"),
+                "a.yaml:1: agent.address6: is required with IPv6 addresses in pool"},
+            {MINIMAL.replace("address: 198.18.21.2 }", "address: 198.18.21.2, address6: \"2001:db8::zz\" }"),
+                "a.yaml:1: agent.address6: '2001:db8::zz' is not an IPv6 address"},
+            {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"2001:db8::10:80/tcp\"]"),
+                "a.yaml:2: pool.vips[0]: '2001:db8::10:80/tcp': an IPv6 VIP is written in brackets"},
+            {MINIMAL + "hash-seed: 1\nvips:\n  - address: \"2001:db8:f::10\"\n    port: 80\n    backends:\n      - { address: \"2001:db8:21::2\" }\n",
+                "a.yaml:9: vips[0]: agent.address6 is required for an IPv6 VIP or backend"},
+            {MINIMAL.replace("address: 198.18.21.2 }", "address: 198.18.21.2, address6: \"2001:db8:21::2\" }")
+                + "fastpath:\n  key: \"00112233445566778899aabbccddeeff\"\n  offer-to:\n    - \"198.18.2.0/24\"\n    - \"2001:db8:2::1/64\"\n",
+                "a.yaml:11: fastpath.offer-to[1]: 2001:db8:2::1/64 has host bits set"},
         };
         for (final String[] c : cases)
         {
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", c[0]));
             assertTrue(e.getMessage().startsWith(c[1]), "expected '" + c[1] + "' but got '" + e.getMessage() + "'");
         }
+    }
+
+    @Test
+    void readsIpv6AddressesPrefixesAndVips()
+    {
+        final HostAgentConfig c = HostAgentConfigLoader.parse("a.yaml", MINIMAL.replace("address: 198.18.21.2 }",
+            "address: 198.18.21.2, address6: \"2001:db8:21::2\", backs: [\"[2001:db8:f::10]:80/tcp\"], answer-neighbours: false }")
+            .replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2, \"2001:db8:11::2\"], agents: [\"2001:db8:3::/64\"], "
+                + "vips: [\"[2001:db8:f::12]:53/udp\"]") + """
+            hash-seed: 7
+            fastpath:
+              key: "00112233445566778899aabbccddeeff"
+              offer-to: ["198.18.2.0/24", "2001:db8:2::/64"]
+            vips:
+              - address: "2001:db8:f::13"
+                port: 80
+                backends: [ { address: "2001:db8:21::2" }, { address: 198.18.22.2, weight: 3 } ]
+            """);
+        assertEquals(Ip6.parse("2001:db8:21::2"), c.address6());
+        assertFalse(c.answerNeighbours());
+        assertEquals(List.of(Ip6.parse("2001:db8:11::2")), c.pool().muxes6());
+        assertEquals(List.of(ip("198.18.11.2")), c.pool().muxes());
+        assertEquals(List.of(Prefix6.parse("2001:db8:3::/64")), c.pool().agents6());
+        assertEquals(List.of(Prefix6.parse("2001:db8:2::/64")), c.fastpath().orElseThrow().offerTo6());
+        assertEquals("[[2001:db8:f::10]:80/tcp]", c.backs().toString());
+        assertEquals("[[2001:db8:f::12]:53/udp, [2001:db8:f::13]:80/tcp]", c.servedVips().toString());
+        assertEquals(List.of(new HostAgentConfig.SourceBackend(0, 1, Ip6.parse("2001:db8:21::2")),
+            new HostAgentConfig.SourceBackend(ip("198.18.22.2"), 3)), c.vips().get(0).backends());
+        final TunnelSources sources = TunnelSources.of(c);
+        final Ip6 mux6 = Ip6.parse("2001:db8:11::2");
+        assertTrue(sources.isMux6(mux6.hi(), mux6.lo()));
+        assertTrue(sources.mayTunnel6(Ip6.parse("2001:db8:2::99").hi(), Ip6.parse("2001:db8:2::99").lo()), "offer-to hosts may tunnel");
+        assertFalse(sources.mayTunnel6(Ip6.parse("2001:db8:4::1").hi(), Ip6.parse("2001:db8:4::1").lo()));
+        final Ip6 vip = Ip6.parse("2001:db8:f::10");
+        assertTrue(sources.backed6(vip.hi(), vip.lo(), 80, 6));
+        assertFalse(sources.backed6(vip.hi(), vip.lo(), 81, 6));
+        assertTrue(sources.served6(Ip6.parse("2001:db8:f::13").hi(), Ip6.parse("2001:db8:f::13").lo(), 80, 6), "vips: are served");
     }
 }
