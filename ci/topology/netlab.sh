@@ -55,6 +55,10 @@ POOL_VIPS='"192.0.2.10:80/tcp", "192.0.2.11:80/tcp", "192.0.2.12:80/tcp", "192.0
 # The VIPs of the plain (kernel) backends k1, k2 (up --ipv6).
 KVIPS=(192.0.2.20 2001:db8:f::10 2001:db8:f::11)
 KBACKENDS=2
+# The IPv6 VIPs of the host-agent backends b1, b2 (up --ipv6): Fastpath (f::12) and source-side selection at c2
+# (f::13). Their agents, c2's and the MUXes tunnel to each other over IPv6 (IPv6 in IPv6).
+AVIPS6=(2001:db8:f::12 2001:db8:f::13)
+POOL_VIPS6='"[2001:db8:f::12]:80/tcp", "[2001:db8:f::13]:80/tcp"'
 AS=65000
 PYTHON=${NETLAB_PYTHON:-/usr/bin/python3}
 
@@ -140,6 +144,15 @@ agent_config() {
   done
   offer_to='["198.18.2.0/24"]'
   accept=true
+  local vips_served=$POOL_VIPS address6=""
+  if ipv6_lab; then
+    for k in $(seq 1 "$nmux"); do
+      muxes="$muxes, \"$(addr6 $((10 + k)) 2)\""
+    done
+    offer_to='["198.18.2.0/24", "2001:db8:2::/64"]'
+    vips_served="$POOL_VIPS, $POOL_VIPS6"
+    address6="  address6: \"$(addr6 "$id" 2)\""
+  fi
   if [ "$node" = c2 ]; then
     vips='vips:
   - address: 192.0.2.13
@@ -148,15 +161,25 @@ agent_config() {
     backends:
       - { address: 198.18.21.2, weight: 1 }
       - { address: 198.18.22.2, weight: 1 }'
+    if ipv6_lab; then
+      vips="$vips
+  - address: \"2001:db8:f::13\"
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: \"$(addr6 21 2)\", weight: 1 }
+      - { address: \"$(addr6 22 2)\", weight: 1 }"
+    fi
   fi
   cat > "$RUN/$node-agent.yaml" <<EOF
 agent:
   name: $node
   address: $(addr "$id" 2)
-  backs: [$POOL_VIPS]
+$address6
+  backs: [$vips_served]
 pool:
   muxes: [$muxes]
-  vips: [$POOL_VIPS]
+  vips: [$vips_served]
 dataplane:
   eal: ["--no-huge", "-m", "128", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--log-level=pmd.net.tap:error"]
   network: "net_af_packet0,iface=eth0"
@@ -206,7 +229,15 @@ cmd_agent_start() {
   ip -n "$P-$node" link set pmx0 mtu 1480 up
   ip -n "$P-$node" route replace default via "$(addr "$id" 1)" dev pmx0
   ns "$node" sysctl -qw net.ipv4.conf.pmx0.rp_filter=0
-  ns "$node" sysctl -qw net.ipv6.conf.pmx0.disable_ipv6=1 2>/dev/null || true
+  if ipv6_lab; then
+    # Dual-stack host: its IPv6 address on the tap too; the router finds it through the agent's neighbour
+    # answers. 1440: room for a 40-byte outer IPv6 header (the agent's own tunnels) within the link's 1500.
+    ns "$node" sysctl -qw net.ipv6.conf.pmx0.disable_ipv6=0 net.ipv6.conf.pmx0.accept_ra=0
+    ip -n "$P-$node" addr add "$(addr6 "$id" 2)/64" dev pmx0 nodad
+    ip -n "$P-$node" -6 route replace default via "$(addr6 "$id" 1)" dev pmx0 mtu 1440
+  else
+    ns "$node" sysctl -qw net.ipv6.conf.pmx0.disable_ipv6=1 2>/dev/null || true
+  fi
 }
 
 stop_pid() {
@@ -233,6 +264,11 @@ backend_start_server() {
   for v in "${VIPS[@]}"; do
     binds+=(--bind "$v")
   done
+  if ipv6_lab; then
+    for v in "${AVIPS6[@]}"; do
+      binds+=(--bind "$v")
+    done
+  fi
   ns "$node" setsid "$PYTHON" "$PANAMUX_ROOT/perf/src/test/python/net_server.py" --name "$node" --port 80 "${binds[@]}" \
     > "$RUN/$node-server.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$node-server.pid"
@@ -325,6 +361,7 @@ vips:
       - { address: 198.18.21.2, weight: 1 }
       - { address: 198.18.22.2, weight: 1 }
 $(ipv6_lab && kernel_backend_vips)
+$(ipv6_lab && [ "$backends" -ge 2 ] && agent_backend_vips6)
 admin: { listen: "127.0.0.1:9480" }
 EOF
 }
@@ -353,6 +390,21 @@ kernel_backend_vips() {
     backends:
       - { address: "$(addr6 31 2)", weight: 1 }
 EOF
+}
+
+# The IPv6 VIPs of the host-agent backends (up --ipv6): the MUXes tunnel IPv6 in IPv6 to b1, b2's IPv6 addresses.
+agent_backend_vips6() {
+  local v
+  for v in "${AVIPS6[@]}"; do
+    cat <<EOF
+  - address: "$v"
+    port: 80
+    protocol: tcp
+    backends:
+      - { address: "$(addr6 21 2)", weight: 1 }
+      - { address: "$(addr6 22 2)", weight: 1 }
+EOF
+  done
 }
 
 # A plain Linux backend (up --ipv6): its kernel owns its dual-stack link; net_decap.py takes the MUXes'
@@ -570,6 +622,11 @@ cmd_up() {
     for v in "${VIPS[@]}"; do
       ip -n "$P-b$k" addr add "$v/32" dev lo
     done
+    if ipv6_lab; then
+      for v in "${AVIPS6[@]}"; do
+        ip -n "$P-b$k" addr add "$v/128" dev lo nodad
+      done
+    fi
   done
 
   if ipv6_lab; then
