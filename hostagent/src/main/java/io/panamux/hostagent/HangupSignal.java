@@ -34,6 +34,8 @@ final class HangupSignal
      * @return null, or why the handler could not be installed (the JVM has no {@code sun.misc.Signal}, or the
      * signal is taken, e.g. with {@code -Xrs}).
      */
+    // signal(2) through FFM: one call, with SIG_DFL, at start-up.
+    @SuppressWarnings("restricted")
     static String install(final Runnable action)
     {
         try
