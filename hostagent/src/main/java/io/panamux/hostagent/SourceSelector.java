@@ -1,6 +1,5 @@
 package io.panamux.hostagent;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,14 +8,15 @@ import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.MaglevBackends;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
 
 /**
  * Source-side selection (ARCHITECTURE.md §1 item 6): the MUX's own choice, made in the sending host's
  * egress path. The VIP table and the Maglev tables are the fast path's ({@link VipTable}, {@link MaglevTable}),
- * built the way the MUX's snapshot publisher builds them: the same backend keys (the pool's hash seed over
- * the address bytes), weights and table size, and the same flow hash ({@link FlowHash#hashV4} with the
+ * built by the same code as the MUX's snapshot publisher's ({@link MaglevBackends#table}: the same backend
+ * keys, weights and table size), and the same flow hash ({@link FlowHash#hashV4} with the
  * pool's seed). So a flow gets the backend a MUX would have given it, and a flow may move between this
  * agent and the MUX pool without changing backend.
  *
@@ -55,34 +55,19 @@ public final class SourceSelector implements AutoCloseable
         {
             final HostAgentConfig.SourceVip c = vips.get(v);
             final Backend[] backends = new Backend[c.backends().size()];
-            final long[] keys = new long[backends.length];
-            final int[] weights = new int[backends.length];
             for (int i = 0; i < backends.length; i++)
             {
                 final HostAgentConfig.SourceBackend b = c.backends().get(i);
                 backends[i] = new Backend(all.size(), v, false, b.address(), 0, 0, b.weight(), false, Prefix.format(b.address()));
                 all.add(backends[i]);
-                keys[i] = backendKey(hashSeed, b.address());
-                weights[i] = b.weight();
             }
-            final boolean anyWeight = c.backends().stream().anyMatch(b -> b.weight() > 0);
-            final int[] maglev = anyWeight ? MaglevTable.build(keys, weights, tableSize) : new int[0];
+            final int[] maglev = MaglevBackends.table(hashSeed, backends, tableSize);
             this.vips[v] = new Vip(v, false, c.address(), 0, 0, c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
                 Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
         }
         this.table = new VipTable(this.vips);
         this.byId = all.toArray(new Backend[0]);
         this.flows = new FlowTable(flowCapacity);
-    }
-
-    /**
-     * @param hashSeed the pool's hash seed.
-     * @param address  a backend's IPv4 address.
-     * @return its Maglev key, as the MUX's snapshot publisher computes it.
-     */
-    public static long backendKey(final long hashSeed, final int address)
-    {
-        return FlowHash.hashBytes(hashSeed, ByteBuffer.allocate(4).putInt(address).array());
     }
 
     /**
