@@ -8,10 +8,10 @@ import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HMAC-SHA256 tags of messages with a shared key: the MUXes' peer messages (the whole 32-byte tag) and the
- * host agents' Fastpath redirects (its first 16 bytes). Signs a message in place and verifies one with a
- * constant-time comparison, so the time a check takes tells an attacker nothing about how much of a forged
- * tag was right. One instance per thread (a {@link Mac} is not thread-safe); no allocation per message.
+ * HMAC-SHA256 tags of messages with a shared key: the MUXes' peer messages carry the whole 32-byte tag; a
+ * shorter one (16 bytes, as the host agents' Fastpath redirects carry) is its first bytes. Signs a message in
+ * place and verifies one with a constant-time comparison, so the time a check takes tells an attacker
+ * nothing about how much of a forged tag was right. One instance per thread (a {@link Mac} is not thread-safe); no allocation per message.
  */
 public final class MessageAuthenticator
 {
