@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
+import io.panamux.common.net.MacAddress;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.flow.MaglevTable;
 
@@ -593,28 +594,16 @@ public final class HostAgentConfigLoader
 
     private long mac(final String text, final String path)
     {
-        final String[] parts = text.split(":", -1);
-        if (parts.length != 6)
+        final long mac;
+        try
         {
-            throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
+            mac = MacAddress.parse(text);
         }
-        long mac = 0;
-        for (final String p : parts)
+        catch (final IllegalArgumentException e)
         {
-            if (p.length() != 2)
-            {
-                throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
-            }
-            try
-            {
-                mac = (mac << 8) | Integer.parseInt(p, 16);
-            }
-            catch (final NumberFormatException e)
-            {
-                throw error(path, "'" + text + "' is not a MAC address like 02:00:00:00:00:fe");
-            }
+            throw error(path, e.getMessage());
         }
-        if ((mac & 0x0100_0000_0000L) != 0 || mac == 0)
+        if (!MacAddress.isUnicast(mac))
         {
             throw error(path, "'" + text + "' is not a unicast MAC address");
         }

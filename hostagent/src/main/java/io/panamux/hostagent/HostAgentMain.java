@@ -9,13 +9,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
+import io.panamux.common.daemon.StopHook;
+import io.panamux.common.net.MacAddress;
 import io.panamux.fastpath.PanamuxVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -100,7 +101,7 @@ public final class HostAgentMain implements Callable<Integer>
         AgentRunner.startOnThread(runner);
         System.out.printf("hostagent: %s at %s%s: network %s (%s), host %s (%s, mac %s), mtu %d, %d VIP(s) selected here, fastpath %s%n",
             config.name(), Prefix.format(config.address()), config.address6() == null ? "" : " and " + config.address6(), config.networkDevice(), network.info().driverName(), config.hostDevice(),
-            host.info().driverName(), formatMac(host.macAddress()), config.mtu(), config.vips().size(),
+            host.info().driverName(), MacAddress.format(host.macAddress()), config.mtu(), config.vips().size(),
             config.fastpath().map(f -> "on (port " + f.port() + ", offered to " + f.offerTo() + ", accepted: " + f.accept() + ")").orElse("off"));
 
         // SIGHUP (systemctl reload): the file is read again, whole; an invalid one, or one that changes what needs a
@@ -113,26 +114,8 @@ public final class HostAgentMain implements Callable<Integer>
 
         // The agent cycles from here on (Type=notify units: ready now; nothing outside systemd).
         SystemdNotify.notify("READY=1").ifPresent(why -> System.err.println("hostagent: warning: " + why));
-        final CountDownLatch stop = new CountDownLatch(1);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final AtomicInteger exitStatus = new AtomicInteger(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            stop.countDown();
-            try
-            {
-                if (stopped.await(10, TimeUnit.SECONDS))
-                {
-                    // Stopped cleanly: exit with the stop's own status (0, or 1 for mbufs left out of the pool)
-                    // rather than the JVM's 143 for SIGTERM, which service managers count as a failure.
-                    Runtime.getRuntime().halt(exitStatus.get());
-                }
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "hostagent-shutdown"));
+        final StopHook hook = StopHook.install("hostagent-shutdown");
+        final CountDownLatch stop = hook.stopRequested();
         final long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + (long)(duration * 1e9);
         while (!stop.await(Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS))
         {
@@ -165,14 +148,11 @@ public final class HostAgentMain implements Callable<Integer>
                 pool.close();
             }
             Eal.cleanup();
-            exitStatus.set(rc);
+            hook.exitStatus(rc);
         }
         finally
         {
-            // On SIGTERM the shutdown hook ends the JVM as soon as this is counted down: print first.
-            System.out.flush();
-            System.err.flush();
-            stopped.countDown();
+            hook.stopped();
         }
         return rc;
     }
@@ -226,20 +206,6 @@ public final class HostAgentMain implements Callable<Integer>
         {
             System.err.println("hostagent: cannot write " + statsJson + ": " + e.getMessage());
         }
-    }
-
-    private static String formatMac(final long mac)
-    {
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 5; i >= 0; i--)
-        {
-            sb.append(String.format("%02x", (mac >>> (8 * i)) & 0xFF));
-            if (i > 0)
-            {
-                sb.append(':');
-            }
-        }
-        return sb.toString();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.panamux.hostagent;
 
+import io.panamux.common.net.Ipv4Address;
+
 /**
  * An IPv4 prefix ({@code 198.18.2.0/24}), and the dotted-quad parsing and formatting the agent uses.
  * Addresses are big-endian ints, as the packet parser reads them.
@@ -63,32 +65,20 @@ public record Prefix(int network, int length)
      */
     public static int parseAddress(final String text)
     {
-        final String[] parts = text.split("\\.", -1);
-        if (parts.length != 4)
+        try
+        {
+            return Ipv4Address.parse(text);
+        }
+        catch (final IllegalArgumentException e)
         {
             throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
         }
-        int address = 0;
-        for (final String part : parts)
-        {
-            if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0') || !part.chars().allMatch(Character::isDigit))
-            {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
-            }
-            final int octet = Integer.parseInt(part);
-            if (octet > 255)
-            {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
-            }
-            address = (address << 8) | octet;
-        }
-        return address;
     }
 
     /** @return the dotted quad of a big-endian int address. */
     public static String format(final int address)
     {
-        return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." + (address & 0xFF);
+        return Ipv4Address.format(address);
     }
 
     private static int mask(final int length)

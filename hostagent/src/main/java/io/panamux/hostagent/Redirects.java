@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import org.agrona.collections.Int2IntHashMap;
 
+import io.panamux.common.auth.ReplayWindow;
 import io.panamux.flow.FlowTable;
 
 /**

@@ -1,6 +1,5 @@
 package io.panamux.hostagent;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,14 +8,15 @@ import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.snapshot.Backend;
+import io.panamux.fastpath.snapshot.MaglevBackends;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
 
 /**
  * Source-side selection (ARCHITECTURE.md §1 item 6): the MUX's own choice, made in the sending host's
  * egress path. The VIP table and the Maglev tables are the fast path's ({@link VipTable}, {@link MaglevTable}),
- * built the way the MUX's snapshot publisher builds them: the same backend keys (the pool's hash seed over
- * the address bytes, 4 or 16), weights and table size, and the same flow hash ({@link FlowHash#hashV4},
+ * built by the same code as the MUX's snapshot publisher's ({@link MaglevBackends#table}: the same backend
+ * keys over the address bytes, 4 or 16, weights and table size), and the same flow hash ({@link FlowHash#hashV4},
  * {@link FlowHash#hashV6} with the pool's seed), for IPv4 and IPv6 VIPs. So a flow gets the backend a MUX would have given it, and a flow may move between this
  * agent and the MUX pool without changing backend.
  *
@@ -55,8 +55,6 @@ public final class SourceSelector implements AutoCloseable
         {
             final HostAgentConfig.SourceVip c = vips.get(v);
             final Backend[] backends = new Backend[c.backends().size()];
-            final long[] keys = new long[backends.length];
-            final int[] weights = new int[backends.length];
             for (int i = 0; i < backends.length; i++)
             {
                 final HostAgentConfig.SourceBackend b = c.backends().get(i);
@@ -64,11 +62,8 @@ public final class SourceSelector implements AutoCloseable
                 backends[i] = new Backend(all.size(), v, b6 != null, b.address(), b6 == null ? 0 : b6.hi(), b6 == null ? 0 : b6.lo(), b.weight(),
                     false, b.toString());
                 all.add(backends[i]);
-                keys[i] = b6 == null ? backendKey(hashSeed, b.address()) : FlowHash.hashBytes(hashSeed, b6.bytes());
-                weights[i] = b.weight();
             }
-            final boolean anyWeight = c.backends().stream().anyMatch(b -> b.weight() > 0);
-            final int[] maglev = anyWeight ? MaglevTable.build(keys, weights, tableSize) : new int[0];
+            final int[] maglev = MaglevBackends.table(hashSeed, backends, tableSize);
             final Ip6 a6 = c.address6();
             this.vips[v] = new Vip(v, a6 != null, c.address(), a6 == null ? 0 : a6.hi(), a6 == null ? 0 : a6.lo(), c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
                 Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
@@ -76,16 +71,6 @@ public final class SourceSelector implements AutoCloseable
         this.table = new VipTable(this.vips);
         this.byId = all.toArray(new Backend[0]);
         this.flows = new FlowTable(flowCapacity);
-    }
-
-    /**
-     * @param hashSeed the pool's hash seed.
-     * @param address  a backend's IPv4 address.
-     * @return its Maglev key, as the MUX's snapshot publisher computes it.
-     */
-    public static long backendKey(final long hashSeed, final int address)
-    {
-        return FlowHash.hashBytes(hashSeed, ByteBuffer.allocate(4).putInt(address).array());
     }
 
     /**

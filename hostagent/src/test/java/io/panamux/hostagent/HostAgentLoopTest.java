@@ -21,6 +21,7 @@ import io.panamux.dpdk.Memory;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.snapshot.MaglevBackends;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.MaglevTable;
 
@@ -241,7 +242,7 @@ class HostAgentLoopTest
         final long c2Mac = c2Host.a().macAddress();
         try
         {
-            final long[] keys = {SourceSelector.backendKey(0x5eed, B1), SourceSelector.backendKey(0x5eed, B2)};
+            final long[] keys = {MaglevBackends.keyV4(0x5eed, B1), MaglevBackends.keyV4(0x5eed, B2)};
             final int[] table = MaglevTable.build(keys, MaglevTable.DEFAULT_SIZE);
             final int[] chosen = new int[2];
             for (int port = 50000; port < 50040; port++)

@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import io.panamux.common.auth.ReplayWindow;
 import io.panamux.dpdk.Memory;
 import io.panamux.fastpath.packet.PacketInfo;
 

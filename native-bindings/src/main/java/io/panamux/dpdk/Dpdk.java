@@ -126,10 +126,28 @@ public final class Dpdk
         {
             return Path.of(override);
         }
-        final URL url = Dpdk.class.getResource(SHIM_RESOURCE);
+        return nativeLibrary(Dpdk.class, SHIM_RESOURCE, "build native-bindings first");
+    }
+
+    /**
+     * A native library of ours packed as a class-path resource, as a file {@link SymbolLookup#libraryLookup}
+     * can load: the resource itself when the class path is a directory, else a copy in
+     * {@code java.io.tmpdir/panamux-native-USER/}, one per content (named by its SHA-256) and reused by every
+     * process: the JVM exits through {@code Runtime.halt} (DPDK's threads are not daemons), so a per-process
+     * temporary file would never be deleted.
+     *
+     * @param owner    the class whose loader has the resource.
+     * @param resource its absolute resource name, e.g. {@value #SHIM_RESOURCE}.
+     * @param howToGet what to build when it is missing (for the error).
+     * @return the file.
+     * @throws DpdkException when the resource is missing or cannot be copied.
+     */
+    public static Path nativeLibrary(final Class<?> owner, final String resource, final String howToGet)
+    {
+        final URL url = owner.getResource(resource);
         if (url == null)
         {
-            throw new DpdkException("panamux shim " + SHIM_RESOURCE + " is not on the class path; build native-bindings first");
+            throw new DpdkException(resource + " is not on the class path; " + howToGet);
         }
         try
         {
@@ -137,20 +155,19 @@ public final class Dpdk
             {
                 return Path.of(url.toURI());
             }
-            // One copy per content, reused by every process: the JVM exits through Runtime.halt (DPDK's
-            // threads are not daemons), so a per-process temporary file would never be deleted.
             final byte[] bytes;
             try (InputStream in = url.openStream())
             {
                 bytes = in.readAllBytes();
             }
             final String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 12);
-            final Path dir = Path.of(System.getProperty("java.io.tmpdir"), "panamux-shim-" + System.getProperty("user.name"));
-            final Path target = dir.resolve("libpanamux_shim-" + digest + ".so");
+            final String name = resource.substring(resource.lastIndexOf('/') + 1);
+            final Path dir = Path.of(System.getProperty("java.io.tmpdir"), "panamux-native-" + System.getProperty("user.name"));
+            final Path target = dir.resolve(name.replaceFirst("\\.so$", "") + "-" + digest + ".so");
             if (!Files.isRegularFile(target) || Files.size(target) != bytes.length)
             {
                 Files.createDirectories(dir);
-                final Path tmp = Files.createTempFile(dir, "shim", ".tmp");
+                final Path tmp = Files.createTempFile(dir, "lib", ".tmp");
                 Files.write(tmp, bytes);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -158,7 +175,7 @@ public final class Dpdk
         }
         catch (final IOException | URISyntaxException | NoSuchAlgorithmException e)
         {
-            throw new DpdkException("cannot load the panamux shim from " + url + ": " + e);
+            throw new DpdkException("cannot load " + url + ": " + e);
         }
     }
 }

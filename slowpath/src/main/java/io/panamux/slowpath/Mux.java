@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
+import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
@@ -228,7 +229,7 @@ public final class Mux implements AutoCloseable
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
         this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
-            config.mux().name(), port.id(), port.info().driverName(), Dataplane.formatMac(portMac), mtu, workerCount,
+            config.mux().name(), port.id(), port.info().driverName(), MacAddress.format(portMac), mtu, workerCount,
             portConfiguration.rss() ? " with RSS" : "", config.vips().size(), capacityPerWorker);
         if (dp.gatewayMac().isEmpty())
         {

@@ -6,8 +6,8 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import io.panamux.common.daemon.StopHook;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
@@ -166,28 +166,9 @@ public final class RunCommand implements Callable<Integer>
                 return 1;
             }
         }
-        final CountDownLatch stop = new CountDownLatch(1);
-        final CountDownLatch stopped = new CountDownLatch(1);
+        final StopHook hook = StopHook.install("panamux-shutdown");
+        final CountDownLatch stop = hook.stopRequested();
         notifyReadyWhenForwarding(mux, stop);
-        final AtomicInteger exitStatus = new AtomicInteger(1);
-        final Thread hook = new Thread(() ->
-        {
-            stop.countDown();
-            try
-            {
-                if (stopped.await(10, TimeUnit.SECONDS))
-                {
-                    // Stopped cleanly: exit with the stop's own status (0, or 1 for mbufs left out of the pool)
-                    // rather than the JVM's 143 for SIGTERM, which service managers count as a failure.
-                    Runtime.getRuntime().halt(exitStatus.get());
-                }
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "panamux-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         if (duration != null)
         {
             stop.await((long)(duration * 1000), TimeUnit.MILLISECONDS);
@@ -218,14 +199,11 @@ public final class RunCommand implements Callable<Integer>
                 rc = 1;
             }
             Eal.cleanup();
-            exitStatus.set(rc);
+            hook.exitStatus(rc);
         }
         finally
         {
-            // On SIGTERM the JVM exits as soon as the shutdown hook returns: what was printed must be out by then.
-            System.out.flush();
-            System.err.flush();
-            stopped.countDown();
+            hook.stopped();
         }
         return rc;
     }

@@ -4,11 +4,15 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,12 +46,8 @@ class ServiceReadinessTest
                     if "STOPPING=1" in d:
                         break
             """, socket.toString(), received.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("listener.log").toFile()).start();
-        final long bound = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket))
-        {
-            assertTrue(listener.isAlive() && System.nanoTime() - bound < 0, "the listener did not bind");
-            Thread.sleep(50);
-        }
+        await("the listener binding").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).failFast(() -> !listener.isAlive())
+            .until(() -> Files.exists(socket));
         final int port;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
@@ -75,11 +75,14 @@ class ServiceReadinessTest
         final Process mux = pb.start();
         try
         {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (!(Files.exists(received) && Files.readString(received).contains("READY=1")))
+            try
             {
-                assertTrue(mux.isAlive() && System.nanoTime() - deadline < 0, "no READY=1:\n" + Files.readString(log));
-                Thread.sleep(20);
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).failFast(() -> !mux.isAlive())
+                    .until(() -> Files.exists(received) && Files.readString(received).contains("READY=1"));
+            }
+            catch (final ConditionTimeoutException | TerminalFailureException e)
+            {
+                throw new AssertionError("no READY=1:\n" + Files.readString(log), e);
             }
             // Ready means forwarding: the watchdog saw every worker cycle before the notification.
             assertTrue(Files.readString(log).contains("panamux: data path: every worker is cycling"), Files.readString(log));

@@ -1,21 +1,13 @@
 package io.panamux.perf.bench;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 
+import io.panamux.dpdk.Dpdk;
 import io.panamux.dpdk.Lcore;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
@@ -71,8 +63,9 @@ public final class CBaseline implements Agent
 
     static
     {
-        final Linker linker = Linker.nativeLinker();
-        final SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
+        final Linker linker = Dpdk.LINKER;
+        final SymbolLookup lib = SymbolLookup.libraryLookup(Dpdk.nativeLibrary(CBaseline.class, RESOURCE, "build perf (build-cbase.sh)"),
+            Arena.global());
         CREATE = linker.downcallHandle(lib.findOrThrow("pmx_cb_create"), FunctionDescriptor.of(ADDRESS, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
         ADD_VIP = linker.downcallHandle(lib.findOrThrow("pmx_cb_add_vip"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_SHORT,
@@ -235,41 +228,5 @@ public final class CBaseline implements Agent
     public String roleName()
     {
         return role;
-    }
-
-    private static Path locate()
-    {
-        final URL url = CBaseline.class.getResource(RESOURCE);
-        if (url == null)
-        {
-            throw new IllegalStateException(RESOURCE + " is not on the class path: build perf (build-cbase.sh)");
-        }
-        try
-        {
-            if ("file".equals(url.getProtocol()))
-            {
-                return Path.of(url.toURI());
-            }
-            final byte[] bytes;
-            try (InputStream in = url.openStream())
-            {
-                bytes = in.readAllBytes();
-            }
-            final String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 12);
-            final Path dir = Path.of(System.getProperty("java.io.tmpdir"), "panamux-cbase-" + System.getProperty("user.name"));
-            final Path target = dir.resolve("libpanamux_cbase-" + digest + ".so");
-            if (!Files.isRegularFile(target) || Files.size(target) != bytes.length)
-            {
-                Files.createDirectories(dir);
-                final Path tmp = Files.createTempFile(dir, "cbase", ".tmp");
-                Files.write(tmp, bytes);
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return target;
-        }
-        catch (final IOException | URISyntaxException | java.security.NoSuchAlgorithmException e)
-        {
-            throw new IllegalStateException("cannot load " + url + ": " + e);
-        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
@@ -18,7 +19,6 @@ import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
 import io.panamux.perf.traffic.TrafficGenerator;
 import io.panamux.perf.traffic.TrafficProfile;
-import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.Protocol;
 import org.HdrHistogram.Histogram;
@@ -128,7 +128,7 @@ public final class GenerateCommand implements Callable<Integer>
         }
         Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final TrafficProfile profile = new TrafficProfile(targets, flows, newFlowRatio, frameSizes, rate, toPcap ? 1 : burst,
-            parseMac(dstMac), parseMac(srcMac), seed);
+            MacAddress.parse(dstMac), MacAddress.parse(srcMac), seed);
         final PacketPool pool = PacketPool.create("gen_pool", 16383, 256, PacketPool.DEFAULT_DATA_ROOM, 0);
         EthPort port = null;
         if (toPcap)
@@ -418,25 +418,5 @@ public final class GenerateCommand implements Callable<Integer>
                 Integer.parseInt(spec.substring(colon + 1, slash)), protocol.ipProtocol()));
         }
         return out;
-    }
-
-    /** Parses {@code 02:00:00:00:00:fe} into the low 48 bits of a long (first octet highest). */
-    static long parseMac(final String text)
-    {
-        final String[] octets = text.split(":");
-        if (octets.length != 6)
-        {
-            throw new IllegalArgumentException("a MAC is six octets: " + text);
-        }
-        long mac = 0;
-        for (final String o : octets)
-        {
-            mac = (mac << 8) | Integer.parseInt(o, 16);
-        }
-        if (!Dataplane.formatMac(mac).equalsIgnoreCase(text))
-        {
-            throw new IllegalArgumentException("not a MAC address: " + text);
-        }
-        return mac;
     }
 }

@@ -31,15 +31,6 @@ class GenerateCommandTest
     }
 
     @Test
-    void parsesMacs()
-    {
-        assertEquals(0x02_00_00_00_00_FEL, GenerateCommand.parseMac("02:00:00:00:00:fe"));
-        assertEquals(0xAA_BB_CC_DD_EE_FFL, GenerateCommand.parseMac("AA:BB:CC:DD:EE:FF"));
-        assertThrows(IllegalArgumentException.class, () -> GenerateCommand.parseMac("02:00:00:00:fe"));
-        assertThrows(IllegalArgumentException.class, () -> GenerateCommand.parseMac("02:00:00:00:00:1fe"));
-    }
-
-    @Test
     void histogramsSurviveTheirTextEncoding() throws Exception
     {
         final Histogram h = new Histogram(3);

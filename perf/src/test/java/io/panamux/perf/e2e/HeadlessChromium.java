@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Debian's {@code chromium}, headless, driven through the DevTools protocol (a WebSocket, JSON commands):
@@ -57,15 +61,15 @@ final class HeadlessChromium implements AutoCloseable
             .redirectErrorStream(true).redirectOutput(profile.resolveSibling(profile.getFileName() + ".log").toFile()).start();
         // Chromium writes the port it chose (and the browser's WebSocket path) into the profile directory.
         final Path portFile = profile.resolve("DevToolsActivePort");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.isRegularFile(portFile) || Files.readAllLines(portFile).size() < 2)
+        try
         {
-            if (!p.isAlive() || System.nanoTime() - deadline > 0)
-            {
-                p.destroyForcibly();
-                throw new AssertionError("chromium did not start:\n" + Files.readString(profile.resolveSibling(profile.getFileName() + ".log")));
-            }
-            Thread.sleep(100);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).failFast(() -> !p.isAlive())
+                .until(() -> Files.isRegularFile(portFile) && Files.readAllLines(portFile).size() >= 2);
+        }
+        catch (final ConditionTimeoutException | TerminalFailureException e)
+        {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not start:\n" + Files.readString(profile.resolveSibling(profile.getFileName() + ".log")), e);
         }
         final int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
         final HttpClient http = HttpClient.newHttpClient();

@@ -10,21 +10,26 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,25 +70,16 @@ class OperatorViewTest
             .redirectErrorStream(true).redirectOutput(dir.resolve("demo.log").toFile());
         pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
         demo = pb.start();
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true)
+        try
         {
-            try
-            {
-                if (get("/v1/stats").statusCode() == 200 && json("/v1/stats").get("rx_packets").asLong() > 0)
-                {
-                    break;
-                }
-            }
-            catch (final IOException e)
-            {
-                // not listening yet
-            }
-            if (!demo.isAlive() || System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("the demo's admin API did not come up with traffic:\n" + Files.readString(dir.resolve("demo.log")));
-            }
-            Thread.sleep(200);
+            // Up, and forwarding: the counters show received packets.
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IOException.class)
+                .failFast(() -> !demo.isAlive())
+                .until(() -> get("/v1/stats").statusCode() == 200 && json("/v1/stats").get("rx_packets").asLong() > 0);
+        }
+        catch (final ConditionTimeoutException | TerminalFailureException e)
+        {
+            throw new AssertionError("the demo's admin API did not come up with traffic:\n" + Files.readString(dir.resolve("demo.log")), e);
         }
     }
 
@@ -211,19 +207,21 @@ class OperatorViewTest
     /** Waits until the page shows a received-packet count above {@code above}; returns it. */
     private static long awaitCount(final HeadlessChromium browser, final long above) throws Exception
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        String shown = "";
-        while (System.nanoTime() - deadline < 0)
+        final AtomicReference<String> shown = new AtomicReference<>("");
+        try
         {
-            shown = browser.eval("document.getElementById('rx-packets').textContent").replace(",", "");
-            if (shown.matches("\\d+") && Long.parseLong(shown) > above)
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() ->
             {
-                return Long.parseLong(shown);
-            }
-            Thread.sleep(250);
+                shown.set(browser.eval("document.getElementById('rx-packets').textContent").replace(",", ""));
+                return shown.get().matches("\\d+") && Long.parseLong(shown.get()) > above;
+            });
+            return Long.parseLong(shown.get());
         }
-        throw new AssertionError("the page's packet count did not rise above " + above + ": '" + shown + "', error: "
-            + browser.eval("document.getElementById('error').textContent"));
+        catch (final ConditionTimeoutException e)
+        {
+            throw new AssertionError("the page's packet count did not rise above " + above + ": '" + shown.get() + "', error: "
+                + browser.eval("document.getElementById('error').textContent"), e);
+        }
     }
 
     private HttpResponse<String> get(final String path) throws IOException, InterruptedException

@@ -3,8 +3,8 @@ package io.panamux.slowpath.arp;
 import java.io.PrintStream;
 import java.util.function.LongConsumer;
 
+import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Mbuf;
-import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.sys.LineRateLimit;
@@ -146,8 +146,8 @@ public final class ArpEndpoint implements ControlAgent.Duty
         {
             if (log != null && moveLines.permit(nowNs))
             {
-                log.println("panamux: gateway " + IpAddress.ofIpv4(gatewayIp) + " is at " + Dataplane.formatMac(mac) +
-                    (gatewayMac == 0 ? "" : " (was " + Dataplane.formatMac(gatewayMac) + ")") + moveLines.suppressedNote());
+                log.println("panamux: gateway " + IpAddress.ofIpv4(gatewayIp) + " is at " + MacAddress.format(mac) +
+                    (gatewayMac == 0 ? "" : " (was " + MacAddress.format(gatewayMac) + ")") + moveLines.suppressedNote());
             }
             gatewayMac = mac;
             gatewayMacSink.accept(mac);

@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import io.panamux.common.net.MacAddress;
 import io.panamux.flow.FlowTable;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -56,7 +57,6 @@ final class ConfigParser
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
     private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]+");
     private static final Pattern LEADING_ZERO = Pattern.compile("[-+]?0[0-9]+");
-    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
     private static final Pattern LISTEN_PORT = Pattern.compile("0|[1-9][0-9]{0,4}");
     private static final BigInteger MAX_UNSIGNED_64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final int MAX_QUOTED = 60;
@@ -346,13 +346,17 @@ final class ConfigParser
         {
             return null;
         }
-        if (!MAC.matcher(text).matches())
+        final long mac;
+        try
+        {
+            mac = MacAddress.parse(text);
+        }
+        catch (final IllegalArgumentException e)
         {
             error(node, path, "must be a MAC address like \"02:00:00:00:00:fe\", got " + describe(node));
             return null;
         }
-        final long mac = Long.parseLong(text.replace(":", ""), 16);
-        if (mac == 0 || (mac & 0x0100_0000_0000L) != 0)
+        if (!MacAddress.isUnicast(mac))
         {
             error(node, path, "must be a unicast MAC address (a next hop), got " + describe(node));
             return null;

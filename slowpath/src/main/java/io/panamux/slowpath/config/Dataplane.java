@@ -75,23 +75,4 @@ public record Dataplane(
         Objects.requireNonNull(mtu, "mtu");
         Objects.requireNonNull(gateway, "gateway");
     }
-
-    /**
-     * @param mac a MAC address in the low 48 bits, first octet in bits 47..40.
-     * @return its text, e.g. {@code 02:00:00:00:00:fe}.
-     */
-    public static String formatMac(final long mac)
-    {
-        final StringBuilder text = new StringBuilder(17);
-        for (int shift = 40; shift >= 0; shift -= 8)
-        {
-            final int octet = (int)(mac >>> shift) & 0xFF;
-            if (shift != 40)
-            {
-                text.append(':');
-            }
-            text.append(Character.forDigit(octet >>> 4, 16)).append(Character.forDigit(octet & 0xF, 16));
-        }
-        return text.toString();
-    }
 }

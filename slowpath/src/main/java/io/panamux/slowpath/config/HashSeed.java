@@ -6,11 +6,9 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import io.panamux.common.auth.MessageAuthenticator;
 
 /**
  * Where the pool's flow-hash seed ({@code mux.hash-seed}) comes from when the file gives none. A seed that
@@ -67,22 +65,13 @@ public final class HashSeed
      */
     public static long derive(final byte[] peersKey)
     {
-        try
+        final byte[] out = MessageAuthenticator.hmac(peersKey, DERIVATION_LABEL.getBytes(StandardCharsets.US_ASCII));
+        long seed = 0;
+        for (int i = 0; i < 8; i++)
         {
-            final Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(peersKey, "HmacSHA256"));
-            final byte[] out = mac.doFinal(DERIVATION_LABEL.getBytes(StandardCharsets.US_ASCII));
-            long seed = 0;
-            for (int i = 0; i < 8; i++)
-            {
-                seed = (seed << 8) | (out[i] & 0xFF);
-            }
-            return seed;
+            seed = (seed << 8) | (out[i] & 0xFF);
         }
-        catch (final GeneralSecurityException e)
-        {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
+        return seed;
     }
 
     /**

@@ -4,6 +4,8 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
+import io.panamux.common.net.Ipv4Address;
+
 /**
  * An IPv4 or IPv6 address in the form the fast path uses directly: the 128 bits as two {@code long}s in
  * network order, an IPv4 address in the low 32 bits of {@link #low()} (also as an {@code int} from
@@ -64,7 +66,7 @@ public record IpAddress(boolean ipv6, long high, long low) implements Comparable
     {
         if (text.indexOf(':') < 0)
         {
-            return ofIpv4(parseIpv4(text));
+            return ofIpv4(Ipv4Address.parse(text));
         }
         if (text.indexOf('[') >= 0 || text.indexOf('%') >= 0)
         {
@@ -173,8 +175,7 @@ public record IpAddress(boolean ipv6, long high, long low) implements Comparable
     {
         if (!ipv6)
         {
-            final int v = (int)low;
-            return (v >>> 24) + "." + ((v >>> 16) & 0xFF) + "." + ((v >>> 8) & 0xFF) + "." + (v & 0xFF);
+            return Ipv4Address.format((int)low);
         }
 
         final int[] groups = new int[8];
@@ -223,39 +224,6 @@ public record IpAddress(boolean ipv6, long high, long low) implements Comparable
             text.append(Integer.toHexString(groups[i]));
         }
         return text.toString();
-    }
-
-    private static int parseIpv4(final String text)
-    {
-        final String[] octets = text.split("\\.", -1);
-        if (octets.length != 4)
-        {
-            throw new IllegalArgumentException("not an IPv4 address");
-        }
-        int address = 0;
-        for (final String octet : octets)
-        {
-            if (octet.isEmpty() || octet.length() > 3 || (octet.length() > 1 && octet.charAt(0) == '0'))
-            {
-                throw new IllegalArgumentException("not an IPv4 address");
-            }
-            int value = 0;
-            for (int i = 0; i < octet.length(); i++)
-            {
-                final char c = octet.charAt(i);
-                if (c < '0' || c > '9')
-                {
-                    throw new IllegalArgumentException("not an IPv4 address");
-                }
-                value = value * 10 + (c - '0');
-            }
-            if (value > 255)
-            {
-                throw new IllegalArgumentException("not an IPv4 address");
-            }
-            address = (address << 8) | value;
-        }
-        return address;
     }
 
     private static long bigEndianLong(final byte[] bytes, final int offset)

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import io.panamux.common.net.MacAddress;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.Dataplane;
@@ -354,8 +355,8 @@ public final class BackendChanges
         differ(out, "dataplane.eal", c.eal(), d.eal());
         differ(out, "dataplane.port", c.port(), d.port());
         differ(out, "dataplane.workers", c.workers(), d.workers());
-        differ(out, "dataplane.gateway-mac", c.gatewayMac().stream().mapToObj(Dataplane::formatMac).findFirst().orElse("none"),
-            d.gatewayMac().stream().mapToObj(Dataplane::formatMac).findFirst().orElse("none"));
+        differ(out, "dataplane.gateway-mac", c.gatewayMac().stream().mapToObj(MacAddress::format).findFirst().orElse("none"),
+            d.gatewayMac().stream().mapToObj(MacAddress::format).findFirst().orElse("none"));
         differ(out, "dataplane.gateway", c.gateway().map(Object::toString).orElse("none"), d.gateway().map(Object::toString).orElse("none"));
         differ(out, "dataplane.flow-table.capacity", c.flowTable().capacity(), d.flowTable().capacity());
         differ(out, "dataplane.flow-table.idle-timeout-seconds", c.flowTable().idleTimeoutSeconds(), d.flowTable().idleTimeoutSeconds());

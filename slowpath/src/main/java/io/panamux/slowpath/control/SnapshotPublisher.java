@@ -1,6 +1,5 @@
 package io.panamux.slowpath.control;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,11 +8,10 @@ import java.util.Map;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.MaglevBackends;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
-import io.panamux.flow.FlowHash;
-import io.panamux.flow.MaglevTable;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.FlowTracking;
@@ -27,9 +25,9 @@ import io.panamux.slowpath.config.VipConfig;
  * pair its stable id, and keeps, for a VIP whose backend set changed, the previous table so workers can
  * keep connections opened before the change on their backends (the stateful phase).
  *
- * <p>Backend identities for Maglev are {@link FlowHash#hashBytes} of the backend address with the pool's
- * hash seed, so every MUX of a pool that has the same backends builds the same table, whatever the order
- * they are listed in. Control thread only.
+ * <p>The Maglev tables are {@link MaglevBackends#table}'s (the host agent's source-side selection builds
+ * them there too), so every MUX of a pool that has the same backends builds the same table, whatever the
+ * order they are listed in. Control thread only.
  */
 public final class SnapshotPublisher
 {
@@ -225,8 +223,6 @@ public final class SnapshotPublisher
             final VipConfig c = s.config;
             final String key = c.key();
             final Backend[] backends = new Backend[s.backends.size()];
-            final long[] keys = new long[backends.length];
-            final int[] weights = new int[backends.length];
             for (int i = 0; i < backends.length; i++)
             {
                 final BackendState b = s.backends.get(i);
@@ -234,15 +230,13 @@ public final class SnapshotPublisher
                 final IpAddress a = b.address();
                 backends[i] = new Backend(id, index, a.ipv6(), a.ipv6() ? 0 : a.ipv4(), a.ipv6() ? a.high() : 0, a.ipv6() ? a.low() : 0,
                     b.weight(), b.draining(), a.toString());
-                keys[i] = backendKey(a);
-                weights[i] = b.draining() ? 0 : b.weight();
                 while (byId.size() <= id)
                 {
                     byId.add(null);
                 }
                 byId.set(id, backends[i]);
             }
-            final int[] table = hasWeight(weights) ? MaglevTable.build(keys, weights, tableSize) : new int[0];
+            final int[] table = MaglevBackends.table(hashSeed, backends, tableSize);
             final IpAddress va = c.address();
             final int mode = s.mode;
             // The previous table's backends keep the ids they had: rebind them to this snapshot's VIP index.
@@ -291,33 +285,6 @@ public final class SnapshotPublisher
     public long version()
     {
         return version;
-    }
-
-    /** @return the Maglev identity of a backend address: the same on every MUX of a pool. */
-    public long backendKey(final IpAddress address)
-    {
-        final ByteBuffer bytes = ByteBuffer.allocate(address.ipv6() ? 16 : 4);
-        if (address.ipv6())
-        {
-            bytes.putLong(address.high()).putLong(address.low());
-        }
-        else
-        {
-            bytes.putInt(address.ipv4());
-        }
-        return FlowHash.hashBytes(hashSeed, bytes.array());
-    }
-
-    private static boolean hasWeight(final int[] weights)
-    {
-        for (final int w : weights)
-        {
-            if (w > 0)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static int encapsulation(final VipConfig c)

@@ -3,6 +3,7 @@ package io.panamux.slowpath.peer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import io.panamux.common.auth.MessageAuthenticator;
 import io.panamux.slowpath.config.IpAddress;
 
 import static io.panamux.slowpath.peer.PeerMessageDescriptor.*;
@@ -23,7 +24,7 @@ public final class PeerMessageCodec
     /** @param key the pool's shared key. */
     public PeerMessageCodec(final byte[] key)
     {
-        this.authenticator = new MessageAuthenticator(key);
+        this.authenticator = new MessageAuthenticator(key, PeerMessageDescriptor.TAG_LENGTH);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.panamux.slowpath.peer;
 
+import io.panamux.common.auth.ReplayWindow;
+
 /**
  * The wire format of the flow-ownership protocol between the control threads of a MUX pool: one UDP
  * datagram per message, all integers big-endian (network order).

@@ -8,16 +8,20 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -133,16 +137,16 @@ class RunServesCtlTest
     }
 
     /** Waits until the admin API answers (the MUX initialises DPDK first). */
-    private static void awaitAdmin(final String admin, final Process mux, final Path log) throws InterruptedException, IOException
+    private static void awaitAdmin(final String admin, final Process mux, final Path log) throws IOException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (ctl("stats", "--admin", admin).code() != 0)
+        try
         {
-            if (!mux.isAlive() || System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("the admin API did not come up:\n" + Files.readString(log));
-            }
-            Thread.sleep(200);
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).failFast(() -> !mux.isAlive())
+                .until(() -> ctl("stats", "--admin", admin).code() == 0);
+        }
+        catch (final ConditionTimeoutException | TerminalFailureException e)
+        {
+            throw new AssertionError("the admin API did not come up:\n" + Files.readString(log), e);
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.IpAddress;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -237,11 +239,7 @@ class BirdRouterControlTest
             calls.incrementAndGet() < 3 ? "bird: Unable to connect to server control socket" : null))
         {
             control.announce("192.0.2.10:80/tcp", VIP);
-            final long deadline = System.nanoTime() + 10_000_000_000L;
-            while (control.applies() == 0 && System.nanoTime() < deadline)
-            {
-                Thread.sleep(20);
-            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> control.applies() != 0);
             assertEquals(1, control.applies());
             assertEquals(3, calls.get());
             assertTrue(control.settled());
@@ -294,11 +292,8 @@ class BirdRouterControlTest
 
             // BIRD dies on its own: started again, and told the whole state again.
             ProcessHandle.of(first).orElseThrow().destroyForcibly();
-            final long deadline = System.nanoTime() + 20_000_000_000L;
-            while ((control.starts() < 2 || !control.settled() || Files.readAllLines(calls).size() < 2) && System.nanoTime() < deadline)
-            {
-                Thread.sleep(20);
-            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .until(() -> control.starts() >= 2 && control.settled() && Files.readAllLines(calls).size() >= 2);
             second = control.daemonPid();
             assertEquals(2, control.starts(), out.toString(StandardCharsets.UTF_8));
             assertTrue(second > 0 && second != first, "a new BIRD: " + second);
@@ -335,13 +330,8 @@ class BirdRouterControlTest
             "router.bgp.birdc name others)", e.getMessage());
     }
 
-    private static void awaitSettled(final BirdRouterControl control) throws InterruptedException
+    private static void awaitSettled(final BirdRouterControl control)
     {
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!control.settled() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(5);
-        }
-        assertTrue(control.settled(), "applied within 10 s");
+        await("applied within 10 s").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(control::settled);
     }
 }

@@ -321,13 +321,6 @@ class ConfigLoaderTest
     }
 
     @Test
-    void macFormatsBackToText()
-    {
-        assertEquals("02:00:00:00:00:fe", Dataplane.formatMac(0x0200_0000_00FEL));
-        assertEquals("10:20:30:40:50:59", Dataplane.formatMac(0x1020_3040_5059L));
-    }
-
-    @Test
     void configExceptionNeedsAnError()
     {
         assertThrows(IllegalArgumentException.class, () -> new ConfigException(List.of()));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,7 @@ import io.panamux.slowpath.config.HealthCheckConfig;
 import io.panamux.slowpath.config.HealthCheckType;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.control.WatchedBackend;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -196,18 +198,19 @@ class HealthChecksTest
         await(() -> checks.statuses().stream().mapToLong(HealthChecks.Status::checks).sum() >= before + expected);
     }
 
-    private void await(final BooleanSupplier done) throws InterruptedException
+    private void await(final BooleanSupplier done)
     {
-        final long deadline = System.nanoTime() + 5_000 * MS;
-        while (!done.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline > 0)
+        // In this thread: the checks' agent is single-threaded.
+        Awaitility.await("a loopback check finishing within 5 s of real time").atMost(Duration.ofSeconds(5)).pollInSameThread()
+            .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).until(() ->
             {
-                throw new AssertionError("a loopback check did not finish within 5 s of real time");
-            }
-            checks.doWork(now);
-            Thread.sleep(1);
-        }
+                if (done.getAsBoolean())
+                {
+                    return true;
+                }
+                checks.doWork(now);
+                return false;
+            });
     }
 
     private static ServerSocket listen(final int port) throws IOException

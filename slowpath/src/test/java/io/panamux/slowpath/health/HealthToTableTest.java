@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -23,6 +24,7 @@ import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -102,19 +104,20 @@ class HealthToTableTest
     }
 
     /** Steps the agent, 50 ms of fake time per cycle, until {@code done} (at most 10 s of real time). */
-    private void step(final BooleanSupplier done) throws InterruptedException
+    private void step(final BooleanSupplier done)
     {
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline > 0)
+        // In this thread: the control agent is single-threaded.
+        await("a verdict within 10 s of real time").atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(2)).until(() ->
             {
-                throw new AssertionError("no verdict within 10 s of real time");
-            }
-            clock.advance(50_000_000L);
-            control.doWork();
-            Thread.sleep(2);
-        }
+                if (done.getAsBoolean())
+                {
+                    return true;
+                }
+                clock.advance(50_000_000L);
+                control.doWork();
+                return false;
+            });
     }
 
     private static List<String> backends(final SnapshotSlot slot)

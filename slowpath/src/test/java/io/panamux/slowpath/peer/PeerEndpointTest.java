@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.panamux.common.auth.MessageAuthenticator;
+import io.panamux.common.auth.ReplayWindow;
 import io.panamux.slowpath.config.IpAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -140,7 +142,7 @@ class PeerEndpointTest
         inject(forge(wrongKey, A, B, TYPE_LEARNED, seq, wallMs, FLOW_ENTRY_LENGTH, 1), FLOW_ENTRY_LENGTH + HEADER_LENGTH + TAG_LENGTH);
         final ByteBuffer v2 = forge(PeerMessageCodecTest.KEY, A, B, TYPE_LEARNED, seq + 1, wallMs, FLOW_ENTRY_LENGTH, 1);
         v2.put(VERSION_OFFSET, (byte)2);
-        new MessageAuthenticator(PeerMessageCodecTest.KEY).sign(v2, v2.limit() - TAG_LENGTH);
+        new MessageAuthenticator(PeerMessageCodecTest.KEY, TAG_LENGTH).sign(v2, v2.limit() - TAG_LENGTH);
         inject(v2, v2.limit());
         final ByteBuffer valid = forge(PeerMessageCodecTest.KEY, A, B, TYPE_LEARNED, seq + 2, wallMs, FLOW_ENTRY_LENGTH, 1);
         inject(valid, valid.limit() - 1);

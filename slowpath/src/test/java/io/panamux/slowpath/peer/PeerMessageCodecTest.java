@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
+import io.panamux.common.auth.MessageAuthenticator;
+import io.panamux.common.auth.ReplayWindow;
 import io.panamux.slowpath.config.IpAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -33,13 +35,13 @@ class PeerMessageCodecTest
         final byte[] data = "what do ya want for nothing?".getBytes(StandardCharsets.US_ASCII);
         final ByteBuffer b = ByteBuffer.allocate(data.length + TAG_LENGTH).put(data);
 
-        final int length = new MessageAuthenticator("Jefe".getBytes(StandardCharsets.US_ASCII)).sign(b, data.length);
+        final int length = new MessageAuthenticator("Jefe".getBytes(StandardCharsets.US_ASCII), TAG_LENGTH).sign(b, data.length);
 
         final byte[] tag = new byte[TAG_LENGTH];
         b.get(data.length, tag);
         assertEquals(data.length + TAG_LENGTH, length);
         assertEquals("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", HexFormat.of().formatHex(tag));
-        assertTrue(new MessageAuthenticator("Jefe".getBytes(StandardCharsets.US_ASCII)).verify(b, length));
+        assertTrue(new MessageAuthenticator("Jefe".getBytes(StandardCharsets.US_ASCII), TAG_LENGTH).verify(b, length));
     }
 
     @Test
@@ -144,7 +146,7 @@ class PeerMessageCodecTest
         // A version 2 message signed with the right key is still refused: this code cannot read it.
         codec.encode(b, TYPE_LEARNED, 1, A, B, 1, 1, FLOW_ENTRY_LENGTH);
         b.put(VERSION_OFFSET, (byte)2);
-        new MessageAuthenticator(KEY).sign(b, length - TAG_LENGTH);
+        new MessageAuthenticator(KEY, TAG_LENGTH).sign(b, length - TAG_LENGTH);
         assertEquals(BadMessage.UNKNOWN_VERSION, codec.check(b, length));
     }
 

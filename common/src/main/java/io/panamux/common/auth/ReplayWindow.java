@@ -1,9 +1,9 @@
-package io.panamux.hostagent;
+package io.panamux.common.auth;
 
 /**
- * The sequence numbers already accepted from one sender: the highest one and a bitmap of the {@value #SIZE}
- * below it (the anti-replay window of RFC 4303 §3.4.3). A message may arrive out of order within the
- * window; one seen before, or older than the window, is refused.
+ * The sequence numbers already accepted from one sender: the highest one and a bitmap of the
+ * {@value #SIZE} below it (the anti-replay window of RFC 4303 §3.4.3). A message may arrive out of order
+ * within the window; one seen before, or older than the window, is refused. One thread only (not thread-safe).
  */
 public final class ReplayWindow
 {
@@ -24,7 +24,7 @@ public final class ReplayWindow
         return behind < SIZE && (seen & (1L << behind)) == 0;
     }
 
-    /** Records {@code sequence}; call only after {@link #fresh} said so and the message verified. */
+    /** Records {@code sequence} as accepted; call only after {@link #fresh} said so and the message verified. */
     public void accept(final long sequence)
     {
         if (highest == Long.MIN_VALUE)
@@ -42,5 +42,11 @@ public final class ReplayWindow
         {
             seen |= 1L << (highest - sequence);
         }
+    }
+
+    /** @return the highest sequence accepted, or {@link Long#MIN_VALUE} before the first. */
+    public long highest()
+    {
+        return highest;
     }
 }
