@@ -34,7 +34,8 @@ import io.panamux.slowpath.control.WatchedBackend;
  * {@code timeout-ms} after it started. A check starts every {@code interval-ms}. A backend starts healthy
  * (so a MUX that starts does not hold traffic back until its first checks pass); {@code fall} failures in
  * a row make it unhealthy and {@code rise} successes in a row healthy again, and each change of verdict is
- * told to the {@link HealthListener}. Control thread only.
+ * told to the {@link HealthListener}. A check with {@code through-tunnel} is a TCP handshake with the VIP
+ * through the tunnel instead ({@link TunnelProbes}), judged by the same thresholds. Control thread only.
  */
 public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
 {
@@ -52,6 +53,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         long nextStartNs;
         long deadlineNs;
         SocketChannel channel;
+        TunnelProbes.Probe probe;
         boolean connected;
         ByteBuffer request;
         ByteBuffer response;
@@ -63,6 +65,11 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
             this.target = target;
             this.socketAddress = new InetSocketAddress(inetAddress(target.address()), target.check().port());
             this.nextStartNs = nowNs;
+        }
+
+        boolean inFlight()
+        {
+            return channel != null || probe != null;
         }
     }
 
@@ -82,6 +89,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     private final HealthListener listener;
     private final Selector selector;
     private final Map<String, Check> checks = new LinkedHashMap<>();
+    private TunnelProbes tunnel;
 
     /**
      * @param listener told of every change of verdict.
@@ -98,6 +106,33 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         {
             throw new UncheckedIOException("cannot open a selector for health checks", e);
         }
+    }
+
+    /**
+     * Attaches the probes of checks through the tunnel ({@code through-tunnel: true}); without them such
+     * checks fail ("no tunnel probes on this MUX").
+     *
+     * @param probes the probes, built with {@link #probeListener()} as their listener.
+     * @return this.
+     */
+    public HealthChecks tunnelProbes(final TunnelProbes probes)
+    {
+        this.tunnel = probes;
+        return this;
+    }
+
+    /** @return the listener to build the {@link TunnelProbes} with: their verdicts go to the same rise/fall. */
+    public TunnelProbes.Listener probeListener()
+    {
+        return (probe, good, problem, nowNs) ->
+        {
+            final Check c = (Check)probe.attachment();
+            if (c.probe == probe)
+            {
+                c.probe = null;
+                finish(c, good, problem, nowNs);
+            }
+        };
     }
 
     @Override
@@ -134,11 +169,11 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     @Override
     public int doWork(final long nowNs)
     {
+        int work = tunnel == null ? 0 : tunnel.poll(nowNs);
         if (checks.isEmpty())
         {
-            return 0;
+            return work;
         }
-        int work = 0;
         try
         {
             if (selector.selectNow() > 0)
@@ -160,12 +195,18 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         // Verdicts may change the watched set (a listener may call watch): iterate over a copy.
         for (final Check c : new ArrayList<>(checks.values()))
         {
-            if (c.channel != null && nowNs - c.deadlineNs >= 0)
+            if (c.inFlight() && nowNs - c.deadlineNs >= 0)
             {
-                finish(c, false, "no answer within " + c.target.check().timeoutMs() + " ms", nowNs);
+                if (c.probe != null)
+                {
+                    tunnel.cancel(c.probe, true);
+                    c.probe = null;
+                }
+                finish(c, false, "no answer within " + c.target.check().timeoutMs() + " ms" + (c.target.check().throughTunnel()
+                    ? " through the tunnel" : ""), nowNs);
                 work++;
             }
-            else if (c.channel == null && nowNs - c.nextStartNs >= 0)
+            else if (!c.inFlight() && nowNs - c.nextStartNs >= 0)
             {
                 start(c, nowNs);
                 work++;
@@ -180,6 +221,20 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         c.nextStartNs = nowNs + cfg.intervalMs() * 1_000_000L;
         c.deadlineNs = nowNs + cfg.timeoutMs() * 1_000_000L;
         c.connected = false;
+        if (cfg.throughTunnel())
+        {
+            if (tunnel == null)
+            {
+                finish(c, false, "no tunnel probes on this MUX", nowNs);
+                return;
+            }
+            c.probe = tunnel.start(c.target, c, nowNs);
+            if (c.probe == null)
+            {
+                finish(c, false, tunnel.lastFailure(), nowNs);
+            }
+            return;
+        }
         try
         {
             final SocketChannel channel = SocketChannel.open();
@@ -307,8 +362,13 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         }
     }
 
-    private static void close(final Check c)
+    private void close(final Check c)
     {
+        if (c.probe != null)
+        {
+            tunnel.cancel(c.probe, false);
+            c.probe = null;
+        }
         if (c.channel != null)
         {
             try
