@@ -228,7 +228,7 @@ public final class Mux implements AutoCloseable
         encapsulators.add(probeEncapsulator);
         this.tunnelProbes = new TunnelProbes(probeIo, probeEncapsulator, config.mux().address(), config.mux().address6().orElse(null),
             health.probeListener());
-        health.tunnelProbes(tunnelProbes);
+        health.tunnelProbes(tunnelProbes).log(log);
         control.addDuty(watchdog);
         control.addDuty(tracker);
         control.addDuty(health);

@@ -1,6 +1,7 @@
 package io.panamux.slowpath.health;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,6 +91,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     private final Selector selector;
     private final Map<String, Check> checks = new LinkedHashMap<>();
     private TunnelProbes tunnel;
+    private PrintStream log;
 
     /**
      * @param listener told of every change of verdict.
@@ -106,6 +108,18 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         {
             throw new UncheckedIOException("cannot open a selector for health checks", e);
         }
+    }
+
+    /**
+     * Logs every change of verdict ({@code panamux: health: VIP BACKEND unhealthy (...)}), one line each.
+     *
+     * @param log where the lines go.
+     * @return this.
+     */
+    public HealthChecks log(final PrintStream log)
+    {
+        this.log = log;
+        return this;
     }
 
     /**
@@ -353,12 +367,23 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         if (c.healthy && c.failures >= cfg.fall())
         {
             c.healthy = false;
+            logChange(c, "unhealthy (" + c.failures + " failed check(s), the last: " + problem + ")");
             listener.healthChanged(c.target.vipKey(), c.target.address(), false, nowNs);
         }
         else if (!c.healthy && c.successes >= cfg.rise())
         {
             c.healthy = true;
+            logChange(c, "healthy (" + c.successes + " good check(s))");
             listener.healthChanged(c.target.vipKey(), c.target.address(), true, nowNs);
+        }
+    }
+
+    private void logChange(final Check c, final String what)
+    {
+        if (log != null)
+        {
+            log.println("panamux: health: " + c.target.vipKey() + " " + c.target.address() +
+                (c.target.check().throughTunnel() ? " (through the tunnel) " : " ") + what);
         }
     }
 
