@@ -344,12 +344,12 @@ kernel_backend_vips() {
     backends:
       - { address: $(addr 31 2), weight: 1 }
       - { address: $(addr 32 2), weight: 1 }
-  # The same backends checked through the tunnel (issue 13): a SYN to the VIP, IP-in-IP to the backend, so a
+  # The same backends checked through the tunnel (issue 13): GET /id to the VIP, IP-in-IP to the backend, so a
   # backend whose decapsulation stops (decap-stop) fails it while 192.0.2.20's plain check stays green.
   - address: 192.0.2.21
     port: 80
     protocol: tcp
-    health-check: { type: tcp, through-tunnel: true, interval-ms: 500, timeout-ms: 400, rise: 1, fall: 1, hold-down-ms: 1500 }
+    health-check: { type: http, path: /id, through-tunnel: true, interval-ms: 500, timeout-ms: 400, rise: 1, fall: 1, hold-down-ms: 1500 }
     backends:
       - { address: $(addr 31 2), weight: 1 }
       - { address: $(addr 32 2), weight: 1 }

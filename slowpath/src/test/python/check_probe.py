@@ -62,7 +62,7 @@ def main():
         tcp = inner[TCP]
         out.update(tcp_sport=tcp.sport, tcp_dport=tcp.dport, tcp_seq=tcp.seq, tcp_ack=tcp.ack, tcp_flags=str(tcp.flags),
                    tcp_window=tcp.window, tcp_dataofs=tcp.dataofs, tcp_options=[[str(k), v] for k, v in tcp.options],
-                   tcp_payload=len(bytes(tcp.payload)), tcp_chksum_ok=same_checksum(inner_cls, inner_raw, TCP))
+                   tcp_payload=len(bytes(tcp.payload)), tcp_payload_text=bytes(tcp.payload).decode("latin-1"), tcp_chksum_ok=same_checksum(inner_cls, inner_raw, TCP))
         print(json.dumps(out), flush=True)
 
 

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Health checks through the tunnel in the namespaced lab ({@code netlab.sh up --ipv6}, one MUX): the plain
  * backends k1, k2 stand behind VIP 192.0.2.20 (a plain TCP check of their own addresses) and VIP 192.0.2.21
- * (a TCP check through the tunnel: a SYN to the VIP, IP-in-IP to the backend, which {@code net_decap.py}
- * decapsulates). When k1's decapsulation stops ({@code netlab.sh decap-stop k1}: its address still answers),
+ * (an HTTP check through the tunnel: its connection and {@code GET /id} to the VIP, IP-in-IP to the backend,
+ * which {@code net_decap.py} decapsulates). When k1's decapsulation stops ({@code netlab.sh decap-stop k1}: its address still answers),
  * the tunnelled check fails and k1 gets no new connections of 192.0.2.21, while the plain check of the same
  * host stays green; when it starts again, k1 is back. Tagged {@code network}; skipped, with the reason,
  * where network namespaces cannot be made.

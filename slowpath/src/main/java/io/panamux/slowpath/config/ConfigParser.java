@@ -571,11 +571,6 @@ final class ConfigParser
             HealthCheckConfig.MAX_HOLD_DOWN_MS);
         final Boolean throughTunnel = choice(section, "through-tunnel", false, Boolean.FALSE,
             name -> "true".equals(name) ? Boolean.TRUE : "false".equals(name) ? Boolean.FALSE : null, "true, false");
-        if (type == HealthCheckType.HTTP && Boolean.TRUE.equals(throughTunnel))
-        {
-            error(section.value("through-tunnel"), section.child("through-tunnel"), "is for type tcp only: a check through the " +
-                "tunnel is a TCP handshake with the VIP's address on the backend (check the application with a second VIP's http check)");
-        }
         if (type == HealthCheckType.TCP)
         {
             for (final String httpOnly : List.of("path", "expect-status"))

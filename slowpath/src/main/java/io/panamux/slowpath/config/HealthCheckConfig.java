@@ -20,9 +20,9 @@ import java.util.Objects;
  * @param fall         consecutive failed checks that make a healthy backend unhealthy.
  * @param holdDownMs   how long the VIP must have had no healthy backend before it is withdrawn from the
  *                     router, milliseconds: a backend that fails and recovers within it moves no route.
- * @param throughTunnel the check goes the way data goes ({@code through-tunnel: true}): a TCP SYN to the
- *                     VIP's address and {@link #port}, from the MUX's own address, encapsulated as the VIP's
- *                     packets are towards the backend, answered by the backend directly (see
+ * @param throughTunnel the check goes the way data goes ({@code through-tunnel: true}): its TCP connection
+ *                     (and HTTP request) to the VIP's address and {@link #port}, from the MUX's own address,
+ *                     encapsulated as the VIP's packets are towards the backend, answered by the backend directly (see
  *                     {@code io.panamux.slowpath.health.TunnelProbes}); false: a connection from the MUX's
  *                     kernel to the backend's own address.
  */

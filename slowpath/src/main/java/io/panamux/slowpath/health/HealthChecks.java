@@ -41,7 +41,7 @@ import io.panamux.slowpath.control.WatchedBackend;
 public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
 {
     /** The most response bytes read looking for the status line. */
-    private static final int MAX_RESPONSE = 1024;
+    static final int MAX_RESPONSE = 1024;
 
     /** The state of one watched backend. */
     private static final class Check
@@ -256,9 +256,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
             channel.configureBlocking(false);
             if (cfg.type() == HealthCheckType.HTTP)
             {
-                final String host = c.target.address().ipv6() ? "[" + c.target.address() + "]" : c.target.address().toString();
-                c.request = ByteBuffer.wrap(("GET " + cfg.path() + " HTTP/1.0\r\nHost: " + host + ":" + cfg.port() +
-                    "\r\nUser-Agent: panamux-health-check\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                c.request = ByteBuffer.wrap(httpRequest(c.target.address(), cfg));
                 c.response = ByteBuffer.allocate(MAX_RESPONSE);
             }
             if (channel.connect(c.socketAddress))
@@ -325,27 +323,50 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     private void read(final Check c, final long nowNs) throws IOException
     {
         final int n = c.channel.read(c.response);
-        final String text = new String(c.response.array(), 0, c.response.position(), StandardCharsets.ISO_8859_1);
-        final int eol = text.indexOf("\r\n");
-        if (eol < 0 && n >= 0 && c.response.hasRemaining())
+        final String verdict = judge(c.response.array(), c.response.position(), n < 0, c.target.check().expectStatus());
+        if (verdict != null)
         {
-            return;
+            finish(c, verdict.isEmpty(), verdict, nowNs);
+        }
+    }
+
+    /**
+     * @param host the address the request goes to (the backend's, or the VIP's through the tunnel).
+     * @param cfg  the check.
+     * @return the check's request: {@code GET path HTTP/1.0}, {@code Host}, {@code Connection: close}.
+     */
+    static byte[] httpRequest(final IpAddress host, final HealthCheckConfig cfg)
+    {
+        final String name = host.ipv6() ? "[" + host + "]" : host.toString();
+        return ("GET " + cfg.path() + " HTTP/1.0\r\nHost: " + name + ":" + cfg.port() +
+            "\r\nUser-Agent: panamux-health-check\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Judges the start of an HTTP answer by its status line.
+     *
+     * @param response the bytes received so far.
+     * @param length   how many.
+     * @param closed   whether the server closed the connection (nothing more will come).
+     * @param expected the status a healthy backend answers.
+     * @return null while the status line is incomplete and more may come ({@link #MAX_RESPONSE} bytes at
+     *         most), "" when good, else the problem.
+     */
+    static String judge(final byte[] response, final int length, final boolean closed, final int expected)
+    {
+        final String text = new String(response, 0, length, StandardCharsets.ISO_8859_1);
+        final int eol = text.indexOf("\r\n");
+        if (eol < 0 && !closed && length < MAX_RESPONSE)
+        {
+            return null;
         }
         final String statusLine = eol < 0 ? text : text.substring(0, eol);
         final String[] parts = statusLine.split(" ", 3);
-        final int expected = c.target.check().expectStatus();
         if (parts.length < 2 || !parts[0].startsWith("HTTP/"))
         {
-            finish(c, false, n < 0 && text.isEmpty() ? "connection closed without an answer" : "not an HTTP answer", nowNs);
+            return closed && text.isEmpty() ? "connection closed without an answer" : "not an HTTP answer";
         }
-        else if (parts[1].equals(Integer.toString(expected)))
-        {
-            finish(c, true, "", nowNs);
-        }
-        else
-        {
-            finish(c, false, "HTTP status " + parts[1] + ", expected " + expected, nowNs);
-        }
+        return parts[1].equals(Integer.toString(expected)) ? "" : "HTTP status " + parts[1] + ", expected " + expected;
     }
 
     private void finish(final Check c, final boolean good, final String problem, final long nowNs)

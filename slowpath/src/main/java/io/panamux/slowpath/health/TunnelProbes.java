@@ -20,12 +20,14 @@ import io.panamux.fastpath.packet.PacketParser;
 import io.panamux.fastpath.packet.TcpHeader;
 import io.panamux.slowpath.arp.ControlPacketIo;
 import io.panamux.slowpath.config.Encapsulation;
+import io.panamux.slowpath.config.HealthCheckType;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.control.WatchedBackend;
 import org.agrona.collections.Int2ObjectHashMap;
 
 /**
- * Health checks through the tunnel ({@code health-check.through-tunnel}): a TCP handshake with the VIP,
+ * Health checks through the tunnel ({@code health-check.through-tunnel}): a TCP handshake (and for {@code http}
+ * a GET) with the VIP,
  * carried to the backend exactly as the VIP's data is, so that a broken tunnel (a host agent that stopped
  * decapsulating, an outer MTU the path drops) fails the check even when the backend's own address answers.
  *
@@ -54,6 +56,13 @@ import org.agrona.collections.Int2ObjectHashMap;
  *       not parse): ignored and counted ({@code health_tunnel_answers_ignored}); no answer by the timeout
  *       fails the check as {@link HealthChecks} times it.</li>
  * </ul>
+ *
+ * <p>An {@code http} check goes on after the SYN+ACK on the same connection, as a minimal client does: one
+ * segment with the request ({@code GET path HTTP/1.0}, {@code Host: VIP:port}), then the answer's bytes
+ * taken in order (an out-of-order segment is left for the server to send again, each in-order one is
+ * acknowledged) until its status line is complete ({@link HealthChecks#judge}, at most 1024 bytes), the
+ * server closes, or it resets; then a RST ends the connection. Nothing is retransmitted: a lost segment
+ * fails that check by its timeout, and {@code fall} absorbs a single loss.
  *
  * <p>Verdicts go to the same {@code rise}/{@code fall} machinery as every check ({@link HealthChecks}).
  * Control thread only; nothing blocks, every mbuf taken is sent or freed before a call returns.
@@ -115,6 +124,12 @@ public final class TunnelProbes
         private final Object attachment;
         private final int port;
         private final int isn;
+        /** HTTP only, once the handshake is done: the next sequence numbers each way, and the answer so far. */
+        private boolean established;
+        private int sendNext;
+        private int receiveNext;
+        private byte[] response;
+        private int responseLength;
 
         Probe(final WatchedBackend target, final Object attachment, final int port, final int isn)
         {
@@ -219,7 +234,7 @@ public final class TunnelProbes
         {
             return failed("no mbuf free for the probe");
         }
-        final String problem = write(m, source, vip, port, target.check().port(), probe.isn(), 0, TcpHeader.SYN, target);
+        final String problem = write(m, source, vip, port, target.check().port(), probe.isn(), 0, TcpHeader.SYN, target, null);
         if (problem != null)
         {
             io.free(m);
@@ -261,6 +276,11 @@ public final class TunnelProbes
         if (inFlight.get(probe.port()) == probe)
         {
             inFlight.remove(probe.port());
+            if (probe.established)
+            {
+                // Given up mid-answer: the backend's connection is closed now rather than by its own timers.
+                reset(probe);
+            }
             if (timedOut)
             {
                 add(TIMED_OUT);
@@ -334,14 +354,37 @@ public final class TunnelProbes
                 add(IGNORED);
                 return;
             }
-            inFlight.remove(p.port());
+            if (p.established)
+            {
+                onSegment(p, m, nowNs);
+                return;
+            }
             if ((info.tcpFlags & TcpHeader.RST) != 0)
             {
+                inFlight.remove(p.port());
                 add(REFUSED);
                 listener.probeDone(p, false, "connection refused (RST through the tunnel)", nowNs);
                 return;
             }
             add(ANSWERED);
+            if (p.target().check().type() == HealthCheckType.HTTP)
+            {
+                // The handshake went through the tunnel; now the request, on the same connection.
+                p.established = true;
+                p.sendNext = p.isn() + 1;
+                p.receiveNext = Memory.getI32Be(Mbuf.dataAddress(m) + info.l4Offset + TcpHeader.SEQUENCE_OFFSET) + 1;
+                p.response = new byte[HealthChecks.MAX_RESPONSE];
+                final byte[] request = HealthChecks.httpRequest(p.target().vipAddress(), p.target().check());
+                final String problem = segment(p, TcpHeader.ACK | TcpHeader.PSH, request);
+                if (problem != null)
+                {
+                    end(p, false, "cannot send the request: " + problem, nowNs);
+                    return;
+                }
+                p.sendNext += request.length;
+                return;
+            }
+            inFlight.remove(p.port());
             // The backend keeps a half-open connection until told: a RST with the sequence number it expects.
             reset(p);
             listener.probeDone(p, true, "", nowNs);
@@ -350,6 +393,70 @@ public final class TunnelProbes
         {
             io.free(m);
         }
+    }
+
+    /** A segment of an HTTP check's connection: the answer's bytes in order, a FIN, or a RST. */
+    private void onSegment(final Probe p, final long m, final long nowNs)
+    {
+        final long tcp = Mbuf.dataAddress(m) + info.l4Offset;
+        if ((info.tcpFlags & TcpHeader.RST) != 0)
+        {
+            inFlight.remove(p.port());
+            listener.probeDone(p, false, "connection reset through the tunnel", nowNs);
+            return;
+        }
+        final int seq = Memory.getI32Be(tcp + TcpHeader.SEQUENCE_OFFSET);
+        final int headerLength = TcpHeader.headerLength(tcp);
+        final int payload = (info.l3Offset + info.l3Length) - (info.l4Offset + headerLength);
+        final boolean fin = (info.tcpFlags & TcpHeader.FIN) != 0;
+        if (seq != p.receiveNext || payload < 0 || (payload == 0 && !fin))
+        {
+            // Out of order, or a bare acknowledgment: nothing to read (the server resends what is missing).
+            return;
+        }
+        final int take = Math.min(payload, p.response.length - p.responseLength);
+        Memory.copyToArray(tcp + headerLength, p.response, p.responseLength, take);
+        p.responseLength += take;
+        p.receiveNext += payload + (fin ? 1 : 0);
+        final String verdict = HealthChecks.judge(p.response, p.responseLength, fin, p.target().check().expectStatus());
+        if (verdict == null)
+        {
+            segment(p, TcpHeader.ACK, null);
+            return;
+        }
+        end(p, verdict.isEmpty(), verdict.isEmpty() ? "" : verdict + " (through the tunnel)", nowNs);
+    }
+
+    /** Ends an HTTP check: the connection is reset (nothing more is read), the listener told. */
+    private void end(final Probe p, final boolean good, final String problem, final long nowNs)
+    {
+        inFlight.remove(p.port());
+        reset(p);
+        listener.probeDone(p, good, problem, nowNs);
+    }
+
+    /** @return null when a segment of the connection (ACK and {@code payload}) was sent, else why not. */
+    private String segment(final Probe p, final int flags, final byte[] payload)
+    {
+        final IpAddress vip = p.target().vipAddress();
+        final long m = io.allocate();
+        if (m == 0)
+        {
+            return "no mbuf free";
+        }
+        final String problem = write(m, vip.ipv6() ? muxAddress6 : muxAddress, vip, p.port(), p.target().check().port(), p.sendNext,
+            p.receiveNext, flags, p.target(), payload);
+        if (problem != null)
+        {
+            io.free(m);
+            return problem;
+        }
+        if (!io.send(m))
+        {
+            io.free(m);
+            return "the data port's TX queue is full";
+        }
+        return null;
     }
 
     /** @return the probe the frame answers (SYN+ACK or RST acknowledging its SYN), or null. */
@@ -378,6 +485,20 @@ public final class TunnelProbes
         final long tcp = frame + info.l4Offset;
         final int ack = Memory.getI32Be(tcp + TcpHeader.ACKNOWLEDGMENT_OFFSET);
         final int flags = info.tcpFlags;
+        if (p.established)
+        {
+            // In the connection: a RST at the expected sequence number, or a segment acknowledging what was sent.
+            final int seq = Memory.getI32Be(tcp + TcpHeader.SEQUENCE_OFFSET);
+            if ((flags & TcpHeader.SYN) != 0)
+            {
+                return null;
+            }
+            if ((flags & TcpHeader.RST) != 0)
+            {
+                return seq == p.receiveNext ? p : null;
+            }
+            return (flags & TcpHeader.ACK) != 0 && ack - (p.isn() + 1) >= 0 && p.sendNext - ack >= 0 ? p : null;
+        }
         if ((flags & TcpHeader.ACK) == 0 || ack != p.isn() + 1)
         {
             return null;
@@ -395,8 +516,8 @@ public final class TunnelProbes
         {
             return;
         }
-        final String problem = write(m, vip.ipv6() ? muxAddress6 : muxAddress, vip, p.port(), p.target().check().port(), p.isn() + 1, 0,
-            TcpHeader.RST, p.target());
+        final String problem = write(m, vip.ipv6() ? muxAddress6 : muxAddress, vip, p.port(), p.target().check().port(),
+            p.established ? p.sendNext : p.isn() + 1, 0, TcpHeader.RST, p.target(), null);
         if (problem != null || !io.send(m))
         {
             // The backend then drops its half-open connection by itself after its SYN+ACK retries.
@@ -410,11 +531,12 @@ public final class TunnelProbes
      * @return null, or why it cannot be sent (the mbuf is unchanged in meaning: the caller frees it).
      */
     private String write(final long m, final IpAddress source, final IpAddress vip, final int sourcePort, final int vipPort,
-        final int seq, final int ack, final int flags, final WatchedBackend target)
+        final int seq, final int ack, final int flags, final WatchedBackend target, final byte[] payload)
     {
         final boolean v6 = vip.ipv6();
         final boolean syn = (flags & TcpHeader.SYN) != 0;
-        final int tcpLength = syn ? TCP_LENGTH : TcpHeader.MIN_LENGTH;
+        final int headerLength = syn ? TCP_LENGTH : TcpHeader.MIN_LENGTH;
+        final int tcpLength = headerLength + (payload == null ? 0 : payload.length);
         final int ipLength = v6 ? Ipv6Header.LENGTH : Ipv4Header.MIN_LENGTH;
         final int frameLength = EthernetHeader.LENGTH + ipLength + tcpLength;
         if (!Mbuf.length(m, frameLength))
@@ -443,13 +565,17 @@ public final class TunnelProbes
         Memory.putU16Be(tcp + TcpHeader.DESTINATION_PORT_OFFSET, vipPort);
         Memory.putI32Be(tcp + TcpHeader.SEQUENCE_OFFSET, seq);
         Memory.putI32Be(tcp + TcpHeader.ACKNOWLEDGMENT_OFFSET, ack);
-        Memory.putU16Be(tcp + TcpHeader.DATA_OFFSET_OFFSET, ((tcpLength / 4) << 12) | flags);
+        Memory.putU16Be(tcp + TcpHeader.DATA_OFFSET_OFFSET, ((headerLength / 4) << 12) | flags);
         Memory.putU16Be(tcp + TcpHeader.WINDOW_OFFSET, (flags & TcpHeader.RST) != 0 ? 0 : WINDOW);
         Memory.putU16Be(tcp + TcpHeader.CHECKSUM_OFFSET, 0);
         Memory.putU16Be(tcp + TcpHeader.CHECKSUM_OFFSET + 2, 0);
         if (syn)
         {
             Memory.putI32Be(tcp + TcpHeader.MIN_LENGTH, MSS_OPTION | (v6 ? mss6 : mss4));
+        }
+        if (payload != null)
+        {
+            Memory.copyFromArray(payload, 0, tcp + headerLength, payload.length);
         }
         Memory.putU16Be(tcp + TcpHeader.CHECKSUM_OFFSET, Checksum.finish(Checksum.sum(tcp, tcpLength, pseudo)));
 

@@ -136,9 +136,8 @@ class HealthCheckAndGatewayConfigTest
             .vips().get(0).healthCheck().orElseThrow().throughTunnel());
         assertEquals(List.of("mux.yaml:15: vips[0].health-check.through-tunnel: must be one of true, false, got \"yes\""),
             error(base + vip("    health-check: { type: tcp, through-tunnel: yes }\n")).errors());
-        assertEquals(List.of("mux.yaml:15: vips[0].health-check.through-tunnel: is for type tcp only: a check through the tunnel is a TCP " +
-            "handshake with the VIP's address on the backend (check the application with a second VIP's http check)"),
-            error(base + vip("    health-check: { type: http, through-tunnel: true }\n")).errors());
+        assertEquals(true, ConfigLoader.parse(base + vip("    health-check: { type: http, path: /id, through-tunnel: true }\n"), "mux.yaml")
+            .vips().get(0).healthCheck().orElseThrow().throughTunnel());
     }
 
     @Test

@@ -294,29 +294,124 @@ class TunnelProbesTest
         assertFalse(TunnelProbes.isIp(io.mbuf(new byte[4])));
     }
 
+    private static HealthCheckConfig http(final int expect)
+    {
+        return new HealthCheckConfig(HealthCheckType.HTTP, 80, "/id", expect, 500, 400, 1, 1, 1000, true);
+    }
+
+    /** Starts an http probe and answers its SYN with a SYN+ACK of sequence number {@code serverIsn}. */
+    private TunnelProbes.Probe established(final IpAddress vip, final IpAddress mux, final IpAddress backend, final int serverIsn)
+    {
+        final TunnelProbes.Probe p = probes.start(new WatchedBackend(vip + ":80/tcp", backend, http(200), vip, Encapsulation.IPIP), null, 0);
+        io.receive(answer(vip, 80, mux, p.port(), serverIsn, p.isn() + 1, 0x12));
+        probes.poll(0);
+        return p;
+    }
+
+    private static final String REQUEST = "GET /id HTTP/1.0\r\nHost: 192.0.2.10:80\r\nUser-Agent: panamux-health-check\r\n" +
+        "Connection: close\r\n\r\n";
+
+    @Test
+    void httpCheckSendsItsGetThroughTheTunnelAndJudgesTheStatusLine() throws Exception
+    {
+        final int s = 1_000_000;
+        final TunnelProbes.Probe p = established(VIP, MUX, BACKEND, s);
+        assertEquals(List.of(), done, "no verdict on the handshake alone");
+        assertEquals(1, probes.inFlight());
+        final JsonNode get = decode(List.of(io.sent.get(1))).get(0);
+        assertEquals("PA", get.get("tcp_flags").asText(), get.toString());
+        assertEquals((p.isn() + 1) & 0xFFFFFFFFL, get.get("tcp_seq").asLong());
+        assertEquals(s + 1, get.get("tcp_ack").asLong());
+        assertEquals(REQUEST, get.get("tcp_payload_text").asText());
+        assertEquals(BACKEND.toString(), get.get("outer_dst").asText());
+        assertEquals(VIP.toString(), get.get("inner_dst").asText());
+        assertTrue(get.get("tcp_chksum_ok").asBoolean() && get.get("inner_chksum_ok").asBoolean());
+
+        // Out of order: left for the server to resend. Then the status line in two segments.
+        io.receive(answer(VIP, 80, MUX, p.port(), s + 50, p.isn() + 1 + REQUEST.length(), 0x18, "junk"));
+        io.receive(answer(VIP, 80, MUX, p.port(), s + 1, p.isn() + 1 + REQUEST.length(), 0x18, "HTTP/1.0 2"));
+        probes.poll(0);
+        assertEquals(List.of(), done);
+        final JsonNode ack = decode(List.of(io.sent.get(2))).get(0);
+        assertEquals("A", ack.get("tcp_flags").asText());
+        assertEquals(s + 11, ack.get("tcp_ack").asLong(), "the in-order bytes acknowledged");
+        io.receive(answer(VIP, 80, MUX, p.port(), s + 11, p.isn() + 1 + REQUEST.length(), 0x18, "00 OK\r\nServer: x\r\n\r\nbody"));
+        probes.poll(0);
+        assertEquals(List.of(p.port() + " good"), done);
+        assertEquals(0, probes.inFlight());
+        final JsonNode rst = decode(List.of(io.sent.get(3))).get(0);
+        assertEquals("R", rst.get("tcp_flags").asText());
+        assertEquals((p.isn() + 1 + REQUEST.length()) & 0xFFFFFFFFL, rst.get("tcp_seq").asLong(), "the RST at the next sequence number");
+    }
+
+    @Test
+    void httpCheckFailsOnAnotherStatusAResetAnEarlyCloseAndATimeoutMidAnswer()
+    {
+        final TunnelProbes.Probe wrong = established(VIP, MUX, BACKEND, 7);
+        io.receive(answer(VIP, 80, MUX, wrong.port(), 8, wrong.isn() + 1 + REQUEST.length(), 0x18, "HTTP/1.1 503 Unavailable\r\n"));
+        final TunnelProbes.Probe reset = established(VIP, MUX, BACKEND, 70);
+        io.receive(answer(VIP, 80, MUX, reset.port(), 5, 0, 0x04));        // a RST out of the window: ignored
+        io.receive(answer(VIP, 80, MUX, reset.port(), 71, 0, 0x04));
+        final TunnelProbes.Probe closed = established(VIP, MUX, BACKEND, 700);
+        io.receive(answer(VIP, 80, MUX, closed.port(), 701, closed.isn() + 1 + REQUEST.length(), 0x11));
+        probes.poll(0);
+        assertEquals(List.of(wrong.port() + " bad: HTTP status 503, expected 200 (through the tunnel)",
+            reset.port() + " bad: connection reset through the tunnel",
+            closed.port() + " bad: connection closed without an answer (through the tunnel)"), done);
+        assertEquals(1, probes.get(TunnelProbes.IGNORED));
+
+        final TunnelProbes.Probe slow = established(VIP6, MUX6, BACKEND6, 9);
+        final int sentBefore = io.sent.size();
+        probes.cancel(slow, true);
+        final JsonNode rst = decodeQuietly(io.sent.get(sentBefore));
+        assertEquals("R", rst.get("tcp_flags").asText(), "a check given up mid-connection resets it");
+        assertEquals(1, probes.get(TunnelProbes.TIMED_OUT));
+        assertEquals(0, probes.inFlight());
+    }
+
+    private static JsonNode decodeQuietly(final byte[] frame)
+    {
+        try
+        {
+            return decode(List.of(frame)).get(0);
+        }
+        catch (final Exception e)
+        {
+            throw new AssertionError(e);
+        }
+    }
+
     /** A frame from {@code src:srcPort} to {@code dst:dstPort} with the given TCP flags, as a backend's stack sends it. */
     private static byte[] answer(final IpAddress src, final int srcPort, final IpAddress dst, final int dstPort, final int seq, final int ack,
         final int flags)
     {
+        return answer(src, srcPort, dst, dstPort, seq, ack, flags, "");
+    }
+
+    /** The same with a payload. */
+    private static byte[] answer(final IpAddress src, final int srcPort, final IpAddress dst, final int dstPort, final int seq, final int ack,
+        final int flags, final String text)
+    {
+        final byte[] payload = text.getBytes(StandardCharsets.ISO_8859_1);
         final boolean v6 = src.ipv6();
         final int ipLength = v6 ? 40 : 20;
-        final ByteBuffer b = ByteBuffer.allocate(14 + ipLength + 20);
+        final ByteBuffer b = ByteBuffer.allocate(14 + ipLength + 20 + payload.length);
         b.putLong(0, PORT_MAC << 16);
         b.position(6);
         b.put(new byte[] {2, 0, 0, 0, 0, (byte)0xfe});
         b.putShort((short)(v6 ? 0x86DD : 0x0800));
         if (v6)
         {
-            b.putInt(0x6000_0000).putShort((short)20).put((byte)6).put((byte)64);
+            b.putInt(0x6000_0000).putShort((short)(20 + payload.length)).put((byte)6).put((byte)64);
             b.putLong(src.high()).putLong(src.low()).putLong(dst.high()).putLong(dst.low());
         }
         else
         {
-            b.putShort((short)0x4500).putShort((short)40).putInt(0x4000).put((byte)64).put((byte)6).putShort((short)0);
+            b.putShort((short)0x4500).putShort((short)(40 + payload.length)).putInt(0x4000).put((byte)64).put((byte)6).putShort((short)0);
             b.putInt(src.ipv4()).putInt(dst.ipv4());
         }
         b.putShort((short)srcPort).putShort((short)dstPort).putInt(seq).putInt(ack).putShort((short)(0x5000 | flags))
-            .putShort((short)65535).putInt(0);
+            .putShort((short)65535).putInt(0).put(payload);
         return b.array();
     }
 
