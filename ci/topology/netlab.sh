@@ -21,7 +21,8 @@
 # With --ipv6, every link of the router, c1 and the MUXes are dual-stack (link X is also 2001:db8:X::/64, the
 # router ::1, the far side ::2; the MUXes announce IPv6 VIPs over their IPv4 sessions), and two plain Linux
 # backends k1, k2 (link 30+K) stand behind the IPv6 VIPs 2001:db8:f::10 (pool: k1, k2), 2001:db8:f::11 (single
-# backend k1: bypass) and the IPv4 VIP 192.0.2.20 (pool: k1, k2). They have no host agent: net_decap.py takes
+# backend k1: bypass) and the IPv4 VIPs 192.0.2.20 (pool: k1, k2; a plain health check) and 192.0.2.21 (the same,
+# checked through the tunnel). They have no host agent: net_decap.py takes
 # the MUXes' IP-in-IP (this kernel has no tunnel drivers) into a TUN device.
 #
 # With --bfd, the router and every MUX's speaker run BFD (100 ms, multiplier 3) on their BGP sessions.
@@ -34,6 +35,8 @@
 #                                                   whether the MUX's BIRD ended with it
 #        netlab.sh agent-start NAME | agent-stop NAME [--kill]
 #        netlab.sh server-stop NAME | server-start NAME   a backend's HTTP server (its health checks fail)
+#        netlab.sh decap-stop NAME | decap-start NAME    a plain backend kK's net_decap.py drops / decapsulates
+#                                                   again (its own address still answers)
 #        netlab.sh mux-freeze NAME                  SIGSTOP the MUX and its BIRD: a host that went silent, its
 #                                                   link still up (mux-stop NAME --kill ends it)
 #        netlab.sh routes                           the router's kernel routes to the VIPs
@@ -53,7 +56,7 @@ RT=$P-rt
 VIPS=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
 POOL_VIPS='"192.0.2.10:80/tcp", "192.0.2.11:80/tcp", "192.0.2.12:80/tcp", "192.0.2.13:80/tcp"'
 # The VIPs of the plain (kernel) backends k1, k2 (up --ipv6).
-KVIPS=(192.0.2.20 2001:db8:f::10 2001:db8:f::11)
+KVIPS=(192.0.2.20 2001:db8:f::10 2001:db8:f::11 192.0.2.21)
 KBACKENDS=2
 # The IPv6 VIPs of the host-agent backends b1, b2 (up --ipv6): Fastpath (f::12) and source-side selection at c2
 # (f::13). Their agents, c2's and the MUXes tunnel to each other over IPv6 (IPv6 in IPv6).
@@ -378,6 +381,15 @@ kernel_backend_vips() {
     backends:
       - { address: $(addr 31 2), weight: 1 }
       - { address: $(addr 32 2), weight: 1 }
+  # The same backends checked through the tunnel (issue 13): GET /id to the VIP, IP-in-IP to the backend, so a
+  # backend whose decapsulation stops (decap-stop) fails it while 192.0.2.20's plain check stays green.
+  - address: 192.0.2.21
+    port: 80
+    protocol: tcp
+    health-check: { type: http, path: /id, through-tunnel: true, interval-ms: 500, timeout-ms: 400, rise: 1, fall: 1, hold-down-ms: 1500 }
+    backends:
+      - { address: $(addr 31 2), weight: 1 }
+      - { address: $(addr 32 2), weight: 1 }
   - address: "2001:db8:f::10"
     port: 80
     protocol: tcp
@@ -517,6 +529,18 @@ cmd_server_stop() {
     sleep 0.1
   done
   die "$node: its server did not stop"
+}
+
+# A plain backend's decapsulation (net_decap.py) stops (SIGUSR1: tunnelled packets are read and dropped, the
+# host's own address still answers) or starts again (SIGUSR2): a broken tunnel on a host that looks healthy.
+cmd_decap_signal() {
+  local node=$1 signal=$2 pid found=0
+  for pid in $(ip netns pids "$P-$node" 2>/dev/null); do
+    if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'net_decap.py'; then
+      kill -"$signal" "$pid" && found=1
+    fi
+  done
+  [ "$found" = 1 ] || die "$node: no net_decap.py running"
 }
 
 # Freezes a MUX and its BIRD (SIGSTOP): nothing more leaves the MUX's host, its TCP sessions stay open and
@@ -690,6 +714,8 @@ main() {
         k*) kernel_backend_start_server "$1" ;;
         *) backend_start_server "$1" ;;
       esac ;;
+    decap-stop) cmd_decap_signal "$1" USR1 ;;
+    decap-start) cmd_decap_signal "$1" USR2 ;;
     routes) cmd_routes ;;
     wait-route) cmd_wait_route "$@" ;;
     exec) local n=$1; shift; ns "$n" "$@" ;;

@@ -140,6 +140,14 @@ public final class WorkerAgent implements Agent
     private long errorsLogged;
     private long errorsSinceLog;
     private long lastErrorLogNs;
+    /** Whether TCP to the MUX's own address and the probes' ports goes to the control thread (set before start). */
+    private boolean probeAnswers;
+    private int probeV4;
+    private boolean probeHasV6;
+    private long probeV6Hi;
+    private long probeV6Lo;
+    private int probeFirstPort;
+    private int probeLastPort;
 
     /**
      * @param config       queue, burst and flow-table settings.
@@ -184,6 +192,39 @@ public final class WorkerAgent implements Agent
         this.prefetchAddress = Arena.global().allocate(JAVA_LONG, 2L * burst).address();
         this.prefetchEnd = new int[burst];
         this.snapshot = snapshots.current();
+    }
+
+    /**
+     * Hands the answers to the control thread's health-check probes through the tunnel to it (as ARP frames
+     * go): TCP segments, not fragments, for the MUX's own address and a destination port in
+     * {@code [firstPort, lastPort]}. Every other packet for the MUX's address stays {@code not_vip}. Call
+     * before the worker starts.
+     *
+     * @param muxV4     the MUX's IPv4 address.
+     * @param hasV6     whether it has an IPv6 address.
+     * @param muxV6Hi   its high 64 bits.
+     * @param muxV6Lo   its low 64 bits.
+     * @param firstPort the probes' first source port.
+     * @param lastPort  their last.
+     * @return this worker.
+     */
+    public WorkerAgent probeAnswers(final int muxV4, final boolean hasV6, final long muxV6Hi, final long muxV6Lo, final int firstPort,
+        final int lastPort)
+    {
+        this.probeV4 = muxV4;
+        this.probeHasV6 = hasV6;
+        this.probeV6Hi = muxV6Hi;
+        this.probeV6Lo = muxV6Lo;
+        this.probeFirstPort = firstPort;
+        this.probeLastPort = lastPort;
+        this.probeAnswers = true;
+        return this;
+    }
+
+    private boolean isProbeAnswer(final PacketInfo info)
+    {
+        return info.protocol == TCP && !info.isFragment && !info.icmpError && info.dstPort >= probeFirstPort && info.dstPort <= probeLastPort &&
+            (info.ipVersion == 4 ? info.dstV4 == probeV4 : probeHasV6 && info.dstHi == probeV6Hi && info.dstLo == probeV6Lo);
     }
 
     @Override
@@ -426,6 +467,11 @@ public final class WorkerAgent implements Agent
                             Memory.putI64(prefetchAddress + 8L * prefetches++, flows.secondBucketAddress(placement));
                         }
                     }
+                }
+                else if (probeAnswers && isProbeAnswer(info))
+                {
+                    // A backend's answer to a health-check probe sent through the tunnel: the control thread's.
+                    verdict = ARP;
                 }
                 else
                 {

@@ -560,6 +560,41 @@ class WorkerAgentTest
     }
 
     @Test
+    void answersToHealthProbesThroughTheTunnelGoToTheControlThreadAndNothingElseForTheMuxDoes()
+    {
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, backends(0, 0, 1), null));
+        final int synAck = SYN | ACK;
+        final byte[] answer = Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.VIP, Frames.MUX, Frames.tcp(80, 61440, synAck, new byte[0])));
+        // Before the worker is told (a worker of a MUX without checks through the tunnel): not_vip.
+        send(List.of(answer));
+        step();
+        assertEquals(1, counters.drops(DropReason.NOT_VIP.ordinal()));
+
+        worker.probeAnswers(Frames.MUX, true, Frames.high(Frames.MUX6), Frames.low(Frames.MUX6), 61440, 65535);
+        final long before = pool.inUse();
+        send(List.of(
+            answer,
+            Frames.toMux(0x86DD, Frames.ipv6(0, 0, TCP, 64, Frames.VIP6, Frames.MUX6, Frames.tcp(80, 65535, 0x04 | ACK, new byte[0]))),
+            Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.VIP, Frames.MUX, Frames.tcp(80, 61439, synAck, new byte[0]))),
+            Frames.toMux(0x0800, Frames.ipv4(17, Frames.VIP, Frames.MUX, Frames.udp(80, 61440, new byte[0]))),
+            Frames.toMux(0x0800, Frames.ipv4(TCP, Frames.VIP, Frames.ipv4("10.0.0.11"), Frames.tcp(80, 61440, synAck, new byte[0]))),
+            Frames.toMux(0x86DD, Frames.ipv6(0, 0, TCP, 64, Frames.VIP6, Frames.ipv6("2001:db8::b"), Frames.tcp(80, 61440, synAck, new byte[0])))));
+        step();
+        assertEquals(0, received().size(), "nothing forwarded");
+        final List<FlowRecord> records = new ArrayList<>();
+        worker.toControl().ring().read((type, buffer, index, length) -> records.add(FlowRecord.decode(type, buffer, index)), 100);
+        assertEquals(2, records.size(), "the IPv4 and the IPv6 answer, and only they, go to the control thread");
+        for (final FlowRecord r : records)
+        {
+            assertTrue(r.mbuf() != 0);
+            Burst.free(r.mbuf());
+        }
+        assertEquals(2, counters.get(WorkerCounters.TO_CONTROL));
+        assertEquals(1 + 4, counters.drops(DropReason.NOT_VIP.ordinal()), "another port, UDP, other addresses: not_vip");
+        assertEquals(before, pool.inUse());
+    }
+
+    @Test
     void aPartialBurstLeavesAtOnceAndAFullBurstsRemainderWaitsForTheNextCycle()
     {
         publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, backends(0, 0, 1), null));

@@ -42,6 +42,7 @@ import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
 import io.panamux.slowpath.peer.PeerStats;
 import io.panamux.slowpath.health.HealthChecks;
+import io.panamux.slowpath.health.TunnelProbes;
 import io.panamux.slowpath.router.CompositeRouterControl;
 import io.panamux.slowpath.router.InProcessRouterControl;
 import io.panamux.slowpath.router.RouterControl;
@@ -105,6 +106,8 @@ public final class Mux implements AutoCloseable
     private final HealthChecks health;
     private final ArpEndpoint arp;
     private final RingControlPacketIo arpIo;
+    private final RingControlPacketIo probeIo;
+    private final TunnelProbes tunnelProbes;
     private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
     private final long portMac;
@@ -196,6 +199,8 @@ public final class Mux implements AutoCloseable
             flowTables.add(flows);
             final WorkerAgent worker = new WorkerAgent(wc, slot, flows, encapsulator, counters.get(q),
                 new WorkerToControl(RING_BYTES), new ControlToWorker(RING_BYTES), new SystemNanoClock());
+            // The answers to the health checks' probes through the tunnel come back to the MUX's own address.
+            worker.probeAnswers(muxV4, config.mux().address6().isPresent(), muxV6Hi, muxV6Lo, TunnelProbes.FIRST_PORT, TunnelProbes.LAST_PORT);
             workers.add(worker);
             final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
             runners.add(runner);
@@ -216,6 +221,15 @@ public final class Mux implements AutoCloseable
         this.arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
         this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
             dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
+        // Checks through the tunnel: probes leave through worker 0 as ARP does, encapsulated by the control
+        // thread's own encapsulator (its gateway MAC follows ARP with the workers'); answers are IP frames.
+        this.probeIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        final TunnelEncapsulator probeEncapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
+            mtu, dp.guePort());
+        encapsulators.add(probeEncapsulator);
+        this.tunnelProbes = new TunnelProbes(probeIo, probeEncapsulator, config.mux().address(), config.mux().address6().orElse(null),
+            health.probeListener());
+        health.tunnelProbes(tunnelProbes).log(log);
         control.addDuty(watchdog);
         control.addDuty(tracker);
         control.addDuty(health);
@@ -223,7 +237,7 @@ public final class Mux implements AutoCloseable
         control.addDuty(changes.healthGate().log(log));
         control.addDuty(arp);
         this.workerRecords = new WorkerRecords(workers);
-        workerRecords.frames(arpIo);
+        workerRecords.frames((worker, mbuf) -> (TunnelProbes.isIp(mbuf) ? probeIo : arpIo).onFrame(worker, mbuf));
         control.addDuty(workerRecords);
         this.ownership = flowOwnership(muxV4, muxV6Hi, muxV6Lo);
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
@@ -334,6 +348,12 @@ public final class Mux implements AutoCloseable
     public HealthChecks health()
     {
         return health;
+    }
+
+    /** @return the health checks' probes through the tunnel (control thread only; counters from any thread). */
+    public TunnelProbes tunnelProbes()
+    {
+        return tunnelProbes;
     }
 
     /** @return ARP on the data port (control thread only). */
@@ -452,7 +472,7 @@ public final class Mux implements AutoCloseable
         }
         final EthPort.Stats ps = closed ? null : port.stats();
         return MuxStats.of(counters, slot.current(), closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(),
-            ps == null ? 0 : ps.rxNoMbuf(), ownership == null ? Map.of() : ownership.stats().toMap());
+            ps == null ? 0 : ps.rxNoMbuf(), ownership == null ? Map.of() : ownership.stats().toMap(), tunnelProbes.toMap());
     }
 
     /**
@@ -502,7 +522,7 @@ public final class Mux implements AutoCloseable
         }
         // Nobody reads or writes the rings now: free every mbuf they still reference, and the frames the
         // control thread had taken from them but not answered yet.
-        int stranded = arpIo.freePending();
+        int stranded = arpIo.freePending() + probeIo.freePending();
         for (final WorkerAgent w : workers)
         {
             stranded += w.toControl().freeAll() + w.commands().freeAll();

@@ -2,6 +2,7 @@ package io.panamux.slowpath;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,9 +28,11 @@ import io.panamux.fastpath.snapshot.Vip;
  * @param portRxMissed   packets the port dropped because RX queues were full.
  * @param portRxNoMbuf   RX mbuf allocation failures of the port.
  * @param peers          the flow-ownership protocol's counters by name (empty when the MUX is alone).
+ * @param healthProbes   the health checks' probes through the tunnel, by counter name
+ *                       ({@code io.panamux.slowpath.health.TunnelProbes#DESCRIPTORS}; empty without them).
  */
 public record MuxStats(long[] counters, Map<String, Long> drops, List<BackendPackets> backendPackets, long mbufsInUse,
-    long portRxMissed, long portRxNoMbuf, Map<String, Object> peers)
+    long portRxMissed, long portRxNoMbuf, Map<String, Object> peers, Map<String, Long> healthProbes)
 {
     /**
      * Packets forwarded to one backend of one VIP.
@@ -52,6 +55,14 @@ public record MuxStats(long[] counters, Map<String, Long> drops, List<BackendPac
         counters = counters.clone();
         drops = Collections.unmodifiableMap(new TreeMap<>(drops));
         backendPackets = List.copyOf(backendPackets);
+        healthProbes = Collections.unmodifiableMap(new LinkedHashMap<>(healthProbes));
+    }
+
+    /** Stats without probes through the tunnel. */
+    public MuxStats(final long[] counters, final Map<String, Long> drops, final List<BackendPackets> backendPackets, final long mbufsInUse,
+        final long portRxMissed, final long portRxNoMbuf, final Map<String, Object> peers)
+    {
+        this(counters, drops, backendPackets, mbufsInUse, portRxMissed, portRxNoMbuf, peers, Map.of());
     }
 
     /**
@@ -63,10 +74,11 @@ public record MuxStats(long[] counters, Map<String, Long> drops, List<BackendPac
      * @param portRxMissed   the port's missed-packet count.
      * @param portRxNoMbuf   the port's RX allocation failures.
      * @param peers          the flow-ownership counters by name (empty when alone).
+     * @param healthProbes   the probes through the tunnel by counter name (empty without them).
      * @return the sum.
      */
     public static MuxStats of(final List<WorkerCounters> workers, final ForwardingSnapshot snapshot, final long mbufsInUse,
-        final long portRxMissed, final long portRxNoMbuf, final Map<String, Object> peers)
+        final long portRxMissed, final long portRxNoMbuf, final Map<String, Object> peers, final Map<String, Long> healthProbes)
     {
         final Map<String, Long> byReason = new TreeMap<>();
         final DropReason[] reasons = DropReason.values();
@@ -95,7 +107,7 @@ public record MuxStats(long[] counters, Map<String, Long> drops, List<BackendPac
                 perBackend.add(new BackendPackets(v.text(), b.text(), sum));
             }
         }
-        return new MuxStats(WorkerCounters.sum(workers), byReason, perBackend, mbufsInUse, portRxMissed, portRxNoMbuf, peers);
+        return new MuxStats(WorkerCounters.sum(workers), byReason, perBackend, mbufsInUse, portRxMissed, portRxNoMbuf, peers, healthProbes);
     }
 
     /** @return the summed value of worker counter {@code counter}. */

@@ -30,7 +30,7 @@ public final class StatsJson
      * @return the stats as an ordered map with the contract's snake_case keys: every reported worker counter
      *     under its descriptor's name, in slot order, then {@code drops} (and {@code drops_total}),
      *     {@code backend_packets} (keyed {@code "VIP BACKEND"}), the pool's and port's counters and
-     *     {@code peers} (when in a pool).
+     *     {@code peers} (when in a pool), then the health checks' probes through the tunnel.
      */
     public static Map<String, Object> toMap(final MuxStats s)
     {
@@ -57,6 +57,8 @@ public final class StatsJson
         {
             m.put("peers", s.peers());
         }
+        // The health checks' probes through the tunnel (health_tunnel_probes_sent, ...).
+        m.putAll(s.healthProbes());
         return m;
     }
 

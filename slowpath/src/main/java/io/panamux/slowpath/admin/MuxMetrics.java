@@ -12,6 +12,7 @@ import io.panamux.fastpath.CounterDescriptor;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.MuxStats;
 import io.panamux.slowpath.control.VipView;
+import io.panamux.slowpath.health.TunnelProbes;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -29,7 +30,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * ({@code panamux_flows}, {@code panamux_snapshot_version}). Besides them, counters:
  * {@code panamux_drops{reason}}, {@code panamux_port_rx_missed}, {@code panamux_port_rx_nombuf},
  * {@code panamux_backend_packets{vip,backend}}, {@code panamux_peer_events{event}} and
- * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool); gauges:
+ * {@code panamux_peer_bad_messages{reason}} (flow ownership, in a pool), the health checks' probes through the
+ * tunnel ({@code panamux_health_tunnel_probes_sent}, {@code _answered}, {@code _refused}, {@code _timed_out},
+ * {@code panamux_health_tunnel_probe_send_failures}, {@code panamux_health_tunnel_answers_ignored}); gauges:
  * {@code panamux_mbufs_in_use}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
  * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy),
  * {@code panamux_vip_announced{vip}} (0 while withdrawn because no backend is healthy).
@@ -96,6 +99,11 @@ public final class MuxMetrics
                 }
             })
             .register(registry);
+        // The health checks' probes through the tunnel: panamux_health_tunnel_probes_sent_total, ...
+        for (final CounterDescriptor d : TunnelProbes.DESCRIPTORS)
+        {
+            counter(d.metricName(), d.help(), st -> st.healthProbes().getOrDefault(d.name(), 0L));
+        }
         gauge("panamux_mbufs_in_use", "Mbufs not back in the pool", MuxStats::mbufsInUse);
         GaugeWithCallback.builder().name("panamux_vip_mode").help("1 for the VIP's mode (stateless, stateful, bypass), 0 for the others")
             .labelNames("vip", "mode")

@@ -77,6 +77,10 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *       fall: INTEGER            1..100; default 3 (failed checks to leave)
  *       hold-down-ms: INTEGER    0..3600000; default 3000: how long no backend may be healthy before the
  *                                VIP is withdrawn from the router (announced again when one is)
+ *       through-tunnel: BOOLEAN  default false: true sends the check as data goes, its TCP connection (and,
+ *                                http, its GET with Host VIP:port) to VIP:port encapsulated to the backend,
+ *                                from mux.address (address6 for an IPv6 VIP), answered by the backend
+ *                                directly; a broken tunnel fails it
  * admin:                         default { listen: "127.0.0.1:9480" }
  *   listen: "HOST:PORT"          HOST an IP literal ([v6] in brackets), PORT 0..65535
  *   token: STRING                required when listen is not loopback

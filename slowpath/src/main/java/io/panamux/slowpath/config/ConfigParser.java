@@ -42,7 +42,7 @@ final class ConfigParser
     private static final List<String> VIP_KEYS = List.of(
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
-        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms");
+        "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms", "through-tunnel");
     private static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
@@ -573,6 +573,8 @@ final class ConfigParser
         final Integer fall = integer(section, "fall", false, HealthCheckConfig.DEFAULT_FALL, 1, HealthCheckConfig.MAX_THRESHOLD);
         final Integer holdDown = integer(section, "hold-down-ms", false, HealthCheckConfig.DEFAULT_HOLD_DOWN_MS, 0,
             HealthCheckConfig.MAX_HOLD_DOWN_MS);
+        final Boolean throughTunnel = choice(section, "through-tunnel", false, Boolean.FALSE,
+            name -> "true".equals(name) ? Boolean.TRUE : "false".equals(name) ? Boolean.FALSE : null, "true, false");
         if (type == HealthCheckType.TCP)
         {
             for (final String httpOnly : List.of("path", "expect-status"))
@@ -583,7 +585,7 @@ final class ConfigParser
                 }
             }
         }
-        if (errors.size() != errorsBefore || type == null || port == null)
+        if (errors.size() != errorsBefore || type == null || port == null || throughTunnel == null)
         {
             return null;
         }
@@ -594,7 +596,8 @@ final class ConfigParser
                 "): a check must end before the next one starts, got " + describe(section.value("timeout-ms")));
             return null;
         }
-        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall, holdDown));
+        return Optional.of(new HealthCheckConfig(type, port, path, expectStatus, interval, timeoutMs, rise, fall, holdDown,
+            throughTunnel));
     }
 
     /**

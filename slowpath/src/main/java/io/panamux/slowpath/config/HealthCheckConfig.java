@@ -20,6 +20,11 @@ import java.util.Objects;
  * @param fall         consecutive failed checks that make a healthy backend unhealthy.
  * @param holdDownMs   how long the VIP must have had no healthy backend before it is withdrawn from the
  *                     router, milliseconds: a backend that fails and recovers within it moves no route.
+ * @param throughTunnel the check goes the way data goes ({@code through-tunnel: true}): its TCP connection
+ *                     (and HTTP request) to the VIP's address and {@link #port}, from the MUX's own address,
+ *                     encapsulated as the VIP's packets are towards the backend, answered by the backend directly (see
+ *                     {@code io.panamux.slowpath.health.TunnelProbes}); false: a connection from the MUX's
+ *                     kernel to the backend's own address.
  */
 public record HealthCheckConfig(
     HealthCheckType type,
@@ -30,7 +35,8 @@ public record HealthCheckConfig(
     int timeoutMs,
     int rise,
     int fall,
-    int holdDownMs)
+    int holdDownMs,
+    boolean throughTunnel)
 {
     /** Default {@code interval-ms}. */
     public static final int DEFAULT_INTERVAL_MS = 2000;
@@ -62,6 +68,13 @@ public record HealthCheckConfig(
     {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(path, "path");
+    }
+
+    /** A check from the MUX's kernel to the backend's address (not through the tunnel). */
+    public HealthCheckConfig(final HealthCheckType type, final int port, final String path, final int expectStatus, final int intervalMs,
+        final int timeoutMs, final int rise, final int fall, final int holdDownMs)
+    {
+        this(type, port, path, expectStatus, intervalMs, timeoutMs, rise, fall, holdDownMs, false);
     }
 
     /** A check with the default hold-down ({@link #DEFAULT_HOLD_DOWN_MS}). */

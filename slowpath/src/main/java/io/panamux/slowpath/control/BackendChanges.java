@@ -535,7 +535,7 @@ public final class BackendChanges
             {
                 for (final BackendState b : wanted.get(v.key()))
                 {
-                    out.add(new WatchedBackend(v.key(), b.address(), v.healthCheck().get()));
+                    out.add(new WatchedBackend(v.key(), b.address(), v.healthCheck().get(), v.address(), v.encapsulation()));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.panamux.slowpath.health;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,12 +35,13 @@ import io.panamux.slowpath.control.WatchedBackend;
  * {@code timeout-ms} after it started. A check starts every {@code interval-ms}. A backend starts healthy
  * (so a MUX that starts does not hold traffic back until its first checks pass); {@code fall} failures in
  * a row make it unhealthy and {@code rise} successes in a row healthy again, and each change of verdict is
- * told to the {@link HealthListener}. Control thread only.
+ * told to the {@link HealthListener}. A check with {@code through-tunnel} is a TCP handshake with the VIP
+ * through the tunnel instead ({@link TunnelProbes}), judged by the same thresholds. Control thread only.
  */
 public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
 {
     /** The most response bytes read looking for the status line. */
-    private static final int MAX_RESPONSE = 1024;
+    static final int MAX_RESPONSE = 1024;
 
     /** The state of one watched backend. */
     private static final class Check
@@ -52,6 +54,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         long nextStartNs;
         long deadlineNs;
         SocketChannel channel;
+        TunnelProbes.Probe probe;
         boolean connected;
         ByteBuffer request;
         ByteBuffer response;
@@ -63,6 +66,11 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
             this.target = target;
             this.socketAddress = new InetSocketAddress(inetAddress(target.address()), target.check().port());
             this.nextStartNs = nowNs;
+        }
+
+        boolean inFlight()
+        {
+            return channel != null || probe != null;
         }
     }
 
@@ -82,6 +90,8 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     private final HealthListener listener;
     private final Selector selector;
     private final Map<String, Check> checks = new LinkedHashMap<>();
+    private TunnelProbes tunnel;
+    private PrintStream log;
 
     /**
      * @param listener told of every change of verdict.
@@ -98,6 +108,45 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         {
             throw new UncheckedIOException("cannot open a selector for health checks", e);
         }
+    }
+
+    /**
+     * Logs every change of verdict ({@code panamux: health: VIP BACKEND unhealthy (...)}), one line each.
+     *
+     * @param log where the lines go.
+     * @return this.
+     */
+    public HealthChecks log(final PrintStream log)
+    {
+        this.log = log;
+        return this;
+    }
+
+    /**
+     * Attaches the probes of checks through the tunnel ({@code through-tunnel: true}); without them such
+     * checks fail ("no tunnel probes on this MUX").
+     *
+     * @param probes the probes, built with {@link #probeListener()} as their listener.
+     * @return this.
+     */
+    public HealthChecks tunnelProbes(final TunnelProbes probes)
+    {
+        this.tunnel = probes;
+        return this;
+    }
+
+    /** @return the listener to build the {@link TunnelProbes} with: their verdicts go to the same rise/fall. */
+    public TunnelProbes.Listener probeListener()
+    {
+        return (probe, good, problem, nowNs) ->
+        {
+            final Check c = (Check)probe.attachment();
+            if (c.probe == probe)
+            {
+                c.probe = null;
+                finish(c, good, problem, nowNs);
+            }
+        };
     }
 
     @Override
@@ -134,11 +183,11 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     @Override
     public int doWork(final long nowNs)
     {
+        int work = tunnel == null ? 0 : tunnel.poll(nowNs);
         if (checks.isEmpty())
         {
-            return 0;
+            return work;
         }
-        int work = 0;
         try
         {
             if (selector.selectNow() > 0)
@@ -160,12 +209,18 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         // Verdicts may change the watched set (a listener may call watch): iterate over a copy.
         for (final Check c : new ArrayList<>(checks.values()))
         {
-            if (c.channel != null && nowNs - c.deadlineNs >= 0)
+            if (c.inFlight() && nowNs - c.deadlineNs >= 0)
             {
-                finish(c, false, "no answer within " + c.target.check().timeoutMs() + " ms", nowNs);
+                if (c.probe != null)
+                {
+                    tunnel.cancel(c.probe, true);
+                    c.probe = null;
+                }
+                finish(c, false, "no answer within " + c.target.check().timeoutMs() + " ms" + (c.target.check().throughTunnel()
+                    ? " through the tunnel" : ""), nowNs);
                 work++;
             }
-            else if (c.channel == null && nowNs - c.nextStartNs >= 0)
+            else if (!c.inFlight() && nowNs - c.nextStartNs >= 0)
             {
                 start(c, nowNs);
                 work++;
@@ -180,6 +235,20 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         c.nextStartNs = nowNs + cfg.intervalMs() * 1_000_000L;
         c.deadlineNs = nowNs + cfg.timeoutMs() * 1_000_000L;
         c.connected = false;
+        if (cfg.throughTunnel())
+        {
+            if (tunnel == null)
+            {
+                finish(c, false, "no tunnel probes on this MUX", nowNs);
+                return;
+            }
+            c.probe = tunnel.start(c.target, c, nowNs);
+            if (c.probe == null)
+            {
+                finish(c, false, tunnel.lastFailure(), nowNs);
+            }
+            return;
+        }
         try
         {
             final SocketChannel channel = SocketChannel.open();
@@ -187,9 +256,7 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
             channel.configureBlocking(false);
             if (cfg.type() == HealthCheckType.HTTP)
             {
-                final String host = c.target.address().ipv6() ? "[" + c.target.address() + "]" : c.target.address().toString();
-                c.request = ByteBuffer.wrap(("GET " + cfg.path() + " HTTP/1.0\r\nHost: " + host + ":" + cfg.port() +
-                    "\r\nUser-Agent: panamux-health-check\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                c.request = ByteBuffer.wrap(httpRequest(c.target.address(), cfg));
                 c.response = ByteBuffer.allocate(MAX_RESPONSE);
             }
             if (channel.connect(c.socketAddress))
@@ -256,27 +323,50 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
     private void read(final Check c, final long nowNs) throws IOException
     {
         final int n = c.channel.read(c.response);
-        final String text = new String(c.response.array(), 0, c.response.position(), StandardCharsets.ISO_8859_1);
-        final int eol = text.indexOf("\r\n");
-        if (eol < 0 && n >= 0 && c.response.hasRemaining())
+        final String verdict = judge(c.response.array(), c.response.position(), n < 0, c.target.check().expectStatus());
+        if (verdict != null)
         {
-            return;
+            finish(c, verdict.isEmpty(), verdict, nowNs);
+        }
+    }
+
+    /**
+     * @param host the address the request goes to (the backend's, or the VIP's through the tunnel).
+     * @param cfg  the check.
+     * @return the check's request: {@code GET path HTTP/1.0}, {@code Host}, {@code Connection: close}.
+     */
+    static byte[] httpRequest(final IpAddress host, final HealthCheckConfig cfg)
+    {
+        final String name = host.ipv6() ? "[" + host + "]" : host.toString();
+        return ("GET " + cfg.path() + " HTTP/1.0\r\nHost: " + name + ":" + cfg.port() +
+            "\r\nUser-Agent: panamux-health-check\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Judges the start of an HTTP answer by its status line.
+     *
+     * @param response the bytes received so far.
+     * @param length   how many.
+     * @param closed   whether the server closed the connection (nothing more will come).
+     * @param expected the status a healthy backend answers.
+     * @return null while the status line is incomplete and more may come ({@link #MAX_RESPONSE} bytes at
+     *         most), "" when good, else the problem.
+     */
+    static String judge(final byte[] response, final int length, final boolean closed, final int expected)
+    {
+        final String text = new String(response, 0, length, StandardCharsets.ISO_8859_1);
+        final int eol = text.indexOf("\r\n");
+        if (eol < 0 && !closed && length < MAX_RESPONSE)
+        {
+            return null;
         }
         final String statusLine = eol < 0 ? text : text.substring(0, eol);
         final String[] parts = statusLine.split(" ", 3);
-        final int expected = c.target.check().expectStatus();
         if (parts.length < 2 || !parts[0].startsWith("HTTP/"))
         {
-            finish(c, false, n < 0 && text.isEmpty() ? "connection closed without an answer" : "not an HTTP answer", nowNs);
+            return closed && text.isEmpty() ? "connection closed without an answer" : "not an HTTP answer";
         }
-        else if (parts[1].equals(Integer.toString(expected)))
-        {
-            finish(c, true, "", nowNs);
-        }
-        else
-        {
-            finish(c, false, "HTTP status " + parts[1] + ", expected " + expected, nowNs);
-        }
+        return parts[1].equals(Integer.toString(expected)) ? "" : "HTTP status " + parts[1] + ", expected " + expected;
     }
 
     private void finish(final Check c, final boolean good, final String problem, final long nowNs)
@@ -298,17 +388,33 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
         if (c.healthy && c.failures >= cfg.fall())
         {
             c.healthy = false;
+            logChange(c, "unhealthy (" + c.failures + " failed check(s), the last: " + problem + ")");
             listener.healthChanged(c.target.vipKey(), c.target.address(), false, nowNs);
         }
         else if (!c.healthy && c.successes >= cfg.rise())
         {
             c.healthy = true;
+            logChange(c, "healthy (" + c.successes + " good check(s))");
             listener.healthChanged(c.target.vipKey(), c.target.address(), true, nowNs);
         }
     }
 
-    private static void close(final Check c)
+    private void logChange(final Check c, final String what)
     {
+        if (log != null)
+        {
+            log.println("panamux: health: " + c.target.vipKey() + " " + c.target.address() +
+                (c.target.check().throughTunnel() ? " (through the tunnel) " : " ") + what);
+        }
+    }
+
+    private void close(final Check c)
+    {
+        if (c.probe != null)
+        {
+            tunnel.cancel(c.probe, false);
+            c.probe = null;
+        }
         if (c.channel != null)
         {
             try

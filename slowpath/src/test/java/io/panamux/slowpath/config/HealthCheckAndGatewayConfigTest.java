@@ -124,6 +124,23 @@ class HealthCheckAndGatewayConfigTest
     }
 
     @Test
+    void throughTunnelIsParsedAndOffByDefault()
+    {
+        final String base = HEAD + "  gateway: 10.0.0.1\n";
+        assertEquals(Optional.of(new HealthCheckConfig(HealthCheckType.TCP, 8080, "/", 200, 2000, 1000, 2, 3, 3000, true)),
+            ConfigLoader.parse(base + vip("    health-check: { type: tcp, port: 8080, through-tunnel: true }\n"), "mux.yaml")
+                .vips().get(0).healthCheck());
+        assertEquals(false, ConfigLoader.parse(base + vip("    health-check: { type: tcp, through-tunnel: false }\n"), "mux.yaml")
+            .vips().get(0).healthCheck().orElseThrow().throughTunnel());
+        assertEquals(false, ConfigLoader.parse(base + vip("    health-check: { type: tcp }\n"), "mux.yaml")
+            .vips().get(0).healthCheck().orElseThrow().throughTunnel());
+        assertEquals(List.of("mux.yaml:15: vips[0].health-check.through-tunnel: must be one of true, false, got \"yes\""),
+            error(base + vip("    health-check: { type: tcp, through-tunnel: yes }\n")).errors());
+        assertEquals(true, ConfigLoader.parse(base + vip("    health-check: { type: http, path: /id, through-tunnel: true }\n"), "mux.yaml")
+            .vips().get(0).healthCheck().orElseThrow().throughTunnel());
+    }
+
+    @Test
     void badHealthChecksNameLineAndKey()
     {
         final String base = HEAD + "  gateway: 10.0.0.1\n";
