@@ -6,16 +6,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Drives {@code ci/topology/netlab.sh} (the namespaced network: router, MUXes, backends with host agents,
- * clients) for the network end-to-end tests, and reads what its parts count: the MUXes through
- * {@code ./panamux ctl} in their namespaces, the host agents through the JSON files they rewrite every second.
+ * clients) for the network end-to-end tests, reads what its parts count (the MUXes through their admin API
+ * in their namespaces, the host agents through the JSON files they rewrite every second), and holds what
+ * the lab tests share: long paced downloads, many short connections, captures, {@code ctl} on every MUX.
  */
 final class NetworkLab
 {
@@ -23,6 +34,8 @@ final class NetworkLab
     static final Path SCRIPT = ROOT.resolve("ci/topology/netlab.sh");
     static final Path PYTHON_DIR = ROOT.resolve("perf/src/test/python");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Every MUX's {@code admin.listen} in the lab (netlab.sh), inside its own namespace. */
+    private static final String ADMIN = "127.0.0.1:9480";
 
     final Path run;
     final String prefix;
@@ -134,14 +147,26 @@ final class NetworkLab
         return r.output;
     }
 
+    /**
+     * @return the MUX's counters in {@code node}: its admin API's {@code /v1/stats} (what {@code ctl stats --json}
+     * prints), read with curl in the namespace: a {@code ./panamux ctl} JVM per read took 2 to 4 s on a loaded
+     * 2-core machine, and the tests read counters dozens of times.
+     */
+    JsonNode muxStats(final String node) throws IOException, InterruptedException
+    {
+        final Result r = in(node, 30, "curl", "-s", "-f", "-m", "20", "http://" + ADMIN + "/v1/stats");
+        if (r.code != 0)
+        {
+            throw new AssertionError("GET /v1/stats on " + node + " failed (curl " + r.code + "):\n" + r.output);
+        }
+        return JSON.readTree(r.output);
+    }
+
     /** @return the packets the MUX in {@code node} has sent to {@code vipKey}'s backends, summed. */
     long muxPackets(final String node, final String vipKey) throws IOException, InterruptedException
     {
-        final String out = ctl(node, "stats", "--json");
-        final JsonNode stats = JSON.readTree(out.substring(out.indexOf('{')));
         long sum = 0;
-        final var fields = stats.get("backend_packets").properties();
-        for (final Map.Entry<String, JsonNode> e : fields)
+        for (final Map.Entry<String, JsonNode> e : muxStats(node).get("backend_packets").properties())
         {
             if (e.getKey().startsWith(vipKey + " "))
             {
@@ -151,17 +176,220 @@ final class NetworkLab
         return sum;
     }
 
+    /** @return {@link #muxPackets} summed over every MUX in {@code nodes}. */
+    long muxPackets(final List<String> nodes, final String vipKey) throws IOException, InterruptedException
+    {
+        long sum = 0;
+        for (final String node : nodes)
+        {
+            sum += muxPackets(node, vipKey);
+        }
+        return sum;
+    }
+
     /** @return the host agent's counters in {@code node} (rewritten every second; waits for a fresh one). */
     JsonNode agent(final String node) throws IOException, InterruptedException
     {
         final Path file = run.resolve(node + "-agent.json");
         final long before = Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() : 0;
-        final long deadline = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < deadline && (!Files.exists(file) || Files.getLastModifiedTime(file).toMillis() == before))
+        // At most 5 s: a file that stays stale is read as it is, and the caller's assertion says what is missing.
+        try
         {
-            Thread.sleep(100);
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(file) && Files.getLastModifiedTime(file).toMillis() != before);
+        }
+        catch (final ConditionTimeoutException e)
+        {
+            // Stale: read what is there.
         }
         return JSON.readTree(file.toFile());
+    }
+
+    /**
+     * @param client a node.
+     * @param vip    the address the connections go to.
+     * @return how many of the client's TCP connections to {@code vip} port 80 are established now.
+     */
+    int established(final String client, final String vip) throws IOException, InterruptedException
+    {
+        final Result r = in(client, 30, "ss", "-Htn", "state", "established", "dst", vip.contains(":") ? "[" + vip + "]:80" : vip + ":80");
+        return (int)r.output.lines().filter(l -> !l.isBlank()).count();
+    }
+
+    /**
+     * Long downloads running in the background: paced until {@link #await released}, so they are still running
+     * whatever the test did meanwhile and however slow the machine is, then finished at full speed.
+     */
+    final class Transfers
+    {
+        private final Process process;
+        private final Path output;
+        private final Path release;
+        private final String client;
+        private final String vip;
+        private final int count;
+
+        Transfers(final Process process, final Path output, final Path release, final String client, final String vip, final int count)
+        {
+            this.process = process;
+            this.output = output;
+            this.release = release;
+            this.client = client;
+            this.vip = vip;
+            this.count = count;
+        }
+
+        boolean running()
+        {
+            return process.isAlive();
+        }
+
+        /** Waits (at most 30 s: a loaded machine starts curl slowly) until every transfer's connection is established. */
+        void awaitEstablished()
+        {
+            // Qualified: this class's own await(int) hides the static import here.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                assertEquals(count, established(client, vip), "the transfers' connections to " + vip + " established"));
+        }
+
+        /** Releases the transfers (full speed from now on) and waits for them to end; @return a line per transfer. */
+        List<String> await(final int seconds) throws IOException, InterruptedException
+        {
+            Files.writeString(release, "go");
+            final long releasedAt = System.nanoTime();
+            if (!process.waitFor(seconds, TimeUnit.SECONDS))
+            {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError("transfers still running after " + seconds + " s: " + Files.readString(output));
+            }
+            System.out.printf("network: %d transfers from %s finished %.1f s after their release%n", count, vip,
+                (System.nanoTime() - releasedAt) / 1e9);
+            return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        }
+    }
+
+    /**
+     * Starts {@code count} downloads of {@code bytes} each from {@code vip} port 80 in {@code client}, each its
+     * own curl, paced at {@code rate} bytes per second until released.
+     *
+     * @param dir  where the output and the release file go.
+     * @param host the VIP as it goes in a URL ({@code [v6]} for IPv6).
+     */
+    Transfers downloads(final Path dir, final String client, final String host, final int count, final int bytes, final int rate)
+        throws IOException
+    {
+        final Path output = Files.createTempFile(dir, "transfers", ".txt");
+        final Path release = dir.resolve("release-" + output.getFileName());
+        final String url = "http://" + host + "/stream?bytes=" + bytes + "&rate=" + rate + "&release=" + release;
+        final Process p = startIn(client, output, "bash", "-c",
+            "for i in $(seq 1 " + count + "); do curl -g -s -m 400 -o /dev/null -w '%{http_code} %{size_download} %header{x-backend}\\n' '"
+                + url + "' & done; wait");
+        return new Transfers(p, output, release, client, host.replace("[", "").replace("]", ""), count);
+    }
+
+    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
+    void ctlOnEveryMux(final String... args) throws Exception
+    {
+        final var other = CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return ctl("m2", args);
+            }
+            catch (final IOException | InterruptedException e)
+            {
+                throw new CompletionException(e);
+            }
+        });
+        ctl("m1", args);
+        other.get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * {@code connections} requests, each its own TCP connection, {@code parallel} at a time, by one curl in
+     * {@code client}.
+     *
+     * @return a line per connection: status code, the backend that answered ({@code x-backend}), source port.
+     */
+    List<String> curlMany(final Path dir, final String client, final String url, final int connections, final int parallel)
+        throws IOException, InterruptedException
+    {
+        final Path config = Files.createTempFile(dir, "curl", ".cfg");
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < connections; i++)
+        {
+            sb.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
+        }
+        Files.writeString(config, sb);
+        final Result r = in(client, 600, "curl", "-g", "-s", "--no-progress-meter", "--parallel", "--parallel-max", Integer.toString(parallel),
+            "--connect-timeout", "5", "-m", "20", "-H", "Connection: close", "-w", "%{http_code} %header{x-backend} %{local_port}\\n", "-K",
+            config.toString());
+        return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    /** @return how many connections got each answer ("code backend") in {@link #curlMany}'s lines. */
+    static Map<String, Integer> count(final List<String> lines)
+    {
+        final Map<String, Integer> out = new TreeMap<>();
+        for (final String l : lines)
+        {
+            final int lastSpace = l.lastIndexOf(' ');
+            out.merge(lastSpace < 0 ? l : l.substring(0, lastSpace), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    /**
+     * Starts tcpdump on {@code device} in {@code node}, writing {@code dir/file}, and returns once it listens
+     * (it says so on its standard error).
+     */
+    Process capture(final Path dir, final String node, final String device, final String filter, final String file) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("tcpdump", "-i", device, "-n", "-U", "-w", dir.resolve(file).toString()));
+        command.addAll(List.of(filter.split(" ")));
+        final Path log = dir.resolve(file + ".log");
+        final Process p = startIn(node, log, command.toArray(new String[0]));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+        {
+            assertTrue(p.isAlive(), () -> "tcpdump on " + node + " " + device + " ended: " + read(log));
+            assertTrue(read(log).contains("listening on"), () -> "tcpdump on " + node + " " + device + " listening: " + read(log));
+        });
+        return p;
+    }
+
+    /** Stops captures (half a second after the last packet of interest, for what is still in flight). */
+    static void stopCaptures(final Process... captures) throws InterruptedException
+    {
+        Thread.sleep(500);
+        for (final Process p : captures)
+        {
+            // tcpdump runs under ip netns exec, which execs it: the process is tcpdump itself.
+            p.destroy();
+        }
+        for (final Process p : captures)
+        {
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** @return the packets in a capture whose tcpdump line contains {@code family} ({@code " IP "} or {@code " IP6 "}). */
+    static long packets(final Path capture, final String family) throws IOException, InterruptedException
+    {
+        final Result r = exec(List.of("tcpdump", "-n", "-r", capture.toString()), Map.of(), 60);
+        return r.output().lines().filter(l -> l.contains(family)).count();
+    }
+
+    private static String read(final Path file)
+    {
+        try
+        {
+            return Files.exists(file) ? Files.readString(file) : "";
+        }
+        catch (final IOException e)
+        {
+            return "(" + e.getMessage() + ")";
+        }
     }
 
     /** The tail of every log of the lab, for failure messages. */

@@ -3,10 +3,9 @@ package io.panamux.perf.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +54,7 @@ class NetworkTest
     private static final String B1 = "198.18.21.2";
     private static final String B2 = "198.18.22.2";
     private static final String B3 = "198.18.23.2";
+    private static final List<String> MUXES = List.of("m1", "m2");
 
     private NetworkLab lab;
     private Path dir;
@@ -108,16 +109,15 @@ class NetworkTest
         // Captures: anything from the VIP on a MUX's link would be a reply crossing a MUX; on the client's
         // link, the replies must all be there.
         final Process[] captures = {
-            capture("m1", "eth0", "src host " + VIP, "m1-replies.pcap"),
-            capture("m2", "eth0", "src host " + VIP, "m2-replies.pcap"),
-            capture("rt", "rt-c1", "src host " + VIP + " and tcp", "c1-replies.pcap")};
-        Thread.sleep(1000);
+            lab.capture(dir, "m1", "eth0", "src host " + VIP, "m1-replies.pcap"),
+            lab.capture(dir, "m2", "eth0", "src host " + VIP, "m2-replies.pcap"),
+            lab.capture(dir, "rt", "rt-c1", "src host " + VIP + " and tcp", "c1-replies.pcap")};
 
         final int connections = 2000;
         final List<String> results = curlMany("c1", "http://" + VIP + "/id", connections, 16);
-        stop(captures);
+        NetworkLab.stopCaptures(captures);
 
-        final Map<String, Integer> byAnswer = count(results);
+        final Map<String, Integer> byAnswer = NetworkLab.count(results);
         assertEquals(connections, results.size(), "one result per connection: " + byAnswer);
         assertEquals(connections, byAnswer.getOrDefault("200 b1", 0) + byAnswer.getOrDefault("200 b2", 0),
             "every connection answered by a backend of the VIP: " + byAnswer);
@@ -129,9 +129,9 @@ class NetworkTest
         assertTrue(m1 > connections && m2 > connections,
             "the router's ECMP spreads the connections over both MUXes: m1 " + m1 + ", m2 " + m2 + " packets");
 
-        assertEquals(0, packets("m1-replies.pcap"), "no reply crossed MUX m1");
-        assertEquals(0, packets("m2-replies.pcap"), "no reply crossed MUX m2");
-        final long replies = packets("c1-replies.pcap");
+        assertEquals(0, NetworkLab.packets(dir.resolve("m1-replies.pcap"), " IP "), "no reply crossed MUX m1");
+        assertEquals(0, NetworkLab.packets(dir.resolve("m2-replies.pcap"), " IP "), "no reply crossed MUX m2");
+        final long replies = NetworkLab.packets(dir.resolve("c1-replies.pcap"), " IP ");
         assertTrue(replies >= 3L * connections, "the replies reached the client straight from the backends: " + replies);
         final JsonNode b1 = lab.agent("b1");
         assertTrue(b1.get("decapsulated_from_mux").asLong() > connections, "b1's agent decapsulated the MUXes' packets: " + b1);
@@ -151,8 +151,8 @@ class NetworkTest
     void aMuxKilledInTheMiddleOfLongTransfersIsWithdrawnAndTheTransfersFinishThroughTheOther() throws Exception
     {
         final long m1Before = lab.muxPackets("m1", VIP + ":80/tcp");
-        final Transfers transfers = downloads("c1", VIP, TRANSFERS, 20_000_000, 200_000);
-        assertTrue(carries("m1", m1Before), "m1 carries some of the transfers before it dies");
+        final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", VIP, TRANSFERS, 20_000_000, 200_000);
+        awaitCarries(transfers, "m1", m1Before);
 
         final String stopped = lab.labOk(60, "mux-stop", "m1", "--kill");
         final long killedAt = System.nanoTime();
@@ -161,7 +161,10 @@ class NetworkTest
         lab.labOk(30, "wait-route", VIP, M2, "10");
         final double withdrawnSeconds = (System.nanoTime() - killedAt) / 1e9;
         assertTrue(transfers.running(), "m1 died in the middle of the transfers");
-        Thread.sleep(2000);
+        // The transfers go on through m2 alone before they are released.
+        final long m2AtWithdrawal = lab.muxPackets("m2", VIP + ":80/tcp");
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+            assertTrue(lab.muxPackets("m2", VIP + ":80/tcp") > m2AtWithdrawal, "the transfers go on through m2"));
 
         final List<String> results = transfers.await(300);
         for (final String r : results)
@@ -181,8 +184,8 @@ class NetworkTest
     void aMuxStoppedCleanlyDuringLongTransfersIsWithdrawnBeforeItStopsForwarding() throws Exception
     {
         final long m2Before = lab.muxPackets("m2", VIP + ":80/tcp");
-        final Transfers transfers = downloads("c1", VIP, TRANSFERS, 20_000_000, 200_000);
-        assertTrue(carries("m2", m2Before), "m2 carries some of the transfers before it stops");
+        final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", VIP, TRANSFERS, 20_000_000, 200_000);
+        awaitCarries(transfers, "m2", m2Before);
 
         final Path stopOutput = dir.resolve("m2-stop.txt");
         final Process stop = lab.labAsync(stopOutput, "mux-stop", "m2");
@@ -235,7 +238,7 @@ class NetworkTest
         final double withdrawnSeconds = (System.nanoTime() - frozenAt) / 1e9;
         assertTrue(freeze.isAlive(), "withdrawn while m1's worker was stopped: " + Files.readString(output));
 
-        final Map<String, Integer> during = count(curlMany("c1", "http://" + VIP + "/id", 100, 8));
+        final Map<String, Integer> during = NetworkLab.count(curlMany("c1", "http://" + VIP + "/id", 100, 8));
         assertEquals(100, during.getOrDefault("200 b1", 0) + during.getOrDefault("200 b2", 0), "every connection through m2: " + during);
 
         assertTrue(freeze.waitFor(60, TimeUnit.SECONDS), "the worker was released");
@@ -256,11 +259,12 @@ class NetworkTest
     @Order(5)
     void aBackendAddedAndAnotherDrainedDuringLongTransfersBreakNoneOfThem() throws Exception
     {
-        final Transfers transfers = downloads("c1", VIP, 8, 20_000_000, 200_000);
-        Thread.sleep(2000);
-        ctlOnEveryMux("backend", "add", VIP + ":80/tcp", B3);
-        ctlOnEveryMux("backend", "drain", VIP + ":80/tcp", B1);
-        Thread.sleep(2000);
+        final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", VIP, 8, 20_000_000, 200_000);
+        transfers.awaitEstablished();
+        lab.ctlOnEveryMux("backend", "add", VIP + ":80/tcp", B3);
+        lab.ctlOnEveryMux("backend", "drain", VIP + ":80/tcp", B1);
+        // The transfers go on through the MUXes after the change before they are released.
+        awaitMuxesCarry(VIP + ":80/tcp", lab.muxPackets(MUXES, VIP + ":80/tcp"), 20, "the transfers go on after the backend change");
         assertTrue(transfers.running(), "the backends changed while the transfers ran");
         final List<String> results = transfers.await(300);
         assertEquals(8, results.size(), "every transfer finished: " + results);
@@ -269,7 +273,7 @@ class NetworkTest
             assertTrue(r.startsWith("200 20000000 "), "a transfer broke during the backend change: " + results);
         }
 
-        final Map<String, Integer> after = count(curlMany("c1", "http://" + VIP + "/id", 60, 8));
+        final Map<String, Integer> after = NetworkLab.count(curlMany("c1", "http://" + VIP + "/id", 60, 8));
         assertEquals(0, after.getOrDefault("200 b1", 0), "no new connection to the drained backend: " + after);
         assertTrue(after.getOrDefault("200 b3", 0) > 0 && after.getOrDefault("200 b2", 0) > 0, "new connections use b2 and b3: " + after);
         assertEquals(60, after.getOrDefault("200 b2", 0) + after.getOrDefault("200 b3", 0), after.toString());
@@ -283,27 +287,26 @@ class NetworkTest
         lab.labOk(30, "wait-route", BYPASS_VIP, B3, "10");
         final long m1Before = lab.muxPackets("m1", key);
         final long m2Before = lab.muxPackets("m2", key);
-        final Map<String, Integer> bypassed = count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 200, 8));
+        final Map<String, Integer> bypassed = NetworkLab.count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 200, 8));
         assertEquals(Map.of("200 b3", 200), bypassed, "the router sends the VIP straight to its backend");
         assertEquals(m1Before, lab.muxPackets("m1", key), "m1 saw none of the bypassed VIP's packets");
         assertEquals(m2Before, lab.muxPackets("m2", key), "m2 saw none of the bypassed VIP's packets");
 
         // Connections opened during the bypass, still running when a second backend comes.
-        final Transfers transfers = downloads("c1", BYPASS_VIP, 6, 20_000_000, 200_000);
-        Thread.sleep(2000);
-        ctlOnEveryMux("backend", "add", key, B2);
+        final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", BYPASS_VIP, 6, 20_000_000, 200_000);
+        transfers.awaitEstablished();
+        lab.ctlOnEveryMux("backend", "add", key, B2);
         lab.labOk(30, "wait-route", BYPASS_VIP, M1 + " " + M2, "15");
-        final long muxAtReturn = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
-        Thread.sleep(1500);
+        final long muxAtReturn = lab.muxPackets(MUXES, key);
+        awaitMuxesCarry(key, muxAtReturn, 15, "the MUXes carry the VIP again");
         assertTrue(transfers.running(), "the router sent the VIP back to the MUXes while the transfers ran");
-        assertTrue(lab.muxPackets("m1", key) + lab.muxPackets("m2", key) > muxAtReturn, "the MUXes carry the VIP again");
         final List<String> results = transfers.await(300);
         assertEquals(6, results.size(), results.toString());
         for (final String r : results)
         {
             assertEquals("200 20000000 b3", r, "a connection opened during the bypass stays on its backend through the change: " + results);
         }
-        final Map<String, Integer> after = count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 60, 8));
+        final Map<String, Integer> after = NetworkLab.count(curlMany("c1", "http://" + BYPASS_VIP + "/id", 60, 8));
         assertTrue(after.getOrDefault("200 b2", 0) > 0 && after.getOrDefault("200 b3", 0) > 0, "new connections use both: " + after);
     }
 
@@ -312,7 +315,7 @@ class NetworkTest
     void aFastpathFlowLeavesTheMuxesAfterItsFirstPacketsAndForgedOrStaleRedirectsAreRefused() throws Exception
     {
         final String key = FASTPATH_VIP + ":80/tcp";
-        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final long muxBefore = lab.muxPackets(MUXES, key);
         final JsonNode c2Before = lab.agent("c2");
         final Path body = dir.resolve("upload.bin");
         Files.write(body, new byte[3_000_000]);
@@ -320,7 +323,7 @@ class NetworkTest
             "-H", "Content-Type: application/octet-stream", "-w", " %{http_code}", "http://" + FASTPATH_VIP + "/upload?rate=1000000");
         assertTrue(upload.output().matches("b[12] 3000000\\n 200"), "the upload completed: " + upload.output());
 
-        final long muxPackets = lab.muxPackets("m1", key) + lab.muxPackets("m2", key) - muxBefore;
+        final long muxPackets = lab.muxPackets(MUXES, key) - muxBefore;
         final JsonNode c2 = lab.agent("c2");
         final long fastpath = c2.get("fastpath_packets").asLong() - c2Before.get("fastpath_packets").asLong();
         System.out.printf("network: Fastpath upload of 3 MB: %d packets through the MUXes, %d straight to the backend%n", muxPackets,
@@ -334,9 +337,15 @@ class NetworkTest
             "--key-file", lab.run.resolve("fastpath.key").toString(), "--to", "198.18.2.2", "--sender", B3, "--other-backend", B2,
             "--vip", FASTPATH_VIP, "forged", "stale", "not_from_backend", "replayed");
         assertEquals(0, sent.code(), sent.output());
-        Thread.sleep(1500);
+        final List<String> reasons = List.of("refused_forged", "refused_stale", "refused_not_from_backend", "refused_replayed");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+        {
+            final JsonNode now = lab.agent("c2");
+            return reasons.stream().allMatch(r -> now.get(r).asLong() > c2.get(r).asLong());
+        });
+        // Counted once each, and still once a counters file later.
         final JsonNode refused = lab.agent("c2");
-        for (final String reason : List.of("refused_forged", "refused_stale", "refused_not_from_backend", "refused_replayed"))
+        for (final String reason : reasons)
         {
             assertEquals(1, refused.get(reason).asLong() - c2.get(reason).asLong(), reason + ": " + refused);
         }
@@ -347,23 +356,20 @@ class NetworkTest
     void sourceSideSelectionSendsTheVipsConnectionsStraightToTheBackends() throws Exception
     {
         final String key = SELECTED_VIP + ":80/tcp";
-        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final long muxBefore = lab.muxPackets(MUXES, key);
         final JsonNode before = lab.agent("c2");
         final List<String> results = curlMany("c2", "http://" + SELECTED_VIP + "/id", 300, 8);
-        final Map<String, Integer> answers = count(results);
+        final Map<String, Integer> answers = NetworkLab.count(results);
         assertEquals(300, answers.getOrDefault("200 b1", 0) + answers.getOrDefault("200 b2", 0), answers.toString());
         assertTrue(answers.getOrDefault("200 b1", 0) > 0 && answers.getOrDefault("200 b2", 0) > 0, answers.toString());
         // One new flow per distinct 5-tuple: a source port the kernel used twice is the same flow, still recorded.
         final long flows = results.stream().map(NetworkTest::localPort).distinct().count();
         assertTrue(flows > 290, "curl reports its source ports: " + flows);
         // The agent writes its counters every second: wait for a file that has counted them all.
-        JsonNode after = lab.agent("c2");
-        for (int i = 0; i < 5 && after.get("selected_flows").asLong() - before.get("selected_flows").asLong() < flows; i++)
-        {
-            after = lab.agent("c2");
-        }
+        final JsonNode after = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> lab.agent("c2"),
+            a -> a.get("selected_flows").asLong() - before.get("selected_flows").asLong() >= flows);
         assertEquals(flows, after.get("selected_flows").asLong() - before.get("selected_flows").asLong(), after.toString());
-        assertEquals(muxBefore, lab.muxPackets("m1", key) + lab.muxPackets("m2", key), "no packet of theirs reached a MUX");
+        assertEquals(muxBefore, lab.muxPackets(MUXES, key), "no packet of theirs reached a MUX");
     }
 
     @Test
@@ -378,28 +384,23 @@ class NetworkTest
         // Paced by the client until released, so that it keeps sending through the whole outage.
         final Process upload = lab.startIn("c2", output, "/usr/bin/python3", NetworkLab.PYTHON_DIR.resolve("net_upload.py").toString(),
             "--url", "http://" + FASTPATH_VIP + "/upload", "--bytes", "20000000", "--rate", "150000", "--release", release.toString());
-        String backend = null;
-        for (int i = 0; i < 60 && backend == null; i++)
-        {
-            Thread.sleep(500);
-            final long b1 = lab.agent("b1").get("decapsulated_direct").asLong() - b1Before;
-            final long b2 = lab.agent("b2").get("decapsulated_direct").asLong() - b2Before;
-            backend = Math.max(b1, b2) > 50 ? (b1 > b2 ? "b1" : "b2") : null;
-        }
-        assertTrue(backend != null, "the upload is redirected to its backend");
+        final String backend = await("the upload is redirected to its backend").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500)).until(() ->
+            {
+                final long b1 = lab.agent("b1").get("decapsulated_direct").asLong() - b1Before;
+                final long b2 = lab.agent("b2").get("decapsulated_direct").asLong() - b2Before;
+                return Math.max(b1, b2) > 50 ? (b1 > b2 ? "b1" : "b2") : null;
+            }, b -> b != null);
 
         final JsonNode before = lab.agent("c2");
-        final long muxBefore = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final long muxBefore = lab.muxPackets(MUXES, key);
         // The backend's link goes down: the router answers tunnel packets to it with "unreachable".
         assertEquals(0, lab.in("rt", 10, "ip", "link", "set", "rt-" + backend, "down").code());
-        JsonNode during = before;
-        for (int i = 0; i < 30 && during.get("fallbacks").asLong() == before.get("fallbacks").asLong(); i++)
-        {
-            Thread.sleep(500);
-            during = lab.agent("c2");
-        }
-        Thread.sleep(1000);
-        final long muxDuring = lab.muxPackets("m1", key) + lab.muxPackets("m2", key);
+        final JsonNode during = await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() -> lab.agent("c2"),
+            d -> d.get("fallbacks").asLong() > before.get("fallbacks").asLong());
+        // Its packets go to the VIP, through the MUXes, while the backend is away.
+        awaitMuxesCarry(key, muxBefore, 15, "its packets went to the VIP, through the MUXes, again");
+        final long muxDuring = lab.muxPackets(MUXES, key);
         assertEquals(0, lab.in("rt", 10, "ip", "link", "set", "rt-" + backend, "up").code());
         assertTrue(upload.isAlive(), "the upload was still running through the outage");
 
@@ -420,152 +421,32 @@ class NetworkTest
     // ---------------------------------------------------------------------------------------------------
 
     /**
-     * Long downloads running in the background: paced until {@link #release()}, so they are still running
-     * whatever the test did meanwhile and however slow the machine is, then finished at full speed.
+     * Waits until every one of {@code transfers} is established and MUX {@code node} has forwarded packets of
+     * the VIP beyond {@code before} (at most 20 s: on a loaded machine the transfers' processes take a while).
      */
-    private final class Transfers
+    private void awaitCarries(final NetworkLab.Transfers transfers, final String node, final long before)
     {
-        private final Process process;
-        private final Path output;
-        private final Path release;
-
-        Transfers(final Process process, final Path output, final Path release)
-        {
-            this.process = process;
-            this.output = output;
-            this.release = release;
-        }
-
-        void release() throws IOException
-        {
-            Files.writeString(release, "go");
-        }
-
-        boolean running()
-        {
-            return process.isAlive();
-        }
-
-        List<String> await(final int seconds) throws IOException, InterruptedException
-        {
-            release();
-            if (!process.waitFor(seconds, TimeUnit.SECONDS))
-            {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                throw new AssertionError("transfers still running after " + seconds + " s: " + Files.readString(output));
-            }
-            return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        }
+        transfers.awaitEstablished();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+            assertTrue(lab.muxPackets(node, VIP + ":80/tcp") > before, node + " carries some of the transfers"));
     }
 
-    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
-    private void ctlOnEveryMux(final String... args) throws Exception
+    /** Waits (at most {@code seconds}) until the MUXes together have forwarded packets of {@code key} beyond {@code before}. */
+    private void awaitMuxesCarry(final String key, final long before, final int seconds, final String what)
     {
-        final var other = java.util.concurrent.CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return lab.ctl("m2", args);
-            }
-            catch (final IOException | InterruptedException e)
-            {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        });
-        lab.ctl("m1", args);
-        other.get(60, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+            assertTrue(lab.muxPackets(MUXES, key) > before, what));
     }
 
-    private Transfers downloads(final String client, final String vip, final int count, final int bytes, final int rate) throws IOException
-    {
-        final Path output = Files.createTempFile(dir, "transfers", ".txt");
-        final Path release = dir.resolve("release-" + output.getFileName());
-        final String url = "http://" + vip + "/stream?bytes=" + bytes + "&rate=" + rate + "&release=" + release;
-        final Process p = lab.startIn(client, output, "bash", "-c",
-            "for i in $(seq 1 " + count + "); do curl -s -m 400 -o /dev/null -w '%{http_code} %{size_download} %header{x-backend}\\n' '"
-                + url + "' & done; wait");
-        return new Transfers(p, output, release);
-    }
-
-    /**
-     * Waits (at most 20 s: on a loaded machine the transfers' processes take a while to start) until MUX
-     * {@code node} has forwarded packets of the VIP beyond {@code before}, and at least 2.5 s, so that every
-     * transfer has started.
-     *
-     * @return whether it has.
-     */
-    private boolean carries(final String node, final long before) throws IOException, InterruptedException
-    {
-        Thread.sleep(2500);
-        for (int i = 0; i < 70 && lab.muxPackets(node, VIP + ":80/tcp") <= before; i++)
-        {
-            Thread.sleep(250);
-        }
-        return lab.muxPackets(node, VIP + ":80/tcp") > before;
-    }
-
-    /**
-     * {@code connections} requests, each its own TCP connection, {@code parallel} at a time, by one curl.
-     * @return a line per connection: status code, the backend that answered ({@code x-backend}), source port.
-     */
     private List<String> curlMany(final String client, final String url, final int connections, final int parallel)
         throws IOException, InterruptedException
     {
-        final Path config = Files.createTempFile(dir, "curl", ".cfg");
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < connections; i++)
-        {
-            sb.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
-        }
-        Files.writeString(config, sb);
-        final NetworkLab.Result r = lab.in(client, 600, "curl", "-s", "--no-progress-meter", "--parallel", "--parallel-max", Integer.toString(parallel),
-            "--connect-timeout", "5", "-m", "20", "-H", "Connection: close", "-w", "%{http_code} %header{x-backend} %{local_port}\\n", "-K", config.toString());
-        return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        return lab.curlMany(dir, client, url, connections, parallel);
     }
 
-    /** @return how many connections got each answer ("code backend"). */
-    private static Map<String, Integer> count(final List<String> lines)
-    {
-        final Map<String, Integer> out = new TreeMap<>();
-        for (final String l : lines)
-        {
-            final int lastSpace = l.lastIndexOf(' ');
-            out.merge(lastSpace < 0 ? l : l.substring(0, lastSpace), 1, Integer::sum);
-        }
-        return out;
-    }
-
-    /** @return the connection's source port, the last field of a {@link #curlMany} line. */
+    /** @return the connection's source port, the last field of a {@link NetworkLab#curlMany} line. */
     private static String localPort(final String line)
     {
         return line.substring(line.lastIndexOf(' ') + 1);
-    }
-
-    private Process capture(final String node, final String device, final String filter, final String file) throws IOException
-    {
-        final List<String> command = new ArrayList<>(List.of("tcpdump", "-i", device, "-n", "-U", "-w", dir.resolve(file).toString()));
-        command.addAll(List.of(filter.split(" ")));
-        return lab.startIn(node, dir.resolve(file + ".log"), command.toArray(new String[0]));
-    }
-
-    private static void stop(final Process... captures) throws InterruptedException
-    {
-        Thread.sleep(500);
-        for (final Process p : captures)
-        {
-            // tcpdump runs under ip netns exec, which execs it: the process is tcpdump itself.
-            p.destroy();
-        }
-        for (final Process p : captures)
-        {
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private long packets(final String file) throws IOException, InterruptedException
-    {
-        final NetworkLab.Result r = NetworkLab.exec(List.of("tcpdump", "-n", "-r", dir.resolve(file).toString()), Map.of(), 60);
-        return r.output().lines().filter(l -> l.contains(" IP ")).count();
     }
 }

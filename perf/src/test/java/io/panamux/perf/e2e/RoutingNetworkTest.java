@@ -3,11 +3,9 @@ package io.panamux.perf.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,16 +114,15 @@ class RoutingNetworkTest
         final long m1Before = lab.muxPackets("m1", VIP6_KEY);
         final long m2Before = lab.muxPackets("m2", VIP6_KEY);
         final Process[] captures = {
-            capture("m1", "eth0", "ip6 and src host " + VIP6, "m1-replies6.pcap"),
-            capture("m2", "eth0", "ip6 and src host " + VIP6, "m2-replies6.pcap"),
-            capture("rt", "rt-c1", "ip6 and src host " + VIP6 + " and tcp", "c1-replies6.pcap")};
-        Thread.sleep(1000);
+            lab.capture(dir, "m1", "eth0", "ip6 and src host " + VIP6, "m1-replies6.pcap"),
+            lab.capture(dir, "m2", "eth0", "ip6 and src host " + VIP6, "m2-replies6.pcap"),
+            lab.capture(dir, "rt", "rt-c1", "ip6 and src host " + VIP6 + " and tcp", "c1-replies6.pcap")};
 
         final int connections = 300;
         final List<String> results = curlMany("c1", "http://[" + VIP6 + "]/id", connections, 8);
-        stop(captures);
+        NetworkLab.stopCaptures(captures);
 
-        final Map<String, Integer> byAnswer = count(results);
+        final Map<String, Integer> byAnswer = NetworkLab.count(results);
         assertEquals(connections, results.size(), "one result per connection: " + byAnswer);
         assertEquals(connections, byAnswer.getOrDefault("200 k1", 0) + byAnswer.getOrDefault("200 k2", 0),
             "every connection over IPv6 answered by a backend of the VIP: " + byAnswer);
@@ -134,9 +132,9 @@ class RoutingNetworkTest
         final long m2 = lab.muxPackets("m2", VIP6_KEY) - m2Before;
         assertTrue(m1 > connections / 5 && m2 > connections / 5, "the router's ECMP spreads the IPv6 connections over both MUXes: m1 " + m1
             + ", m2 " + m2 + " packets");
-        assertEquals(0, packets("m1-replies6.pcap"), "no reply crossed MUX m1");
-        assertEquals(0, packets("m2-replies6.pcap"), "no reply crossed MUX m2");
-        final long replies = packets("c1-replies6.pcap");
+        assertEquals(0, NetworkLab.packets(dir.resolve("m1-replies6.pcap"), " IP6 "), "no reply crossed MUX m1");
+        assertEquals(0, NetworkLab.packets(dir.resolve("m2-replies6.pcap"), " IP6 "), "no reply crossed MUX m2");
+        final long replies = NetworkLab.packets(dir.resolve("c1-replies6.pcap"), " IP6 ");
         assertTrue(replies >= 3L * connections, "the replies reached the client straight from the backends: " + replies);
         System.out.printf("network: %d curl -6 connections to %s through m1 (%d packets) and m2 (%d), answered directly (%d replies)%n",
             connections, VIP6, m1, m2, replies);
@@ -147,21 +145,21 @@ class RoutingNetworkTest
     void anIpv6VipWithOneBackendIsRoutedStraightToItAndBackToThePoolWhenASecondComes() throws Exception
     {
         final long before = lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY);
-        final Map<String, Integer> direct = count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 50, 4));
+        final Map<String, Integer> direct = NetworkLab.count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 50, 4));
         assertEquals(Map.of("200 k1", 50), direct, "the single backend answers every connection");
         assertEquals(before, lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY),
             "the router sent the bypassed IPv6 VIP's packets to k1 itself, past the MUXes");
 
         // A second backend: both MUXes take the VIP back, and the router sends it to the pool again.
-        ctlOnEveryMux("backend", "add", BYPASS_VIP6_KEY, K2_6);
+        lab.ctlOnEveryMux("backend", "add", BYPASS_VIP6_KEY, K2_6);
         lab.labOk(30, "wait-route", BYPASS_VIP6, M1_6 + " " + M2_6, "20");
-        final Map<String, Integer> pooled = count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 100, 4));
+        final Map<String, Integer> pooled = NetworkLab.count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 100, 4));
         assertEquals(100, pooled.getOrDefault("200 k1", 0) + pooled.getOrDefault("200 k2", 0), "every connection answered: " + pooled);
         assertTrue(lab.muxPackets("m1", BYPASS_VIP6_KEY) + lab.muxPackets("m2", BYPASS_VIP6_KEY) > before,
             "the MUXes carry the VIP again");
 
         // Back to one backend: the bypass again.
-        ctlOnEveryMux("backend", "remove", BYPASS_VIP6_KEY, K2_6);
+        lab.ctlOnEveryMux("backend", "remove", BYPASS_VIP6_KEY, K2_6);
         lab.labOk(60, "wait-route", BYPASS_VIP6, K1_6, "50");
     }
 
@@ -172,7 +170,7 @@ class RoutingNetworkTest
         lab.labOk(60, "mux-stop", "m2");
         lab.labOk(30, "wait-route", VIP6, M1_6, "10");
         lab.labOk(30, "wait-route", CHECKED_VIP, M1, "10");
-        final Map<String, Integer> answers = count(curlMany("c1", "http://[" + VIP6 + "]/id", 50, 4));
+        final Map<String, Integer> answers = NetworkLab.count(curlMany("c1", "http://[" + VIP6 + "]/id", 50, 4));
         assertEquals(50, answers.getOrDefault("200 k1", 0) + answers.getOrDefault("200 k2", 0),
             "every connection answered through m1 alone: " + answers);
         final String log = Files.readString(lab.run.resolve("m2.log"));
@@ -211,7 +209,7 @@ class RoutingNetworkTest
         // One healthy backend: the VIP comes back as a single-backend VIP, routed straight to k2.
         lab.labOk(60, "wait-route", CHECKED_VIP, K2, "30");
         final long backMs = (System.nanoTime() - startedAt) / 1_000_000;
-        final Map<String, Integer> answers = count(curlMany("c1", "http://" + CHECKED_VIP + "/id", 50, 4));
+        final Map<String, Integer> answers = NetworkLab.count(curlMany("c1", "http://" + CHECKED_VIP + "/id", 50, 4));
         assertEquals(Map.of("200 k2", 50), answers, "new connections succeed, on the backend that came back");
         assertTrue(lab.ctl("m2", "vips").lines().anyMatch(l -> l.startsWith(CHECKED_KEY) && !l.contains("withdrawn")));
         System.out.printf("network: %s withdrawn %d ms after its servers stopped (check interval %d ms, hold-down %d ms), back %d ms "
@@ -227,13 +225,10 @@ class RoutingNetworkTest
         lab.labOk(60, "wait-route", VIP6, M1_6 + " " + M2_6, "30");
         lab.labOk(60, "wait-route", "192.0.2.10", M1 + " " + M2, "30");
         final long m1Before = lab.muxPackets("m1", VIP6_KEY);
-        final Transfers transfers = downloads("c1", "[" + VIP6 + "]", TRANSFERS, 20_000_000, 200_000);
-        Thread.sleep(2500);
-        for (int i = 0; i < 70 && lab.muxPackets("m1", VIP6_KEY) <= m1Before; i++)
-        {
-            Thread.sleep(250);
-        }
-        assertTrue(lab.muxPackets("m1", VIP6_KEY) > m1Before, "m1 carries some of the transfers before it freezes");
+        final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", "[" + VIP6 + "]", TRANSFERS, 20_000_000, 200_000);
+        transfers.awaitEstablished();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+            assertTrue(lab.muxPackets("m1", VIP6_KEY) > m1Before, "m1 carries some of the transfers before it freezes"));
 
         // The MUX's host goes silent (its JVM and its BIRD stopped; TCP sessions open, link up): only BFD (or,
         // without it, the 3 s hold time) tells the router.
@@ -276,137 +271,17 @@ class RoutingNetworkTest
     {
         final List<String> command = vip.contains(":") ? List.of("ip", "-n", lab.prefix + "-rt", "-6", "route", "show", vip + "/128")
             : List.of("ip", "-n", lab.prefix + "-rt", "route", "show", vip + "/32");
-        String last = "";
-        while (System.nanoTime() - sinceNs < 15_000_000_000L)
-        {
-            last = NetworkLab.exec(command, Map.of(), 30).output();
-            final List<String> gateways = java.util.regex.Pattern.compile("via ([0-9a-f:.]+)").matcher(last).results().map(m -> m.group(1))
-                .toList();
-            if (gateways.equals(List.of(nextHop)))
-            {
-                return (System.nanoTime() - sinceNs) / 1_000_000;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("the router's route to " + vip + " still is " + last + " after 15 s");
+        final String last = await().atMost(Duration.ofNanos(Math.max(1, sinceNs + 15_000_000_000L - System.nanoTime())))
+            .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).until(() -> NetworkLab.exec(command, Map.of(), 30).output(),
+                route -> java.util.regex.Pattern.compile("via ([0-9a-f:.]+)").matcher(route).results().map(m -> m.group(1)).toList()
+                    .equals(List.of(nextHop)));
+        assertTrue(last.contains(nextHop));
+        return (System.nanoTime() - sinceNs) / 1_000_000;
     }
 
-    /** Long downloads, paced until released (so they last as long as the test needs), one curl each. */
-    private final class Transfers
-    {
-        private final Process process;
-        private final Path output;
-        private final Path release;
-
-        Transfers(final Process process, final Path output, final Path release)
-        {
-            this.process = process;
-            this.output = output;
-            this.release = release;
-        }
-
-        boolean running()
-        {
-            return process.isAlive();
-        }
-
-        List<String> await(final int seconds) throws IOException, InterruptedException
-        {
-            Files.writeString(release, "go");
-            if (!process.waitFor(seconds, TimeUnit.SECONDS))
-            {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                throw new AssertionError("transfers still running after " + seconds + " s: " + Files.readString(output));
-            }
-            return Files.readAllLines(output).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        }
-    }
-
-    private Transfers downloads(final String client, final String host, final int count, final int bytes, final int rate) throws IOException
-    {
-        final Path output = Files.createTempFile(dir, "transfers", ".txt");
-        final Path release = dir.resolve("release-" + output.getFileName());
-        final String url = "http://" + host + "/stream?bytes=" + bytes + "&rate=" + rate + "&release=" + release;
-        final Process p = lab.startIn(client, output, "bash", "-c",
-            "for i in $(seq 1 " + count + "); do curl -g -s -m 400 -o /dev/null -w '%{http_code} %{size_download} %header{x-backend}\\n' '"
-                + url + "' & done; wait");
-        return new Transfers(p, output, release);
-    }
-
-    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
-    private void ctlOnEveryMux(final String... args) throws Exception
-    {
-        final var other = java.util.concurrent.CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
-                return lab.ctl("m2", args);
-            }
-            catch (final IOException | InterruptedException e)
-            {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        });
-        lab.ctl("m1", args);
-        other.get(60, TimeUnit.SECONDS);
-    }
-
-    /**
-     * {@code connections} requests, each its own TCP connection, {@code parallel} at a time, by one curl.
-     * @return a line per connection: status code, the backend that answered ({@code x-backend}), source port.
-     */
     private List<String> curlMany(final String client, final String url, final int connections, final int parallel)
         throws IOException, InterruptedException
     {
-        final Path config = Files.createTempFile(dir, "curl", ".cfg");
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < connections; i++)
-        {
-            sb.append("url = \"").append(url).append("\"\noutput = \"/dev/null\"\n");
-        }
-        Files.writeString(config, sb);
-        final NetworkLab.Result r = lab.in(client, 600, "curl", "-g", "-s", "--no-progress-meter", "--parallel", "--parallel-max",
-            Integer.toString(parallel), "--connect-timeout", "5", "-m", "20", "-H", "Connection: close", "-w",
-            "%{http_code} %header{x-backend} %{local_port}\\n", "-K", config.toString());
-        return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    }
-
-    /** @return how many connections got each answer ("code backend"). */
-    private static Map<String, Integer> count(final List<String> lines)
-    {
-        final Map<String, Integer> out = new TreeMap<>();
-        for (final String l : lines)
-        {
-            final int lastSpace = l.lastIndexOf(' ');
-            out.merge(lastSpace < 0 ? l : l.substring(0, lastSpace), 1, Integer::sum);
-        }
-        return out;
-    }
-
-    private Process capture(final String node, final String device, final String filter, final String file) throws IOException
-    {
-        final List<String> command = new ArrayList<>(List.of("tcpdump", "-i", device, "-n", "-U", "-w", dir.resolve(file).toString()));
-        command.addAll(List.of(filter.split(" ")));
-        return lab.startIn(node, dir.resolve(file + ".log"), command.toArray(new String[0]));
-    }
-
-    private static void stop(final Process... captures) throws InterruptedException
-    {
-        Thread.sleep(500);
-        for (final Process p : captures)
-        {
-            p.destroy();
-        }
-        for (final Process p : captures)
-        {
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private long packets(final String file) throws IOException, InterruptedException
-    {
-        final NetworkLab.Result r = NetworkLab.exec(List.of("tcpdump", "-n", "-r", dir.resolve(file).toString()), Map.of(), 60);
-        return r.output().lines().filter(l -> l.contains(" IP6 ")).count();
+        return lab.curlMany(dir, client, url, connections, parallel);
     }
 }
