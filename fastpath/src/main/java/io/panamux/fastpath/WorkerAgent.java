@@ -125,7 +125,6 @@ public final class WorkerAgent implements Agent
     private final long prefetchAddress;
     /** Per packet of the burst: how many flow-table buckets stage one queued for prefetching up to it. */
     private final int[] prefetchEnd;
-
     private ForwardingSnapshot snapshot;
     private boolean running;
     /** Packets of the burst being processed (0 between bursts): what {@link #recover} must account for. */
@@ -550,6 +549,30 @@ public final class WorkerAgent implements Agent
     private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
         final long placement, final int now, final long mbuf)
     {
+        // Kept under C2's hot-method inlining limit (FreqInlineSize, 325 bytes of bytecode; checked by
+        // HotMethodSizeTest) so that it is compiled into the worker's loop: the packet of a known IPv4 flow is
+        // decided here, everything else (SYNs, misses, owner queries, IPv6, ICMP errors) out of line.
+        if (info.ipVersion == 4 && !info.icmpError && (info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) != TCP_SYN))
+        {
+            final long found = flows.findV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now);
+            if (found != FlowTable.MISSING && (FlowTable.flags(found) & FLAG_PENDING) == 0)
+            {
+                final Backend b = snap.backend(FlowTable.backendId(found));
+                if (b != null && b.vipIndex() == vip.index())
+                {
+                    counters.add(WorkerCounters.FLOW_HITS, 1);
+                    return b;
+                }
+            }
+            return afterLookup(snap, vip, info, hash, placement, now, mbuf, found, info.protocol != TCP);
+        }
+        return chooseBackendRarely(snap, vip, info, hash, placement, now, mbuf);
+    }
+
+    /** {@link #chooseBackend} for a TCP SYN, an IPv6 packet or an ICMP error. */
+    private Backend chooseBackendRarely(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
+        final long placement, final int now, final long mbuf)
+    {
         final boolean v4 = info.ipVersion == 4;
         final boolean newConnection = info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
         final long found;
@@ -589,6 +612,17 @@ public final class WorkerAgent implements Agent
                 : flows.findV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol,
                     now);
         }
+        return afterLookup(snap, vip, info, hash, placement, now, mbuf, found, newConnection);
+    }
+
+    /**
+     * {@link #chooseBackend} once the flow table was asked: {@code found} is the flow's value or
+     * {@link FlowTable#MISSING}.
+     */
+    private Backend afterLookup(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
+        final long placement, final int now, final long mbuf, final long found, final boolean newConnection)
+    {
+        final boolean v4 = info.ipVersion == 4;
         if (found != FlowTable.MISSING)
         {
             final Backend b = snap.backend(FlowTable.backendId(found));
