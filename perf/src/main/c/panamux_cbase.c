@@ -1,8 +1,9 @@
 /*
  * The C baseline of ./panamux bench: the MUX worker's per-packet work written as a DPDK C developer
  * would (l3fwd-em style: whole-burst stages, prefetch of packet data and of flow-table buckets ahead
- * of use (whole 256-byte buckets), the VIP table an open-addressing array of 64-bit keys as VipTable.java's (a few
- * VIPs: one multiply and one or two loads from L1, where rte_hash's bulk lookup cost ~18 cycles a packet more),
+ * of use (whole 256-byte buckets; a known flow looked for in its first bucket a few packets ahead, so that one
+ * living in its second bucket has that prefetched too), the VIP table an open-addressing array of 64-bit keys as
+ * VipTable.java's (a few VIPs: one multiply and one or two loads from L1, cheaper than rte_hash's bulk lookup),
  * built for the machine it runs on (-march=native, as DPDK's meson build is by default), so the bench can say how
  * close the Java worker (fastpath/WorkerAgent.java) comes to the same work in C on the same machine.
  *
@@ -41,6 +42,9 @@
 /* Flow-table buckets are prefetched this many packets ahead of their use in stage two: far enough to
  * arrive in time, few enough at once to stay in flight (a whole burst at once loses most of them). */
 #define BUCKET_PREFETCH_AHEAD 8
+/* A known flow is looked for in its first bucket (which has arrived by then) this many packets ahead of its
+ * use, so that a flow living in its second bucket has that one prefetched in time too. */
+#define PROBE_AHEAD 4
 
 #define ETH_LEN 14
 #define VLAN_LEN 18
@@ -152,6 +156,7 @@ struct cbase {
 	int32_t choice[MAX_BURST];
 	uint64_t hash[MAX_BURST];
 	uint64_t placement[MAX_BURST];
+	uint8_t *hint[MAX_BURST]; /* the flow's slot in its first bucket, found PROBE_AHEAD packets ahead; NULL: look */
 };
 
 /* ---- FlowHash.java ---------------------------------------------------------------------------- */
@@ -355,11 +360,12 @@ static inline uint8_t *locate_in(uint8_t *bucket, uint64_t head, uint64_t addrs)
 	return NULL;
 }
 
-/* Returns the backend id of the flow (touching its last-seen time), or -1. */
-static inline int64_t flow_find_v4(struct cbase *w, uint64_t h, uint64_t head, uint64_t addrs, int32_t now)
+/* Returns the backend id of the flow (touching its last-seen time), or -1; hint: where the probe found it
+ * (checked again: an earlier packet of the burst may have changed the table since), or NULL. */
+static inline int64_t flow_find_v4(struct cbase *w, uint64_t h, uint64_t head, uint64_t addrs, int32_t now, uint8_t *hint)
 {
 	uint8_t *first = first_bucket(w, h);
-	uint8_t *s = locate_in(first, head, addrs);
+	uint8_t *s = hint != NULL && U64(hint) == head && U64(hint + 8) == addrs ? hint : locate_in(first, head, addrs);
 	if (s == NULL) {
 		uint8_t *second = second_bucket(w, h);
 		if (second == first || (s = locate_in(second, head, addrs)) == NULL)
@@ -572,6 +578,30 @@ static inline void prefetch_buckets(struct cbase *w, int i)
 		prefetch_bucket(second_bucket(w, w->placement[i]));
 }
 
+static inline uint64_t head_v4(const struct pkt_info *pi)
+{
+	return ports_word(pi->src_port, pi->dst_port, pi->proto) | KIND_V4;
+}
+
+static inline uint64_t addrs_v4(const struct pkt_info *pi)
+{
+	return ((uint64_t)pi->src_v4 << 32) | pi->dst_v4;
+}
+
+/* A known flow (not a SYN) looked for in its first bucket; where it is not there, its second bucket is
+ * asked for. */
+static inline void probe_first(struct cbase *w, int i)
+{
+	w->hint[i] = NULL;
+	if (w->verdict[i] != V_OK || w->choice[i] != -2 || (w->info[i].tcp_flags & 0x12) == 0x02)
+		return;
+	uint8_t *first = first_bucket(w, w->placement[i]);
+	uint8_t *s = locate_in(first, head_v4(&w->info[i]), addrs_v4(&w->info[i]));
+	w->hint[i] = s;
+	if (s == NULL)
+		prefetch_bucket(second_bucket(w, w->placement[i]));
+}
+
 /* One RX burst through the whole pipeline; returns the packets received. */
 int pmx_cb_poll(struct cbase *w)
 {
@@ -614,10 +644,14 @@ int pmx_cb_poll(struct cbase *w)
 		}
 		for (int i = 0; i < BUCKET_PREFETCH_AHEAD && i < n; i++)
 			prefetch_buckets(w, i);
+		for (int i = 0; i < PROBE_AHEAD && i < n; i++)
+			probe_first(w, i);
 		/* Stage two: flows, backends, encapsulation, TX. */
 		for (int i = 0; i < n; i++) {
 			if (i + BUCKET_PREFETCH_AHEAD < n)
 				prefetch_buckets(w, i + BUCKET_PREFETCH_AHEAD);
+			if (i + PROBE_AHEAD < n)
+				probe_first(w, i + PROBE_AHEAD);
 			struct rte_mbuf *m = w->pkts[i];
 			if (w->verdict[i] != V_OK) {
 				drop(w, m);
@@ -633,9 +667,9 @@ int pmx_cb_poll(struct cbase *w)
 				drop(w, m);
 				continue;
 			} else {
-				const uint64_t head = ports_word(pi->src_port, pi->dst_port, pi->proto) | KIND_V4;
-				const uint64_t addrs = ((uint64_t)pi->src_v4 << 32) | pi->dst_v4;
-				const int64_t found = flow_find_v4(w, w->placement[i], head, addrs, now_s);
+				const uint64_t head = head_v4(pi);
+				const uint64_t addrs = addrs_v4(pi);
+				const int64_t found = flow_find_v4(w, w->placement[i], head, addrs, now_s, w->hint[i]);
 				const struct backend_by_id *b = found >= 0 && (uint32_t)found < w->backend_slots ? &w->backends[(uint32_t)found]
 					: NULL;
 				if (b != NULL && b->vip_index == vp->index) {

@@ -348,6 +348,43 @@ public final class FlowTable implements AutoCloseable
     }
 
     /**
+     * Where an IPv4 flow is in its first candidate bucket, looked for ahead of {@link #findV4(long, long, int,
+     * int, int, int, int)} so that a flow living in its second bucket (about one in twelve when the table is
+     * half full) has that bucket prefetched too ({@link #secondBucketAddress}). Writer only; reads nothing
+     * but the first bucket, which the caller has prefetched.
+     *
+     * @return the entry's offset (a hint for {@code findV4}), or -1 when it is not in the first bucket.
+     */
+    public long probeFirstV4(
+        final long placementHash, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        return locateV4In(firstBucket(placementHash), headV4(srcPort, dstPort, protocol), addressesV4(srcAddr, dstAddr));
+    }
+
+    /**
+     * {@link #findV4(long, int, int, int, int, int, int)} with the offset {@link #probeFirstV4} gave: used
+     * when the entry there is still this flow (the table may have changed since), else the flow is looked for
+     * as usual.
+     *
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long findV4(
+        final long hint, final long placementHash, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort,
+        final int protocol, final int now)
+    {
+        final long head = headV4(srcPort, dstPort, protocol);
+        final long addresses = addressesV4(srcAddr, dstAddr);
+        final long slot = hint >= 0 && own.get(LONG, hint + HEAD_OFFSET) == head && own.get(LONG, hint + ADDRESSES_OFFSET) == addresses
+            ? hint : locateV4(placementHash, head, addresses);
+        if (slot < 0)
+        {
+            return MISSING;
+        }
+        touch(slot, now);
+        return ownValue(slot);
+    }
+
+    /**
      * Inserts or updates an IPv4 flow; when both candidate buckets are full, evicts their stalest entry.
      * Writer only.
      *
