@@ -13,9 +13,11 @@ lib="$out/libpanamux_cbase.so"
 if [ -f "$lib" ] && [ "$lib" -nt "$src" ] && [ "$lib" -nt "$0" ]; then
   exit 0
 fi
-# -O3, as DPDK's own examples are built; the flags from pkg-config carry DPDK's -march baseline.
+# -O3, as DPDK's own examples are built. Debian's pkg-config flags carry its distribution baseline
+# (-march=corei7); DPDK's own meson build defaults to the build machine's CPU, as the JIT compiles the
+# Java worker for it, so -march=native comes last and wins.
 gcc -O3 -g -fPIC -shared -Wall -Wextra -Werror \
-  $(pkg-config --cflags libdpdk) \
+  $(pkg-config --cflags libdpdk) -march=native \
   -o "$lib.tmp" "$src" \
-  -Wl,--no-as-needed -lrte_eal -lrte_ethdev -lrte_mbuf -lrte_mempool -lrte_hash -Wl,--as-needed
+  -Wl,--no-as-needed -lrte_eal -lrte_ethdev -lrte_mbuf -lrte_mempool -Wl,--as-needed
 mv "$lib.tmp" "$lib"

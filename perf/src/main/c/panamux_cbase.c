@@ -1,8 +1,11 @@
 /*
  * The C baseline of ./panamux bench: the MUX worker's per-packet work written as a DPDK C developer
  * would (l3fwd-em style: whole-burst stages, prefetch of packet data and of flow-table buckets ahead
- * of use (whole 256-byte buckets), bulk hash lookups of the VIP table), so the bench can say how close the Java worker
- * (fastpath/WorkerAgent.java) comes to the same work in C on the same machine.
+ * of use (whole 256-byte buckets; a known flow looked for in its first bucket a few packets ahead, so that one
+ * living in its second bucket has that prefetched too), the VIP table an open-addressing array of 64-bit keys as
+ * VipTable.java's (a few VIPs: one multiply and one or two loads from L1, cheaper than rte_hash's bulk lookup),
+ * built for the machine it runs on (-march=native, as DPDK's meson build is by default), so the bench can say how
+ * close the Java worker (fastpath/WorkerAgent.java) comes to the same work in C on the same machine.
  *
  * Same work, same output: Ethernet (one VLAN tag) / IPv4 / IPv6 / TCP / UDP parsing with the Java
  * parser's checks; the VIP by destination address, port and protocol; FlowHash's keyed 128-bit
@@ -28,19 +31,20 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
 #define MAX_BURST 64
 #define MAX_VIPS 64
-#define VIP_HASH_ENTRIES 1024
+#define VIP_SLOTS 256 /* at most a quarter full, as VipTable.java's */
 #define PREFETCH_OFFSET 4
 /* Flow-table buckets are prefetched this many packets ahead of their use in stage two: far enough to
  * arrive in time, few enough at once to stay in flight (a whole burst at once loses most of them). */
 #define BUCKET_PREFETCH_AHEAD 8
+/* A known flow is looked for in its first bucket (which has arrived by then) this many packets ahead of its
+ * use, so that a flow living in its second bucket has that one prefetched in time too. */
+#define PROBE_AHEAD 4
 
 #define ETH_LEN 14
 #define VLAN_LEN 18
@@ -89,13 +93,6 @@ static const uint64_t P5 = 0x9e3779b97f4a7c15ULL;
 
 enum { C_RX, C_TX, C_DROPS, C_HITS, C_MISSES, C_INSERTED, C_EVICTED, C_TX_DROPPED, C_COUNT };
 
-struct vip_key {
-	uint32_t addr; /* host order */
-	uint16_t port;
-	uint8_t proto;
-	uint8_t pad;
-} __rte_packed;
-
 struct vip {
 	uint8_t encap;
 	uint8_t records_flows;
@@ -131,8 +128,10 @@ struct cbase {
 	uint64_t oldest_tsc;
 	uint64_t start_tsc, tsc_hz;
 
-	struct rte_hash *vip_hash;
-	int16_t vip_at[VIP_HASH_ENTRIES * 2]; /* the hash's key position -> VIP index */
+	/* The VIP table: key (address << 24 | port << 8 | protocol), -1 for an empty slot. */
+	uint64_t vip_keys[VIP_SLOTS];
+	int16_t vip_values[VIP_SLOTS];
+	uint32_t vip_mask;
 	struct vip vips[MAX_VIPS];
 	uint32_t vip_count;
 	struct backend_by_id *backends;
@@ -157,10 +156,7 @@ struct cbase {
 	int32_t choice[MAX_BURST];
 	uint64_t hash[MAX_BURST];
 	uint64_t placement[MAX_BURST];
-	struct vip_key keys[MAX_BURST];
-	const void *key_ptrs[MAX_BURST];
-	int32_t positions[MAX_BURST];
-	uint16_t keyed[MAX_BURST];
+	uint8_t *hint[MAX_BURST]; /* the flow's slot in its first bucket, found PROBE_AHEAD packets ahead; NULL: look */
 };
 
 /* ---- FlowHash.java ---------------------------------------------------------------------------- */
@@ -364,11 +360,12 @@ static inline uint8_t *locate_in(uint8_t *bucket, uint64_t head, uint64_t addrs)
 	return NULL;
 }
 
-/* Returns the backend id of the flow (touching its last-seen time), or -1. */
-static inline int64_t flow_find_v4(struct cbase *w, uint64_t h, uint64_t head, uint64_t addrs, int32_t now)
+/* Returns the backend id of the flow (touching its last-seen time), or -1; hint: where the probe found it
+ * (checked again: an earlier packet of the burst may have changed the table since), or NULL. */
+static inline int64_t flow_find_v4(struct cbase *w, uint64_t h, uint64_t head, uint64_t addrs, int32_t now, uint8_t *hint)
 {
 	uint8_t *first = first_bucket(w, h);
-	uint8_t *s = locate_in(first, head, addrs);
+	uint8_t *s = hint != NULL && U64(hint) == head && U64(hint + 8) == addrs ? hint : locate_in(first, head, addrs);
 	if (s == NULL) {
 		uint8_t *second = second_bucket(w, h);
 		if (second == first || (s = locate_in(second, head, addrs)) == NULL)
@@ -531,6 +528,28 @@ static inline void tx_add(struct cbase *w, struct rte_mbuf *m, uint64_t now)
 		tx_flush(w);
 }
 
+/* ---- the VIP table (VipTable.java) ------------------------------------------------------------ */
+
+static inline uint64_t vip_key(uint32_t addr, uint16_t port, uint8_t proto)
+{
+	return ((uint64_t)addr << 24) | ((uint64_t)port << 8) | proto;
+}
+
+static inline uint32_t vip_slot(uint64_t key)
+{
+	const uint64_t h = key * 0x9E3779B97F4A7C15ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline int32_t vip_find(const struct cbase *w, uint64_t key)
+{
+	for (uint32_t i = vip_slot(key) & w->vip_mask;; i = (i + 1) & w->vip_mask) {
+		const int32_t v = w->vip_values[i];
+		if (v < 0 || w->vip_keys[i] == key)
+			return v;
+	}
+}
+
 /* ---- the poll ---------------------------------------------------------------------------------- */
 
 static inline void drop(struct cbase *w, struct rte_mbuf *m)
@@ -559,6 +578,30 @@ static inline void prefetch_buckets(struct cbase *w, int i)
 		prefetch_bucket(second_bucket(w, w->placement[i]));
 }
 
+static inline uint64_t head_v4(const struct pkt_info *pi)
+{
+	return ports_word(pi->src_port, pi->dst_port, pi->proto) | KIND_V4;
+}
+
+static inline uint64_t addrs_v4(const struct pkt_info *pi)
+{
+	return ((uint64_t)pi->src_v4 << 32) | pi->dst_v4;
+}
+
+/* A known flow (not a SYN) looked for in its first bucket; where it is not there, its second bucket is
+ * asked for. */
+static inline void probe_first(struct cbase *w, int i)
+{
+	w->hint[i] = NULL;
+	if (w->verdict[i] != V_OK || w->choice[i] != -2 || (w->info[i].tcp_flags & 0x12) == 0x02)
+		return;
+	uint8_t *first = first_bucket(w, w->placement[i]);
+	uint8_t *s = locate_in(first, head_v4(&w->info[i]), addrs_v4(&w->info[i]));
+	w->hint[i] = s;
+	if (s == NULL)
+		prefetch_bucket(second_bucket(w, w->placement[i]));
+}
+
 /* One RX burst through the whole pipeline; returns the packets received. */
 int pmx_cb_poll(struct cbase *w)
 {
@@ -566,63 +609,49 @@ int pmx_cb_poll(struct cbase *w)
 	const uint16_t n = rte_eth_rx_burst(w->port, w->queue, w->pkts, w->burst);
 	if (n > 0) {
 		w->counters[C_RX] += n;
-		/* Stage one: parse every packet (data prefetched a few packets ahead), key the VIP lookup. */
+		/* Stage one: parse every packet (data prefetched a few packets ahead), find its VIP, hash it. */
 		for (int i = 0; i < PREFETCH_OFFSET && i < n; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i], void *));
-		uint16_t keyed = 0;
+		const int32_t now_s = (int32_t)((now_tsc - w->start_tsc) / w->tsc_hz);
 		for (int i = 0; i < n; i++) {
 			if (i + PREFETCH_OFFSET < n)
 				rte_prefetch0(rte_pktmbuf_mtod(w->pkts[i + PREFETCH_OFFSET], void *));
 			struct rte_mbuf *m = w->pkts[i];
 			struct pkt_info *pi = &w->info[i];
 			int v = m->nb_segs != 1 ? V_PARSE : parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, pi);
-			if (v == V_OK) {
-				if (pi->version == 4) {
-					struct vip_key *k = &w->keys[keyed];
-					k->addr = pi->dst_v4;
-					k->port = pi->dst_port;
-					k->proto = pi->proto;
-					k->pad = 0;
-					w->keyed[keyed++] = (uint16_t)i;
+			if (likely(v == V_OK)) {
+				/* IPv6 VIPs are not in this baseline. */
+				const int32_t vip = pi->version == 4 ? vip_find(w, vip_key(pi->dst_v4, pi->dst_port, pi->proto)) : -1;
+				if (unlikely(vip < 0)) {
+					v = V_NOT_VIP;
 				} else {
-					v = V_NOT_VIP; /* IPv6 VIPs are not in this baseline */
+					const int ports = !pi->fragment;
+					const uint64_t h = hash_v4(w->seed, pi->src_v4, pi->dst_v4, ports ? pi->src_port : 0,
+						ports ? pi->dst_port : 0, pi->proto);
+					w->hash[i] = h;
+					w->vip_of[i] = vip;
+					const struct vip *vp = &w->vips[vip];
+					if (!vp->records_flows || pi->fragment) {
+						w->choice[i] = vp->table_size == 0 ? -1 : vp->table[maglev_slot(h, vp->table_size)];
+					} else {
+						w->choice[i] = -2;
+						w->placement[i] = hash_v4(w->placement_seed, pi->src_v4, pi->dst_v4, pi->src_port, pi->dst_port,
+							pi->proto);
+					}
 				}
 			}
 			w->verdict[i] = v;
 		}
-		/* The VIP table, all keys of the burst at once. */
-		if (keyed > 0)
-			rte_hash_lookup_bulk(w->vip_hash, w->key_ptrs, keyed, w->positions);
-		const int32_t now_s = (int32_t)((now_tsc - w->start_tsc) / w->tsc_hz);
-		for (int k = 0; k < keyed; k++) {
-			const int i = w->keyed[k];
-			const int32_t pos = w->positions[k];
-			const int32_t vip = pos < 0 ? -1 : w->vip_at[pos];
-			if (vip < 0) {
-				w->verdict[i] = V_NOT_VIP;
-				continue;
-			}
-			const struct pkt_info *pi = &w->info[i];
-			const int ports = !pi->fragment;
-			const uint64_t h = hash_v4(w->seed, pi->src_v4, pi->dst_v4, ports ? pi->src_port : 0, ports ? pi->dst_port : 0,
-				pi->proto);
-			w->hash[i] = h;
-			w->vip_of[i] = vip;
-			const struct vip *vp = &w->vips[vip];
-			if (!vp->records_flows || pi->fragment) {
-				w->choice[i] = vp->table_size == 0 ? -1 : vp->table[maglev_slot(h, vp->table_size)];
-			} else {
-				w->choice[i] = -2;
-				const uint64_t ph = hash_v4(w->placement_seed, pi->src_v4, pi->dst_v4, pi->src_port, pi->dst_port, pi->proto);
-				w->placement[i] = ph;
-			}
-		}
 		for (int i = 0; i < BUCKET_PREFETCH_AHEAD && i < n; i++)
 			prefetch_buckets(w, i);
+		for (int i = 0; i < PROBE_AHEAD && i < n; i++)
+			probe_first(w, i);
 		/* Stage two: flows, backends, encapsulation, TX. */
 		for (int i = 0; i < n; i++) {
 			if (i + BUCKET_PREFETCH_AHEAD < n)
 				prefetch_buckets(w, i + BUCKET_PREFETCH_AHEAD);
+			if (i + PROBE_AHEAD < n)
+				probe_first(w, i + PROBE_AHEAD);
 			struct rte_mbuf *m = w->pkts[i];
 			if (w->verdict[i] != V_OK) {
 				drop(w, m);
@@ -638,9 +667,9 @@ int pmx_cb_poll(struct cbase *w)
 				drop(w, m);
 				continue;
 			} else {
-				const uint64_t head = ports_word(pi->src_port, pi->dst_port, pi->proto) | KIND_V4;
-				const uint64_t addrs = ((uint64_t)pi->src_v4 << 32) | pi->dst_v4;
-				const int64_t found = flow_find_v4(w, w->placement[i], head, addrs, now_s);
+				const uint64_t head = head_v4(pi);
+				const uint64_t addrs = addrs_v4(pi);
+				const int64_t found = flow_find_v4(w, w->placement[i], head, addrs, now_s, w->hint[i]);
 				const struct backend_by_id *b = found >= 0 && (uint32_t)found < w->backend_slots ? &w->backends[(uint32_t)found]
 					: NULL;
 				if (b != NULL && b->vip_index == vp->index) {
@@ -700,16 +729,9 @@ struct cbase *pmx_cb_create(uint16_t port, uint16_t queue, uint16_t burst, uint6
 	w->tsc_hz = rte_get_tsc_hz();
 	w->start_tsc = rte_rdtsc();
 	w->drain_tsc = drain_ns * w->tsc_hz / 1000000000ULL;
-	for (int i = 0; i < MAX_BURST; i++)
-		w->key_ptrs[i] = &w->keys[i];
-	for (size_t i = 0; i < RTE_DIM(w->vip_at); i++)
-		w->vip_at[i] = -1;
-	char name[64];
-	snprintf(name, sizeof(name), "pmx_cb_vips_%p", (void *)w);
-	struct rte_hash_parameters hp = {
-		.name = name, .entries = VIP_HASH_ENTRIES, .key_len = sizeof(struct vip_key), .hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
-	};
-	w->vip_hash = rte_hash_create(&hp);
+	w->vip_mask = VIP_SLOTS - 1;
+	for (size_t i = 0; i < VIP_SLOTS; i++)
+		w->vip_values[i] = -1;
 	w->backends = calloc(backend_slots > 0 ? backend_slots : 1, sizeof(*w->backends));
 	w->backend_slots = backend_slots > 0 ? (uint32_t)backend_slots : 0;
 	for (uint32_t i = 0; i < w->backend_slots; i++)
@@ -737,7 +759,7 @@ struct cbase *pmx_cb_create(uint16_t port, uint16_t queue, uint16_t burst, uint6
 		if (w->flows != NULL)
 			memset(w->flows, 0, w->flows_bytes);
 	}
-	if (w->vip_hash == NULL || w->backends == NULL || w->flows == NULL)
+	if (w->backends == NULL || w->flows == NULL)
 		return NULL;
 	return w;
 }
@@ -767,11 +789,16 @@ int pmx_cb_add_vip(struct cbase *w, uint32_t addr, uint16_t port, uint8_t proto,
 			w->backends[backend_id[i]].vip_index = v->index;
 			w->backends[backend_id[i]].v4 = backend_v4[i];
 		}
-	struct vip_key k = {.addr = addr, .port = port, .proto = proto, .pad = 0};
-	const int32_t pos = rte_hash_add_key(w->vip_hash, &k);
-	if (pos < 0 || (size_t)pos >= RTE_DIM(w->vip_at))
-		return -1;
-	w->vip_at[pos] = (int16_t)v->index;
+	/* At most a quarter full (MAX_VIPS * 4 == VIP_SLOTS): a probe ends at an empty slot. */
+	const uint64_t key = vip_key(addr, port, proto);
+	uint32_t i = vip_slot(key) & w->vip_mask;
+	while (w->vip_values[i] >= 0) {
+		if (w->vip_keys[i] == key)
+			return -1;
+		i = (i + 1) & w->vip_mask;
+	}
+	w->vip_keys[i] = key;
+	w->vip_values[i] = (int16_t)v->index;
 	return (int32_t)w->vip_count++;
 }
 
@@ -805,6 +832,5 @@ void pmx_cb_destroy(struct cbase *w)
 	} else {
 		free(w->flows);
 	}
-	rte_hash_free(w->vip_hash);
 	rte_free(w);
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.Memory;
 import io.panamux.fastpath.packet.DropReason;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -25,6 +26,8 @@ public final class TxBuffer
     private final int queue;
     private final int capacity;
     private final MemorySegment pkts;
+    /** {@link #pkts}' address: the per-packet store goes through {@link Memory} (no segment checks). */
+    private final long pktsAddress;
     /** Per buffered packet: its backend id (or {@link #NO_BACKEND}, or -2: not counted) in the high half, its bytes in the low. */
     private final long[] meta;
     private final WorkerCounters counters;
@@ -68,6 +71,7 @@ public final class TxBuffer
         this.queue = queue;
         this.capacity = capacity;
         this.pkts = arena.allocate(JAVA_LONG, capacity);
+        this.pktsAddress = pkts.address();
         this.meta = new long[capacity];
         this.drainIntervalNs = drainIntervalNs;
         this.counters = counters;
@@ -104,9 +108,12 @@ public final class TxBuffer
         {
             oldestNs = nowNs;
         }
-        meta[count] = what;
-        pkts.setAtIndex(JAVA_LONG, count++, mbuf);
-        if (count == capacity)
+        final int at = count;
+        meta[at] = what;
+        // count < capacity always holds here (the buffer is sent when it fills), so the address is inside pkts.
+        Memory.putI64(pktsAddress + 8L * at, mbuf);
+        count = at + 1;
+        if (at + 1 == capacity)
         {
             flush();
         }

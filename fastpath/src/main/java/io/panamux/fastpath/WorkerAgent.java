@@ -81,16 +81,25 @@ public final class WorkerAgent implements Agent
     private static final int TCP_SYN = 0x02;
     private static final int TCP_ACK = 0x10;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
-    /** Flow-table buckets swept for idle flows per duty cycle. */
-    private static final int EXPIRY_BUCKETS_PER_CYCLE = 64;
+    /**
+     * The flow table is swept for idle flows once per this period, a share of its buckets at each
+     * housekeeping step, so that the sweep costs the same whatever the packet rate (it was 64 buckets every
+     * 16 busy cycles: at 10 Mpps a million-flow table swept three times a second, 4 KB of buckets through the
+     * cache per 128 packets). An idle flow goes at most this long after its timeout.
+     */
+    private static final long SWEEP_PERIOD_NS = NANOS_PER_SECOND;
+    /** At most this many buckets per housekeeping step (catching up after a pause of the clock). */
+    private static final int MAX_EXPIRY_BUCKETS_PER_CYCLE = 1024;
     /** Failed duty cycles are logged at most this often (after the first, logged with its stack trace). */
     public static final long ERROR_LOG_INTERVAL_NS = 10 * NANOS_PER_SECOND;
     /** Control commands applied per duty cycle at most. */
     private static final int COMMANDS_PER_CYCLE = 32;
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
     public static final int FLAG_PENDING = 1;
-    /** Packets whose flow-table buckets are prefetched together, a group ahead of their use. */
-    private static final int PREFETCH_GROUP = 8;
+    /** Packets whose flow-table buckets are prefetched together, groups ahead of their use. */
+    private static final int PREFETCH_GROUP = 4;
+    /** {@link #hints}: the packet's flow is to be looked for in its first bucket ahead of its use. */
+    private static final long PROBE = -2;
     /** Stage one's choice: the packet's VIP records flows; stage two decides through the flow table. */
     private static final int BY_FLOW_TABLE = -2;
     /** Stage one's choice: the VIP has no backend that takes flows. */
@@ -125,7 +134,13 @@ public final class WorkerAgent implements Agent
     private final long prefetchAddress;
     /** Per packet of the burst: how many flow-table buckets stage one queued for prefetching up to it. */
     private final int[] prefetchEnd;
-
+    /**
+     * Per packet of the burst: where its flow is in its first bucket ({@link FlowTable#probeFirstV4}, found a
+     * group ahead of use), -1 when it is not there or was not looked for, {@link #PROBE} until it is.
+     */
+    private final long[] hints;
+    /** Native list of the lines asked for at one prefetch step (second buckets, then first ones). */
+    private final long linesAddress;
     private ForwardingSnapshot snapshot;
     private boolean running;
     /** Packets of the burst being processed (0 between bursts): what {@link #recover} must account for. */
@@ -148,6 +163,8 @@ public final class WorkerAgent implements Agent
     private long probeV6Lo;
     private int probeFirstPort;
     private int probeLastPort;
+    /** The time the expiry sweep has covered up to: the buckets due since are {@link #SWEEP_PERIOD_NS}'s share. */
+    private long sweptNs;
 
     /**
      * @param config       queue, burst and flow-table settings.
@@ -172,6 +189,7 @@ public final class WorkerAgent implements Agent
         this.commands = commands;
         this.clock = clock;
         this.startNs = clock.nanoTime();
+        this.sweptNs = startNs;
         this.newFlowLimit = config.newFlowsPerSecond();
         final int burst = config.burstSize();
         // Global arena: these arrays live as long as the process, and global segments need no liveness check.
@@ -191,6 +209,8 @@ public final class WorkerAgent implements Agent
         this.mbufs = new long[burst];
         this.prefetchAddress = Arena.global().allocate(JAVA_LONG, 2L * burst).address();
         this.prefetchEnd = new int[burst];
+        this.hints = new long[burst];
+        this.linesAddress = Arena.global().allocate(JAVA_LONG, 2L * burst + 2L * PREFETCH_GROUP).address();
         this.snapshot = snapshots.current();
     }
 
@@ -419,6 +439,21 @@ public final class WorkerAgent implements Agent
      */
     private void processBurst(final int n, final long nowNs)
     {
+        // Two methods, so that C2 compiles each with its own node budget: as one, the inlined FFM accesses
+        // reached NodeCountInliningCutoff and the tail of stage two (the tunnel header, TxBuffer.add, an
+        // mbuf length) stayed a real call per packet.
+        final int prefetches = parseBurst(n);
+        forwardBurst(n, nowNs, prefetches);
+    }
+
+    /**
+     * Stage one: parses every packet, finds its VIP and flow hash, chooses the stateless VIPs' backends
+     * and queues the flow-table buckets to prefetch.
+     *
+     * @return the number of bucket addresses queued.
+     */
+    private int parseBurst(final int n)
+    {
         final ForwardingSnapshot snap = snapshot;
         final long seed = snap.hashSeed();
         final VipTable vips = snap.vipTable();
@@ -435,9 +470,11 @@ public final class WorkerAgent implements Agent
             {
                 verdicts[i] = MULTI_SEGMENT;
                 prefetchEnd[i] = prefetches;
+                hints[i] = -1;
                 continue;
             }
             final PacketInfo info = infos[i];
+            hints[i] = -1;
             int verdict = parser.parse(Mbuf.dataAddress(m), length, info);
             if (verdict == OK)
             {
@@ -466,6 +503,10 @@ public final class WorkerAgent implements Agent
                             // A new connection is looked for in both buckets before it is inserted.
                             Memory.putI64(prefetchAddress + 8L * prefetches++, flows.secondBucketAddress(placement));
                         }
+                        else if (info.ipVersion == 4)
+                        {
+                            hints[i] = PROBE;
+                        }
                     }
                 }
                 else if (probeAnswers && isProbeAnswer(info))
@@ -484,23 +525,20 @@ public final class WorkerAgent implements Agent
         counters.add(WorkerCounters.RX_PACKETS, n);
         counters.add(WorkerCounters.RX_BYTES, rxBytes);
         counters.add(WorkerCounters.BUSY_CYCLES, 1);
+        return prefetches;
+    }
 
+    /** Stage two: flows, backends, encapsulation and TX, bucket prefetching a few groups ahead. */
+    private void forwardBurst(final int n, final long nowNs, final int prefetches)
+    {
+        final ForwardingSnapshot snap = snapshot;
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
         int prefetched = 0;
         for (int i = 0; i < n; i++)
         {
-            if ((i & (PREFETCH_GROUP - 1)) == 0 && prefetched < prefetches)
+            if ((i & (PREFETCH_GROUP - 1)) == 0 && prefetches > 0)
             {
-                // The flow-table buckets of the packets up to two groups ahead: far enough ahead to arrive in
-                // time, few enough at once for the core to keep every one in flight. (Asking for a whole
-                // burst's buckets at once lost most of them: 165 ns per new flow instead of 87 in a
-                // million-flow table.)
-                final int upTo = prefetchEnd[Math.min(i + 2 * PREFETCH_GROUP, n) - 1];
-                if (upTo > prefetched)
-                {
-                    Burst.prefetchLines(prefetchAddress + 8L * prefetched, upTo - prefetched);
-                    prefetched = upTo;
-                }
+                prefetched = prefetchAhead(i, n, prefetched);
             }
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
             disposed = i;
@@ -515,7 +553,7 @@ public final class WorkerAgent implements Agent
             final Vip vip = snap.vips()[vipOf[i]];
             final int chosen = choice[i];
             final Backend backend = chosen >= 0 ? vip.backends()[chosen]
-                : chosen == NONE ? null : chooseBackend(snap, vip, info, hashes[i], placements[i], now, m);
+                : chosen == NONE ? null : chooseBackend(snap, vip, info, hashes[i], placements[i], hints[i], now, m);
             if (backend == HANDED_OVER)
             {
                 continue;
@@ -546,6 +584,57 @@ public final class WorkerAgent implements Agent
             // Counted (tx_packets, tx_bytes, the backend's packets) when the driver accepts it.
             tx.add(m, nowNs, backend.id(), Mbuf.dataLength(m));
         }
+    }
+
+    /**
+     * Stage two's prefetching at the start of each group of packets: the flow-table buckets of the packets up
+     * to three groups ahead (far enough ahead to arrive in time, few enough at once for the core to keep every
+     * one in flight: asking for a whole burst's buckets at once lost most of them, 165 ns per new flow instead
+     * of 87 in a million-flow table), and for the next group, whose first buckets have arrived by now, each
+     * flow looked for in its first bucket and, where it is not there, its second bucket asked for too (a flow
+     * lives there when its first bucket was nearly full as it arrived: about one in twelve at half load, each
+     * a full memory stall when not prefetched). One downcall per group.
+     *
+     * @return the number of stage one's bucket addresses asked for so far.
+     */
+    private int prefetchAhead(final int i, final int n, final int alreadyPrefetched)
+    {
+        int prefetched = alreadyPrefetched;
+        if (i == 0)
+        {
+            // The burst's start: nothing has been asked for, the first groups have no lead.
+            final int upTo = prefetchEnd[Math.min(3 * PREFETCH_GROUP, n) - 1];
+            if (upTo > 0)
+            {
+                Burst.prefetchLines(prefetchAddress, upTo);
+            }
+            prefetched = upTo;
+        }
+        int lines = 0;
+        for (int j = i == 0 ? 0 : i + PREFETCH_GROUP, end = Math.min(i + 2 * PREFETCH_GROUP, n); j < end; j++)
+        {
+            if (hints[j] == PROBE)
+            {
+                final PacketInfo info = infos[j];
+                final long placement = placements[j];
+                final long at = flows.probeFirstV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
+                hints[j] = at;
+                if (at < 0)
+                {
+                    Memory.putI64(linesAddress + 8L * lines++, flows.secondBucketAddress(placement));
+                }
+            }
+        }
+        final int upTo = prefetchEnd[Math.min(i + 3 * PREFETCH_GROUP, n) - 1];
+        for (; prefetched < upTo; prefetched++)
+        {
+            Memory.putI64(linesAddress + 8L * lines++, Memory.getI64(prefetchAddress + 8L * prefetched));
+        }
+        if (lines > 0)
+        {
+            Burst.prefetchLines(linesAddress, lines);
+        }
+        return prefetched;
     }
 
     private static int findVip(final VipTable vips, final Vip[] vipArray, final PacketInfo info)
@@ -594,6 +683,30 @@ public final class WorkerAgent implements Agent
      * the flow table, the previous table in a stateful phase, and the flow's owner in a pool.
      */
     private Backend chooseBackend(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
+        final long placement, final long hint, final int now, final long mbuf)
+    {
+        // Kept under C2's hot-method inlining limit (FreqInlineSize, 325 bytes of bytecode; checked by
+        // HotMethodSizeTest) so that it is compiled into the worker's loop: the packet of a known IPv4 flow is
+        // decided here, everything else (SYNs, misses, owner queries, IPv6, ICMP errors) out of line.
+        if (info.ipVersion == 4 && !info.icmpError && (info.protocol != TCP || (info.tcpFlags & (TCP_SYN | TCP_ACK)) != TCP_SYN))
+        {
+            final long found = flows.findV4(hint, placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now);
+            if (found != FlowTable.MISSING && (FlowTable.flags(found) & FLAG_PENDING) == 0)
+            {
+                final Backend b = snap.backend(FlowTable.backendId(found));
+                if (b != null && b.vipIndex() == vip.index())
+                {
+                    counters.add(WorkerCounters.FLOW_HITS, 1);
+                    return b;
+                }
+            }
+            return afterLookup(snap, vip, info, hash, placement, now, mbuf, found, info.protocol != TCP);
+        }
+        return chooseBackendRarely(snap, vip, info, hash, placement, now, mbuf);
+    }
+
+    /** {@link #chooseBackend} for a TCP SYN, an IPv6 packet or an ICMP error. */
+    private Backend chooseBackendRarely(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
         final long placement, final int now, final long mbuf)
     {
         final boolean v4 = info.ipVersion == 4;
@@ -635,6 +748,17 @@ public final class WorkerAgent implements Agent
                 : flows.findV6(placement, info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol,
                     now);
         }
+        return afterLookup(snap, vip, info, hash, placement, now, mbuf, found, newConnection);
+    }
+
+    /**
+     * {@link #chooseBackend} once the flow table was asked: {@code found} is the flow's value or
+     * {@link FlowTable#MISSING}.
+     */
+    private Backend afterLookup(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hash,
+        final long placement, final int now, final long mbuf, final long found, final boolean newConnection)
+    {
+        final boolean v4 = info.ipVersion == 4;
         if (found != FlowTable.MISSING)
         {
             final Backend b = snap.backend(FlowTable.backendId(found));
@@ -764,13 +888,38 @@ public final class WorkerAgent implements Agent
         if (idle || (counters.get(WorkerCounters.BUSY_CYCLES) & 15) == 0)
         {
             // An empty table (stateless VIPs only) is not swept: its buckets would only pass through the cache.
-            final int expired = flows.size() == 0
-                ? 0 : flows.expire((int)((nowNs - startNs) / NANOS_PER_SECOND), config.idleTimeoutSeconds(), EXPIRY_BUCKETS_PER_CYCLE);
+            if (flows.size() == 0)
+            {
+                sweptNs = nowNs;
+            }
+            else
+            {
+                sweep(nowNs);
+            }
+            counters.set(WorkerCounters.FLOWS, flows.size());
+        }
+    }
+
+    /** Sweeps the flow table's buckets due since {@link #sweptNs} for idle flows. */
+    private void sweep(final long nowNs)
+    {
+        final long buckets = flows.bucketCount();
+        long elapsed = nowNs - sweptNs;
+        if (elapsed > SWEEP_PERIOD_NS)
+        {
+            // More than a whole sweep is due (a paused clock, a first sweep): one sweep's worth, no more.
+            elapsed = SWEEP_PERIOD_NS;
+            sweptNs = nowNs - SWEEP_PERIOD_NS;
+        }
+        final int due = (int)Math.min(MAX_EXPIRY_BUCKETS_PER_CYCLE, elapsed * buckets / SWEEP_PERIOD_NS);
+        if (due > 0)
+        {
+            sweptNs += due * SWEEP_PERIOD_NS / buckets;
+            final int expired = flows.expire((int)((nowNs - startNs) / NANOS_PER_SECOND), config.idleTimeoutSeconds(), due);
             if (expired > 0)
             {
                 counters.add(WorkerCounters.FLOWS_EXPIRED, expired);
             }
-            counters.set(WorkerCounters.FLOWS, flows.size());
         }
     }
 

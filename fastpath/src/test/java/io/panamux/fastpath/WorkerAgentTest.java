@@ -318,6 +318,46 @@ class WorkerAgentTest
     }
 
     @Test
+    void idleFlowsAreSweptOutOverASecondWhateverTheCycleRate()
+    {
+        publish(1, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends(0, 0, 1, 1, 1), null));
+        final List<byte[]> syns = new ArrayList<>();
+        for (int f = 0; f < 2000; f++)
+        {
+            syns.add(tcpFrame(Frames.CLIENT + f, 3000 + f, SYN));
+        }
+        send(syns);
+        step();
+        assertEquals(2000, received().size());
+        assertEquals(2000, flows.size());
+
+        // Half a second before the idle timeout (300 s): the sweep catches up with the jump, nothing expires.
+        clock.advance(299_500_000_000L);
+        idleCycles(100);
+        assertEquals(2000, flows.size(), "no flow is idle for 300 s yet");
+        // 0.1 s past the timeout, one cycle a millisecond: a tenth of the buckets has been swept since, so
+        // about a tenth of the flows has gone (64 buckets a cycle, as before, swept the table every 128 cycles).
+        idleCycles(500);
+        final long early = 2000 - flows.size();
+        assertTrue(early >= 50 && early <= 500, "a tenth of the table swept in 0.1 s, not all of it: " + early + " expired");
+        // A whole sweep later every one has gone.
+        idleCycles(1000);
+        assertEquals(0, flows.size(), "every idle flow expired within a sweep period");
+        assertEquals(2000, counters.get(WorkerCounters.FLOWS_EXPIRED));
+        assertEquals(0, counters.get(WorkerCounters.FLOWS), "the gauge follows");
+    }
+
+    /** Runs the worker without input, one cycle per millisecond of the clock. */
+    private void idleCycles(final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            clock.advance(1_000_000);
+            assertEquals(0, worker.doWork());
+        }
+    }
+
+    @Test
     void statefulPhaseKeepsUnrecordedConnectionsOnThePreviousBackendAndSendsNewOnesToTheNewTable()
     {
         final Backend[] old = backends(0, 0, 1, 1);

@@ -144,6 +144,12 @@ public final class FlowTable implements AutoCloseable
 
     private final Arena arena;
     private final MemorySegment memory;
+    /**
+     * The same memory for the writer's own accesses: a global-scope view, so its loads and stores carry no
+     * liveness check of the shared arena (only the writer closes the table, and not while it uses it);
+     * readers on other threads keep {@link #memory}, which fails cleanly after {@link #close}.
+     */
+    private final MemorySegment own;
     private final long placementSeed;
     private final long bucketMask;
     private final int bucketCount;
@@ -181,6 +187,7 @@ public final class FlowTable implements AutoCloseable
      * Test hook: with {@code validateReads} false the readers skip the sequence check, so a concurrency
      * test can show that its harness detects torn reads.
      */
+    @SuppressWarnings("restricted") // reinterpret: the writer's view of memory this table allocated, of its size
     FlowTable(final int capacity, final long placementSeed, final boolean validateReads)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
@@ -200,6 +207,7 @@ public final class FlowTable implements AutoCloseable
             bytes >= TableMemory.HUGE_PAGE_BYTES ? TableMemory.mapHugePages(arena, bytes) : null;
         hugePages = mapped != null;
         memory = hugePages ? mapped : arena.allocate(bytes, LINE_BYTES);
+        own = MemorySegment.ofAddress(memory.address()).reinterpret(bytes);
     }
 
     /**
@@ -336,7 +344,44 @@ public final class FlowTable implements AutoCloseable
             return MISSING;
         }
         touch(slot, now);
-        return packedValue(slot);
+        return ownValue(slot);
+    }
+
+    /**
+     * Where an IPv4 flow is in its first candidate bucket, looked for ahead of {@link #findV4(long, long, int,
+     * int, int, int, int)} so that a flow living in its second bucket (about one in twelve when the table is
+     * half full) has that bucket prefetched too ({@link #secondBucketAddress}). Writer only; reads nothing
+     * but the first bucket, which the caller has prefetched.
+     *
+     * @return the entry's offset (a hint for {@code findV4}), or -1 when it is not in the first bucket.
+     */
+    public long probeFirstV4(
+        final long placementHash, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol)
+    {
+        return locateV4In(firstBucket(placementHash), headV4(srcPort, dstPort, protocol), addressesV4(srcAddr, dstAddr));
+    }
+
+    /**
+     * {@link #findV4(long, int, int, int, int, int, int)} with the offset {@link #probeFirstV4} gave: used
+     * when the entry there is still this flow (the table may have changed since), else the flow is looked for
+     * as usual.
+     *
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long findV4(
+        final long hint, final long placementHash, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort,
+        final int protocol, final int now)
+    {
+        final long head = headV4(srcPort, dstPort, protocol);
+        final long addresses = addressesV4(srcAddr, dstAddr);
+        final long slot = hint >= 0 && own.get(LONG, hint + HEAD_OFFSET) == head && own.get(LONG, hint + ADDRESSES_OFFSET) == addresses
+            ? hint : locateV4(placementHash, head, addresses);
+        if (slot < 0)
+        {
+            return MISSING;
+        }
+        touch(slot, now);
+        return ownValue(slot);
     }
 
     /**
@@ -430,7 +475,7 @@ public final class FlowTable implements AutoCloseable
         if (existing >= 0)
         {
             touch(existing, now);
-            return packedValue(existing);
+            return ownValue(existing);
         }
         return existing;
     }
@@ -446,7 +491,7 @@ public final class FlowTable implements AutoCloseable
      */
     private long placeV4(final long hash, final long head, final long addresses, final int backendId, final int flags, final int now)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         final long first = firstBucket(hash);
         final long second = secondBucket(hash);
         long firstFree = -1;
@@ -462,19 +507,19 @@ public final class FlowTable implements AutoCloseable
             int count = 0;
             for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
             {
-                final long slotHead = memory.get(LONG, slot + HEAD_OFFSET);
+                final long slotHead = own.get(LONG, slot + HEAD_OFFSET);
                 if (slotHead == KIND_FREE)
                 {
                     free = count++ == 0 ? slot : free;
                 }
                 else if (slotHead != V6_TAIL)
                 {
-                    if (slotHead == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+                    if (slotHead == head && own.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
                     {
                         return slot;
                     }
                     // An IPv6 entry is aged at its first half: its last-seen sits where an IPv4 entry's does.
-                    final int age = now - memory.get(INT, slot + LAST_SEEN_OFFSET);
+                    final int age = now - own.get(INT, slot + LAST_SEEN_OFFSET);
                     if (age > stalestAge)
                     {
                         stalest = slot;
@@ -524,16 +569,16 @@ public final class FlowTable implements AutoCloseable
     /** Writes an IPv4 entry at {@code target}, a free slot or the entry it evicts, under the line's seqlock. */
     private void storeV4(final long target, final long head, final long addresses, final int backendId, final int flags, final int now)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         final long line = target & -LINE_BYTES;
         final int sequence = beginWrite(line);
-        if ((memory.get(LONG, target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
+        if ((own.get(LONG, target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
         {
             // Evicting an IPv6 entry frees the line's second half too.
-            memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+            own.set(LONG, line + TAIL_OFFSET, KIND_FREE);
         }
-        memory.set(LONG, target + HEAD_OFFSET, head);
-        memory.set(LONG, target + ADDRESSES_OFFSET, addresses);
+        own.set(LONG, target + HEAD_OFFSET, head);
+        own.set(LONG, target + ADDRESSES_OFFSET, addresses);
         writeValue(target, backendId, flags, now);
         endWrite(line, sequence);
     }
@@ -562,7 +607,7 @@ public final class FlowTable implements AutoCloseable
 
         final long line = slot & -LINE_BYTES;
         final int sequence = beginWrite(line);
-        memory.set(LONG, slot + HEAD_OFFSET, KIND_FREE);
+        own.set(LONG, slot + HEAD_OFFSET, KIND_FREE);
         endWrite(line, sequence);
         SIZE.setOpaque(this, size - 1);
         return true;
@@ -618,7 +663,7 @@ public final class FlowTable implements AutoCloseable
             return MISSING;
         }
         touch(line, now);
-        return packedValue(line);
+        return ownValue(line);
     }
 
     /**
@@ -673,7 +718,7 @@ public final class FlowTable implements AutoCloseable
         final int now)
     {
         final long head = headV6(srcPort, dstPort, protocol);
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
 
         final long existing = locateV6(hash, head, srcHi, srcLo, dstHi, dstLo);
         if (existing >= 0)
@@ -697,21 +742,21 @@ public final class FlowTable implements AutoCloseable
         {
             line = victimLine(first, second, now);
             result = EVICTED;
-            final long head0 = memory.get(LONG, line + HEAD_OFFSET);
-            final long head1 = memory.get(LONG, line + TAIL_OFFSET);
+            final long head0 = own.get(LONG, line + HEAD_OFFSET);
+            final long head1 = own.get(LONG, line + TAIL_OFFSET);
             final int evicted = (head0 != KIND_FREE ? 1 : 0) + ((head1 & KIND_MASK) == KIND_V4 ? 1 : 0);
             EVICTIONS.setOpaque(this, evictions + evicted);
             SIZE.setOpaque(this, size + 1 - evicted);
         }
 
         final int sequence = beginWrite(line);
-        memory.set(LONG, line + HEAD_OFFSET, head);
-        memory.set(LONG, line + ADDRESSES_OFFSET, srcHi);
+        own.set(LONG, line + HEAD_OFFSET, head);
+        own.set(LONG, line + ADDRESSES_OFFSET, srcHi);
         writeValue(line, backendId, flags, now);
-        memory.set(LONG, line + TAIL_OFFSET, V6_TAIL);
-        memory.set(LONG, line + V6_SRC_LO_OFFSET, srcLo);
-        memory.set(LONG, line + V6_DST_HI_OFFSET, dstHi);
-        memory.set(LONG, line + V6_DST_LO_OFFSET, dstLo);
+        own.set(LONG, line + TAIL_OFFSET, V6_TAIL);
+        own.set(LONG, line + V6_SRC_LO_OFFSET, srcLo);
+        own.set(LONG, line + V6_DST_HI_OFFSET, dstHi);
+        own.set(LONG, line + V6_DST_LO_OFFSET, dstLo);
         endWrite(line, sequence);
 
         return result;
@@ -747,8 +792,8 @@ public final class FlowTable implements AutoCloseable
         }
 
         final int sequence = beginWrite(line);
-        memory.set(LONG, line + HEAD_OFFSET, KIND_FREE);
-        memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+        own.set(LONG, line + HEAD_OFFSET, KIND_FREE);
+        own.set(LONG, line + TAIL_OFFSET, KIND_FREE);
         endWrite(line, sequence);
         SIZE.setOpaque(this, size - 1);
         return true;
@@ -766,7 +811,7 @@ public final class FlowTable implements AutoCloseable
      */
     public int expire(final int now, final int idleTimeout, final int maxBuckets)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         final int steps = Math.min(maxBuckets, bucketCount);
         int expired = 0;
         int cursor = expiryCursor;
@@ -776,25 +821,25 @@ public final class FlowTable implements AutoCloseable
             cursor = (cursor + 1) & (int)bucketMask;
             for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
             {
-                final long head0 = memory.get(LONG, line + HEAD_OFFSET);
-                if (head0 != KIND_FREE && now - memory.get(INT, line + LAST_SEEN_OFFSET) >= idleTimeout)
+                final long head0 = own.get(LONG, line + HEAD_OFFSET);
+                if (head0 != KIND_FREE && now - own.get(INT, line + LAST_SEEN_OFFSET) >= idleTimeout)
                 {
                     final int sequence = beginWrite(line);
-                    memory.set(LONG, line + HEAD_OFFSET, KIND_FREE);
+                    own.set(LONG, line + HEAD_OFFSET, KIND_FREE);
                     if ((head0 & KIND_MASK) == KIND_V6)
                     {
-                        memory.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+                        own.set(LONG, line + TAIL_OFFSET, KIND_FREE);
                     }
                     endWrite(line, sequence);
                     expired++;
                 }
 
                 final long half = line + HALF_BYTES;
-                final long head1 = memory.get(LONG, half + HEAD_OFFSET);
-                if ((head1 & KIND_MASK) == KIND_V4 && now - memory.get(INT, half + LAST_SEEN_OFFSET) >= idleTimeout)
+                final long head1 = own.get(LONG, half + HEAD_OFFSET);
+                if ((head1 & KIND_MASK) == KIND_V4 && now - own.get(INT, half + LAST_SEEN_OFFSET) >= idleTimeout)
                 {
                     final int sequence = beginWrite(line);
-                    memory.set(LONG, half + HEAD_OFFSET, KIND_FREE);
+                    own.set(LONG, half + HEAD_OFFSET, KIND_FREE);
                     endWrite(line, sequence);
                     expired++;
                 }
@@ -1078,10 +1123,10 @@ public final class FlowTable implements AutoCloseable
 
     private long locateV4In(final long bucket, final long head, final long addresses)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
         {
-            if (memory.get(LONG, slot + HEAD_OFFSET) == head && memory.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+            if (own.get(LONG, slot + HEAD_OFFSET) == head && own.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
             {
                 return slot;
             }
@@ -1105,10 +1150,10 @@ public final class FlowTable implements AutoCloseable
     private long locateV6In(
         final long bucket, final long head, final long srcHi, final long srcLo, final long dstHi, final long dstLo)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
         {
-            if (memory.get(LONG, line + HEAD_OFFSET) == head && matchesV6(line, srcHi, srcLo, dstHi, dstLo))
+            if (own.get(LONG, line + HEAD_OFFSET) == head && matchesV6(line, srcHi, srcLo, dstHi, dstLo))
             {
                 return line;
             }
@@ -1119,14 +1164,14 @@ public final class FlowTable implements AutoCloseable
     /** A fully free line in the candidate with more of them (the first on a tie), or -1. */
     private long freeLine(final long first, final long second)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         long firstFree = -1;
         long secondFree = -1;
         int firstCount = 0;
         int secondCount = 0;
         for (long line = first, end = first + BUCKET_BYTES; line < end; line += LINE_BYTES)
         {
-            if (memory.get(LONG, line + HEAD_OFFSET) == KIND_FREE && memory.get(LONG, line + TAIL_OFFSET) == KIND_FREE)
+            if (own.get(LONG, line + HEAD_OFFSET) == KIND_FREE && own.get(LONG, line + TAIL_OFFSET) == KIND_FREE)
             {
                 firstFree = firstCount++ == 0 ? line : firstFree;
             }
@@ -1135,8 +1180,8 @@ public final class FlowTable implements AutoCloseable
         {
             for (long line = second, end = second + BUCKET_BYTES; line < end; line += LINE_BYTES)
             {
-                if (memory.get(LONG, line + HEAD_OFFSET) == KIND_FREE &&
-                    memory.get(LONG, line + TAIL_OFFSET) == KIND_FREE)
+                if (own.get(LONG, line + HEAD_OFFSET) == KIND_FREE &&
+                    own.get(LONG, line + TAIL_OFFSET) == KIND_FREE)
                 {
                     secondFree = secondCount++ == 0 ? line : secondFree;
                 }
@@ -1151,7 +1196,7 @@ public final class FlowTable implements AutoCloseable
      */
     private long victimLine(final long first, final long second, final int now)
     {
-        final MemorySegment memory = this.memory;
+        final MemorySegment own = this.own;
         long victim = -1;
         int victimAge = Integer.MIN_VALUE;
         // Visits the first candidate, then the second when it is a different bucket.
@@ -1159,16 +1204,16 @@ public final class FlowTable implements AutoCloseable
         {
             for (long line = bucket, end = bucket + BUCKET_BYTES; line < end; line += LINE_BYTES)
             {
-                final long head0 = memory.get(LONG, line + HEAD_OFFSET);
-                final long head1 = memory.get(LONG, line + TAIL_OFFSET);
+                final long head0 = own.get(LONG, line + HEAD_OFFSET);
+                final long head1 = own.get(LONG, line + TAIL_OFFSET);
                 int age = Integer.MAX_VALUE;
                 if (head0 != KIND_FREE)
                 {
-                    age = now - memory.get(INT, line + LAST_SEEN_OFFSET);
+                    age = now - own.get(INT, line + LAST_SEEN_OFFSET);
                 }
                 if ((head1 & KIND_MASK) == KIND_V4)
                 {
-                    age = Math.min(age, now - memory.get(INT, line + HALF_BYTES + LAST_SEEN_OFFSET));
+                    age = Math.min(age, now - own.get(INT, line + HALF_BYTES + LAST_SEEN_OFFSET));
                 }
                 if (age > victimAge)
                 {
@@ -1265,8 +1310,8 @@ public final class FlowTable implements AutoCloseable
 
     private int beginWrite(final long line)
     {
-        final int sequence = memory.get(INT, line + SEQUENCE_OFFSET) + 1;
-        SEQUENCE.setOpaque(memory, line + SEQUENCE_OFFSET, sequence);
+        final int sequence = own.get(INT, line + SEQUENCE_OFFSET) + 1;
+        SEQUENCE.setOpaque(own, line + SEQUENCE_OFFSET, sequence);
         // The odd sequence must be visible before any store to the line's entries.
         VarHandle.storeStoreFence();
         return sequence;
@@ -1274,25 +1319,31 @@ public final class FlowTable implements AutoCloseable
 
     private void endWrite(final long line, final int oddSequence)
     {
-        SEQUENCE.setRelease(memory, line + SEQUENCE_OFFSET, oddSequence + 1);
+        SEQUENCE.setRelease(own, line + SEQUENCE_OFFSET, oddSequence + 1);
     }
 
     private void touch(final long entry, final int now)
     {
-        if (memory.get(INT, entry + LAST_SEEN_OFFSET) != now)
+        if (own.get(INT, entry + LAST_SEEN_OFFSET) != now)
         {
             final long line = entry & -LINE_BYTES;
             final int sequence = beginWrite(line);
-            memory.set(INT, entry + LAST_SEEN_OFFSET, now);
+            own.set(INT, entry + LAST_SEEN_OFFSET, now);
             endWrite(line, sequence);
         }
     }
 
     private void writeValue(final long entry, final int backendId, final int flags, final int now)
     {
-        memory.set(INT, entry + BACKEND_OFFSET, backendId);
-        memory.set(INT, entry + LAST_SEEN_OFFSET, now);
-        memory.set(INT, entry + FLAGS_OFFSET, flags & MAX_FLAGS);
+        own.set(INT, entry + BACKEND_OFFSET, backendId);
+        own.set(INT, entry + LAST_SEEN_OFFSET, now);
+        own.set(INT, entry + FLAGS_OFFSET, flags & MAX_FLAGS);
+    }
+
+    /** {@link #packedValue} through the writer's view. */
+    private long ownValue(final long entry)
+    {
+        return ((long)own.get(INT, entry + FLAGS_OFFSET) << 32) | (own.get(INT, entry + BACKEND_OFFSET) & 0xFFFF_FFFFL);
     }
 
     private long packedValue(final long entry)

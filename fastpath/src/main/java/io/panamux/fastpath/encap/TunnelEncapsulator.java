@@ -165,6 +165,66 @@ public final class TunnelEncapsulator
         final long dstV6Lo,
         final long flowHash)
     {
+        // The common packet (outer IPv4, fits the MTU, next hop known, room in the headroom) here, in few
+        // enough bytes of bytecode to stay under C2's hot-method inlining limit (FreqInlineSize, 325; checked
+        // by HotMethodSizeTest) so that it is compiled into the worker's loop; every other packet goes
+        // through encapsulateCompletely, which also says why one is refused.
+        final int tunnelHeaderLength = tunnelHeaderLength(type);
+        final int innerLength = info.l3Length;
+        final int prependLength = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + tunnelHeaderLength;
+        final int headroom = Memory.getU16(mbuf + MbufDescriptor.DATA_OFF_OFFSET);
+        final long gateway = gatewayMac;
+        if (outerV6 || innerLength + Ipv4Header.MIN_LENGTH + tunnelHeaderLength > portMtu || gateway == 0
+            || headroom + info.l3Offset < prependLength || (Memory.CHECKS && (type < IPIP || type > GUE)))
+        {
+            return encapsulateCompletely(mbuf, info, type, outerV6, dstV4, dstV6Hi, dstV6Lo, flowHash);
+        }
+        // As encapsulateCompletely does it.
+        final int dataOffset = headroom + info.l3Offset - prependLength;
+        final int frameLength = prependLength + innerLength;
+        Memory.putU16(mbuf + MbufDescriptor.DATA_OFF_OFFSET, dataOffset);
+        Memory.putU16(mbuf + MbufDescriptor.DATA_LEN_OFFSET, frameLength);
+        Memory.putI32(mbuf + MbufDescriptor.PKT_LEN_OFFSET, frameLength);
+        final long frame = Memory.getI64(mbuf + MbufDescriptor.BUF_ADDR_OFFSET) + dataOffset;
+        final boolean innerV6 = info.ipVersion == 6;
+        EthernetHeader.put(frame, gateway, portMac, EthernetHeader.TYPE_IPV4);
+        Ipv4Header.put(frame + EthernetHeader.LENGTH, info.tos, Ipv4Header.MIN_LENGTH + tunnelHeaderLength + innerLength, identification++,
+            innerV6 || info.ipv4DontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, OUTER_TTL, outerProtocol(type, innerV6),
+            muxAddressV4, dstV4);
+        tunnelHeader(frame + EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH, type, innerV6, innerLength, flowHash);
+        return OK;
+    }
+
+    private static int outerProtocol(final int type, final boolean innerV6)
+    {
+        return type == GRE ? Ipv4Header.PROTOCOL_GRE : type == GUE ? Ipv4Header.PROTOCOL_UDP
+            : innerV6 ? Ipv4Header.PROTOCOL_IPV6 : Ipv4Header.PROTOCOL_IPIP;
+    }
+
+    /** The GRE or GUE header (none for IPIP) at {@code tunnel}, after an outer IPv4 header. */
+    private void tunnelHeader(final long tunnel, final int type, final boolean innerV6, final int innerLength, final long flowHash)
+    {
+        if (type == GRE)
+        {
+            GreHeader.put(tunnel, innerV6 ? EthernetHeader.TYPE_IPV6 : EthernetHeader.TYPE_IPV4);
+        }
+        else if (type == GUE)
+        {
+            UdpHeader.put(tunnel, sourcePort(flowHash), guePort, UdpHeader.LENGTH + innerLength, 0);
+        }
+    }
+
+    /** {@link #encapsulate} for any packet (an outer IPv6 header, a refusal and its reason). */
+    private int encapsulateCompletely(
+        final long mbuf,
+        final PacketInfo info,
+        final int type,
+        final boolean outerV6,
+        final int dstV4,
+        final long dstV6Hi,
+        final long dstV6Lo,
+        final long flowHash)
+    {
         if (Memory.CHECKS && (type < IPIP || type > GUE))
         {
             throw new IllegalArgumentException("encapsulation type " + type);

@@ -131,6 +131,44 @@ public final class PacketParser
 
     private static int parseIpv4(final long address, final int length, final int l3Offset, final PacketInfo info)
     {
+        // The common packet (no options, not a fragment, TCP or UDP, lengths that fit) here, in few enough
+        // bytes of bytecode to stay under C2's hot-method inlining limit (FreqInlineSize, 325; checked by
+        // HotMethodSizeTest) so that it is compiled into the worker's loop; every other packet goes through
+        // the complete parse.
+        final int available = length - l3Offset;
+        if (available >= Ipv4Header.MIN_LENGTH)
+        {
+            final long ip = address + l3Offset;
+            final long word0 = Memory.getI64Be(ip);
+            final int totalLength = (int)(word0 >>> 32) & 0xFFFF;
+            final long word1 = Memory.getI64Be(ip + Ipv4Header.TTL_OFFSET);
+            final int protocol = (int)(word1 >>> 48) & 0xFF;
+            if ((int)(word0 >>> 56) == 0x45 && (word0 & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) == 0
+                && totalLength >= Ipv4Header.MIN_LENGTH && totalLength <= available && (protocol == TCP || protocol == UDP))
+            {
+                final int l4Offset = l3Offset + Ipv4Header.MIN_LENGTH;
+                info.ipVersion = 4;
+                info.l3Offset = l3Offset;
+                info.l3Length = totalLength;
+                info.tos = (int)(word0 >>> 48) & 0xFF;
+                info.ipv4DontFragment = (word0 & Ipv4Header.FLAG_DONT_FRAGMENT) != 0;
+                info.srcV4 = (int)word1;
+                info.dstV4 = Memory.getI32Be(ip + Ipv4Header.DESTINATION_OFFSET);
+                info.l4Offset = l4Offset;
+                info.protocol = protocol;
+                info.icmpError = false;
+                info.isFragment = false;
+                info.isFirstFragment = false;
+                final int l4Length = totalLength - Ipv4Header.MIN_LENGTH;
+                return protocol == TCP ? parseTcp(address + l4Offset, l4Length, info) : parseUdp(address + l4Offset, l4Length, false, info);
+            }
+        }
+        return parseIpv4Completely(address, length, l3Offset, info);
+    }
+
+    /** {@link #parseIpv4} for any packet: options, fragments, ICMP, other protocols, every malformation. */
+    private static int parseIpv4Completely(final long address, final int length, final int l3Offset, final PacketInfo info)
+    {
         final int available = length - l3Offset;
         if (available < Ipv4Header.MIN_LENGTH)
         {

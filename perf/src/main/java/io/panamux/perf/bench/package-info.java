@@ -69,9 +69,12 @@
  * testpmd io does no work per packet, so its ratio says what the pipeline costs, not what Java costs. Every
  * MUX scenario on {@code net_null} but the stateful phase therefore also measures
  * {@link io.panamux.perf.bench.CBaseline}: the worker's work written in C as a DPDK developer would
- * ({@code perf/src/main/c/panamux_cbase.c}: l3fwd-em style bursts, prefetch, bulk VIP lookups through
- * {@code rte_hash}, the same flow hash, Maglev tables, flow-table layout and placement, encapsulation and TX
- * buffering), compiled against the installed DPDK at build time. It runs on the worker's CPU, fed by its own
+ * ({@code perf/src/main/c/panamux_cbase.c}: l3fwd-em style bursts, prefetch of packet data and of the
+ * flow-table buckets a flow lives in, the VIP table as the worker's open-addressing array, the same flow hash,
+ * Maglev tables, flow-table layout and placement, encapsulation and TX buffering), compiled against the
+ * installed DPDK at build time with {@code -march=native} (as DPDK's own build, and as C2 compiles the worker).
+ * It does less bookkeeping than the worker: no per-backend, byte or drop-reason counters beyond a few, no
+ * control-command ring, snapshot check or idle-flow sweep. It runs on the worker's CPU, fed by its own
  * replay and counted by its own {@link io.panamux.perf.bench.MeasuredAgent}, in a third window of each round
  * (testpmd, Java, C). <b>Java/C</b> ({@code java_over_c}: the median of each round's Java Mpps over its C
  * Mpps) is the headline ratio. {@code CBaselineEquivalenceTest} checks that both forward the same bursts
