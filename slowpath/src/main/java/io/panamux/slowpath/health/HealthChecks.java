@@ -245,7 +245,9 @@ public final class HealthChecks implements ControlAgent.Duty, BackendWatcher
             c.probe = tunnel.start(c.target, c, nowNs);
             if (c.probe == null)
             {
-                finish(c, false, tunnel.lastFailure(), nowNs);
+                // The MUX could not send it (no mbuf, gateway not resolved yet, TX full): that says nothing
+                // about the backend, so no verdict; the next check starts on schedule.
+                c.lastProblem = "probe not sent: " + tunnel.lastFailure();
             }
             return;
         }

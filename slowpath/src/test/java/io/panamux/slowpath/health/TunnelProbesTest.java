@@ -282,6 +282,25 @@ class TunnelProbesTest
     }
 
     @Test
+    void aProbeTheMuxCannotSendJudgesNothing()
+    {
+        final List<String> verdicts = new ArrayList<>();
+        final HealthChecks checks = new HealthChecks((vip, backend, healthy, now) -> verdicts.add(backend + (healthy ? " up" : " down")));
+        checks.tunnelProbes(new TunnelProbes(io, encapsulator, MUX, MUX6, checks.probeListener()));
+        encapsulator.gatewayMac(0);
+        long now = 1_000_000 * MS;
+        checks.watch(List.of(target(VIP, BACKEND, Encapsulation.IPIP, 80)), now);
+        for (int i = 0; i < 5; i++, now += 500 * MS)
+        {
+            checks.doWork(now);
+        }
+        assertEquals(List.of(), verdicts, "fall 1, yet no verdict: the gateway is not resolved, the backend untested");
+        assertEquals("probe not sent: the gateway's MAC is not resolved yet", checks.statuses().get(0).lastProblem());
+        assertEquals(0, checks.statuses().get(0).checks());
+        checks.onClose();
+    }
+
+    @Test
     void workerFramesAreSortedIntoIpAndArp()
     {
         final long ip = io.mbuf(answer(VIP, 80, MUX, 61440, 1, 1, 0x12));
