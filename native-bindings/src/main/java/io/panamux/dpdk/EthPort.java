@@ -176,6 +176,12 @@ public final class EthPort
             throw new DpdkException("port " + portId + " (" + info.driverName() + ") supports at most " + info.maxRxQueues()
                 + " RX and " + info.maxTxQueues() + " TX queues; asked for " + rxQueues + " and " + txQueues);
         }
+        if (mtu != 0 && (mtu < info.minMtu() || mtu > info.maxMtu()))
+        {
+            // rte_eth_dev_configure would say only "Invalid argument".
+            throw new DpdkException("port " + portId + " (" + info.driverName() + ") allows an MTU of " + info.minMtu() + ".." +
+                info.maxMtu() + "; dataplane.mtu is " + mtu);
+        }
         final long rssHf = info.rssOffloads() & (EthConfDescriptor.RSS_IP | EthConfDescriptor.RSS_TCP | EthConfDescriptor.RSS_UDP);
         final boolean rss = rxQueues > 1 && rssHf != 0;
         String note = "";

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.panamux.perf.TestpmdBaseline;
 import io.panamux.perf.bench.TestpmdSession;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -308,6 +309,20 @@ class DeviceMatrixTest
             assertTrue(System.nanoTime() < deadline, "no memif socket " + socket + " in 60 s");
             Thread.sleep(100);
         }
+    }
+
+    @Test
+    void aPoolBeyondDpdksMemoryIsOneLineNamingItsCause() throws Exception
+    {
+        // 40 workers need 131,071 mbufs, more than --no-huge -m 256 holds; DPDK says only "Cannot allocate memory".
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("pool", 40, "net_null0", false));
+        final Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
+        assertEquals(1, run.code(), run.output());
+        assertTrue(run.output().contains("panamux: the packet pool does not fit in the memory DPDK has: 131071 mbufs (about 297 MiB) " +
+            "for dataplane.workers 40 x (2 x 1024 descriptors + 4 x dataplane.burst-size 32 + 256 cached) + 2048; give the EAL more " +
+            "memory (-m, hugepages) or lower dataplane.workers (rte_pktmbuf_pool_create(pmx_pool_0, 131071 mbufs) failed: "), run.output());
+        assertFalse(run.output().contains("\tat "), "no stack trace:\n" + run.output());
     }
 
     /** A namespace of this test's own, so that its interfaces collide with nobody's. */
