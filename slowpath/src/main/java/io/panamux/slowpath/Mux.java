@@ -176,16 +176,18 @@ public final class Mux implements AutoCloseable
         // Published before the workers start, so that the first packets find their VIPs.
         changes.start(nowNs);
 
-        final int cpus = Lcore.onlineCpus();
+        // The CPUs this process may use (taskset, systemd's CPUAffinity=, a cpuset), not every online one: a
+        // worker pinned outside them ignored the operator's choice (or, in a cpuset, failed to start).
+        final int[] cpus = Lcore.processCpus();
         final int capacityPerWorker = dp.flowTable().capacityPerWorker(workerCount);
         final int muxV4 = config.mux().address().ipv4();
         final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
         final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
         for (int q = 0; q < workerCount; q++)
         {
-            // Worker q on CPU q+1 (CPU 0 is left to the JVM's own threads and the control thread) when
-            // there are enough CPUs; otherwise they share.
-            final int cpu = cpus > 1 ? 1 + (q % (cpus - 1)) : -1;
+            // Worker q on the process's CPU q+1 (its first is left to the JVM's own threads and the control
+            // thread) when there are enough CPUs; otherwise they share.
+            final int cpu = cpus.length > 1 ? cpus[1 + (q % (cpus.length - 1))] : -1;
             final WorkerConfig wc = new WorkerConfig(port.id(), q, q, dp.burstSize(), cpu, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
                 dp.flowTable().idleTimeoutSeconds(), dp.flowTable().newFlowsPerSecond());
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,

@@ -325,6 +325,74 @@ class DeviceMatrixTest
         assertFalse(run.output().contains("\tat "), "no stack trace:\n" + run.output());
     }
 
+    @Test
+    void workersRunOnTheCpusTheProcessWasGiven() throws Exception
+    {
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "one CPU: nothing to choose from");
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("cpus", 1, "net_null0", false));
+        final Path stats = dir.resolve("stats.json");
+        final Path log = dir.resolve("mux.log");
+        // taskset execs the launcher, which execs java: the process started is the MUX's JVM.
+        final List<String> command = new ArrayList<>(List.of("taskset", "-c", "0"));
+        command.addAll(run(null, config, 5, stats));
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+        final Process mux = pb.start();
+        String allowed = null;
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (allowed == null && mux.isAlive() && System.nanoTime() < deadline)
+            {
+                allowed = workerCpus(mux.pid());
+                Thread.sleep(100);
+            }
+            assertTrue(mux.waitFor(60, TimeUnit.SECONDS), "the MUX stops after --duration");
+        }
+        finally
+        {
+            mux.destroyForcibly();
+        }
+        final String output = Files.readString(log);
+        stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        // Before, the worker was pinned to CPU 1 whatever the process was given (in a cpuset without CPU 1 it failed).
+        assertEquals("0", allowed, "the worker's CPUs under taskset -c 0:\n" + output);
+    }
+
+    /** @return the Cpus_allowed_list of the first worker thread of process {@code pid}, or null before it runs. */
+    private static String workerCpus(final long pid) throws IOException
+    {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task")))
+        {
+            for (final Path task : tasks.toList())
+            {
+                try
+                {
+                    if (Files.readString(task.resolve("comm")).startsWith("panamux-worker"))
+                    {
+                        for (final String line : Files.readAllLines(task.resolve("status")))
+                        {
+                            if (line.startsWith("Cpus_allowed_list:"))
+                            {
+                                return line.substring("Cpus_allowed_list:".length()).strip();
+                            }
+                        }
+                    }
+                }
+                catch (final IOException gone)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        catch (final IOException gone)
+        {
+            // The process ended.
+        }
+        return null;
+    }
+
     /** A namespace of this test's own, so that its interfaces collide with nobody's. */
     private static String namespace(final String kind) throws IOException, InterruptedException
     {
