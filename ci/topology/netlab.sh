@@ -256,10 +256,37 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# The processes of NODE's namespace whose command line contains PATTERN (the pid files hold the shell that
+# started them through ns, not the process itself).
+ns_pids_matching() {
+  local node=$1 pattern=$2 pid cmdline
+  for pid in $(ip netns pids "$P-$node" 2>/dev/null); do
+    # No pipe into grep -q: under pipefail, tr killed by SIGPIPE would turn a match into a miss.
+    cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || continue
+    if [[ $cmdline == *"$pattern"* ]]; then
+      echo "$pid"
+    fi
+  done
+  return 0
+}
+
+# Stops a host agent: its JVM itself (TERM, or KILL with --kill as a crash would end it), KILL after 15 s.
 cmd_agent_stop() {
-  local node=$1 signal=TERM
+  local node=$1 signal=TERM pattern pid i left
   [ "${2:-}" = --kill ] && signal=KILL
-  stop_pid "$RUN/$node-agent.pid" "$signal"
+  pattern="io.panamux.hostagent.HostAgentMain --config $RUN/$node-agent.yaml"
+  for pid in $(ns_pids_matching "$node" "$pattern"); do
+    kill -"$signal" "$pid" 2>/dev/null || true
+  done
+  for i in $(seq 1 150); do
+    left=$(ns_pids_matching "$node" "$pattern")
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  for pid in $(ns_pids_matching "$node" "$pattern"); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  stop_pid "$RUN/$node-agent.pid" KILL
 }
 
 backend_start_server() {

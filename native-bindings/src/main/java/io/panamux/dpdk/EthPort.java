@@ -80,11 +80,18 @@ public final class EthPort
     }
 
     /**
-     * Drivers whose configure refuses different RX and TX queue counts although their info allows both
-     * (DPDK 22.11: net_tap's {@code tap_dev_configure}, "number of rx queues must be equal to number of tx
-     * queues"). Others that refuse are found by trying: see {@link #configureForWorkers}.
+     * Drivers that must have as many TX as RX queues although their info allows more TX queues:
+     * <ul>
+     *   <li>net_tap: its configure refuses different counts (DPDK 22.11 {@code tap_dev_configure}, "number of
+     *       rx queues must be equal to number of tx queues");</li>
+     *   <li>net_memif: configure accepts them, but each queue is a ring shared with the peer process, and peers
+     *       (testpmd, VPP, pktgen) have one queue pair per ring. As client, the MUX's one TX queue more is a
+     *       ring the server refuses ("Invalid ring index") and the link never comes up; as server, that queue
+     *       has no ring of the client's behind it, and sending on it reads ring 0 of the shared region.</li>
+     * </ul>
+     * Others that refuse are found by trying: see {@link #configureForWorkers}.
      */
-    private static final Set<String> EQUAL_QUEUE_COUNTS = Set.of("net_tap");
+    private static final Set<String> EQUAL_QUEUE_COUNTS = Set.of("net_tap", "net_memif");
 
     private final int portId;
 
@@ -168,6 +175,12 @@ public final class EthPort
         {
             throw new DpdkException("port " + portId + " (" + info.driverName() + ") supports at most " + info.maxRxQueues()
                 + " RX and " + info.maxTxQueues() + " TX queues; asked for " + rxQueues + " and " + txQueues);
+        }
+        if (mtu != 0 && (mtu < info.minMtu() || mtu > info.maxMtu()))
+        {
+            // rte_eth_dev_configure would say only "Invalid argument".
+            throw new DpdkException("port " + portId + " (" + info.driverName() + ") allows an MTU of " + info.minMtu() + ".." +
+                info.maxMtu() + "; dataplane.mtu is " + mtu);
         }
         final long rssHf = info.rssOffloads() & (EthConfDescriptor.RSS_IP | EthConfDescriptor.RSS_TCP | EthConfDescriptor.RSS_UDP);
         final boolean rss = rxQueues > 1 && rssHf != 0;

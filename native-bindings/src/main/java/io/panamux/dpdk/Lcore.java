@@ -155,6 +155,48 @@ public final class Lcore
         }
     }
 
+    /**
+     * @return the CPUs this process may run on, ascending: those of its first thread ({@code Cpus_allowed_list}
+     *         of {@code /proc/self/status}: what taskset, systemd's {@code CPUAffinity=} or a cpuset gave it), which
+     *         the EAL leaves alone (it pins the thread that initialises it, the JVM's main thread, not the first);
+     *         every online CPU when that cannot be read.
+     */
+    public static int[] processCpus()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+            {
+                if (line.startsWith("Cpus_allowed_list:"))
+                {
+                    return cpuList(line.substring("Cpus_allowed_list:".length()).strip());
+                }
+            }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            // Not Linux, or a format this does not know: every online CPU, as before.
+        }
+        return IntStream.range(0, onlineCpus()).toArray();
+    }
+
+    /** @return the CPUs of a kernel CPU list such as {@code 0-3,8,10-11}, ascending. */
+    static int[] cpuList(final String list)
+    {
+        final IntStream.Builder cpus = IntStream.builder();
+        for (final String part : list.split(","))
+        {
+            final String[] range = part.strip().split("-");
+            final int first = Integer.parseInt(range[0]);
+            final int last = Integer.parseInt(range[range.length - 1]);
+            for (int cpu = first; cpu <= last; cpu++)
+            {
+                cpus.add(cpu);
+            }
+        }
+        return cpus.build().sorted().toArray();
+    }
+
     /** @return the number of CPUs online, from sysfs (independent of the calling thread's affinity). */
     public static int onlineCpus()
     {

@@ -10,6 +10,7 @@ import java.util.function.LongSupplier;
 
 import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Burst;
+import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
@@ -127,8 +128,7 @@ public final class Mux implements AutoCloseable
         final Dataplane dp = config.dataplane();
         final int workerCount = dp.workers();
         final int perWorker = 2 * DESCRIPTORS + 4 * dp.burstSize() + POOL_CACHE;
-        this.pool = PacketPool.create("pmx_pool_" + port.id(), poolSize(workerCount * perWorker + 2048), POOL_CACHE,
-            PacketPool.DEFAULT_DATA_ROOM, 0);
+        this.pool = packetPool(port.id(), poolSize(workerCount * perWorker + 2048), workerCount, dp.burstSize());
         // One extra TX queue for the control thread (ARP replies, owner traffic) where the device allows it
         // (net_tap, for one, wants as many TX as RX queues); otherwise its packets are sent by worker 0.
         this.portConfiguration = port.configureForWorkers(workerCount, dp.mtu().orElse(0));
@@ -180,16 +180,18 @@ public final class Mux implements AutoCloseable
         // Published before the workers start, so that the first packets find their VIPs.
         changes.start(nowNs);
 
-        final int cpus = Lcore.onlineCpus();
+        // The CPUs this process may use (taskset, systemd's CPUAffinity=, a cpuset), not every online one: a
+        // worker pinned outside them ignored the operator's choice (or, in a cpuset, failed to start).
+        final int[] cpus = Lcore.processCpus();
         final int capacityPerWorker = dp.flowTable().capacityPerWorker(workerCount);
         final int muxV4 = config.mux().address().ipv4();
         final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
         final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
         for (int q = 0; q < workerCount; q++)
         {
-            // Worker q on CPU q+1 (CPU 0 is left to the JVM's own threads and the control thread) when
-            // there are enough CPUs; otherwise they share.
-            final int cpu = cpus > 1 ? 1 + (q % (cpus - 1)) : -1;
+            // Worker q on the process's CPU q+1 (its first is left to the JVM's own threads and the control
+            // thread) when there are enough CPUs; otherwise they share.
+            final int cpu = cpus.length > 1 ? cpus[1 + (q % (cpus.length - 1))] : -1;
             final WorkerConfig wc = new WorkerConfig(port.id(), q, q, dp.burstSize(), cpu, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
                 dp.flowTable().idleTimeoutSeconds(), dp.flowTable().newFlowsPerSecond());
             final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
@@ -287,6 +289,27 @@ public final class Mux implements AutoCloseable
         catch (final IOException e)
         {
             throw new UncheckedIOException("cannot start the BGP speaker (router.bgp): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The packet pool; when DPDK's memory cannot hold it, one line with what it needed, why, and what to change
+     * (DPDK says only "Cannot allocate memory": 40 workers need 131,071 mbufs, more than {@code --no-huge -m 256}).
+     */
+    private static PacketPool packetPool(final int portId, final int mbufs, final int workers, final int burst)
+    {
+        try
+        {
+            return PacketPool.create("pmx_pool_" + portId, mbufs, POOL_CACHE, PacketPool.DEFAULT_DATA_ROOM, 0);
+        }
+        catch (final DpdkException e)
+        {
+            // The data room and about 200 bytes of mbuf and mempool headers per packet.
+            final long mib = ((long)mbufs * (PacketPool.DEFAULT_DATA_ROOM + 200) + (1 << 20) - 1) >> 20;
+            throw new DpdkException("the packet pool does not fit in the memory DPDK has: " + mbufs + " mbufs (about " + mib +
+                " MiB) for dataplane.workers " + workers + " x (2 x " + DESCRIPTORS + " descriptors + 4 x dataplane.burst-size " + burst +
+                " + " + POOL_CACHE + " cached) + 2048; give the EAL more memory (-m, hugepages) or lower dataplane.workers (" +
+                e.getMessage() + ")");
         }
     }
 

@@ -135,6 +135,18 @@ public final class TestpmdSession implements AutoCloseable
         return s;
     }
 
+    /**
+     * @param port a testpmd port id.
+     * @return whether testpmd reports the port's link up now ({@code show port info}): a memif or vhost port
+     *         is up only once its peer process has connected, and what testpmd sends before is dropped.
+     */
+    public boolean linkUp(final int port)
+    {
+        send("show port info " + port);
+        final List<String> seen = await("Link status:", COMMAND_TIMEOUT_MS);
+        return seen.getLast().contains("up");
+    }
+
     /** Starts forwarding; {@link #stop()} ends the window. */
     public void begin()
     {

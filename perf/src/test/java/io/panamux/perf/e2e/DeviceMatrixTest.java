@@ -9,9 +9,13 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.panamux.perf.TestpmdBaseline;
+import io.panamux.perf.bench.TestpmdSession;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>{@code net_tap}: the kernel side of the tap sends the probes and sees what comes back (net_tap wants
  *       as many TX as RX queues: the MUX once asked for 1 RX and 2 TX and did not start);</li>
  *   <li>{@code net_af_packet}: a veth pair, the MUX on one end, the probes on the other;</li>
+ *   <li>{@code net_memif}: the peer is {@code dpdk-testpmd} in another process, as memif client when the MUX is
+ *       the server and the other way round, with as many queue pairs as the MUX has workers; it forwards (io)
+ *       between the memif port and a net_pcap port, reading the probes from a file and writing what comes back
+ *       to one file per queue, so each worker's share is checked on its own (the MUX once asked a memif
+ *       server for one ring more than the server had and never brought the link up as a client);</li>
+ *   <li>{@code net_virtio_user}: the peer is {@code dpdk-testpmd}'s vhost-user port ({@code net_vhost}) in another
+ *       process, checked the same way;</li>
  *   <li>{@code net_null}: no frame can be checked (it receives zeroed frames and discards what is sent); the
  *       MUX starts, receives, drops them as non-IP and stops cleanly.</li>
  * </ul>
@@ -175,6 +186,211 @@ class DeviceMatrixTest
         // net_null hands out zeroed frames (EtherType 0): received, and dropped as not IP.
         assertTrue(s.get("rx_packets").asLong() > 0, run.output());
         assertEquals(s.get("rx_packets").asLong(), s.get("drops").get("non_ip_ethertype").asLong(), run.output());
+    }
+
+    @ParameterizedTest(name = "net_memif, the MUX as {0}, {1} worker(s)")
+    @CsvSource({"server, 1", "server, 2", "client, 1", "client, 2"})
+    void memif(final String role, final int workers) throws Exception
+    {
+        // DPDK 22.11's memif listens on an abstract socket by default: the name shows in /proc/net/unix with a leading @.
+        final String socket = dir.resolve("memif.sock").toString();
+        final String peerRole = role.equals("server") ? "client" : "server";
+        throughTestpmd("memif" + role, workers, "net_memif0,role=" + role + ",socket=" + socket,
+            "net_memif0,role=" + peerRole + ",socket=" + socket, role.equals("server"), socket);
+    }
+
+    @ParameterizedTest(name = "net_virtio_user on testpmd's vhost-user port, {0} worker(s)")
+    @ValueSource(ints = {1, 2})
+    void virtioUser(final int workers) throws Exception
+    {
+        // testpmd's net_vhost is the vhost-user server (it makes the socket file); the MUX's virtio_user connects,
+        // and with --no-huge shares its memory through the memfd DPDK 22.11 backs it with.
+        final String socket = dir.resolve("vhost.sock").toString();
+        throughTestpmd("virtio", workers, "net_virtio_user0,path=" + socket + ",queues=" + workers,
+            "net_vhost0,iface=" + socket + ",queues=" + workers, false, socket);
+    }
+
+    /**
+     * The MUX on {@code muxVdev}, {@code dpdk-testpmd} in another process on {@code peerVdev} (its port 1) with as
+     * many queue pairs as the MUX has workers, forwarding (io) between that port and a net_pcap port (0) whose
+     * queue q reads the probes and writes what comes back to its own file: each worker's share is checked on its
+     * own, by scapy.
+     *
+     * @param muxFirst whether the MUX is the side that listens on {@code socket} (it starts first).
+     */
+    private void throughTestpmd(final String name, final int workers, final String muxVdev, final String peerVdev, final boolean muxFirst,
+        final String socket) throws Exception
+    {
+        Assumptions.assumeTrue(TestpmdBaseline.binary() != null, "dpdk-testpmd (package dpdk) is the MUX's peer");
+        final Path in = dir.resolve("in.pcap");
+        assertEquals(0, exec(List.of("/usr/bin/python3", PROBE.toString(), "write", in.toString()), 60).code());
+        final StringBuilder pcap = new StringBuilder("net_pcap0");
+        final List<Path> outs = new ArrayList<>();
+        for (int q = 0; q < workers; q++)
+        {
+            final Path out = dir.resolve("out" + q + ".pcap");
+            pcap.append(",rx_pcap=").append(in).append(",tx_pcap=").append(out);
+            outs.add(out);
+        }
+        final List<String> peerVdevs = List.of(pcap.toString(), peerVdev);
+        // --no-flush-rx: start must not throw away the probes net_pcap has read by then (testpmd's RX flush at start
+        // is why a testpmd peer once forwarded nothing).
+        final List<String> peerArgs = List.of("--forward-mode=io", "--rxq=" + workers, "--txq=" + workers, "--nb-cores=1",
+            "--total-num-mbufs=8192", "--no-flush-rx", "--disable-link-check");
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config(name, workers, muxVdev, false));
+        final Path stats = dir.resolve("stats.json");
+        final Path log = dir.resolve("mux.log");
+        final ProcessBuilder pb = new ProcessBuilder(run(null, config, 60, stats)).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+        final int forwardCpu = Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0;
+        Process mux = null;
+        TestpmdSession peer = null;
+        final TestpmdSession.Window window;
+        try
+        {
+            // The listening side first, so that the other finds its socket when it starts.
+            if (muxFirst)
+            {
+                mux = pb.start();
+                awaitListening(socket, mux, log);
+                peer = TestpmdSession.start(peerVdevs, peerArgs, 0, new int[] {forwardCpu}, List.of());
+            }
+            else
+            {
+                peer = TestpmdSession.start(peerVdevs, peerArgs, 0, new int[] {forwardCpu}, List.of());
+                awaitListening(socket, null, log);
+                mux = pb.start();
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (!peer.linkUp(1))
+            {
+                assertTrue(mux.isAlive(), "the MUX exited:\n" + Files.readString(log));
+                assertTrue(System.nanoTime() < deadline, "the link between the MUX (" + muxVdev + ") and testpmd never came up:\n" +
+                    Files.readString(log));
+                Thread.sleep(200);
+            }
+            // testpmd's side may come up a moment before the MUX's (a memif client is up once the server answered).
+            Thread.sleep(500);
+            window = peer.forward(2.0);
+        }
+        finally
+        {
+            if (peer != null)
+            {
+                peer.close();
+            }
+            if (mux != null)
+            {
+                mux.destroy();
+                assertTrue(mux.waitFor(60, TimeUnit.SECONDS), "the MUX stops on SIGTERM");
+            }
+        }
+        final String output = Files.readString(log);
+        System.out.println(output + "testpmd: " + window);
+        final JsonNode s = stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        assertEquals(16L * workers, s.get("rx_packets").asLong(), output);
+        // Each of testpmd's queues feeds one worker and gets that worker's output back: 16 probes each way.
+        for (final Path out : outs)
+        {
+            final Result check = exec(List.of("/usr/bin/python3", PROBE.toString(), "check", out.toString()), 60);
+            assertEquals(0, check.code(), out + ": " + check.output());
+            assertTrue(check.output().startsWith("16 of 16"), out + ": " + check.output());
+        }
+    }
+
+    /** Waits until a socket {@code socket} listens (abstract or a file), failing when {@code mux} exits first. */
+    private static void awaitListening(final String socket, final Process mux, final Path log) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(Path.of(socket)) && !Files.readString(Path.of("/proc/net/unix")).contains(" @" + socket))
+        {
+            assertTrue(mux == null || mux.isAlive(), "the MUX exited:\n" + Files.readString(log));
+            assertTrue(System.nanoTime() < deadline, "no memif socket " + socket + " in 60 s");
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aPoolBeyondDpdksMemoryIsOneLineNamingItsCause() throws Exception
+    {
+        // 40 workers need 131,071 mbufs, more than --no-huge -m 256 holds; DPDK says only "Cannot allocate memory".
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("pool", 40, "net_null0", false));
+        final Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
+        assertEquals(1, run.code(), run.output());
+        assertTrue(run.output().contains("panamux: the packet pool does not fit in the memory DPDK has: 131071 mbufs (about 297 MiB) " +
+            "for dataplane.workers 40 x (2 x 1024 descriptors + 4 x dataplane.burst-size 32 + 256 cached) + 2048; give the EAL more " +
+            "memory (-m, hugepages) or lower dataplane.workers (rte_pktmbuf_pool_create(pmx_pool_0, 131071 mbufs) failed: "), run.output());
+        assertFalse(run.output().contains("\tat "), "no stack trace:\n" + run.output());
+    }
+
+    @Test
+    void workersRunOnTheCpusTheProcessWasGiven() throws Exception
+    {
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "one CPU: nothing to choose from");
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("cpus", 1, "net_null0", false));
+        final Path stats = dir.resolve("stats.json");
+        final Path log = dir.resolve("mux.log");
+        // taskset execs the launcher, which execs java: the process started is the MUX's JVM.
+        final List<String> command = new ArrayList<>(List.of("taskset", "-c", "0"));
+        command.addAll(run(null, config, 5, stats));
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+        final Process mux = pb.start();
+        String allowed = null;
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (allowed == null && mux.isAlive() && System.nanoTime() < deadline)
+            {
+                allowed = workerCpus(mux.pid());
+                Thread.sleep(100);
+            }
+            assertTrue(mux.waitFor(60, TimeUnit.SECONDS), "the MUX stops after --duration");
+        }
+        finally
+        {
+            mux.destroyForcibly();
+        }
+        final String output = Files.readString(log);
+        stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        // Before, the worker was pinned to CPU 1 whatever the process was given (in a cpuset without CPU 1 it failed).
+        assertEquals("0", allowed, "the worker's CPUs under taskset -c 0:\n" + output);
+    }
+
+    /** @return the Cpus_allowed_list of the first worker thread of process {@code pid}, or null before it runs. */
+    private static String workerCpus(final long pid) throws IOException
+    {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task")))
+        {
+            for (final Path task : tasks.toList())
+            {
+                try
+                {
+                    if (Files.readString(task.resolve("comm")).startsWith("panamux-worker"))
+                    {
+                        for (final String line : Files.readAllLines(task.resolve("status")))
+                        {
+                            if (line.startsWith("Cpus_allowed_list:"))
+                            {
+                                return line.substring("Cpus_allowed_list:".length()).strip();
+                            }
+                        }
+                    }
+                }
+                catch (final IOException gone)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        catch (final IOException gone)
+        {
+            // The process ended.
+        }
+        return null;
     }
 
     /** A namespace of this test's own, so that its interfaces collide with nobody's. */

@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * process), with one and with two workers (issue 9 item 4). The client side sends SYNs on every queue; every
  * frame comes back IPIP-encapsulated from the MUX's address to the VIP's backend, every worker received its
  * queue's share, and no mbuf is left out of the MUX's pool at close. ({@code net_memif} with a server and a
- * client in one process never brought its link up here: memif is covered with one worker by
- * {@code PktgenMemifTest} and the bench, which run its peer in another process.)
+ * client in one process never brought its link up here: {@link DeviceMatrixTest} runs memif, and virtio_user,
+ * against a testpmd peer in another process.)
  */
 class MuxOnRingTest
 {

@@ -116,6 +116,32 @@ final class NetworkLab
         return r.output;
     }
 
+    /** @return the pids of the processes in {@code node}'s namespace whose command line contains {@code text}. */
+    List<Long> pidsIn(final String node, final String text) throws IOException, InterruptedException
+    {
+        final List<Long> pids = new ArrayList<>();
+        for (final String line : exec(List.of("ip", "netns", "pids", prefix + "-" + node), env, 30).output().split("\n"))
+        {
+            if (line.isBlank())
+            {
+                continue;
+            }
+            final Path cmdline = Path.of("/proc", line.strip(), "cmdline");
+            try
+            {
+                if (Files.readString(cmdline).replace('\0', ' ').contains(text))
+                {
+                    pids.add(Long.parseLong(line.strip()));
+                }
+            }
+            catch (final IOException gone)
+            {
+                // Ended meanwhile.
+            }
+        }
+        return pids;
+    }
+
     /** Runs a command in a namespace of the lab. */
     Result in(final String node, final int timeoutSeconds, final String... command) throws IOException, InterruptedException
     {

@@ -418,6 +418,20 @@ class NetworkTest
             "back through the MUX, the flow was redirected again: " + after);
     }
 
+    @Test
+    @Order(10)
+    void theLabsAgentStopEndsTheHostAgentItself() throws Exception
+    {
+        // The pid file holds the shell that started the agent through "ns ... &"; stopping that one left the
+        // agent's JVM running.
+        final String agent = "io.panamux.hostagent.HostAgentMain --config " + lab.run.resolve("b2-agent.yaml");
+        assertFalse(lab.pidsIn("b2", agent).isEmpty(), "b2's host agent runs");
+        lab.labOk(60, "agent-stop", "b2");
+        assertEquals(List.of(), lab.pidsIn("b2", agent), "agent-stop ended b2's host agent");
+        lab.labOk(120, "agent-start", "b2");
+        assertEquals(1, lab.pidsIn("b2", agent).size(), "agent-start started it again, once");
+    }
+
     // ---------------------------------------------------------------------------------------------------
 
     /**

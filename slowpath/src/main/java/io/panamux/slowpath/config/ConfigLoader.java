@@ -54,7 +54,7 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   maglev-table-size: INTEGER   prime, &gt;= the backends of every VIP, &lt;= 2^31-9; default 65537; 4 bytes
  *                                an entry, (2 * VIPs + 1) tables at most half the Java heap
  *   mtu: INTEGER                 68..65535; default none (the port's)
- *   burst-size: INTEGER          1..65535; default 32
+ *   burst-size: INTEGER          1..512; default 32
  *   gue-port: INTEGER            1..65535; default 6080
  * vips:                          default []
  *   - address: IPv4 | IPv6       required, unicast, not the MUX's own

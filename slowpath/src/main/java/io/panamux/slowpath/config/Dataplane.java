@@ -55,8 +55,13 @@ public record Dataplane(
     public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65537;
     /** The burst of DPDK's examples ({@code MAX_PKT_BURST} in l3fwd). */
     public static final int DEFAULT_BURST_SIZE = 32;
-    /** DPDK burst counts are {@code uint16_t}. */
-    public static final int MAX_BURST_SIZE = 65535;
+    /**
+     * Half the RX/TX descriptors the MUX gives each queue (1024): a worker's full TX buffer must fit in the
+     * ring beside the burst still in flight, or every full burst loses its tail as {@code tx_full}; the
+     * packet pool holds four bursts per worker. (DPDK's counts are {@code uint16_t}, and 65535 was accepted
+     * once: a pool of 266,000 mbufs per worker.) The host agent's limit too.
+     */
+    public static final int MAX_BURST_SIZE = 512;
     /** The UDP port conventionally used for GUE (Linux {@code fou}/{@code gue} examples). */
     public static final int DEFAULT_GUE_PORT = 6080;
     /** The smallest MTU an IPv4 link may have (RFC 791). */
