@@ -215,7 +215,9 @@ cmd_agent_start() {
   id=$(link_id "$node")
   ip -n "$P-$node" link del pmx0 2>/dev/null || true
   # shellcheck disable=SC2086
-  ns "$node" setsid java "${PANAMUX_JVM_FLAGS[@]}" -Xms32m -Xmx192m -XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 \
+  # ip netns exec and setsid both exec: $! is the JVM itself (through the ns function it would be a subshell,
+  # and agent-stop's TERM or a reload's HUP would reach that shell, not the agent).
+  ip netns exec "$P-$node" setsid java "${PANAMUX_JVM_FLAGS[@]}" -Xms32m -Xmx192m -XX:+UseSerialGC -XX:-UsePerfData -XX:TieredStopAtLevel=1 \
     -cp "$(hostagent_classpath)" io.panamux.hostagent.HostAgentMain --config "$RUN/$node-agent.yaml" \
     --stats-json "$RUN/$node-agent.json" > "$RUN/$node-agent.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$node-agent.pid"

@@ -172,9 +172,15 @@ class HostAgentIpv6NetworkTest
         await("reloads", refused.get("reloads").asLong() + 2);
     }
 
+    private String signals = "";
+
     private void hangup() throws IOException, InterruptedException
     {
         final String pid = Files.readString(lab.run.resolve("c2-agent.pid")).strip();
+        // What the process is and how it takes signals: shown if the reload does not happen.
+        final Path status = Path.of("/proc", pid, "status");
+        signals = pid + " " + (Files.exists(status) ? Files.readAllLines(status).stream()
+            .filter(l -> l.startsWith("Name") || l.startsWith("Sig") || l.startsWith("PPid")).toList() : "gone");
         assertEquals(0, NetworkLab.exec(List.of("kill", "-HUP", pid), Map.of(), 10).code());
     }
 
@@ -185,7 +191,8 @@ class HostAgentIpv6NetworkTest
         {
             now = lab.agent("c2");
         }
-        assertTrue(now.get(counter).asLong() >= atLeast, counter + " " + now + "\n" + Files.readString(lab.run.resolve("c2-agent.log")));
+        assertTrue(now.get(counter).asLong() >= atLeast, counter + " " + now + "\n" + signals + "\n"
+            + Files.readString(lab.run.resolve("c2-agent.log")));
         return now;
     }
 
