@@ -476,7 +476,7 @@ public final class BackendChanges
             final List<BackendState> list = new ArrayList<>();
             for (final BackendConfig b : v.backends())
             {
-                list.add(new BackendState(b.address(), b.weight(), false));
+                list.add(new BackendState(b.address(), b.weight(), b.draining()));
             }
             wanted.put(v.key(), List.copyOf(list));
         }

@@ -97,8 +97,9 @@ public final class EtcdStore implements AutoCloseable
         final ClientBuilder builder = Client.builder()
             .endpoints(settings.endpoints().toArray(new URI[0]))
             .connectTimeout(Duration.ofMillis(Math.min(callTimeout.toMillis(), 2000)))
-            // Dead connections are noticed by gRPC pings, not only when a call fails.
-            .keepaliveTime(Duration.ofSeconds(5))
+            // Dead connections are noticed by gRPC pings, not only when a call fails (etcd refuses pings more
+            // often than its --grpc-keepalive-min-time, 5 s by default).
+            .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(3))
             .keepaliveWithoutCalls(true)
             // jetcd retries unavailable calls itself; its retries stay within one call's bound.
@@ -135,6 +136,23 @@ public final class EtcdStore implements AutoCloseable
         }
         return new EtcdStore(builder.build(), callTimeout, "etcd " + settings.endpoints());
     }
+
+    /**
+     * Keeps the client's libraries quiet in a daemon's output: SLF4J without a provider (jetcd, Vert.x) would
+     * print three warnings, and gRPC logs its transport choice at INFO. Their warnings and errors still show.
+     * Call before the first {@link #connect}.
+     */
+    public static void quietLogging()
+    {
+        if (System.getProperty("slf4j.provider") == null)
+        {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_SLF4JServiceProvider");
+        }
+        GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    /** Held so the level set on it stays (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger GRPC_LOGGER = java.util.logging.Logger.getLogger("io.grpc");
 
     /** @return the bound of every call. */
     public Duration callTimeout()
