@@ -371,6 +371,10 @@ public final class BackendChanges
         {
             out.add("router.bgp changed");
         }
+        if (!running.store().equals(next.store()))
+        {
+            out.add("store changed");
+        }
         differ(out, "admin.listen", running.admin().listen(), next.admin().listen());
         if (!running.admin().token().equals(next.admin().token()))
         {
