@@ -3,9 +3,13 @@ package io.panamux.slowpath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.panamux.common.daemon.StopHook;
 import io.panamux.dpdk.DpdkException;
@@ -16,10 +20,18 @@ import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.ConfigSource;
 import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.StoreSettings;
+import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.store.EtcdConfigSource;
+import io.panamux.slowpath.store.EtcdStore;
+import io.panamux.slowpath.store.PoolConfigFollower;
+import io.panamux.slowpath.store.StoreUnavailableException;
 import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
@@ -92,6 +104,33 @@ public final class RunCommand implements Callable<Integer>
         t.start();
     }
 
+    /** Applies a new pool document's configuration as {@code ctl reload} does: on the control thread, whole or not at all. */
+    @SuppressWarnings("unchecked")
+    private static List<String> apply(final Mux mux, final MuxConfig next) throws ChangeRejectedException
+    {
+        try
+        {
+            return (List<String>)mux.control().submit((control, now) -> mux.backendChanges().reload(next, now)).get(10, TimeUnit.SECONDS);
+        }
+        catch (final ExecutionException e)
+        {
+            if (e.getCause() instanceof ChangeRejectedException rejected)
+            {
+                throw rejected;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        catch (final TimeoutException e)
+        {
+            throw new IllegalStateException("the control thread did not apply it within 10 s");
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
     @Override
     public Integer call() throws Exception
     {
@@ -99,14 +138,44 @@ public final class RunCommand implements Callable<Integer>
         LogLines.install();
         final MuxConfig config;
         // ctl reload reads the file again through the same source.
-        final FileConfigSource source = new FileConfigSource(configFile);
+        final ConfigSource source;
+        // A pool in etcd (ARCHITECTURE.md §7): the file merged with the pool's document, followed while running.
+        EtcdStore etcd = null;
+        EtcdConfigSource etcdSource = null;
+        EtcdConfigSource.Loaded loaded = null;
         try
         {
-            config = source.load();
+            final Optional<StoreSettings> store = ConfigLoader.storeOf(configFile);
+            if (store.isPresent())
+            {
+                EtcdStore.quietLogging();
+                etcd = EtcdStore.connect(store.get());
+                etcdSource = new EtcdConfigSource(configFile, store.get(), etcd);
+                loaded = etcdSource.loadVersioned();
+                config = loaded.config();
+                source = etcdSource;
+                System.out.println("panamux: pool document " + store.get().configKey() + " revision " + loaded.revision() +
+                    (loaded.fromCache() ? " from the cache file " + store.get().cacheFile().orElseThrow() + " (etcd unreachable: " +
+                        loaded.problem() + ")" : " from " + etcd));
+            }
+            else
+            {
+                source = new FileConfigSource(configFile);
+                config = source.load();
+            }
         }
         catch (final ConfigException e)
         {
             System.err.println(e.getMessage());
+            if (etcd != null)
+            {
+                etcd.close();
+            }
+            return 2;
+        }
+        catch (final StoreUnavailableException e)
+        {
+            System.err.println("panamux: " + e.getMessage());
             return 2;
         }
         for (final String w : config.warnings())
@@ -166,6 +235,15 @@ public final class RunCommand implements Callable<Integer>
                 return 1;
             }
         }
+        PoolConfigFollower follower = null;
+        if (etcdSource != null)
+        {
+            follower = PoolConfigFollower.start(etcdSource, loaded, next -> apply(mux, next), line -> System.out.println("panamux: " + line));
+            if (admin != null)
+            {
+                admin.pool(follower);
+            }
+        }
         final StopHook hook = StopHook.install("panamux-shutdown");
         final CountDownLatch stop = hook.stopRequested();
         notifyReadyWhenForwarding(mux, stop);
@@ -184,6 +262,14 @@ public final class RunCommand implements Callable<Integer>
             if (admin != null)
             {
                 admin.close();
+            }
+            if (follower != null)
+            {
+                follower.close();
+            }
+            if (etcd != null)
+            {
+                etcd.close();
             }
             mux.close();
             final MuxStats s = mux.stats();

@@ -131,6 +131,8 @@ public final class AdminServer implements AutoCloseable
     private final byte[] token;
     private final MuxMetrics metrics;
     private final HostCheck hosts;
+    /** The pool's store, when this MUX's pool is kept in one (ARCHITECTURE.md §7); null for a pool of files. */
+    private volatile PoolAdmin pool;
 
     private AdminServer(final HttpServer server, final ExecutorService executor, final AdminTarget target, final Optional<String> token,
         final InetSocketAddress listen)
@@ -141,6 +143,18 @@ public final class AdminServer implements AutoCloseable
         this.target = target;
         this.token = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
         this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone);
+    }
+
+    /**
+     * Makes this MUX's backend changes go to its pool's store, and shows the store's state ({@code /v1/pool},
+     * {@code /v1/vips}, {@code /metrics}). Called once, after the start, for a MUX whose pool is in etcd.
+     *
+     * @param store the pool's configuration in the store.
+     */
+    public void pool(final PoolAdmin store)
+    {
+        this.pool = store;
+        metrics.pool(store::configStatus);
     }
 
     /**
@@ -295,11 +309,17 @@ public final class AdminServer implements AutoCloseable
                 requireMethod(method, "GET");
                 final ObjectNode body = JSON.createObjectNode();
                 // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
-                body.put("hash_seed", "0x" + Long.toHexString(target.snapshot().get().hashSeed()));
+                final ForwardingSnapshot snapshot = target.snapshot().get();
+                body.put("hash_seed", "0x" + Long.toHexString(snapshot.hashSeed()));
+                final PoolAdmin store = pool;
+                if (store != null)
+                {
+                    body.set("pool_config", JSON.valueToTree(store.configStatus()));
+                }
                 final var array = body.putArray("vips");
                 for (final VipView v : views())
                 {
-                    array.add(vipJson(v));
+                    array.add(vipJson(v).put("table_digest", MaglevDigest.of(snapshot, v.vip())));
                 }
                 json(exchange, 200, body);
             }
@@ -322,6 +342,18 @@ public final class AdminServer implements AutoCloseable
             {
                 requireMethod(method, "POST");
                 reload(exchange);
+            }
+            case "/v1/pool" ->
+            {
+                requireMethod(method, "GET");
+                final PoolAdmin store = pool;
+                if (store == null)
+                {
+                    throw new ChangeRejectedException(ChangeRejectedException.NOT_FOUND, "this MUX's pool is kept in files (no store section)");
+                }
+                final ObjectNode body = JSON.createObjectNode();
+                body.set("config", JSON.valueToTree(store.configStatus()));
+                json(exchange, 200, body);
             }
             case "/v1/workers" ->
             {
@@ -394,6 +426,24 @@ public final class AdminServer implements AutoCloseable
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight is required");
         }
         final int weight = weightNode == null ? 1 : weightNode.asInt();
+        final PoolAdmin store = pool;
+        if (store != null)
+        {
+            // A pool in etcd: the change goes into the pool's document, and from there to every MUX (this one too).
+            final long revision = store.changeBackend(what, vip, address, weight);
+            final String key = BackendChanges.canonicalVipKey(vip);
+            final ObjectNode out = JSON.createObjectNode();
+            for (final VipView v : views())
+            {
+                if (v.vip().equals(key))
+                {
+                    out.set("vip", vipJson(v));
+                }
+            }
+            out.put("revision", revision);
+            json(exchange, 200, out);
+            return;
+        }
         final BackendChanges changes = target.changes();
         final VipView view = (VipView)call((control, now) -> switch (what)
         {

@@ -144,6 +144,44 @@ public final class MuxMetrics
             .register(registry);
     }
 
+    /**
+     * Adds the metrics of a pool kept in a store (ARCHITECTURE.md §7), read from its status at each scrape:
+     * {@code panamux_pool_config_revision}, {@code panamux_pool_config_applied},
+     * {@code panamux_pool_config_refused}, {@code panamux_pool_store_reachable},
+     * {@code panamux_pool_store_unreachable}.
+     *
+     * @param status the store's status ({@link PoolAdmin#configStatus()}).
+     */
+    public synchronized void pool(final Supplier<Map<String, Object>> status)
+    {
+        poolGauge("panamux_pool_config_revision", "The etcd revision of the pool document in force", status, "applied_revision");
+        poolGauge("panamux_pool_store_reachable", "1 while the pool's etcd answers, 0 while it does not (the MUX forwards on its last " +
+            "applied document)", status, "store_reachable");
+        poolCounter("panamux_pool_config_applied", "Pool document revisions applied", status, "applied_total");
+        poolCounter("panamux_pool_config_refused", "Pool document revisions refused (not valid, or needing a restart)", status,
+            "refused_total");
+        poolCounter("panamux_pool_store_unreachable", "Times the pool's etcd stopped answering", status, "unreachable_total");
+    }
+
+    private void poolGauge(final String name, final String help, final Supplier<Map<String, Object>> status, final String key)
+    {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(number(status.get().get(key)))).register(registry);
+    }
+
+    private void poolCounter(final String name, final String help, final Supplier<Map<String, Object>> status, final String key)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(number(status.get().get(key)))).register(registry);
+    }
+
+    private static double number(final Object value)
+    {
+        if (value instanceof Boolean b)
+        {
+            return b ? 1 : 0;
+        }
+        return value instanceof Number n ? n.doubleValue() : 0;
+    }
+
     /** Writes every metric in the Prometheus text format. Any thread; scrapes are serialised. */
     public synchronized void write(final OutputStream out) throws IOException
     {

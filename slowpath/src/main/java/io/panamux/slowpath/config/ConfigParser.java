@@ -1,13 +1,17 @@
 package io.panamux.slowpath.config;
 
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,11 +19,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.panamux.common.net.MacAddress;
 import io.panamux.flow.FlowTable;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -34,7 +40,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class ConfigParser
 {
-    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers", "router");
+    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers", "router", "store");
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
         "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
@@ -43,7 +49,7 @@ final class ConfigParser
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
         "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms", "through-tunnel");
-    private static final List<String> BACKEND_KEYS = List.of("address", "weight");
+    private static final List<String> BACKEND_KEYS = List.of("address", "weight", "drain");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
@@ -52,6 +58,17 @@ final class ConfigParser
         "birdc", "next-hop6", "bfd");
     private static final List<String> BFD_KEYS = List.of("interval-ms", "multiplier");
     private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
+    private static final List<String> STORE_KEYS = List.of("etcd");
+    private static final List<String> ETCD_KEYS = List.of("endpoints", "prefix", "lease-seconds", "cache-file", "tls", "username",
+        "password");
+    private static final List<String> TLS_KEYS = List.of("ca", "cert", "key");
+    /** The pool-wide keys of a MUX's file and their names in the pool document (ARCHITECTURE.md §7). */
+    private static final Map<String, String> POOL_WIDE_KEYS = Map.of(
+        "mux.pool", "the members' leases", "mux.hash-seed", "pool.hash-seed", "dataplane.maglev-table-size", "pool.maglev-table-size",
+        "peers.key", "pool.peers-key");
+    private static final List<String> DOCUMENT_KEYS = List.of("vips", "pool");
+    private static final List<String> DOCUMENT_POOL_KEYS = List.of("hash-seed", "maglev-table-size", "peers-key");
+    private static final Pattern PREFIX = Pattern.compile("/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
@@ -62,6 +79,7 @@ final class ConfigParser
     private static final int MAX_QUOTED = 60;
     /** Maglev spreads flows within about 1% when its table is at least this many times the backend count. */
     private static final int MAGLEV_RECOMMENDED_FACTOR = 100;
+    private static final int DOCUMENT_ORDER = 1 << 28;
 
     private enum Family
     {
@@ -105,6 +123,10 @@ final class ConfigParser
     }
 
     private final String fileName;
+    /** With a store: the nodes that came from the pool document, and the name its messages give. */
+    private final Set<Node> documentNodes;
+    private final String documentName;
+    private final boolean merged;
     private final List<Problem> errors = new ArrayList<>();
     private final List<Problem> warnings = new ArrayList<>();
 
@@ -123,8 +145,108 @@ final class ConfigParser
 
     ConfigParser(final String fileName, final MachineLimits limits)
     {
+        this(fileName, limits, Set.of(), null);
+    }
+
+    /**
+     * A parser of a MUX's file merged with its pool's document: every node of {@code documentNodes} came from
+     * the document, so messages about it name {@code documentName} and the document's key.
+     */
+    ConfigParser(final String fileName, final MachineLimits limits, final Set<Node> documentNodes, final String documentName)
+    {
         this.fileName = fileName;
         this.limits = limits;
+        final Set<Node> identity = Collections.newSetFromMap(new IdentityHashMap<>());
+        identity.addAll(documentNodes);
+        this.documentNodes = identity;
+        this.documentName = documentName == null ? fileName : documentName;
+        this.merged = documentName != null;
+    }
+
+    /**
+     * Parses a MUX's file merged with its pool's document (ARCHITECTURE.md §7): the document's {@code vips}
+     * become the file's, and its {@code pool.hash-seed}, {@code pool.maglev-table-size} and
+     * {@code pool.peers-key} become {@code mux.hash-seed}, {@code dataplane.maglev-table-size} and
+     * {@code peers.key}; then the whole is validated as one file. Every node of the document must be in this
+     * parser's document nodes.
+     *
+     * @param local    the MUX's file, composed.
+     * @param document the document, composed; null when it is empty.
+     */
+    MuxConfig parseMerged(final Node local, final Node document)
+    {
+        final Section top = document == null ? new Section("", 1, Map.of()) : section(document, "", 1, DOCUMENT_KEYS);
+        final Section pool = top == null ? null : childSection(top, "pool", false, DOCUMENT_POOL_KEYS);
+        if (top == null || (top.value("pool") != null && pool == null))
+        {
+            // The document is not even a mapping of its sections: that is all there is to say.
+            throw new ConfigException(sorted(errors));
+        }
+        if (!(local instanceof MappingNode localMap))
+        {
+            // The file is no mapping: its own message.
+            return parse(local);
+        }
+
+        final List<NodeTuple> tuples = new ArrayList<>();
+        for (final NodeTuple tuple : localMap.getValue())
+        {
+            final String key = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
+            final Node value = tuple.getValueNode();
+            final Node mergedValue = switch (key)
+            {
+                case "mux" -> withEntry(value, pool, "hash-seed", "hash-seed");
+                case "dataplane" -> withEntry(value, pool, "maglev-table-size", "maglev-table-size");
+                case "peers" -> withEntry(value, pool, "peers-key", "key");
+                default -> value;
+            };
+            tuples.add(new NodeTuple(tuple.getKeyNode(), mergedValue));
+        }
+        // A file with vips of its own is refused (refusePoolWideKeys): one message, not a duplicate key besides.
+        if (top.entries().containsKey("vips") && tuples.stream().noneMatch(t -> t.getKeyNode() instanceof ScalarNode k &&
+            "vips".equals(k.getValue())))
+        {
+            tuples.add(top.entries().get("vips"));
+        }
+        return parse(new MappingNode(localMap.getTag(), tuples, localMap.getFlowStyle()));
+    }
+
+    /**
+     * Validates only the {@code store} section of a mapping that holds nothing else.
+     *
+     * @return the settings, empty when there is no store section.
+     * @throws ConfigException when it is not valid.
+     */
+    Optional<StoreSettings> storeOnly(final Node root)
+    {
+        final Section top = section(root, "", 1, TOP_KEYS);
+        final Optional<StoreSettings> store = top == null ? null : store(top);
+        if (!errors.isEmpty() || store == null)
+        {
+            throw new ConfigException(sorted(errors));
+        }
+        return store;
+    }
+
+    /**
+     * @return the file's section {@code value} with the document's {@code pool.documentKey} added as
+     *         {@code fileKey}; the section itself when the document has no such key or the section is no mapping.
+     */
+    private Node withEntry(final Node value, final Section pool, final String documentKey, final String fileKey)
+    {
+        final NodeTuple entry = pool == null ? null : pool.entries().get(documentKey);
+        if (entry == null || !(value instanceof MappingNode mapping))
+        {
+            return value;
+        }
+        final List<NodeTuple> tuples = new ArrayList<>(mapping.getValue());
+        final Node keyNode = entry.getKeyNode();
+        // The file's name for the key, at the document's place (so a message names the document).
+        final ScalarNode renamed = new ScalarNode(Tag.STR, fileKey, keyNode.getStartMark(), keyNode.getEndMark(),
+            DumperOptions.ScalarStyle.PLAIN);
+        documentNodes.add(renamed);
+        tuples.add(new NodeTuple(renamed, entry.getValueNode()));
+        return new MappingNode(mapping.getTag(), tuples, mapping.getFlowStyle());
     }
 
     MuxConfig parse(final Node root)
@@ -145,6 +267,11 @@ final class ConfigParser
         final Admin admin = admin(top);
         final Optional<Peers> peers = peers(top);
         final Optional<BgpSettings> bgp = router(top);
+        final Optional<StoreSettings> store = store(top);
+        if (store != null && store.isPresent())
+        {
+            refusePoolWideKeys(top);
+        }
 
         if (!errors.isEmpty())
         {
@@ -154,7 +281,177 @@ final class ConfigParser
         final Mux seeded = mux.hashSeedSource() == HashSeed.Source.DEFAULT && peers.isPresent()
             ? new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.derive(peers.get().key()),
             HashSeed.Source.DERIVED_FROM_PEERS_KEY) : mux;
-        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, sorted(warnings));
+        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, store, sorted(warnings));
+    }
+
+    /** @return the store section, empty when absent, null when it has errors (reported). */
+    private Optional<StoreSettings> store(final Section top)
+    {
+        if (top.value("store") == null)
+        {
+            return Optional.empty();
+        }
+        final Section store = childSection(top, "store", false, STORE_KEYS);
+        if (store == null)
+        {
+            return null;
+        }
+        final Section etcd = childSection(store, "etcd", true, ETCD_KEYS);
+        if (etcd == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final List<URI> endpoints = new ArrayList<>();
+        final Node endpointsNode = required(etcd, "endpoints");
+        final List<Node> items = endpointsNode == null ? null :
+            sequence(endpointsNode, etcd.child("endpoints"), "a list of URLs such as \"http://127.0.0.1:2379\"");
+        if (items != null && items.isEmpty())
+        {
+            error(endpointsNode, etcd.child("endpoints"), "must name at least one etcd member");
+        }
+        for (int i = 0; items != null && i < items.size(); i++)
+        {
+            final String path = etcd.child("endpoints") + "[" + i + "]";
+            final String text = string(items.get(i), path);
+            if (text != null)
+            {
+                final URI uri = endpoint(text);
+                if (uri == null)
+                {
+                    error(items.get(i), path, "must be a URL http://HOST:PORT or https://HOST:PORT, got " + describe(items.get(i)));
+                }
+                else
+                {
+                    endpoints.add(uri);
+                }
+            }
+        }
+
+        final String prefix = nonEmptyString(etcd, "prefix", true);
+        if (prefix != null && !PREFIX.matcher(prefix).matches())
+        {
+            error(etcd.value("prefix"), etcd.child("prefix"), "must start with / and not end with /, with letters, digits and . _ ~ - / only " +
+                "(e.g. /panamux/pools/pool-a), got " + describe(etcd.value("prefix")));
+        }
+        final Integer lease = integer(etcd, "lease-seconds", false, StoreSettings.DEFAULT_LEASE_SECONDS, StoreSettings.MIN_LEASE_SECONDS,
+            StoreSettings.MAX_LEASE_SECONDS);
+        final Optional<Path> cacheFile = etcd.value("cache-file") == null ? Optional.empty() :
+            Optional.ofNullable(absolutePath(etcd, "cache-file"));
+
+        Optional<StoreSettings.Tls> tls = Optional.empty();
+        final Section tlsSection = childSection(etcd, "tls", false, TLS_KEYS);
+        if (tlsSection != null)
+        {
+            final Path ca = absolutePath(tlsSection, "ca");
+            final Path cert = tlsSection.value("cert") == null ? null : absolutePath(tlsSection, "cert");
+            final Path key = tlsSection.value("key") == null ? null : absolutePath(tlsSection, "key");
+            if ((tlsSection.value("cert") == null) != (tlsSection.value("key") == null))
+            {
+                missingWhy(tlsSection, tlsSection.value("cert") == null ? "cert" : "key", "a client certificate goes with its key");
+            }
+            if (ca != null)
+            {
+                tls = Optional.of(new StoreSettings.Tls(ca, Optional.ofNullable(cert), Optional.ofNullable(key)));
+            }
+        }
+        final Optional<String> username = Optional.ofNullable(nonEmptyString(etcd, "username", false));
+        final Optional<String> password = Optional.ofNullable(nonEmptyString(etcd, "password", false));
+        if (etcd.value("username") != null && etcd.value("password") == null)
+        {
+            missingWhy(etcd, "password", "etcd authenticates a user by name and password");
+        }
+        if (etcd.value("password") != null && etcd.value("username") == null)
+        {
+            missingWhy(etcd, "username", "etcd authenticates a user by name and password");
+        }
+        if (tls.isEmpty() && endpoints.stream().anyMatch(uri -> "https".equals(uri.getScheme())))
+        {
+            missingWhy(etcd, "tls", "an https:// endpoint needs at least tls.ca");
+        }
+
+        if (errors.size() != errorsBefore)
+        {
+            return null;
+        }
+        return Optional.of(new StoreSettings(endpoints, prefix, lease, cacheFile, tls, username, password));
+    }
+
+    private static URI endpoint(final String text)
+    {
+        try
+        {
+            final URI uri = new URI(text.strip());
+            final boolean bare = uri.getPath() == null || uri.getPath().isEmpty() || "/".equals(uri.getPath());
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getPort() > 0 &&
+                bare && uri.getQuery() == null && uri.getFragment() == null && uri.getUserInfo() == null)
+            {
+                return uri;
+            }
+            return null;
+        }
+        catch (final URISyntaxException ex)
+        {
+            return null;
+        }
+    }
+
+    private Path absolutePath(final Section section, final String key)
+    {
+        final String text = nonEmptyString(section, key, true);
+        if (text == null)
+        {
+            return null;
+        }
+        final Node node = section.value(key);
+        try
+        {
+            final Path path = Path.of(text);
+            if (!path.isAbsolute())
+            {
+                error(node, section.child(key), "must be an absolute path (the MUX may run from any directory), got " + describe(node));
+                return null;
+            }
+            return path;
+        }
+        catch (final InvalidPathException ex)
+        {
+            error(node, section.child(key), "is not a usable path (" + ex.getReason() + "), got " + describe(node));
+            return null;
+        }
+    }
+
+    /**
+     * With a store, the pool-wide settings come from the pool's document: the same key in this MUX's own file
+     * would be a second, silently ignored source, so it is refused.
+     */
+    private void refusePoolWideKeys(final Section top)
+    {
+        final Node vips = top.value("vips");
+        if (vips != null && !documentNodes.contains(vips))
+        {
+            error(top.entries().get("vips").getKeyNode(), "vips", "not allowed with store: the pool's VIPs are in its document in etcd " +
+                "(PREFIX/config; ./panamux pool push)");
+        }
+        for (final Map.Entry<String, String> wide : POOL_WIDE_KEYS.entrySet())
+        {
+            final String[] parts = wide.getKey().split("\\.");
+            final Node parent = top.value(parts[0]);
+            if (!(parent instanceof MappingNode mapping))
+            {
+                continue;
+            }
+            for (final NodeTuple tuple : mapping.getValue())
+            {
+                if (tuple.getKeyNode() instanceof ScalarNode key && parts[1].equals(key.getValue()) &&
+                    !documentNodes.contains(tuple.getValueNode()))
+                {
+                    error(key, wide.getKey(), "not allowed with store: the pool's " + parts[1] + " comes from " +
+                        (wide.getValue().startsWith("pool.") ? "its document in etcd (" + wide.getValue() + ")" : wide.getValue()));
+                }
+            }
+        }
     }
 
     private Mux mux(final Section top)
@@ -536,7 +833,13 @@ final class ConfigParser
                 valid = false;
                 continue;
             }
-            backends.add(new BackendConfig(address, weight));
+            final Boolean drain = bool(section, "drain");
+            if (drain == null)
+            {
+                valid = false;
+                continue;
+            }
+            backends.add(new BackendConfig(address, weight, drain));
         }
         return valid ? backends : null;
     }
@@ -699,6 +1002,12 @@ final class ConfigParser
     /** The shared key: never quoted in a message, whatever is wrong with it. */
     private byte[] peerKey(final Section peers)
     {
+        if (merged && peers.value("key") == null)
+        {
+            errors.add(new Problem(DOCUMENT_ORDER + 1, documentName + ":1: pool.peers-key: missing: the section peers of " + fileName +
+                " needs the pool's shared key from the pool document"));
+            return null;
+        }
         final Node node = required(peers, "key");
         if (node == null)
         {
@@ -1218,6 +1527,22 @@ final class ConfigParser
         return text;
     }
 
+    /** @return the value of a {@code true}/{@code false} key, false when absent, null when it is neither (reported). */
+    private Boolean bool(final Section section, final String key)
+    {
+        final Node node = section.value(key);
+        if (node == null)
+        {
+            return false;
+        }
+        if (node instanceof ScalarNode scalar && ("true".equals(scalar.getValue()) || "false".equals(scalar.getValue())))
+        {
+            return "true".equals(scalar.getValue());
+        }
+        error(node, section.child(key), "must be true or false, got " + describe(node));
+        return null;
+    }
+
     /**
      * @return the value, {@code defaultValue} when the key is absent and not required, or null (reported).
      */
@@ -1344,17 +1669,39 @@ final class ConfigParser
 
     private void error(final Node node, final String path, final String problem)
     {
-        errors.add(new Problem(line(node), format(line(node), path, problem)));
+        errors.add(new Problem(order(node), format(node, path, problem)));
     }
 
     private void warning(final Node node, final String path, final String problem)
     {
-        warnings.add(new Problem(line(node), format(line(node), path, problem)));
+        warnings.add(new Problem(order(node), format(node, path, problem)));
+    }
+
+    /** Messages about the pool document come after the file's, each in line order. */
+    private int order(final Node node)
+    {
+        return documentNodes.contains(node) ? DOCUMENT_ORDER + line(node) : line(node);
+    }
+
+    private String format(final Node node, final String path, final String problem)
+    {
+        if (documentNodes.contains(node))
+        {
+            final String wide = POOL_WIDE_KEYS.get(path);
+            return format(documentName, line(node), wide != null && wide.startsWith("pool.") ? wide : path, problem);
+        }
+        return format(fileName, line(node), path, problem);
     }
 
     private String format(final int line, final String path, final String problem)
     {
-        return fileName + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
+        // Without a node (a missing key, a check across keys): with a store, every VIP is the document's.
+        return format(merged && (path.startsWith("vips") || path.startsWith("pool")) ? documentName : fileName, line, path, problem);
+    }
+
+    private static String format(final String source, final int line, final String path, final String problem)
+    {
+        return source + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
     }
 
     private static List<String> sorted(final List<Problem> problems)
