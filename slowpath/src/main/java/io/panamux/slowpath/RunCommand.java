@@ -20,6 +20,7 @@ import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.pool.PoolStatus;
 import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
@@ -144,7 +145,8 @@ public final class RunCommand implements Callable<Integer>
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
-                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList()));
+                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList(),
+                () -> PoolStatus.ofFile(mux.poolMembers(), config.mux().address(), config.mux().name())));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()

@@ -45,6 +45,7 @@ import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.VipView;
+import io.panamux.slowpath.pool.PoolStatus;
 
 /**
  * The admin API (ARCHITECTURE.md §5, {@code ctl}): HTTP/JSON on {@code admin.listen}, served by the JDK's
@@ -63,6 +64,7 @@ import io.panamux.slowpath.control.VipView;
  *   GET  /v1/flows?vip=V&amp;limit=N       {"flows": [...], "limit": N, "truncated": bool}
  *   POST /v1/reload                    {"source": ..., "changes": [...], "snapshot_version": N}
  *   GET  /v1/workers                   {"workers": [{"worker": 0, "rx_packets": N, "tx_packets": N, "busy_cycles": N, "duty_cycles": N, ...}]}
+ *   GET  /v1/pool                      {"store": ..., "store_reachable": bool, "members": [{"address", "name", "lease_alive", ...}], ...}
  *   GET  /metrics                      Prometheus text format
  *   GET  /                             the status page (one self-contained HTML file reading the endpoints above)
  * </pre>
@@ -140,7 +142,7 @@ public final class AdminServer implements AutoCloseable
         this.executor = executor;
         this.target = target;
         this.token = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
-        this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone);
+        this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone, target.pool());
     }
 
     /**
@@ -327,6 +329,16 @@ public final class AdminServer implements AutoCloseable
             {
                 requireMethod(method, "GET");
                 json(exchange, 200, workersJson());
+            }
+            case "/v1/pool" ->
+            {
+                requireMethod(method, "GET");
+                final PoolStatus pool = target.pool() == null ? null : target.pool().get();
+                if (pool == null)
+                {
+                    throw new ChangeRejectedException(404, "this MUX has no pool view");
+                }
+                json(exchange, 200, PoolJson.of(pool));
             }
             case "/" ->
             {
