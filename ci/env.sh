@@ -65,8 +65,8 @@ pmx_step() {
 PANAMUX_RUNTIME_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc libc6-dev maven)
 # What the tests need beyond that: independent decoders and network namespaces.
 # The operability tests: the status page in a headless browser, the package checker, the unit checker
-# (systemd-analyze) and promtool.
-PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2 bird2 curl ethtool tcpdump chromium lintian systemd prometheus)
+# (systemd-analyze) and promtool. etcd: the real store of the pool tests (ARCHITECTURE.md §7), started by them.
+PANAMUX_TEST_PACKAGES=(tshark python3-scapy iproute2 bird2 curl ethtool tcpdump chromium lintian systemd prometheus etcd-server etcd-client)
 
 # The class path of one part of a source build: pmx_classpath slowpath|hostagent|perf.
 pmx_classpath() {

@@ -149,7 +149,8 @@ public final class ConfigLoader
         // Neither mux.hash-seed nor peers.key: a seed of this MUX's own, made once and kept beside the file.
         final Mux seeded = new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.loadOrCreate(HashSeed.fileFor(file)),
             HashSeed.Source.GENERATED);
-        return new MuxConfig(seeded, config.dataplane(), config.vips(), config.admin(), config.peers(), config.bgp(), config.warnings());
+        return new MuxConfig(seeded, config.dataplane(), config.vips(), config.admin(), config.peers(), config.bgp(), config.store(),
+            config.warnings());
     }
 
     /**

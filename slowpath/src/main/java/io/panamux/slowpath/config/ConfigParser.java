@@ -1,13 +1,17 @@
 package io.panamux.slowpath.config;
 
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -33,7 +38,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class ConfigParser
 {
-    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers", "router");
+    private static final List<String> TOP_KEYS = List.of("mux", "dataplane", "vips", "admin", "peers", "router", "store");
     private static final List<String> MUX_KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
     private static final List<String> DATAPLANE_KEYS = List.of(
         "eal", "port", "workers", "gateway-mac", "gateway", "flow-table", "maglev-table-size", "mtu", "burst-size", "gue-port");
@@ -51,6 +56,15 @@ final class ConfigParser
         "birdc", "next-hop6", "bfd");
     private static final List<String> BFD_KEYS = List.of("interval-ms", "multiplier");
     private static final List<String> NEIGHBOR_KEYS = List.of("address", "as");
+    private static final List<String> STORE_KEYS = List.of("etcd");
+    private static final List<String> ETCD_KEYS = List.of("endpoints", "prefix", "lease-seconds", "cache-file", "tls", "username",
+        "password");
+    private static final List<String> TLS_KEYS = List.of("ca", "cert", "key");
+    /** The pool-wide keys of a MUX's file and their names in the pool document (ARCHITECTURE.md §7). */
+    private static final Map<String, String> POOL_WIDE_KEYS = Map.of(
+        "mux.pool", "the members' leases", "mux.hash-seed", "pool.hash-seed", "dataplane.maglev-table-size", "pool.maglev-table-size",
+        "peers.key", "pool.peers-key");
+    private static final Pattern PREFIX = Pattern.compile("/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
@@ -62,6 +76,7 @@ final class ConfigParser
     private static final int MAX_QUOTED = 60;
     /** Maglev spreads flows within about 1% when its table is at least this many times the backend count. */
     private static final int MAGLEV_RECOMMENDED_FACTOR = 100;
+    private static final int DOCUMENT_ORDER = 1 << 28;
 
     private enum Family
     {
@@ -105,6 +120,9 @@ final class ConfigParser
     }
 
     private final String fileName;
+    /** With a store: the nodes that came from the pool document, and the name its messages give. */
+    private final Set<Node> documentNodes;
+    private final String documentName;
     private final List<Problem> errors = new ArrayList<>();
     private final List<Problem> warnings = new ArrayList<>();
 
@@ -123,8 +141,21 @@ final class ConfigParser
 
     ConfigParser(final String fileName, final MachineLimits limits)
     {
+        this(fileName, limits, Set.of(), fileName);
+    }
+
+    /**
+     * A parser of a MUX's file merged with its pool's document: every node of {@code documentNodes} came from
+     * the document, so messages about it name {@code documentName} and the document's key.
+     */
+    ConfigParser(final String fileName, final MachineLimits limits, final Set<Node> documentNodes, final String documentName)
+    {
         this.fileName = fileName;
         this.limits = limits;
+        final Set<Node> identity = Collections.newSetFromMap(new IdentityHashMap<>());
+        identity.addAll(documentNodes);
+        this.documentNodes = identity;
+        this.documentName = documentName;
     }
 
     MuxConfig parse(final Node root)
@@ -145,6 +176,11 @@ final class ConfigParser
         final Admin admin = admin(top);
         final Optional<Peers> peers = peers(top);
         final Optional<BgpSettings> bgp = router(top);
+        final Optional<StoreSettings> store = store(top);
+        if (store != null && store.isPresent())
+        {
+            refusePoolWideKeys(top);
+        }
 
         if (!errors.isEmpty())
         {
@@ -154,7 +190,177 @@ final class ConfigParser
         final Mux seeded = mux.hashSeedSource() == HashSeed.Source.DEFAULT && peers.isPresent()
             ? new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.derive(peers.get().key()),
             HashSeed.Source.DERIVED_FROM_PEERS_KEY) : mux;
-        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, sorted(warnings));
+        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, store, sorted(warnings));
+    }
+
+    /** @return the store section, empty when absent, null when it has errors (reported). */
+    private Optional<StoreSettings> store(final Section top)
+    {
+        if (top.value("store") == null)
+        {
+            return Optional.empty();
+        }
+        final Section store = childSection(top, "store", false, STORE_KEYS);
+        if (store == null)
+        {
+            return null;
+        }
+        final Section etcd = childSection(store, "etcd", true, ETCD_KEYS);
+        if (etcd == null)
+        {
+            return null;
+        }
+        final int errorsBefore = errors.size();
+
+        final List<URI> endpoints = new ArrayList<>();
+        final Node endpointsNode = required(etcd, "endpoints");
+        final List<Node> items = endpointsNode == null ? null :
+            sequence(endpointsNode, etcd.child("endpoints"), "a list of URLs such as \"http://127.0.0.1:2379\"");
+        if (items != null && items.isEmpty())
+        {
+            error(endpointsNode, etcd.child("endpoints"), "must name at least one etcd member");
+        }
+        for (int i = 0; items != null && i < items.size(); i++)
+        {
+            final String path = etcd.child("endpoints") + "[" + i + "]";
+            final String text = string(items.get(i), path);
+            if (text != null)
+            {
+                final URI uri = endpoint(text);
+                if (uri == null)
+                {
+                    error(items.get(i), path, "must be a URL http://HOST:PORT or https://HOST:PORT, got " + describe(items.get(i)));
+                }
+                else
+                {
+                    endpoints.add(uri);
+                }
+            }
+        }
+
+        final String prefix = nonEmptyString(etcd, "prefix", true);
+        if (prefix != null && !PREFIX.matcher(prefix).matches())
+        {
+            error(etcd.value("prefix"), etcd.child("prefix"), "must start with / and not end with /, with letters, digits and . _ ~ - / only " +
+                "(e.g. /panamux/pools/pool-a), got " + describe(etcd.value("prefix")));
+        }
+        final Integer lease = integer(etcd, "lease-seconds", false, StoreSettings.DEFAULT_LEASE_SECONDS, StoreSettings.MIN_LEASE_SECONDS,
+            StoreSettings.MAX_LEASE_SECONDS);
+        final Optional<Path> cacheFile = etcd.value("cache-file") == null ? Optional.empty() :
+            Optional.ofNullable(absolutePath(etcd, "cache-file"));
+
+        Optional<StoreSettings.Tls> tls = Optional.empty();
+        final Section tlsSection = childSection(etcd, "tls", false, TLS_KEYS);
+        if (tlsSection != null)
+        {
+            final Path ca = absolutePath(tlsSection, "ca");
+            final Path cert = tlsSection.value("cert") == null ? null : absolutePath(tlsSection, "cert");
+            final Path key = tlsSection.value("key") == null ? null : absolutePath(tlsSection, "key");
+            if ((tlsSection.value("cert") == null) != (tlsSection.value("key") == null))
+            {
+                missingWhy(tlsSection, tlsSection.value("cert") == null ? "cert" : "key", "a client certificate goes with its key");
+            }
+            if (ca != null)
+            {
+                tls = Optional.of(new StoreSettings.Tls(ca, Optional.ofNullable(cert), Optional.ofNullable(key)));
+            }
+        }
+        final Optional<String> username = Optional.ofNullable(nonEmptyString(etcd, "username", false));
+        final Optional<String> password = Optional.ofNullable(nonEmptyString(etcd, "password", false));
+        if (etcd.value("username") != null && etcd.value("password") == null)
+        {
+            missingWhy(etcd, "password", "etcd authenticates a user by name and password");
+        }
+        if (etcd.value("password") != null && etcd.value("username") == null)
+        {
+            missingWhy(etcd, "username", "etcd authenticates a user by name and password");
+        }
+        if (tls.isEmpty() && endpoints.stream().anyMatch(uri -> "https".equals(uri.getScheme())))
+        {
+            missingWhy(etcd, "tls", "an https:// endpoint needs at least tls.ca");
+        }
+
+        if (errors.size() != errorsBefore)
+        {
+            return null;
+        }
+        return Optional.of(new StoreSettings(endpoints, prefix, lease, cacheFile, tls, username, password));
+    }
+
+    private static URI endpoint(final String text)
+    {
+        try
+        {
+            final URI uri = new URI(text.strip());
+            final boolean bare = uri.getPath() == null || uri.getPath().isEmpty() || "/".equals(uri.getPath());
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getPort() > 0 &&
+                bare && uri.getQuery() == null && uri.getFragment() == null && uri.getUserInfo() == null)
+            {
+                return uri;
+            }
+            return null;
+        }
+        catch (final URISyntaxException ex)
+        {
+            return null;
+        }
+    }
+
+    private Path absolutePath(final Section section, final String key)
+    {
+        final String text = nonEmptyString(section, key, true);
+        if (text == null)
+        {
+            return null;
+        }
+        final Node node = section.value(key);
+        try
+        {
+            final Path path = Path.of(text);
+            if (!path.isAbsolute())
+            {
+                error(node, section.child(key), "must be an absolute path (the MUX may run from any directory), got " + describe(node));
+                return null;
+            }
+            return path;
+        }
+        catch (final InvalidPathException ex)
+        {
+            error(node, section.child(key), "is not a usable path (" + ex.getReason() + "), got " + describe(node));
+            return null;
+        }
+    }
+
+    /**
+     * With a store, the pool-wide settings come from the pool's document: the same key in this MUX's own file
+     * would be a second, silently ignored source, so it is refused.
+     */
+    private void refusePoolWideKeys(final Section top)
+    {
+        final Node vips = top.value("vips");
+        if (vips != null && !documentNodes.contains(vips))
+        {
+            error(top.entries().get("vips").getKeyNode(), "vips", "not allowed with store: the pool's VIPs are in its document in etcd " +
+                "(PREFIX/config; ./panamux pool push)");
+        }
+        for (final Map.Entry<String, String> wide : POOL_WIDE_KEYS.entrySet())
+        {
+            final String[] parts = wide.getKey().split("\\.");
+            final Node parent = top.value(parts[0]);
+            if (!(parent instanceof MappingNode mapping))
+            {
+                continue;
+            }
+            for (final NodeTuple tuple : mapping.getValue())
+            {
+                if (tuple.getKeyNode() instanceof ScalarNode key && parts[1].equals(key.getValue()) &&
+                    !documentNodes.contains(tuple.getValueNode()))
+                {
+                    error(key, wide.getKey(), "not allowed with store: the pool's " + parts[1] + " comes from " +
+                        (wide.getValue().startsWith("pool.") ? "its document in etcd (" + wide.getValue() + ")" : wide.getValue()));
+                }
+            }
+        }
     }
 
     private Mux mux(final Section top)
@@ -1337,17 +1543,35 @@ final class ConfigParser
 
     private void error(final Node node, final String path, final String problem)
     {
-        errors.add(new Problem(line(node), format(line(node), path, problem)));
+        errors.add(new Problem(order(node), format(node, path, problem)));
     }
 
     private void warning(final Node node, final String path, final String problem)
     {
-        warnings.add(new Problem(line(node), format(line(node), path, problem)));
+        warnings.add(new Problem(order(node), format(node, path, problem)));
+    }
+
+    /** Messages about the pool document come after the file's, each in line order. */
+    private int order(final Node node)
+    {
+        return documentNodes.contains(node) ? DOCUMENT_ORDER + line(node) : line(node);
+    }
+
+    private String format(final Node node, final String path, final String problem)
+    {
+        if (documentNodes.contains(node))
+        {
+            final String wide = POOL_WIDE_KEYS.get(path);
+            return documentName + ":" + line(node) + ": " + (wide != null && wide.startsWith("pool.") ? wide : path) + ": " + problem;
+        }
+        return format(line(node), path, problem);
     }
 
     private String format(final int line, final String path, final String problem)
     {
-        return fileName + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
+        // Without a node (a missing key, a check across keys): with a store, every VIP is the document's.
+        final String source = !documentNodes.isEmpty() && path.startsWith("vips") ? documentName : fileName;
+        return source + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
     }
 
     private static List<String> sorted(final List<Problem> problems)

@@ -16,11 +16,13 @@ import java.util.Optional;
  *                  {@code mux.pool} has more than one member.
  * @param bgp       the {@code router.bgp} section: the BGP speaker the MUX runs to announce its VIPs; empty
  *                  when the MUX tells no router anything.
+ * @param store     the {@code store} section: the pool's document and members are in etcd (ARCHITECTURE.md §7);
+ *                  empty for a pool kept in files.
  * @param warnings  things that are allowed but probably unwise, each {@code FILE:LINE: problem} like an
  *                  error (e.g. a Maglev table smaller than 100 times a VIP's backend count).
  */
 public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admin admin, Optional<Peers> peers, Optional<BgpSettings> bgp,
-    List<String> warnings)
+    Optional<StoreSettings> store, List<String> warnings)
 {
     /**
      * Copies the lists; rejects nulls.
@@ -33,7 +35,17 @@ public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admi
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(bgp, "bgp");
+        Objects.requireNonNull(store, "store");
         warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * A configuration without a {@code store} section (a pool kept in files).
+     */
+    public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final Optional<Peers> peers,
+        final Optional<BgpSettings> bgp, final List<String> warnings)
+    {
+        this(mux, dataplane, vips, admin, peers, bgp, Optional.empty(), warnings);
     }
 
     /**
@@ -42,7 +54,7 @@ public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admi
     public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final Optional<Peers> peers,
         final List<String> warnings)
     {
-        this(mux, dataplane, vips, admin, peers, Optional.empty(), warnings);
+        this(mux, dataplane, vips, admin, peers, Optional.empty(), Optional.empty(), warnings);
     }
 
     /**
@@ -50,6 +62,6 @@ public record MuxConfig(Mux mux, Dataplane dataplane, List<VipConfig> vips, Admi
      */
     public MuxConfig(final Mux mux, final Dataplane dataplane, final List<VipConfig> vips, final Admin admin, final List<String> warnings)
     {
-        this(mux, dataplane, vips, admin, Optional.empty(), Optional.empty(), warnings);
+        this(mux, dataplane, vips, admin, Optional.empty(), Optional.empty(), Optional.empty(), warnings);
     }
 }
