@@ -29,14 +29,16 @@ import io.panamux.slowpath.store.EtcdStore;
  *   {"name": "mux-a", "address": "10.0.0.10", "peers": "10.0.0.10:9470", "revision": 42}
  * </pre>
  * (its peers endpoint, where the others send flow-ownership messages, and the configuration revision it has
- * applied), and every MUX watches {@code PREFIX/members/}: the live members are the keys there, in canonical
+ * applied), and every MUX reads {@code PREFIX/members/}: the live members are the keys there, in canonical
  * order ({@link IpAddress#compareTo}). A MUX that dies leaves when its lease ends; one that starts joins when
- * it writes its key.
+ * it writes its key; one that stops cleanly revokes its lease and leaves at once.
  *
- * <p>The view is changed by the watch's events at once and replaced by a read of the whole prefix at every
- * contact of the registration thread (about every second), so a watch that missed something (a partition, a
- * compaction) is corrected within a second of etcd answering again. While etcd is unreachable the last view
- * stays: the owner ring does not change because of the MUX's own trouble with etcd ({@link #status}).
+ * <p>The view is a linearizable read of the whole prefix at every contact of the registration thread (every
+ * third of the lease, at most a second): a member that dies leaves every view within its lease, etcd's expiry
+ * granularity (half a second) and one read. No watch: with a pool's handful of MUXes one small read a second
+ * costs etcd nothing, and a read is whole by construction (nothing to miss across a partition or a compaction,
+ * nothing to resume). While etcd is unreachable the last view stays: the owner ring does not change because
+ * of this MUX's own trouble with etcd ({@link #status}).
  * A value that is not a member's JSON, or whose address is not its key's, is left out and shown.
  *
  * <p>{@link #members()} returns the same list object until the members change (the control thread's
@@ -78,23 +80,6 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
     private final Optional<HostPort> peers;
     private final PrintStream log;
     private final LeasedRegistration registration;
-    private final EtcdStore.WatchListener listener = new EtcdStore.WatchListener()
-    {
-        @Override
-        public void onPut(final EtcdStore.Entry entry)
-        {
-            put(entry);
-        }
-
-        @Override
-        public void onDelete(final String key, final long revision)
-        {
-            delete(key, revision);
-        }
-    };
-    // Opened after the first read, from the revision after it (registration thread); closed by close().
-    private volatile AutoCloseable watch;
-    private volatile boolean closed;
     private final Object viewLock = new Object();
     // Guarded by viewLock.
     private final TreeMap<IpAddress, Member> view = new TreeMap<>();
@@ -107,7 +92,7 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
     private volatile long appliedRevision = -1;
 
     /**
-     * Registers this MUX and starts watching the members (both on their own threads). The view starts with
+     * Registers this MUX and starts reading the members (on its own thread). The view starts with
      * this MUX alone; it fills as soon as etcd answers.
      *
      * @param store    the pool's store.
@@ -225,7 +210,7 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
         }
     }
 
-    /** The registration thread's read of every member: replaces the view (a watch may have missed something). */
+    /** The registration thread's read of every member: replaces the view. */
     private void resync()
     {
         final EtcdStore.PrefixRead read = store.getPrefix(settings.membersPrefix());
@@ -263,53 +248,6 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
             view.putAll(next);
             viewRevision = read.revision();
             publish();
-        }
-        if (watch == null && !closed)
-        {
-            // The watch makes changes show at once; these reads (every second) correct what it may miss.
-            watch = store.watch(settings.membersPrefix(), true, read.revision() + 1, listener);
-        }
-    }
-
-    private void put(final EtcdStore.Entry entry)
-    {
-        synchronized (viewLock)
-        {
-            if (entry.modRevision() <= viewRevision)
-            {
-                return;
-            }
-            viewRevision = entry.modRevision();
-            final Member m = parse(entry);
-            if (m == null)
-            {
-                return;
-            }
-            if (view.put(m.address(), m) == null)
-            {
-                joined(m);
-            }
-            publish();
-        }
-    }
-
-    private void delete(final String key, final long revision)
-    {
-        synchronized (viewLock)
-        {
-            if (revision <= viewRevision)
-            {
-                return;
-            }
-            viewRevision = revision;
-            invalid.remove(key);
-            final IpAddress address = addressOf(key);
-            final Member m = address == null ? null : view.remove(address);
-            if (m != null)
-            {
-                left(m);
-                publish();
-            }
         }
     }
 
@@ -419,23 +357,11 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
         return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 
-    /** Stops the watch and revokes this MUX's lease (a clean stop leaves the pool at once). */
+    /** Revokes this MUX's lease (a clean stop leaves the pool at once). */
     @Override
     public void close()
     {
-        closed = true;
         registration.close();
-        try
-        {
-            if (watch != null)
-            {
-                watch.close();
-            }
-        }
-        catch (final Exception e)
-        {
-            // Closing a broken watch: nothing to release.
-        }
     }
 
     @Override
