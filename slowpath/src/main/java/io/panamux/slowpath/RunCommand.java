@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
@@ -20,7 +21,11 @@ import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.config.StaticPoolMembership;
+import io.panamux.slowpath.config.StoreSettings;
+import io.panamux.slowpath.pool.EtcdPoolMembership;
 import io.panamux.slowpath.pool.PoolStatus;
+import io.panamux.slowpath.store.EtcdStore;
 import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
@@ -41,6 +46,9 @@ public final class RunCommand implements Callable<Integer>
 
     @Option(names = "--stats-json", description = "write the final counters to this file as JSON")
     Path statsJson;
+
+    /** The etcd client of the pool's membership, with a {@code store} section. */
+    private EtcdStore poolStore;
 
     /**
      * The start-up line that shows the flow-hash seed and where it came from, with what to do for the rest of
@@ -93,6 +101,51 @@ public final class RunCommand implements Callable<Integer>
         t.start();
     }
 
+    /**
+     * With a {@code store} section: this MUX's registration under the pool's prefix and the live members (one etcd
+     * client of its own; calls are bounded, so an unreachable etcd delays nothing here).
+     *
+     * @return the membership, or null for a pool kept in files.
+     */
+    private EtcdPoolMembership poolMembers(final MuxConfig config)
+    {
+        if (config.store().isEmpty())
+        {
+            return null;
+        }
+        final StoreSettings settings = config.store().get();
+        final EtcdStore store = EtcdStore.connect(settings);
+        final EtcdPoolMembership members = new EtcdPoolMembership(store, settings, config.mux().address(), config.mux().name(),
+            EtcdPoolMembership.announcedEndpoint(config), System.out);
+        poolStore = store;
+        System.out.println("panamux: pool: members from " + store + " under " + settings.membersPrefix() + " (lease " +
+            settings.leaseSeconds() + " s)");
+        return members;
+    }
+
+    private static Supplier<PoolStatus> poolStatus(final MuxConfig config, final EtcdPoolMembership members, final Mux mux)
+    {
+        if (members == null)
+        {
+            return () -> PoolStatus.ofFile(mux.poolMembers(), config.mux().address(), config.mux().name());
+        }
+        final String store = "etcd " + config.store().get().endpoints() + " " + config.store().get().prefix();
+        return () -> PoolStatus.ofStore(members, store, members.appliedRevision(), mux.poolMembers(), config.mux().address());
+    }
+
+    private void leave(final EtcdPoolMembership members)
+    {
+        if (members != null)
+        {
+            members.close();
+        }
+        if (poolStore != null)
+        {
+            poolStore.close();
+            poolStore = null;
+        }
+    }
+
     @Override
     public Integer call() throws Exception
     {
@@ -116,6 +169,7 @@ public final class RunCommand implements Callable<Integer>
         }
         System.out.println(hashSeedLine(config.mux(), configFile));
         final Mux mux;
+        EtcdPoolMembership members = null;
         try
         {
             Eal.init(config.dataplane().eal());
@@ -126,12 +180,16 @@ public final class RunCommand implements Callable<Integer>
                     + " port(s) with EAL arguments " + config.dataplane().eal());
                 return 2;
             }
-            mux = Mux.start(config, new EthPort(config.dataplane().port()), System.out);
+            // With a store, the pool's members are the live leases under its prefix (ARCHITECTURE.md §7).
+            members = poolMembers(config);
+            mux = Mux.start(config, members == null ? StaticPoolMembership.fromConfig(config) : members,
+                new EthPort(config.dataplane().port()), System.out);
         }
         catch (final DpdkException | UncheckedIOException e)
         {
             // DPDK refusing a device, or the BGP speaker not starting: one clear line, no stack trace.
             System.err.println("panamux: " + e.getMessage());
+            leave(members);
             return 1;
         }
         catch (final RuntimeException | OutOfMemoryError e)
@@ -139,6 +197,7 @@ public final class RunCommand implements Callable<Integer>
             // Whatever else stops the start (memory refused to a table despite validation, a library's
             // argument check): still one line and exit 1; a stack trace tells an operator nothing more.
             System.err.println("panamux: cannot start: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            leave(members);
             return 1;
         }
         AdminServer admin = null;
@@ -146,7 +205,7 @@ public final class RunCommand implements Callable<Integer>
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
                 mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList(),
-                () -> PoolStatus.ofFile(mux.poolMembers(), config.mux().address(), config.mux().name())));
+                poolStatus(config, members, mux)));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
@@ -163,6 +222,7 @@ public final class RunCommand implements Callable<Integer>
             else
             {
                 System.err.println("panamux: cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage());
+                leave(members);
                 mux.close();
                 Eal.cleanup();
                 return 1;
@@ -206,6 +266,8 @@ public final class RunCommand implements Callable<Integer>
             {
                 admin.close();
             }
+            // Out of the pool first (the lease revoked): the others take over this MUX's flows while it withdraws.
+            leave(members);
             mux.close();
             final MuxStats s = mux.stats();
             System.out.printf("panamux: stopped: rx %d, tx %d, dropped %d %s, flows %d, mbufs in use %d%n", s.rxPackets(), s.txPackets(),

@@ -146,6 +146,12 @@ public final class EtcdPoolMembership implements PoolMembership, AutoCloseable
         }
     }
 
+    /** @return the configuration revision this MUX reports as applied, -1 before any. */
+    public long appliedRevision()
+    {
+        return appliedRevision;
+    }
+
     private String value()
     {
         final ObjectNode v = JSON.createObjectNode();
