@@ -4,6 +4,7 @@ import io.panamux.hostagent.HostAgentMain;
 import io.panamux.slowpath.Main;
 import io.panamux.slowpath.RunCommand;
 import io.panamux.slowpath.admin.CtlCommand;
+import io.panamux.slowpath.store.PoolCommand;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
  * launcher runs {@code run}, {@code ctl} and {@code hostagent} from their own, smaller class paths.
  */
 @Command(name = "panamux", mixinStandardHelpOptions = true,
-    subcommands = {RunCommand.class, CtlCommand.class, DemoCommand.class, BenchCommand.class, HostAgentMain.class,
+    subcommands = {RunCommand.class, CtlCommand.class, PoolCommand.class, DemoCommand.class, BenchCommand.class, HostAgentMain.class,
         AutoComplete.GenerateCompletion.class},
     description = "panamux: a layer-4 load-balancer MUX on DPDK")
 public final class PerfMain implements Runnable

@@ -2,6 +2,7 @@ package io.panamux.slowpath;
 
 import io.panamux.fastpath.PanamuxVersion;
 import io.panamux.slowpath.admin.CtlCommand;
+import io.panamux.slowpath.store.PoolCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -10,7 +11,7 @@ import picocli.CommandLine.IVersionProvider;
  * Entry point of {@code ./panamux run} and {@code ./panamux ctl}: the daemon's class path
  * ({@code slowpath/target/lib}), without the tools of {@code perf}.
  */
-@Command(name = "panamux", mixinStandardHelpOptions = true, subcommands = {RunCommand.class, CtlCommand.class},
+@Command(name = "panamux", mixinStandardHelpOptions = true, subcommands = {RunCommand.class, CtlCommand.class, PoolCommand.class},
     description = "panamux: a layer-4 load-balancer MUX on DPDK")
 public final class Main implements Runnable
 {

@@ -3,9 +3,13 @@ package io.panamux.slowpath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -17,15 +21,21 @@ import io.panamux.slowpath.admin.AdminServer;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.ConfigSource;
 import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.StoreSettings;
+import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.DataPathWatchdog;
 import io.panamux.slowpath.config.StaticPoolMembership;
-import io.panamux.slowpath.config.StoreSettings;
 import io.panamux.slowpath.pool.EtcdPoolMembership;
 import io.panamux.slowpath.pool.PoolStatus;
+import io.panamux.slowpath.store.EtcdConfigSource;
 import io.panamux.slowpath.store.EtcdStore;
+import io.panamux.slowpath.store.PoolConfigFollower;
+import io.panamux.slowpath.store.StoreUnavailableException;
 import io.panamux.sys.LogLines;
 import io.panamux.sys.SystemdNotify;
 import picocli.CommandLine.Command;
@@ -123,14 +133,21 @@ public final class RunCommand implements Callable<Integer>
         return members;
     }
 
-    private static Supplier<PoolStatus> poolStatus(final MuxConfig config, final EtcdPoolMembership members, final Mux mux)
+    private static Supplier<PoolStatus> poolStatus(final MuxConfig config, final EtcdPoolMembership members, final Mux mux,
+        final java.util.function.LongSupplier appliedRevision)
     {
         if (members == null)
         {
             return () -> PoolStatus.ofFile(mux.poolMembers(), config.mux().address(), config.mux().name());
         }
         final String store = "etcd " + config.store().get().endpoints() + " " + config.store().get().prefix();
-        return () -> PoolStatus.ofStore(members, store, members.appliedRevision(), mux.poolMembers(), config.mux().address());
+        return () ->
+        {
+            // The pool document's follower knows the revision in force; the member key carries it to the others.
+            final long revision = appliedRevision.getAsLong();
+            members.appliedRevision(revision);
+            return PoolStatus.ofStore(members, store, revision, mux.poolMembers(), config.mux().address());
+        };
     }
 
     private void leave(final EtcdPoolMembership members)
@@ -146,6 +163,33 @@ public final class RunCommand implements Callable<Integer>
         }
     }
 
+    /** Applies a new pool document's configuration as {@code ctl reload} does: on the control thread, whole or not at all. */
+    @SuppressWarnings("unchecked")
+    private static List<String> apply(final Mux mux, final MuxConfig next) throws ChangeRejectedException
+    {
+        try
+        {
+            return (List<String>)mux.control().submit((control, now) -> mux.backendChanges().reload(next, now)).get(10, TimeUnit.SECONDS);
+        }
+        catch (final ExecutionException e)
+        {
+            if (e.getCause() instanceof ChangeRejectedException rejected)
+            {
+                throw rejected;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        catch (final TimeoutException e)
+        {
+            throw new IllegalStateException("the control thread did not apply it within 10 s");
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
     @Override
     public Integer call() throws Exception
     {
@@ -153,14 +197,44 @@ public final class RunCommand implements Callable<Integer>
         LogLines.install();
         final MuxConfig config;
         // ctl reload reads the file again through the same source.
-        final FileConfigSource source = new FileConfigSource(configFile);
+        final ConfigSource source;
+        // A pool in etcd (ARCHITECTURE.md §7): the file merged with the pool's document, followed while running.
+        EtcdStore etcd = null;
+        EtcdConfigSource etcdSource = null;
+        EtcdConfigSource.Loaded loaded = null;
         try
         {
-            config = source.load();
+            final Optional<StoreSettings> store = ConfigLoader.storeOf(configFile);
+            if (store.isPresent())
+            {
+                EtcdStore.quietLogging();
+                etcd = EtcdStore.connect(store.get());
+                etcdSource = new EtcdConfigSource(configFile, store.get(), etcd);
+                loaded = etcdSource.loadVersioned();
+                config = loaded.config();
+                source = etcdSource;
+                System.out.println("panamux: pool document " + store.get().configKey() + " revision " + loaded.revision() +
+                    (loaded.fromCache() ? " from the cache file " + store.get().cacheFile().orElseThrow() + " (etcd unreachable: " +
+                        loaded.problem() + ")" : " from " + etcd));
+            }
+            else
+            {
+                source = new FileConfigSource(configFile);
+                config = source.load();
+            }
         }
         catch (final ConfigException e)
         {
             System.err.println(e.getMessage());
+            if (etcd != null)
+            {
+                etcd.close();
+            }
+            return 2;
+        }
+        catch (final StoreUnavailableException e)
+        {
+            System.err.println("panamux: " + e.getMessage());
             return 2;
         }
         for (final String w : config.warnings())
@@ -200,12 +274,20 @@ public final class RunCommand implements Callable<Integer>
             leave(members);
             return 1;
         }
+        // The pool document's revision in force: the loaded one, then the follower's.
+        final java.util.concurrent.atomic.AtomicReference<PoolConfigFollower> followerRef = new java.util.concurrent.atomic.AtomicReference<>();
+        final long startRevision = loaded == null ? -1 : loaded.revision();
+        final java.util.function.LongSupplier appliedRevision = () ->
+        {
+            final PoolConfigFollower f = followerRef.get();
+            return f == null ? startRevision : f.appliedRevision();
+        };
         AdminServer admin = null;
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
                 mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList(),
-                poolStatus(config, members, mux)));
+                poolStatus(config, members, mux, appliedRevision)));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
@@ -227,6 +309,20 @@ public final class RunCommand implements Callable<Integer>
                 Eal.cleanup();
                 return 1;
             }
+        }
+        PoolConfigFollower follower = null;
+        if (etcdSource != null)
+        {
+            if (members != null)
+            {
+                members.appliedRevision(loaded.revision());
+            }
+            follower = PoolConfigFollower.start(etcdSource, loaded, next -> apply(mux, next), line -> System.out.println("panamux: " + line));
+            if (admin != null)
+            {
+                admin.pool(follower);
+            }
+            followerRef.set(follower);
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -268,6 +364,14 @@ public final class RunCommand implements Callable<Integer>
             }
             // Out of the pool first (the lease revoked): the others take over this MUX's flows while it withdraws.
             leave(members);
+            if (follower != null)
+            {
+                follower.close();
+            }
+            if (etcd != null)
+            {
+                etcd.close();
+            }
             mux.close();
             final MuxStats s = mux.stats();
             System.out.printf("panamux: stopped: rx %d, tx %d, dropped %d %s, flows %d, mbufs in use %d%n", s.rxPackets(), s.txPackets(),

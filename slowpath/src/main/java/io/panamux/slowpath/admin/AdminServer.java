@@ -133,6 +133,8 @@ public final class AdminServer implements AutoCloseable
     private final byte[] token;
     private final MuxMetrics metrics;
     private final HostCheck hosts;
+    /** The pool's store, when this MUX's pool is kept in one (ARCHITECTURE.md §7); null for a pool of files. */
+    private volatile PoolAdmin pool;
 
     private AdminServer(final HttpServer server, final ExecutorService executor, final AdminTarget target, final Optional<String> token,
         final InetSocketAddress listen)
@@ -143,6 +145,18 @@ public final class AdminServer implements AutoCloseable
         this.target = target;
         this.token = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
         this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone, target.pool());
+    }
+
+    /**
+     * Makes this MUX's backend changes go to its pool's store, and shows the store's state ({@code /v1/pool},
+     * {@code /v1/vips}, {@code /metrics}). Called once, after the start, for a MUX whose pool is in etcd.
+     *
+     * @param store the pool's configuration in the store.
+     */
+    public void pool(final PoolAdmin store)
+    {
+        this.pool = store;
+        metrics.pool(store::configStatus);
     }
 
     /**
@@ -297,11 +311,17 @@ public final class AdminServer implements AutoCloseable
                 requireMethod(method, "GET");
                 final ObjectNode body = JSON.createObjectNode();
                 // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
-                body.put("hash_seed", "0x" + Long.toHexString(target.snapshot().get().hashSeed()));
+                final ForwardingSnapshot snapshot = target.snapshot().get();
+                body.put("hash_seed", "0x" + Long.toHexString(snapshot.hashSeed()));
+                final PoolAdmin store = pool;
+                if (store != null)
+                {
+                    body.set("pool_config", JSON.valueToTree(store.configStatus()));
+                }
                 final var array = body.putArray("vips");
                 for (final VipView v : views())
                 {
-                    array.add(vipJson(v));
+                    array.add(vipJson(v).put("table_digest", MaglevDigest.of(snapshot, v.vip())));
                 }
                 json(exchange, 200, body);
             }
@@ -333,12 +353,19 @@ public final class AdminServer implements AutoCloseable
             case "/v1/pool" ->
             {
                 requireMethod(method, "GET");
-                final PoolStatus pool = target.pool() == null ? null : target.pool().get();
-                if (pool == null)
+                // The members (this MUX's view of the leases, or the file's pool) and, with a store, the document's state.
+                final PoolStatus members = target.pool() == null ? null : target.pool().get();
+                final PoolAdmin store = pool;
+                if (members == null && store == null)
                 {
-                    throw new ChangeRejectedException(404, "this MUX has no pool view");
+                    throw new ChangeRejectedException(ChangeRejectedException.NOT_FOUND, "this MUX has no pool view");
                 }
-                json(exchange, 200, PoolJson.of(pool));
+                final ObjectNode body = members == null ? JSON.createObjectNode() : PoolJson.of(members);
+                if (store != null)
+                {
+                    body.set("config", JSON.valueToTree(store.configStatus()));
+                }
+                json(exchange, 200, body);
             }
             case "/" ->
             {
@@ -406,6 +433,24 @@ public final class AdminServer implements AutoCloseable
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight is required");
         }
         final int weight = weightNode == null ? 1 : weightNode.asInt();
+        final PoolAdmin store = pool;
+        if (store != null)
+        {
+            // A pool in etcd: the change goes into the pool's document, and from there to every MUX (this one too).
+            final long revision = store.changeBackend(what, vip, address, weight);
+            final String key = BackendChanges.canonicalVipKey(vip);
+            final ObjectNode out = JSON.createObjectNode();
+            for (final VipView v : views())
+            {
+                if (v.vip().equals(key))
+                {
+                    out.set("vip", vipJson(v));
+                }
+            }
+            out.put("revision", revision);
+            json(exchange, 200, out);
+            return;
+        }
         final BackendChanges changes = target.changes();
         final VipView view = (VipView)call((control, now) -> switch (what)
         {

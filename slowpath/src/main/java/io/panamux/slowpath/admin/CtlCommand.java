@@ -194,6 +194,7 @@ public final class CtlCommand implements Runnable
         @Override
         void print(final JsonNode body, final PrintWriter out)
         {
+            printPoolConfig(body.get("pool_config"), out);
             if (body.get("vips").isEmpty())
             {
                 out.println("no VIPs");
@@ -201,6 +202,34 @@ public final class CtlCommand implements Runnable
             for (final JsonNode v : body.get("vips"))
             {
                 printVip(v, out);
+            }
+        }
+    }
+
+    /**
+     * The pool's document in etcd as this MUX applied it (ARCHITECTURE.md §7): the revision in force, whether
+     * etcd answers, and the last revision refused with its reasons. Nothing for a pool kept in files.
+     */
+    static void printPoolConfig(final JsonNode pool, final PrintWriter out)
+    {
+        if (pool == null || pool.isNull())
+        {
+            return;
+        }
+        out.println("pool document " + pool.path("key").asText() + ": revision " + pool.path("applied_revision").asLong() + " in force (from " +
+            pool.path("applied_from").asText() + ")");
+        if (!pool.path("store_reachable").asBoolean())
+        {
+            out.println("  etcd unreachable since " + pool.path("unreachable_since").asText() + ": " + pool.path("store_problem").asText() +
+                " (forwarding on revision " + pool.path("applied_revision").asLong() + ")");
+        }
+        final JsonNode refused = pool.get("last_refused");
+        if (refused != null && !refused.path("superseded").asBoolean())
+        {
+            out.println("  revision " + refused.path("revision").asLong() + " refused:");
+            for (final JsonNode e : refused.path("errors"))
+            {
+                out.println("    " + e.asText());
             }
         }
     }

@@ -34,7 +34,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code panamux_mbufs_in_use}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
  * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy),
  * {@code panamux_vip_announced{vip}} (0 while withdrawn because no backend is healthy), {@code panamux_pool_members},
- * and with a store {@code panamux_pool_store_reachable} and {@code panamux_pool_registered} (ARCHITECTURE.md §7).
+ * and with a store {@code panamux_pool_registered} (ARCHITECTURE.md §7).
  */
 public final class MuxMetrics
 {
@@ -136,24 +136,14 @@ public final class MuxMetrics
                 }
             })
             .register(registry);
-        // The pool (ARCHITECTURE.md §7): members in the owner ring; with a store, whether it answers and whether
-        // this MUX's key is there under its lease.
+        // The pool (ARCHITECTURE.md §7): members in the owner ring; with a store, whether this MUX's key is there
+        // under its lease (whether etcd answers: panamux_pool_store_reachable, from pool() below).
         GaugeWithCallback.builder().name("panamux_pool_members").help("Members of the pool's owner ring as this MUX sees it, itself included")
             .callback(cb ->
             {
                 if (currentPool != null)
                 {
                     cb.call(currentPool.ring().size());
-                }
-            })
-            .register(registry);
-        GaugeWithCallback.builder().name("panamux_pool_store_reachable")
-            .help("1 when the pool's store (etcd) answered the last call, 0 while it is unreachable (absent without a store)")
-            .callback(cb ->
-            {
-                if (currentPool != null && currentPool.store().isPresent())
-                {
-                    cb.call(currentPool.reachable() ? 1 : 0);
                 }
             })
             .register(registry);
@@ -180,6 +170,44 @@ public final class MuxMetrics
                 }
             })
             .register(registry);
+    }
+
+    /**
+     * Adds the metrics of a pool kept in a store (ARCHITECTURE.md §7), read from its status at each scrape:
+     * {@code panamux_pool_config_revision}, {@code panamux_pool_config_applied},
+     * {@code panamux_pool_config_refused}, {@code panamux_pool_store_reachable},
+     * {@code panamux_pool_store_unreachable}.
+     *
+     * @param status the store's status ({@link PoolAdmin#configStatus()}).
+     */
+    public synchronized void pool(final Supplier<Map<String, Object>> status)
+    {
+        poolGauge("panamux_pool_config_revision", "The etcd revision of the pool document in force", status, "applied_revision");
+        poolGauge("panamux_pool_store_reachable", "1 while the pool's etcd answers, 0 while it does not (the MUX forwards on its last " +
+            "applied document)", status, "store_reachable");
+        poolCounter("panamux_pool_config_applied", "Pool document revisions applied", status, "applied_total");
+        poolCounter("panamux_pool_config_refused", "Pool document revisions refused (not valid, or needing a restart)", status,
+            "refused_total");
+        poolCounter("panamux_pool_store_unreachable", "Times the pool's etcd stopped answering", status, "unreachable_total");
+    }
+
+    private void poolGauge(final String name, final String help, final Supplier<Map<String, Object>> status, final String key)
+    {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(number(status.get().get(key)))).register(registry);
+    }
+
+    private void poolCounter(final String name, final String help, final Supplier<Map<String, Object>> status, final String key)
+    {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(number(status.get().get(key)))).register(registry);
+    }
+
+    private static double number(final Object value)
+    {
+        if (value instanceof Boolean b)
+        {
+            return b ? 1 : 0;
+        }
+        return value instanceof Number n ? n.doubleValue() : 0;
     }
 
     /** Writes every metric in the Prometheus text format. Any thread; scrapes are serialised. */

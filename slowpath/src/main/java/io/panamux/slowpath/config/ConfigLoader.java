@@ -11,12 +11,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
@@ -66,6 +75,7 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     backends:                  required (may be [])
  *       - address: IPv4 | IPv6   required, unicast, once per VIP; IPv6 needs mux.address6
  *         weight: INTEGER        0..2^31-1; default 1
+ *         drain: true | false    default false; true: no new flows (ctl backend drain in a pool on etcd)
  *     health-check:              default none (backends always healthy)
  *       type: tcp | http         required
  *       port: INTEGER            1..65535; default the VIP's port
@@ -105,6 +115,10 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *     bfd:                       default none; BFD with every neighbor (the router must run it too)
  *       interval-ms: INTEGER     10..60000; default 100 (transmit and receive interval)
  *       multiplier: INTEGER      1..255; default 3 (missed packets before the session is down)
+ * store:                         default none: everything comes from this file
+ *   etcd:                        the pool's document and members in etcd (StoreSettings, ARCHITECTURE.md §7);
+ *                                with it, vips, mux.pool, mux.hash-seed, dataplane.maglev-table-size and
+ *                                peers.key are not allowed here: they are in the document (loadMerged)
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry
@@ -141,6 +155,12 @@ public final class ConfigLoader
             throw new ConfigException(fileName + ": cannot read: " + ex);
         }
         final MuxConfig config = parse(decodeUtf8(bytes, fileName), fileName, MachineLimits.current());
+        if (config.store().isPresent())
+        {
+            // Its VIPs and pool-wide settings are in etcd: this file alone is not the MUX's configuration.
+            throw new ConfigException(fileName + ":1: store: this file takes its pool from etcd (" + config.store().get().configKey() +
+                "); load it merged with the pool document (ConfigLoader.loadMerged), as panamux run does");
+        }
         final Mux mux = config.mux();
         if (mux.hashSeedSource() != HashSeed.Source.DEFAULT)
         {
@@ -185,6 +205,120 @@ public final class ConfigLoader
             throw new ConfigException(fileName + ":1: the file is empty: it needs at least the sections mux and dataplane");
         }
         return new ConfigParser(fileName, limits).parse(root);
+    }
+
+    /**
+     * Reads a MUX's file that has a {@code store} section and merges it with its pool's document
+     * (ARCHITECTURE.md §7): the document's VIPs and pool-wide settings, the file's node-local ones, validated
+     * together exactly as one file is.
+     *
+     * @param file         the MUX's file (UTF-8); its errors name it.
+     * @param document     the pool document's text (UTF-8 YAML: {@code vips}, {@code pool}); empty for none.
+     * @param documentName the name the document's errors give, e.g. {@code etcd:/panamux/pools/a/config@7}.
+     * @return the configuration.
+     * @throws ConfigException when either cannot be read or the merge is not valid; each error names its source.
+     */
+    public static MuxConfig loadMerged(final Path file, final String document, final String documentName)
+    {
+        return merge(read(file), file.toString(), document, documentName, MachineLimits.current());
+    }
+
+    /**
+     * Merges a MUX's file text with its pool's document text and validates the whole.
+     *
+     * @param local        the MUX's file.
+     * @param fileName     the name its errors give.
+     * @param document     the pool document; empty for none.
+     * @param documentName the name the document's errors give.
+     * @param limits       the memory and heap the sizes must fit in.
+     * @return the configuration.
+     * @throws ConfigException when the merge is not valid; each error names its source.
+     */
+    public static MuxConfig merge(final String local, final String fileName, final String document, final String documentName,
+        final MachineLimits limits)
+    {
+        final Node localRoot = compose(stripBom(local), fileName);
+        if (localRoot == null)
+        {
+            throw new ConfigException(fileName + ":1: the file is empty: it needs at least the sections mux, dataplane and store");
+        }
+        final Node documentRoot = compose(stripBom(document), documentName);
+        final Set<Node> documentNodes = Collections.newSetFromMap(new IdentityHashMap<>());
+        collect(documentRoot, documentNodes);
+        return new ConfigParser(fileName, limits, documentNodes, documentName).parseMerged(localRoot, documentRoot);
+    }
+
+    /**
+     * Reads only the {@code store} section of a MUX's file (to know where its pool is before the merge).
+     *
+     * @param file the MUX's file.
+     * @return its store settings; empty when the file has no {@code store} section (a pool kept in files).
+     * @throws ConfigException when the file cannot be read, is no YAML mapping, or its store section is not valid.
+     */
+    public static Optional<StoreSettings> storeOf(final Path file)
+    {
+        final String fileName = file.toString();
+        final Node root = compose(stripBom(read(file)), fileName);
+        if (!(root instanceof MappingNode mapping))
+        {
+            return Optional.empty();
+        }
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            if (tuple.getKeyNode() instanceof ScalarNode key && "store".equals(key.getValue()))
+            {
+                // Through the parser, so the section's errors read as every other's.
+                final MappingNode only = new MappingNode(mapping.getTag(),
+                    List.of(tuple), mapping.getFlowStyle());
+                return new ConfigParser(fileName, MachineLimits.current()).storeOnly(only);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void collect(final Node node, final Set<Node> into)
+    {
+        if (node == null || !into.add(node))
+        {
+            return;
+        }
+        if (node instanceof MappingNode mapping)
+        {
+            for (final NodeTuple tuple : mapping.getValue())
+            {
+                collect(tuple.getKeyNode(), into);
+                collect(tuple.getValueNode(), into);
+            }
+        }
+        else if (node instanceof SequenceNode sequence)
+        {
+            for (final Node item : sequence.getValue())
+            {
+                collect(item, into);
+            }
+        }
+    }
+
+    private static String stripBom(final String text)
+    {
+        return !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
+    }
+
+    private static String read(final Path file)
+    {
+        final String fileName = file.toString();
+        try
+        {
+            return decodeUtf8(Files.readAllBytes(file), fileName);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new ConfigException(fileName + ": cannot read: no such file");
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(fileName + ": cannot read: " + ex);
+        }
     }
 
     private static Node compose(final String text, final String fileName)

@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import io.panamux.flow.FlowTable;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -47,7 +48,7 @@ final class ConfigParser
         "address", "port", "protocol", "encapsulation", "flow-tracking", "gue-port", "backends", "health-check");
     private static final List<String> HEALTH_CHECK_KEYS = List.of(
         "type", "port", "path", "expect-status", "interval-ms", "timeout-ms", "rise", "fall", "hold-down-ms");
-    private static final List<String> BACKEND_KEYS = List.of("address", "weight");
+    private static final List<String> BACKEND_KEYS = List.of("address", "weight", "drain");
     private static final List<String> ADMIN_KEYS = List.of("listen", "token");
     private static final List<String> PEERS_KEYS = List.of("listen", "key", "endpoints", "query-timeout-ms", "max-queries-in-flight",
         "learned-batch-interval-ms", "max-learned-flows", "max-message-age-ms");
@@ -64,6 +65,8 @@ final class ConfigParser
     private static final Map<String, String> POOL_WIDE_KEYS = Map.of(
         "mux.pool", "the members' leases", "mux.hash-seed", "pool.hash-seed", "dataplane.maglev-table-size", "pool.maglev-table-size",
         "peers.key", "pool.peers-key");
+    private static final List<String> DOCUMENT_KEYS = List.of("vips", "pool");
+    private static final List<String> DOCUMENT_POOL_KEYS = List.of("hash-seed", "maglev-table-size", "peers-key");
     private static final Pattern PREFIX = Pattern.compile("/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]");
     private static final Pattern HEX_KEY = Pattern.compile("([0-9a-fA-F]{2})+");
 
@@ -123,6 +126,7 @@ final class ConfigParser
     /** With a store: the nodes that came from the pool document, and the name its messages give. */
     private final Set<Node> documentNodes;
     private final String documentName;
+    private final boolean merged;
     private final List<Problem> errors = new ArrayList<>();
     private final List<Problem> warnings = new ArrayList<>();
 
@@ -141,7 +145,7 @@ final class ConfigParser
 
     ConfigParser(final String fileName, final MachineLimits limits)
     {
-        this(fileName, limits, Set.of(), fileName);
+        this(fileName, limits, Set.of(), null);
     }
 
     /**
@@ -155,7 +159,94 @@ final class ConfigParser
         final Set<Node> identity = Collections.newSetFromMap(new IdentityHashMap<>());
         identity.addAll(documentNodes);
         this.documentNodes = identity;
-        this.documentName = documentName;
+        this.documentName = documentName == null ? fileName : documentName;
+        this.merged = documentName != null;
+    }
+
+    /**
+     * Parses a MUX's file merged with its pool's document (ARCHITECTURE.md §7): the document's {@code vips}
+     * become the file's, and its {@code pool.hash-seed}, {@code pool.maglev-table-size} and
+     * {@code pool.peers-key} become {@code mux.hash-seed}, {@code dataplane.maglev-table-size} and
+     * {@code peers.key}; then the whole is validated as one file. Every node of the document must be in this
+     * parser's document nodes.
+     *
+     * @param local    the MUX's file, composed.
+     * @param document the document, composed; null when it is empty.
+     */
+    MuxConfig parseMerged(final Node local, final Node document)
+    {
+        final Section top = document == null ? new Section("", 1, Map.of()) : section(document, "", 1, DOCUMENT_KEYS);
+        final Section pool = top == null ? null : childSection(top, "pool", false, DOCUMENT_POOL_KEYS);
+        if (top == null || (top.value("pool") != null && pool == null))
+        {
+            // The document is not even a mapping of its sections: that is all there is to say.
+            throw new ConfigException(sorted(errors));
+        }
+        if (!(local instanceof MappingNode localMap))
+        {
+            // The file is no mapping: its own message.
+            return parse(local);
+        }
+
+        final List<NodeTuple> tuples = new ArrayList<>();
+        for (final NodeTuple tuple : localMap.getValue())
+        {
+            final String key = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
+            final Node value = tuple.getValueNode();
+            final Node mergedValue = switch (key)
+            {
+                case "mux" -> withEntry(value, pool, "hash-seed", "hash-seed");
+                case "dataplane" -> withEntry(value, pool, "maglev-table-size", "maglev-table-size");
+                case "peers" -> withEntry(value, pool, "peers-key", "key");
+                default -> value;
+            };
+            tuples.add(new NodeTuple(tuple.getKeyNode(), mergedValue));
+        }
+        // A file with vips of its own is refused (refusePoolWideKeys): one message, not a duplicate key besides.
+        if (top.entries().containsKey("vips") && tuples.stream().noneMatch(t -> t.getKeyNode() instanceof ScalarNode k &&
+            "vips".equals(k.getValue())))
+        {
+            tuples.add(top.entries().get("vips"));
+        }
+        return parse(new MappingNode(localMap.getTag(), tuples, localMap.getFlowStyle()));
+    }
+
+    /**
+     * Validates only the {@code store} section of a mapping that holds nothing else.
+     *
+     * @return the settings, empty when there is no store section.
+     * @throws ConfigException when it is not valid.
+     */
+    Optional<StoreSettings> storeOnly(final Node root)
+    {
+        final Section top = section(root, "", 1, TOP_KEYS);
+        final Optional<StoreSettings> store = top == null ? null : store(top);
+        if (!errors.isEmpty() || store == null)
+        {
+            throw new ConfigException(sorted(errors));
+        }
+        return store;
+    }
+
+    /**
+     * @return the file's section {@code value} with the document's {@code pool.documentKey} added as
+     *         {@code fileKey}; the section itself when the document has no such key or the section is no mapping.
+     */
+    private Node withEntry(final Node value, final Section pool, final String documentKey, final String fileKey)
+    {
+        final NodeTuple entry = pool == null ? null : pool.entries().get(documentKey);
+        if (entry == null || !(value instanceof MappingNode mapping))
+        {
+            return value;
+        }
+        final List<NodeTuple> tuples = new ArrayList<>(mapping.getValue());
+        final Node keyNode = entry.getKeyNode();
+        // The file's name for the key, at the document's place (so a message names the document).
+        final ScalarNode renamed = new ScalarNode(Tag.STR, fileKey, keyNode.getStartMark(), keyNode.getEndMark(),
+            DumperOptions.ScalarStyle.PLAIN);
+        documentNodes.add(renamed);
+        tuples.add(new NodeTuple(renamed, entry.getValueNode()));
+        return new MappingNode(mapping.getTag(), tuples, mapping.getFlowStyle());
     }
 
     MuxConfig parse(final Node root)
@@ -738,7 +829,13 @@ final class ConfigParser
                 valid = false;
                 continue;
             }
-            backends.add(new BackendConfig(address, weight));
+            final Boolean drain = bool(section, "drain");
+            if (drain == null)
+            {
+                valid = false;
+                continue;
+            }
+            backends.add(new BackendConfig(address, weight, drain));
         }
         return valid ? backends : null;
     }
@@ -898,6 +995,12 @@ final class ConfigParser
     /** The shared key: never quoted in a message, whatever is wrong with it. */
     private byte[] peerKey(final Section peers)
     {
+        if (merged && peers.value("key") == null)
+        {
+            errors.add(new Problem(DOCUMENT_ORDER + 1, documentName + ":1: pool.peers-key: missing: the section peers of " + fileName +
+                " needs the pool's shared key from the pool document"));
+            return null;
+        }
         final Node node = required(peers, "key");
         if (node == null)
         {
@@ -1417,6 +1520,22 @@ final class ConfigParser
         return text;
     }
 
+    /** @return the value of a {@code true}/{@code false} key, false when absent, null when it is neither (reported). */
+    private Boolean bool(final Section section, final String key)
+    {
+        final Node node = section.value(key);
+        if (node == null)
+        {
+            return false;
+        }
+        if (node instanceof ScalarNode scalar && ("true".equals(scalar.getValue()) || "false".equals(scalar.getValue())))
+        {
+            return "true".equals(scalar.getValue());
+        }
+        error(node, section.child(key), "must be true or false, got " + describe(node));
+        return null;
+    }
+
     /**
      * @return the value, {@code defaultValue} when the key is absent and not required, or null (reported).
      */
@@ -1562,15 +1681,19 @@ final class ConfigParser
         if (documentNodes.contains(node))
         {
             final String wide = POOL_WIDE_KEYS.get(path);
-            return documentName + ":" + line(node) + ": " + (wide != null && wide.startsWith("pool.") ? wide : path) + ": " + problem;
+            return format(documentName, line(node), wide != null && wide.startsWith("pool.") ? wide : path, problem);
         }
-        return format(line(node), path, problem);
+        return format(fileName, line(node), path, problem);
     }
 
     private String format(final int line, final String path, final String problem)
     {
         // Without a node (a missing key, a check across keys): with a store, every VIP is the document's.
-        final String source = !documentNodes.isEmpty() && path.startsWith("vips") ? documentName : fileName;
+        return format(merged && (path.startsWith("vips") || path.startsWith("pool")) ? documentName : fileName, line, path, problem);
+    }
+
+    private static String format(final String source, final int line, final String path, final String problem)
+    {
         return source + ":" + line + ": " + (path.isEmpty() ? "" : path + ": ") + problem;
     }
 

@@ -371,6 +371,10 @@ public final class BackendChanges
         {
             out.add("router.bgp changed");
         }
+        if (!running.store().equals(next.store()))
+        {
+            out.add("store changed");
+        }
         differ(out, "admin.listen", running.admin().listen(), next.admin().listen());
         if (!running.admin().token().equals(next.admin().token()))
         {
@@ -476,7 +480,7 @@ public final class BackendChanges
             final List<BackendState> list = new ArrayList<>();
             for (final BackendConfig b : v.backends())
             {
-                list.add(new BackendState(b.address(), b.weight(), false));
+                list.add(new BackendState(b.address(), b.weight(), b.draining()));
             }
             wanted.put(v.key(), List.copyOf(list));
         }

@@ -55,15 +55,23 @@ public final class EtcdStore implements AutoCloseable
     /** How long a broken watch waits before it is opened again. */
     private static final long REWATCH_DELAY_MS = 500;
 
-    private final Client client;
+    /** How often, at most, a client that gets no answer is replaced by a new one. */
+    private static final long REBUILD_INTERVAL_NS = TimeUnit.SECONDS.toNanos(2);
+
+    private final ClientBuilder builder;
+    private volatile Client client;
+    private long rebuiltAtNs = System.nanoTime();
+    private final java.util.Set<ResumingWatch> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<ResumingKeepAlive> keepAlives = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Duration callTimeout;
     private final String description;
     private final ScheduledExecutorService rewatch;
     private volatile boolean closed;
 
-    private EtcdStore(final Client client, final Duration callTimeout, final String description)
+    private EtcdStore(final ClientBuilder builder, final Duration callTimeout, final String description)
     {
-        this.client = client;
+        this.builder = builder;
+        this.client = builder.build();
         this.callTimeout = callTimeout;
         this.description = description;
         this.rewatch = Executors.newSingleThreadScheduledExecutor(r ->
@@ -97,8 +105,9 @@ public final class EtcdStore implements AutoCloseable
         final ClientBuilder builder = Client.builder()
             .endpoints(settings.endpoints().toArray(new URI[0]))
             .connectTimeout(Duration.ofMillis(Math.min(callTimeout.toMillis(), 2000)))
-            // Dead connections are noticed by gRPC pings, not only when a call fails.
-            .keepaliveTime(Duration.ofSeconds(5))
+            // Dead connections are noticed by gRPC pings, not only when a call fails (etcd refuses pings more
+            // often than its --grpc-keepalive-min-time, 5 s by default).
+            .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(3))
             .keepaliveWithoutCalls(true)
             // jetcd retries unavailable calls itself; its retries stay within one call's bound.
@@ -133,8 +142,25 @@ public final class EtcdStore implements AutoCloseable
                 throw new StoreUnavailableException("etcd TLS: cannot use " + tls + ": " + ex.getMessage(), ex);
             }
         }
-        return new EtcdStore(builder.build(), callTimeout, "etcd " + settings.endpoints());
+        return new EtcdStore(builder, callTimeout, "etcd " + settings.endpoints());
     }
+
+    /**
+     * Keeps the client's libraries quiet in a daemon's output: SLF4J without a provider (jetcd, Vert.x) would
+     * print three warnings, and gRPC logs its transport choice at INFO. Their warnings and errors still show.
+     * Call before the first {@link #connect}.
+     */
+    public static void quietLogging()
+    {
+        if (System.getProperty("slf4j.provider") == null)
+        {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        }
+        GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    /** Held so the level set on it stays (java.util.logging keeps loggers weakly). */
+    private static final java.util.logging.Logger GRPC_LOGGER = java.util.logging.Logger.getLogger("io.grpc");
 
     /** @return the bound of every call. */
     public Duration callTimeout()
@@ -327,6 +353,7 @@ public final class EtcdStore implements AutoCloseable
     public Subscription watch(final String key, final boolean prefix, final long fromRevision, final WatchListener listener)
     {
         final ResumingWatch watch = new ResumingWatch(key, prefix, listener);
+        watches.add(watch);
         watch.open(fromRevision);
         return watch;
     }
@@ -355,29 +382,83 @@ public final class EtcdStore implements AutoCloseable
      */
     public Subscription keepAlive(final long lease, final Consumer<String> onExpired)
     {
-        final CloseableClient handle = client.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>()
+        final ResumingKeepAlive keepAlive = new ResumingKeepAlive(lease, onExpired);
+        keepAlives.add(keepAlive);
+        keepAlive.restart();
+        return keepAlive;
+    }
+
+    /** Keep-alives of one lease, moved to a new client when the store replaces it. */
+    private final class ResumingKeepAlive implements Subscription
+    {
+        private final long lease;
+        private final Consumer<String> onExpired;
+        private CloseableClient handle;
+        private boolean stopped;
+
+        ResumingKeepAlive(final long lease, final Consumer<String> onExpired)
         {
-            @Override
-            public void onNext(final LeaseKeepAliveResponse response)
+            this.lease = lease;
+            this.onExpired = onExpired;
+        }
+
+        synchronized void restart()
+        {
+            if (stopped)
             {
-                if (response.getTTL() <= 0)
+                return;
+            }
+            if (handle != null)
+            {
+                handle.close();
+            }
+            final ResumingKeepAlive self = this;
+            handle = client.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>()
+            {
+                @Override
+                public void onNext(final LeaseKeepAliveResponse response)
                 {
-                    onExpired.accept("lease " + Long.toHexString(lease) + " expired");
+                    if (response.getTTL() <= 0)
+                    {
+                        self.expired("lease " + Long.toHexString(lease) + " expired");
+                    }
+                }
+
+                @Override
+                public void onError(final Throwable error)
+                {
+                    self.expired("lease " + Long.toHexString(lease) + ": " + describe(error));
+                }
+
+                @Override
+                public void onCompleted()
+                {
+                }
+            });
+        }
+
+        private void expired(final String why)
+        {
+            synchronized (this)
+            {
+                if (stopped)
+                {
+                    return;
                 }
             }
+            onExpired.accept(why);
+        }
 
-            @Override
-            public void onError(final Throwable error)
+        @Override
+        public synchronized void close()
+        {
+            stopped = true;
+            keepAlives.remove(this);
+            if (handle != null)
             {
-                onExpired.accept("lease " + Long.toHexString(lease) + ": " + describe(error));
+                handle.close();
             }
-
-            @Override
-            public void onCompleted()
-            {
-            }
-        });
-        return handle::close;
+        }
     }
 
     /**
@@ -416,10 +497,12 @@ public final class EtcdStore implements AutoCloseable
         catch (final TimeoutException ex)
         {
             future.cancel(true);
+            reconnect();
             throw new StoreUnavailableException(description + ": " + what + ": no answer in " + callTimeout.toMillis() + " ms", null);
         }
         catch (final ExecutionException ex)
         {
+            reconnect();
             throw new StoreUnavailableException(description + ": " + what + ": " + describe(ex.getCause()), ex.getCause());
         }
         catch (final InterruptedException ex)
@@ -427,6 +510,35 @@ public final class EtcdStore implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new StoreUnavailableException(description + ": " + what + ": interrupted", ex);
         }
+    }
+
+    /**
+     * Replaces the client after a failed call, at most every {@link #REBUILD_INTERVAL_NS}: gRPC waits longer and
+     * longer between attempts to reach members that did not answer (measured: still no connection 10 s after a
+     * 30 s outage ended), and a new channel connects at once. Watches and keep-alives move to the new client.
+     */
+    private void reconnect()
+    {
+        final Client old;
+        synchronized (this)
+        {
+            if (closed || System.nanoTime() - rebuiltAtNs < REBUILD_INTERVAL_NS)
+            {
+                return;
+            }
+            rebuiltAtNs = System.nanoTime();
+            old = client;
+            client = builder.build();
+        }
+        for (final ResumingWatch w : watches)
+        {
+            w.restart();
+        }
+        for (final ResumingKeepAlive k : keepAlives)
+        {
+            k.restart();
+        }
+        old.close();
     }
 
     private static String describe(final Throwable error)
@@ -451,14 +563,19 @@ public final class EtcdStore implements AutoCloseable
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
-    /** One logical watch over possibly many jetcd watches: reopened from the next revision when one ends. */
-    private final class ResumingWatch implements Subscription, Watch.Listener
+    /**
+     * One logical watch over possibly many jetcd watches: reopened from the next revision when one ends or the
+     * client is replaced. Each jetcd watch reports through its own generation, so a replaced one that still
+     * says something is not heard.
+     */
+    private final class ResumingWatch implements Subscription
     {
         private final String key;
         private final boolean prefix;
         private final WatchListener listener;
         private long nextRevision;
         private Watch.Watcher watcher;
+        private int generation;
         private boolean stopped;
 
         ResumingWatch(final String key, final boolean prefix, final WatchListener listener)
@@ -474,7 +591,9 @@ public final class EtcdStore implements AutoCloseable
             {
                 return;
             }
+            closeWatcher();
             nextRevision = fromRevision;
+            final int gen = ++generation;
             final WatchOption.Builder option = WatchOption.builder().withRevision(fromRevision);
             if (prefix)
             {
@@ -482,57 +601,73 @@ public final class EtcdStore implements AutoCloseable
             }
             try
             {
-                watcher = client.getWatchClient().watch(bytes(key), option.build(), this);
+                watcher = client.getWatchClient().watch(bytes(key), option.build(), new Watch.Listener()
+                {
+                    @Override
+                    public void onNext(final WatchResponse response)
+                    {
+                        events(gen, response);
+                    }
+
+                    @Override
+                    public void onError(final Throwable error)
+                    {
+                        broken(gen, error);
+                    }
+
+                    @Override
+                    public void onCompleted()
+                    {
+                        broken(gen, null);
+                    }
+                });
             }
             catch (final RuntimeException ex)
             {
                 listener.onInterrupted("watch " + key + ": " + describe(ex));
-                schedule();
+                schedule(gen);
             }
         }
 
-        @Override
-        public void onNext(final WatchResponse response)
+        private synchronized void events(final int gen, final WatchResponse response)
         {
-            synchronized (this)
+            if (stopped || gen != generation)
             {
-                if (stopped)
+                return;
+            }
+            // A watch reopened after a break may be told again what an earlier one already reported.
+            final long floor = nextRevision;
+            for (final WatchEvent event : response.getEvents())
+            {
+                final KeyValue kv = event.getKeyValue();
+                if (kv.getModRevision() < floor)
                 {
-                    return;
+                    continue;
                 }
-                // A watch reopened after a break may be told again what an earlier one already reported.
-                final long floor = nextRevision;
-                for (final WatchEvent event : response.getEvents())
+                nextRevision = Math.max(nextRevision, kv.getModRevision() + 1);
+                if (event.getEventType() == WatchEvent.EventType.PUT)
                 {
-                    final KeyValue kv = event.getKeyValue();
-                    if (kv.getModRevision() < floor)
-                    {
-                        continue;
-                    }
-                    nextRevision = Math.max(nextRevision, kv.getModRevision() + 1);
-                    if (event.getEventType() == WatchEvent.EventType.PUT)
-                    {
-                        listener.onPut(entry(kv));
-                    }
-                    else if (event.getEventType() == WatchEvent.EventType.DELETE)
-                    {
-                        listener.onDelete(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
-                    }
+                    listener.onPut(entry(kv));
+                }
+                else if (event.getEventType() == WatchEvent.EventType.DELETE)
+                {
+                    listener.onDelete(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
                 }
             }
         }
 
-        @Override
-        public void onError(final Throwable error)
+        private void broken(final int gen, final Throwable error)
         {
             final Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            final int current;
             synchronized (this)
             {
-                if (stopped)
+                if (stopped || gen != generation)
                 {
                     return;
                 }
                 closeWatcher();
+                current = generation;
                 if (cause instanceof CompactedException compacted)
                 {
                     listener.onCompacted(compacted.getCompactedRevision());
@@ -540,28 +675,13 @@ public final class EtcdStore implements AutoCloseable
                 }
                 else
                 {
-                    listener.onInterrupted("watch " + key + ": " + describe(cause));
+                    listener.onInterrupted("watch " + key + ": " + (cause == null ? "ended by etcd" : describe(cause)));
                 }
             }
-            schedule();
+            schedule(current);
         }
 
-        @Override
-        public void onCompleted()
-        {
-            synchronized (this)
-            {
-                if (stopped)
-                {
-                    return;
-                }
-                closeWatcher();
-                listener.onInterrupted("watch " + key + ": ended by etcd");
-            }
-            schedule();
-        }
-
-        private void schedule()
+        private void schedule(final int gen)
         {
             if (closed)
             {
@@ -569,7 +689,7 @@ public final class EtcdStore implements AutoCloseable
             }
             try
             {
-                rewatch.schedule(() -> open(nextRevisionNow()), REWATCH_DELAY_MS, TimeUnit.MILLISECONDS);
+                rewatch.schedule(() -> reopenIfCurrent(gen), REWATCH_DELAY_MS, TimeUnit.MILLISECONDS);
             }
             catch (final java.util.concurrent.RejectedExecutionException ex)
             {
@@ -577,24 +697,37 @@ public final class EtcdStore implements AutoCloseable
             }
         }
 
-        private synchronized long nextRevisionNow()
+        private synchronized void reopenIfCurrent(final int gen)
         {
-            return nextRevision;
+            // A restart meanwhile opened a newer one already.
+            if (gen == generation && watcher == null)
+            {
+                open(nextRevision);
+            }
+        }
+
+        /** Moves the watch to the current client, from the next revision it has not reported. */
+        synchronized void restart()
+        {
+            open(nextRevision);
         }
 
         private void closeWatcher()
         {
             if (watcher != null)
             {
+                final Watch.Watcher w = watcher;
+                watcher = null;
+                // Its own callbacks from now on are of an old generation.
+                generation++;
                 try
                 {
-                    watcher.close();
+                    w.close();
                 }
                 catch (final RuntimeException ex)
                 {
                     // Already broken: nothing to release.
                 }
-                watcher = null;
             }
         }
 
@@ -602,8 +735,8 @@ public final class EtcdStore implements AutoCloseable
         public synchronized void close()
         {
             stopped = true;
+            watches.remove(this);
             closeWatcher();
         }
     }
-
 }

@@ -470,7 +470,6 @@ class AdminApiTest
             parseMetrics(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + admin + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body(), samples, types);
             assertEquals(2.0, samples.get("panamux_pool_members{}"));
-            assertEquals(0.0, samples.get("panamux_pool_store_reachable{}"));
             assertEquals(1.0, samples.get("panamux_pool_registered{}"));
         }
         final Result none = ctl("pool");

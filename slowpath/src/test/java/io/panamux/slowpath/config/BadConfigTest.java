@@ -102,7 +102,7 @@ class BadConfigTest
             // structure: unknown, duplicate and missing keys, wrong shapes
             bad("unknown top-level section",
                 BASE + "extras: []\n",
-                "mux.yaml:23: unknown key \"extras\" (expected one of mux, dataplane, vips, admin, peers, router)"),
+                "mux.yaml:23: unknown key \"extras\" (expected one of mux, dataplane, vips, admin, peers, router, store)"),
             bad("misspelt key",
                 edit("      - address: 10.1.0.2", "      - address: 10.1.0.2\n        wieght: 2"),
                 "mux.yaml:18: vips[0].backends[1]: unknown key \"wieght\" (did you mean \"weight\"?)"),
@@ -133,7 +133,7 @@ class BadConfigTest
                 "mux.yaml:12: vips[0]: missing required key \"protocol\""),
             bad("top level is a list",
                 "- mux\n- dataplane\n",
-                "mux.yaml:1: the configuration must be a mapping of the sections mux, dataplane, vips, admin, peers, router, got a list"),
+                "mux.yaml:1: the configuration must be a mapping of the sections mux, dataplane, vips, admin, peers, router, store, got a list"),
             bad("section is a scalar",
                 edit("admin:\n  listen: \"127.0.0.1:9480\"", "admin: on"),
                 "mux.yaml:18: admin: must be a mapping, got \"on\""),
