@@ -922,10 +922,33 @@ public final class FlowTable implements AutoCloseable
      */
     public int forEach(final FlowVisitor visitor, final int limit)
     {
+        return visit(visitor, 0, bucketCount, limit);
+    }
+
+    /**
+     * Visits every entry of the buckets {@code firstBucket} to {@code firstBucket + buckets - 1} (clamped to the
+     * table), each one a consistent snapshot, as {@link #forEach(FlowVisitor, int)} does: a caller that must
+     * not stall (the control thread re-reporting flows after the pool changed) walks a large table a slice
+     * per duty cycle. Safe from any thread; allocation-free; never blocks the writer.
+     *
+     * @param visitor     receives the entries.
+     * @param firstBucket the first bucket, from 0.
+     * @param buckets     how many buckets.
+     * @return the number of entries visited.
+     */
+    public int forEachInBuckets(final FlowVisitor visitor, final int firstBucket, final int buckets)
+    {
+        final int from = Math.max(0, Math.min(firstBucket, bucketCount));
+        final int to = (int)Math.min((long)bucketCount, (long)from + Math.max(0, buckets));
+        return visit(visitor, from, to, Integer.MAX_VALUE);
+    }
+
+    private int visit(final FlowVisitor visitor, final int fromBucket, final int toBucket, final int limit)
+    {
         final MemorySegment memory = this.memory;
-        final long end = (long)bucketCount * BUCKET_BYTES;
+        final long end = (long)toBucket * BUCKET_BYTES;
         int visited = 0;
-        for (long line = 0; line < end && visited < limit; line += LINE_BYTES)
+        for (long line = (long)fromBucket * BUCKET_BYTES; line < end && visited < limit; line += LINE_BYTES)
         {
             long head0;
             long word8;

@@ -23,7 +23,6 @@ import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.flow.FlowTable;
-import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.arp.ArpEndpoint;
 import io.panamux.slowpath.arp.RingControlPacketIo;
 import io.panamux.slowpath.bgp.BirdRouterControl;
@@ -31,6 +30,7 @@ import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.PoolMembership;
 import io.panamux.slowpath.config.StaticPoolMembership;
 import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.BackendIds;
@@ -42,6 +42,7 @@ import io.panamux.slowpath.control.WorkerRecords;
 import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
 import io.panamux.slowpath.peer.PeerStats;
+import io.panamux.slowpath.peer.PoolRing;
 import io.panamux.slowpath.health.HealthChecks;
 import io.panamux.slowpath.health.TunnelProbes;
 import io.panamux.slowpath.router.CompositeRouterControl;
@@ -115,11 +116,14 @@ public final class Mux implements AutoCloseable
     private final int mtu;
     private final int controlTxQueue;
     private final FlowOwnership ownership;
+    private final PoolMembership membership;
+    private final PoolRing poolRing;
     private final PrintStream log;
     private boolean closed;
     private long mbufsInUseAtClose = -1;
 
-    private Mux(final MuxConfig config, final EthPort port, final PrintStream log, final BirdRouterControl speaker)
+    private Mux(final MuxConfig config, final PoolMembership membership, final EthPort port, final PrintStream log,
+        final BirdRouterControl speaker)
     {
         this.config = config;
         this.port = port;
@@ -154,12 +158,12 @@ public final class Mux implements AutoCloseable
         this.slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
         this.publisher = new SnapshotPublisher(slot,
             new BackendIds(2L * dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L));
-        final List<String> members = StaticPoolMembership.fromConfig(config).members().stream().map(Object::toString).toList();
-        if (members.size() > 1)
-        {
-            publisher.pool(new OwnerRing(members, config.mux().hashSeed()), members.indexOf(config.mux().address().toString()));
-        }
         this.control = new ControlAgent(publisher, new SystemNanoClock());
+        // The owner ring follows the membership (a file's mux.pool, or the live members of a store, §7).
+        this.membership = membership;
+        this.poolRing = new PoolRing(membership, config.mux().address(), config.mux().hashSeed(), config.peers(), publisher,
+            control::snapshotChanged, log);
+        poolRing.update();
         // Every instruction is logged; the speaker, when there is one, tells the routers.
         this.router = new InProcessRouterControl(log);
         final RouterControl routers = speaker == null ? router : new CompositeRouterControl(List.of(router, speaker));
@@ -242,6 +246,10 @@ public final class Mux implements AutoCloseable
         workerRecords.frames((worker, mbuf) -> (TunnelProbes.isIp(mbuf) ? probeIo : arpIo).onFrame(worker, mbuf));
         control.addDuty(workerRecords);
         this.ownership = flowOwnership(muxV4, muxV6Hi, muxV6Lo);
+        if (membership.dynamic())
+        {
+            control.addDuty(poolRing);
+        }
         // Backoff: spin briefly, then yield, then park up to 1 ms: the control thread must not take a core.
         this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
@@ -262,11 +270,22 @@ public final class Mux implements AutoCloseable
      */
     public static Mux start(final MuxConfig config, final EthPort port, final PrintStream log)
     {
+        return start(config, StaticPoolMembership.fromConfig(config), port, log);
+    }
+
+    /**
+     * Starts a MUX whose pool members come from {@code membership} (a store's live members, ARCHITECTURE.md §7).
+     *
+     * @param log where start-up lines go.
+     * @throws UncheckedIOException when the BGP speaker cannot be started (nothing is left running then).
+     */
+    public static Mux start(final MuxConfig config, final PoolMembership membership, final EthPort port, final PrintStream log)
+    {
         final BirdRouterControl speaker = config.bgp().isPresent() ? startSpeaker(config.bgp().get(), log) : null;
         final Mux mux;
         try
         {
-            mux = new Mux(config, port, log, speaker);
+            mux = new Mux(config, membership, port, log, speaker);
         }
         catch (final RuntimeException | Error e)
         {
@@ -427,8 +446,8 @@ public final class Mux implements AutoCloseable
      */
     private FlowOwnership flowOwnership(final int muxV4, final long muxV6Hi, final long muxV6Lo)
     {
-        final List<IpAddress> members = StaticPoolMembership.fromConfig(config).members();
-        if (members.size() < 2 || config.peers().isEmpty())
+        final List<IpAddress> members = poolRing.members();
+        if (config.peers().isEmpty() || (members.size() < 2 && !membership.dynamic()))
         {
             return null;
         }
@@ -443,10 +462,23 @@ public final class Mux implements AutoCloseable
             new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), encapsulator,
             new SystemEpochClock(), dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L);
         workerRecords.ownership(o);
+        poolRing.ownership(o);
         control.addDuty(o);
         log.printf("panamux: flow ownership with %d peer(s), listening on udp %s:%d%n", members.size() - 1,
             o.localAddress().getAddress().getHostAddress(), o.localAddress().getPort());
         return o;
+    }
+
+    /** @return the pool's members as this MUX's owner ring has them now (itself included). */
+    public List<IpAddress> poolMembers()
+    {
+        return poolRing.members();
+    }
+
+    /** @return where the pool's members come from. */
+    public PoolMembership membership()
+    {
+        return membership;
     }
 
     /** @return the flow-ownership counters, or null when this MUX is alone in its pool. */

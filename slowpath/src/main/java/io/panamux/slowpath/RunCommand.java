@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.panamux.common.daemon.StopHook;
 import io.panamux.dpdk.DpdkException;
@@ -28,6 +30,9 @@ import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.StoreSettings;
 import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.config.StaticPoolMembership;
+import io.panamux.slowpath.pool.EtcdPoolMembership;
+import io.panamux.slowpath.pool.PoolStatus;
 import io.panamux.slowpath.store.EtcdConfigSource;
 import io.panamux.slowpath.store.EtcdStore;
 import io.panamux.slowpath.store.PoolConfigFollower;
@@ -52,6 +57,9 @@ public final class RunCommand implements Callable<Integer>
 
     @Option(names = "--stats-json", description = "write the final counters to this file as JSON")
     Path statsJson;
+
+    /** The etcd client of the pool's membership, with a {@code store} section. */
+    private EtcdStore poolStore;
 
     /**
      * The start-up line that shows the flow-hash seed and where it came from, with what to do for the rest of
@@ -102,6 +110,58 @@ public final class RunCommand implements Callable<Integer>
         }, "panamux-sd-notify");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * With a {@code store} section: this MUX's registration under the pool's prefix and the live members (one etcd
+     * client of its own; calls are bounded, so an unreachable etcd delays nothing here).
+     *
+     * @return the membership, or null for a pool kept in files.
+     */
+    private EtcdPoolMembership poolMembers(final MuxConfig config)
+    {
+        if (config.store().isEmpty())
+        {
+            return null;
+        }
+        final StoreSettings settings = config.store().get();
+        final EtcdStore store = EtcdStore.connect(settings);
+        final EtcdPoolMembership members = new EtcdPoolMembership(store, settings, config.mux().address(), config.mux().name(),
+            EtcdPoolMembership.announcedEndpoint(config), System.out);
+        poolStore = store;
+        System.out.println("panamux: pool: members from " + store + " under " + settings.membersPrefix() + " (lease " +
+            settings.leaseSeconds() + " s)");
+        return members;
+    }
+
+    private static Supplier<PoolStatus> poolStatus(final MuxConfig config, final EtcdPoolMembership members, final Mux mux,
+        final java.util.function.LongSupplier appliedRevision)
+    {
+        if (members == null)
+        {
+            return () -> PoolStatus.ofFile(mux.poolMembers(), config.mux().address(), config.mux().name());
+        }
+        final String store = "etcd " + config.store().get().endpoints() + " " + config.store().get().prefix();
+        return () ->
+        {
+            // The pool document's follower knows the revision in force; the member key carries it to the others.
+            final long revision = appliedRevision.getAsLong();
+            members.appliedRevision(revision);
+            return PoolStatus.ofStore(members, store, revision, mux.poolMembers(), config.mux().address());
+        };
+    }
+
+    private void leave(final EtcdPoolMembership members)
+    {
+        if (members != null)
+        {
+            members.close();
+        }
+        if (poolStore != null)
+        {
+            poolStore.close();
+            poolStore = null;
+        }
     }
 
     /** Applies a new pool document's configuration as {@code ctl reload} does: on the control thread, whole or not at all. */
@@ -184,6 +244,7 @@ public final class RunCommand implements Callable<Integer>
         }
         System.out.println(hashSeedLine(config.mux(), configFile));
         final Mux mux;
+        EtcdPoolMembership members = null;
         try
         {
             Eal.init(config.dataplane().eal());
@@ -194,12 +255,16 @@ public final class RunCommand implements Callable<Integer>
                     + " port(s) with EAL arguments " + config.dataplane().eal());
                 return 2;
             }
-            mux = Mux.start(config, new EthPort(config.dataplane().port()), System.out);
+            // With a store, the pool's members are the live leases under its prefix (ARCHITECTURE.md §7).
+            members = poolMembers(config);
+            mux = Mux.start(config, members == null ? StaticPoolMembership.fromConfig(config) : members,
+                new EthPort(config.dataplane().port()), System.out);
         }
         catch (final DpdkException | UncheckedIOException e)
         {
             // DPDK refusing a device, or the BGP speaker not starting: one clear line, no stack trace.
             System.err.println("panamux: " + e.getMessage());
+            leave(members);
             return 1;
         }
         catch (final RuntimeException | OutOfMemoryError e)
@@ -207,13 +272,23 @@ public final class RunCommand implements Callable<Integer>
             // Whatever else stops the start (memory refused to a table despite validation, a library's
             // argument check): still one line and exit 1; a stack trace tells an operator nothing more.
             System.err.println("panamux: cannot start: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            leave(members);
             return 1;
         }
+        // The pool document's revision in force: the loaded one, then the follower's.
+        final java.util.concurrent.atomic.AtomicReference<PoolConfigFollower> followerRef = new java.util.concurrent.atomic.AtomicReference<>();
+        final long startRevision = loaded == null ? -1 : loaded.revision();
+        final java.util.function.LongSupplier appliedRevision = () ->
+        {
+            final PoolConfigFollower f = followerRef.get();
+            return f == null ? startRevision : f.appliedRevision();
+        };
         AdminServer admin = null;
         try
         {
             admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
-                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList()));
+                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList(),
+                poolStatus(config, members, mux, appliedRevision)));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()
@@ -230,6 +305,7 @@ public final class RunCommand implements Callable<Integer>
             else
             {
                 System.err.println("panamux: cannot listen on admin.listen " + config.admin().listen() + ": " + e.getMessage());
+                leave(members);
                 mux.close();
                 Eal.cleanup();
                 return 1;
@@ -238,11 +314,16 @@ public final class RunCommand implements Callable<Integer>
         PoolConfigFollower follower = null;
         if (etcdSource != null)
         {
+            if (members != null)
+            {
+                members.appliedRevision(loaded.revision());
+            }
             follower = PoolConfigFollower.start(etcdSource, loaded, next -> apply(mux, next), line -> System.out.println("panamux: " + line));
             if (admin != null)
             {
                 admin.pool(follower);
             }
+            followerRef.set(follower);
         }
         final StopHook hook = StopHook.install("panamux-shutdown");
         final CountDownLatch stop = hook.stopRequested();
@@ -263,6 +344,8 @@ public final class RunCommand implements Callable<Integer>
             {
                 admin.close();
             }
+            // Out of the pool first (the lease revoked): the others take over this MUX's flows while it withdraws.
+            leave(members);
             if (follower != null)
             {
                 follower.close();

@@ -45,6 +45,7 @@ import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.VipView;
+import io.panamux.slowpath.pool.PoolStatus;
 
 /**
  * The admin API (ARCHITECTURE.md §5, {@code ctl}): HTTP/JSON on {@code admin.listen}, served by the JDK's
@@ -63,6 +64,7 @@ import io.panamux.slowpath.control.VipView;
  *   GET  /v1/flows?vip=V&amp;limit=N       {"flows": [...], "limit": N, "truncated": bool}
  *   POST /v1/reload                    {"source": ..., "changes": [...], "snapshot_version": N}
  *   GET  /v1/workers                   {"workers": [{"worker": 0, "rx_packets": N, "tx_packets": N, "busy_cycles": N, "duty_cycles": N, ...}]}
+ *   GET  /v1/pool                      {"store": ..., "store_reachable": bool, "members": [{"address", "name", "lease_alive", ...}], ...}
  *   GET  /metrics                      Prometheus text format
  *   GET  /                             the status page (one self-contained HTML file reading the endpoints above)
  * </pre>
@@ -142,7 +144,7 @@ public final class AdminServer implements AutoCloseable
         this.executor = executor;
         this.target = target;
         this.token = token.map(t -> ("Bearer " + t).getBytes(StandardCharsets.UTF_8)).orElse(null);
-        this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone);
+        this.metrics = new MuxMetrics(target.stats(), this::viewsOrNone, target.pool());
     }
 
     /**
@@ -343,22 +345,27 @@ public final class AdminServer implements AutoCloseable
                 requireMethod(method, "POST");
                 reload(exchange);
             }
-            case "/v1/pool" ->
-            {
-                requireMethod(method, "GET");
-                final PoolAdmin store = pool;
-                if (store == null)
-                {
-                    throw new ChangeRejectedException(ChangeRejectedException.NOT_FOUND, "this MUX's pool is kept in files (no store section)");
-                }
-                final ObjectNode body = JSON.createObjectNode();
-                body.set("config", JSON.valueToTree(store.configStatus()));
-                json(exchange, 200, body);
-            }
             case "/v1/workers" ->
             {
                 requireMethod(method, "GET");
                 json(exchange, 200, workersJson());
+            }
+            case "/v1/pool" ->
+            {
+                requireMethod(method, "GET");
+                // The members (this MUX's view of the leases, or the file's pool) and, with a store, the document's state.
+                final PoolStatus members = target.pool() == null ? null : target.pool().get();
+                final PoolAdmin store = pool;
+                if (members == null && store == null)
+                {
+                    throw new ChangeRejectedException(ChangeRejectedException.NOT_FOUND, "this MUX has no pool view");
+                }
+                final ObjectNode body = members == null ? JSON.createObjectNode() : PoolJson.of(members);
+                if (store != null)
+                {
+                    body.set("config", JSON.valueToTree(store.configStatus()));
+                }
+                json(exchange, 200, body);
             }
             case "/" ->
             {

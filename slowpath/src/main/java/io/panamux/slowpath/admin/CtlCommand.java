@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true, description = "Admin client of a running MUX",
     subcommands = {CtlCommand.Vips.class, CtlCommand.BackendCommand.class, CtlCommand.Stats.class, CtlCommand.Flows.class,
-        CtlCommand.Reload.class})
+        CtlCommand.Reload.class, CtlCommand.Pool.class})
 public final class CtlCommand implements Runnable
 {
     /** Exit code: the MUX refused the request. */
@@ -439,6 +439,24 @@ public final class CtlCommand implements Runnable
             {
                 out.println("  " + c.asText());
             }
+        }
+    }
+
+    /** {@code ctl pool}. */
+    @Command(name = "pool", mixinStandardHelpOptions = true,
+        description = "The pool as this MUX sees it: members (lease alive or not), applied configuration revision, store status")
+    static final class Pool extends Request
+    {
+        @Override
+        AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
+        {
+            return client.get("/v1/pool");
+        }
+
+        @Override
+        void print(final JsonNode body, final PrintWriter out)
+        {
+            PoolJson.print(body, out);
         }
     }
 

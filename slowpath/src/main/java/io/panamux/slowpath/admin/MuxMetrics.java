@@ -13,6 +13,7 @@ import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.MuxStats;
 import io.panamux.slowpath.control.VipView;
 import io.panamux.slowpath.health.TunnelProbes;
+import io.panamux.slowpath.pool.PoolStatus;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -35,7 +36,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code panamux_health_tunnel_probe_send_failures}, {@code panamux_health_tunnel_answers_ignored}); gauges:
  * {@code panamux_mbufs_in_use}, {@code panamux_vip_mode{vip,mode}} (1 for the VIP's mode, 0 for the
  * others), {@code panamux_backend_healthy{vip,backend}} (1 healthy or unchecked, 0 unhealthy),
- * {@code panamux_vip_announced{vip}} (0 while withdrawn because no backend is healthy).
+ * {@code panamux_vip_announced{vip}} (0 while withdrawn because no backend is healthy), {@code panamux_pool_members},
+ * and with a store {@code panamux_pool_registered} (ARCHITECTURE.md §7).
  */
 public final class MuxMetrics
 {
@@ -50,6 +52,8 @@ public final class MuxMetrics
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private MuxStats current;
     private List<VipView> currentViews = List.of();
+    private final Supplier<PoolStatus> pool;
+    private PoolStatus currentPool;
 
     /**
      * @param stats the counters, summed now (called once per scrape).
@@ -57,8 +61,19 @@ public final class MuxMetrics
      */
     public MuxMetrics(final Supplier<MuxStats> stats, final Supplier<List<VipView>> views)
     {
+        this(stats, views, null);
+    }
+
+    /**
+     * @param stats the counters, summed now (called once per scrape).
+     * @param views the VIPs now (called once per scrape; may return an empty list when unavailable).
+     * @param pool  the pool as this MUX sees it (called once per scrape), or null: then no pool gauges.
+     */
+    public MuxMetrics(final Supplier<MuxStats> stats, final Supplier<List<VipView>> views, final Supplier<PoolStatus> pool)
+    {
         this.stats = stats;
         this.views = views;
+        this.pool = pool;
         for (final CounterDescriptor d : WorkerCounters.DESCRIPTORS)
         {
             switch (d.kind())
@@ -129,6 +144,27 @@ public final class MuxMetrics
                 }
             })
             .register(registry);
+        // The pool (ARCHITECTURE.md §7): members in the owner ring; with a store, whether this MUX's key is there
+        // under its lease (whether etcd answers: panamux_pool_store_reachable, from pool() below).
+        GaugeWithCallback.builder().name("panamux_pool_members").help("Members of the pool's owner ring as this MUX sees it, itself included")
+            .callback(cb ->
+            {
+                if (currentPool != null)
+                {
+                    cb.call(currentPool.ring().size());
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder().name("panamux_pool_registered")
+            .help("1 when this MUX's member key is in the store under its lease, 0 otherwise (absent without a store)")
+            .callback(cb ->
+            {
+                if (currentPool != null && currentPool.store().isPresent())
+                {
+                    cb.call(currentPool.registered() ? 1 : 0);
+                }
+            })
+            .register(registry);
         GaugeWithCallback.builder().name("panamux_backend_healthy").help("1 when the backend is healthy (or unchecked), 0 when unhealthy")
             .labelNames("vip", "backend")
             .callback(cb ->
@@ -187,6 +223,7 @@ public final class MuxMetrics
     {
         current = stats.get();
         currentViews = views.get();
+        currentPool = pool == null ? null : pool.get();
         writer.write(out, registry.scrape());
     }
 

@@ -1,12 +1,14 @@
 package io.panamux.slowpath.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Who is in the MUX pool, for flow ownership. Every MUX of a pool must see the same members, or their owner
- * choices differ and connections break under ECMP. Today the members come from the configuration
- * ({@link StaticPoolMembership}); a distributed store (membership from leases) can implement this
- * interface later without changing its callers.
+ * choices differ and connections break under ECMP. The members come from the configuration
+ * ({@link StaticPoolMembership}) or from the pool's store, where each live MUX holds a key under a lease
+ * ({@code io.panamux.slowpath.pool.EtcdPoolMembership}, ARCHITECTURE.md §7); the control thread follows a
+ * dynamic membership with {@code io.panamux.slowpath.peer.PoolRing}.
  */
 public interface PoolMembership
 {
@@ -18,4 +20,21 @@ public interface PoolMembership
      * @return the members, never empty, no duplicates, immutable.
      */
     List<IpAddress> members();
+
+    /**
+     * Where members' peer messages go, for the members whose endpoint the membership knows (a store's members
+     * announce theirs); the others use the {@code peers} section's ({@link Peers#endpointOf}).
+     *
+     * @return endpoints by member, possibly empty, immutable.
+     */
+    default Map<IpAddress, HostPort> peerEndpoints()
+    {
+        return Map.of();
+    }
+
+    /** @return whether {@link #members()} may change while the MUX runs (then flow ownership runs even while it is alone). */
+    default boolean dynamic()
+    {
+        return false;
+    }
 }

@@ -3,6 +3,7 @@ package io.panamux.slowpath.peer;
 import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -22,6 +23,7 @@ import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowTable;
+import io.panamux.flow.FlowVisitor;
 import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.Peers;
@@ -67,6 +69,16 @@ import static io.panamux.slowpath.peer.PeerMessageDescriptor.*;
  * are batched per owner and sent when a datagram is full or {@code learned-batch-interval-ms} after the
  * first of the batch. The owner stores them.
  *
+ * <h2>When the pool changes</h2>
+ * With membership from leases (ARCHITECTURE.md §7) the owner ring follows the live members: a MUX that dies
+ * leaves it, one that starts joins it, and the flows of every MUX whose owner changed would otherwise be
+ * unknown to their new owner (its answer would be rule 2, which may differ from the recorded backend). So
+ * when the snapshot's ring changes, this duty walks its workers' flow tables a slice per duty cycle
+ * ({@link #RESCAN_BUCKETS_PER_CYCLE}) and reports again, to the new owner, every flow of a VIP in its
+ * stateful phase whose owner is no longer the one it had under the rings in force before; and it hands the
+ * flows of its own store (learned from peers, or decided) whose owner is now another member to that member.
+ * {@link #members} changes the peers first (new endpoints, replay windows kept for those that stay).
+ *
  * <p>Control thread only, except {@link #stats()}.
  */
 public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.OwnershipListener, AutoCloseable
@@ -78,6 +90,10 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
     /** Store entries expired per duty cycle at most. */
     private static final int EXPIRIES_PER_CYCLE = 256;
     private static final ByteOrder ORDER = ByteOrder.BIG_ENDIAN;
+    /** Flow-table buckets walked per duty cycle after a ring change (8 IPv4 entries each). */
+    public static final int RESCAN_BUCKETS_PER_CYCLE = 512;
+    /** Store entries handed to their new owner per duty cycle after a ring change. */
+    private static final int HANDOVERS_PER_CYCLE = 2048;
 
     /** One outstanding question to an owner. */
     private static final class Query
@@ -130,6 +146,32 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
     private final PeerEndpoint.MessageHandler messageHandler = this::onMessage;
     private OwnerRing ring;
     private Peer[] peerOfMember = new Peer[0];
+    /** The ring (and self index) the last rescan was started for: a different one in the snapshot starts another. */
+    private OwnerRing knownRing;
+    private int knownSelf;
+    /** The rings in force before the change being rescanned (null: this MUX was alone, so it owned everything). */
+    private final List<OwnerRing> rescanFrom = new ArrayList<>();
+    private final List<Integer> rescanFromSelf = new ArrayList<>();
+    private int rescanTable = -1;
+    private int rescanBucket;
+    private List<PeerFlow> handovers = List.of();
+    private int handoverIndex;
+    private final FlowVisitor rescanVisitor = new FlowVisitor()
+    {
+        @Override
+        public void onV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int backendId,
+            final int lastSeen, final int flags)
+        {
+            reReport(PeerFlow.v4(srcAddr, dstAddr, srcPort, dstPort, protocol), backendId, flags);
+        }
+
+        @Override
+        public void onV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
+            final int protocol, final int backendId, final int lastSeen, final int flags)
+        {
+            reReport(new PeerFlow(6, protocol, srcPort, dstPort, srcHi, srcLo, dstHi, dstLo), backendId, flags);
+        }
+    };
     private long nextQueryId;
     private long nowNs;
     private int lastSource;
@@ -177,8 +219,37 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
         {
             batches.put(p, new Batch());
         }
+        final ForwardingSnapshot snap = snapshots.current();
+        this.knownRing = snap.owners();
+        this.knownSelf = snap.self();
     }
 
+    /**
+     * The pool's other members changed (control thread; before the ring with them is published, so that the
+     * ring's members are peers when it is used). Batches for members that left are dropped: their flows are
+     * reported again to their new owners once the new ring is in the snapshot.
+     *
+     * @param others every other member and where its peer messages go.
+     */
+    public void members(final Map<IpAddress, InetSocketAddress> others)
+    {
+        for (final Peer gone : endpoint.members(others))
+        {
+            batches.remove(gone);
+        }
+        for (final Peer p : endpoint.peers())
+        {
+            batches.computeIfAbsent(p, k -> new Batch());
+        }
+        // Peer objects may have changed under the same ring: look them up again.
+        ring = null;
+    }
+
+    /** @return whether flows are being reported again after a ring change (control thread). */
+    public boolean rescanning()
+    {
+        return rescanTable >= 0;
+    }
     /** @return the counters now (any thread). */
     public PeerStats stats()
     {
@@ -226,9 +297,129 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
             }
         }
         work += store.expire(nowNs, EXPIRIES_PER_CYCLE);
+        work += followRing();
         return work;
     }
 
+    // ---- ring changes ------------------------------------------------------------------------------------
+
+    /** Starts (or restarts) a rescan when the snapshot's ring changed, and walks one slice of it. */
+    private int followRing()
+    {
+        final ForwardingSnapshot snap = snapshots.current();
+        if (snap.owners() != knownRing && sameMembers(snap.owners(), knownRing) && snap.self() == knownSelf)
+        {
+            // Rebuilt for the same members (a republished pool): every owner is the same.
+            knownRing = snap.owners();
+        }
+        if (snap.owners() != knownRing || snap.self() != knownSelf)
+        {
+            // A change during a rescan restarts it, comparing with every ring since the last complete one:
+            // reporting a flow twice to the same owner is harmless, missing one is not.
+            rescanFrom.add(knownRing);
+            rescanFromSelf.add(knownSelf);
+            knownRing = snap.owners();
+            knownSelf = snap.self();
+            counters.add(PeerCounters.RING_CHANGES, 1);
+            rescanTable = 0;
+            rescanBucket = 0;
+            // The store is a LinkedHashMap reordered by every get: walk a copy of its keys.
+            handovers = store.flows();
+            handoverIndex = 0;
+        }
+        if (rescanTable < 0)
+        {
+            return 0;
+        }
+        int work = 0;
+        final int end = Math.min(handovers.size(), handoverIndex + HANDOVERS_PER_CYCLE);
+        for (; handoverIndex < end; handoverIndex++)
+        {
+            work++;
+            handOver(snap, handovers.get(handoverIndex));
+        }
+        if (handoverIndex < handovers.size())
+        {
+            return work;
+        }
+        if (rescanTable < tables.size())
+        {
+            final FlowTable t = tables.get(rescanTable);
+            t.forEachInBuckets(rescanVisitor, rescanBucket, RESCAN_BUCKETS_PER_CYCLE);
+            rescanBucket += RESCAN_BUCKETS_PER_CYCLE;
+            if (rescanBucket >= t.bucketCount())
+            {
+                rescanTable++;
+                rescanBucket = 0;
+            }
+            return work + 1;
+        }
+        rescanTable = -1;
+        rescanFrom.clear();
+        rescanFromSelf.clear();
+        handovers = List.of();
+        return work + 1;
+    }
+
+    private static boolean sameMembers(final OwnerRing a, final OwnerRing b)
+    {
+        return a != null && b != null && a.seed() == b.seed() && a.members().equals(b.members());
+    }
+
+    /** A flow of this MUX's tables, during a rescan: reported to its new owner when its owner changed. */
+    private void reReport(final PeerFlow flow, final int backendId, final int flags)
+    {
+        if ((flags & WorkerAgent.FLAG_PENDING) != 0)
+        {
+            return;
+        }
+        final ForwardingSnapshot snap = snapshots.current();
+        final Vip vip = vipOf(snap, flow);
+        final Backend backend = snap.backend(backendId);
+        if (vip == null || vip.mode() != Vip.MODE_STATEFUL || backend == null || backend.vipIndex() != vip.index())
+        {
+            return;
+        }
+        final long hash = flow.hash(snap.hashSeed());
+        final Peer owner = ownerOf(snap, hash);
+        if (owner == null || !ownerChanged(owner.address().toString(), hash))
+        {
+            return;
+        }
+        queueLearned(owner, flow, PeerFlow.addressOf(backend), nowNs);
+        counters.add(PeerCounters.FLOWS_REPORTED_AGAIN, 1);
+    }
+
+    /** A flow of the store, during a rescan: given to its new owner when that is another member. */
+    private void handOver(final ForwardingSnapshot snap, final PeerFlow flow)
+    {
+        final IpAddress backend = store.peek(flow);
+        if (backend == null)
+        {
+            return;
+        }
+        final Peer owner = ownerOf(snap, flow.hash(snap.hashSeed()));
+        if (owner != null)
+        {
+            queueLearned(owner, flow, backend, nowNs);
+            counters.add(PeerCounters.STORE_HANDED_OVER, 1);
+        }
+    }
+
+    /** @return whether {@code owner} differs from the flow's owner under any ring in force before the change. */
+    private boolean ownerChanged(final String owner, final long hash)
+    {
+        for (int i = 0; i < rescanFrom.size(); i++)
+        {
+            final OwnerRing before = rescanFrom.get(i);
+            final String was = before == null ? endpoint.self().toString() : before.member(before.owner(hash));
+            if (!was.equals(owner))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
     private void start()
     {
         if (!started)
@@ -403,12 +594,22 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
             counters.add(PeerCounters.LEARNED_DROPPED, 1);
             return;
         }
+        queueLearned(owner, PeerFlow.of(r), PeerFlow.addressOf(backend), nowNs);
+    }
+
+    private void queueLearned(final Peer owner, final PeerFlow flow, final IpAddress backend, final long nowNs)
+    {
         final Batch batch = batches.get(owner);
+        if (batch == null)
+        {
+            counters.add(PeerCounters.LEARNED_DROPPED, 1);
+            return;
+        }
         if (batch.count == 0)
         {
             batch.sinceNs = nowNs;
         }
-        PeerFlow.of(r).write(batch.entries, batch.count * FLOW_ENTRY_LENGTH, PeerFlow.addressOf(backend));
+        flow.write(batch.entries, batch.count * FLOW_ENTRY_LENGTH, backend);
         if (++batch.count == LEARNED_PER_DATAGRAM)
         {
             flush(owner, batch);

@@ -1,6 +1,8 @@
 package io.panamux.slowpath.peer;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -111,6 +113,12 @@ public final class OwnerStore
             counters.set(PeerCounters.STORE_SIZE, entries.size());
         }
         return removed;
+    }
+
+    /** @return a copy of the flows stored now, oldest first (a walk that may change the store meanwhile). */
+    public List<PeerFlow> flows()
+    {
+        return new ArrayList<>(entries.keySet());
     }
 
     /** @return the entries now. */

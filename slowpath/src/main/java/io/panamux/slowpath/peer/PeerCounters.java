@@ -61,7 +61,14 @@ public final class PeerCounters
     /** Datagrams received and accepted. */
     public static final int MESSAGES_RECEIVED = 25;
 
-    private static final int FIXED = 26;
+    /** Changes of the owner ring (the pool's members changed). */
+    public static final int RING_CHANGES = 26;
+    /** Flows of this MUX's tables reported again to their new owner after a ring change. */
+    public static final int FLOWS_REPORTED_AGAIN = 27;
+    /** Flows of the owner's store given to their new owner after a ring change. */
+    public static final int STORE_HANDED_OVER = 28;
+
+    private static final int FIXED = 29;
     private static final BadMessage[] REASONS = BadMessage.values();
 
     private final AtomicLongArray values = new AtomicLongArray(FIXED + REASONS.length);
@@ -109,6 +116,6 @@ public final class PeerCounters
             get(QUERIES_OWNED_HERE), get(QUERIES_RECEIVED), get(ANSWERS_SENT), get(ANSWERS_FROM_TABLE), get(ANSWERS_FROM_STORE),
             get(ANSWERS_BY_RULE2), get(PACKETS_FORWARDED), get(FORWARD_FAILURES), get(LEARNED_SENT), get(LEARNED_DATAGRAMS_SENT),
             get(LEARNED_RECEIVED), get(LEARNED_DROPPED), get(STORE_SIZE), get(STORE_EVICTIONS), get(STORE_EXPIRED), get(COMMANDS_FULL),
-            get(SOCKET_ERRORS), get(MESSAGES_RECEIVED), bad);
+            get(SOCKET_ERRORS), get(MESSAGES_RECEIVED), get(RING_CHANGES), get(FLOWS_REPORTED_AGAIN), get(STORE_HANDED_OVER), bad);
     }
 }

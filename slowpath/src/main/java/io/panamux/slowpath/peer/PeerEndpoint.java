@@ -80,7 +80,8 @@ public final class PeerEndpoint implements AutoCloseable
     private final IpAddress self;
     private final DatagramChannel channel;
     private final Map<IpAddress, Peer> peers = new HashMap<>();
-    private final List<Peer> peerList;
+    private final List<Peer> peerList = new ArrayList<>();
+    private final List<Peer> peerView = Collections.unmodifiableList(peerList);
     private final PeerMessageCodec codec;
     private final EpochClock clock;
     private final long maxAgeMs;
@@ -112,17 +113,7 @@ public final class PeerEndpoint implements AutoCloseable
         this.clock = clock;
         this.maxAgeMs = maxAgeMs;
         this.counters = counters;
-        final List<Peer> list = new ArrayList<>();
-        for (final Map.Entry<IpAddress, InetSocketAddress> e : members.entrySet())
-        {
-            if (!e.getKey().equals(self))
-            {
-                final Peer p = new Peer(e.getKey(), e.getValue());
-                peers.put(e.getKey(), p);
-                list.add(p);
-            }
-        }
-        this.peerList = Collections.unmodifiableList(list);
+        members(members);
         // Microseconds of the wall clock: a restarted sender starts above anything it sent before.
         this.sequence = clock.time() * 1000;
         // This endpoint's epoch: its replay windows start empty, so what was stamped before it started (a message
@@ -156,7 +147,43 @@ public final class PeerEndpoint implements AutoCloseable
     /** @return every other member. */
     public Collection<Peer> peers()
     {
-        return peerList;
+        return peerView;
+    }
+
+    /**
+     * Replaces the other members (the pool changed: membership from leases, ARCHITECTURE.md §7). A member that
+     * stays with the same endpoint keeps its {@link Peer} (and its replay window, so nothing it sent can be
+     * replayed across the change); one whose endpoint changed, or that joins, starts a new one.
+     *
+     * @param members every other member of the pool and where its messages go ({@code self} is ignored).
+     * @return the peers that are no longer members (their messages are refused as from an unknown sender from now on).
+     */
+    public List<Peer> members(final Map<IpAddress, InetSocketAddress> members)
+    {
+        final List<Peer> left = new ArrayList<>();
+        final Map<IpAddress, Peer> next = new HashMap<>();
+        peerList.clear();
+        for (final Map.Entry<IpAddress, InetSocketAddress> e : members.entrySet())
+        {
+            if (e.getKey().equals(self))
+            {
+                continue;
+            }
+            final Peer old = peers.get(e.getKey());
+            final Peer p = old != null && old.endpoint.equals(e.getValue()) ? old : new Peer(e.getKey(), e.getValue());
+            next.put(e.getKey(), p);
+            peerList.add(p);
+        }
+        for (final Peer old : peers.values())
+        {
+            if (next.get(old.address) != old)
+            {
+                left.add(old);
+            }
+        }
+        peers.clear();
+        peers.putAll(next);
+        return left;
     }
 
     /** @return the bound address (its port when 0 was asked for). */

@@ -34,13 +34,17 @@ import java.util.Map;
  * @param commandsFull          worker commands not queued (queue full).
  * @param socketErrors            datagrams the socket refused.
  * @param messagesReceived      datagrams accepted.
+ * @param ringChanges           changes of the owner ring (members joined or left).
+ * @param flowsReportedAgain    flows reported again to their new owner after a ring change.
+ * @param storeHandedOver       stored flows given to their new owner after a ring change.
  * @param badMessages           datagrams dropped, by {@link BadMessage} ordinal.
  */
 public record PeerStats(long queriesSent, long queryPacketsSent, long queryPacketsDropped, long queriesAnswered, long queriesTimedOut,
     long queriesDecidedLocally, long answersUnmatched, long answersUnknownBackend, long queriesOwnedHere, long queriesReceived,
     long answersSent, long answersFromTable, long answersFromStore, long answersByRule2, long packetsForwarded, long forwardFailures,
     long learnedSent, long learnedDatagramsSent, long learnedReceived, long learnedDropped, long storeSize, long storeEvictions,
-    long storeExpired, long commandsFull, long socketErrors, long messagesReceived, long[] badMessages)
+    long storeExpired, long commandsFull, long socketErrors, long messagesReceived, long ringChanges, long flowsReportedAgain,
+    long storeHandedOver, long[] badMessages)
 {
     /** @return datagrams dropped for {@code reason}. */
     public long bad(final BadMessage reason)
@@ -89,6 +93,9 @@ public record PeerStats(long queriesSent, long queryPacketsSent, long queryPacke
         m.put("commands_full", commandsFull);
         m.put("socket_errors", socketErrors);
         m.put("messages_received", messagesReceived);
+        m.put("ring_changes", ringChanges);
+        m.put("flows_reported_again", flowsReportedAgain);
+        m.put("store_handed_over", storeHandedOver);
         final Map<String, Long> bad = new LinkedHashMap<>();
         for (final BadMessage r : BadMessage.values())
         {

@@ -44,6 +44,7 @@ import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
+import io.panamux.slowpath.pool.PoolStatus;
 import io.panamux.slowpath.router.InProcessRouterControl;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -424,6 +425,56 @@ class AdminApiTest
         assertEquals(1.0, samples.get("panamux_backend_healthy{backend=10.1.0.2, vip=192.0.2.10:80/tcp}"));
         assertEquals(5.0, samples.get("panamux_peer_events_total{event=queries_sent}"));
         assertEquals(2.0, samples.get("panamux_peer_bad_messages_total{reason=bad_tag}"));
+    }
+
+    /**
+     * {@code ctl pool} and the pool gauges over what the membership reports (the store itself is tested with a real
+     * etcd in {@code EtcdPoolMembershipTest}; here the view is given): the members with their leases and revisions,
+     * the one that left, the store unreachable with its problem; and a MUX without a pool view answers 404.
+     */
+    @Test
+    void poolShowsTheMembersTheirLeasesAndTheStore() throws Exception
+    {
+        final PoolStatus status = new PoolStatus(Optional.of("etcd [http://127.0.0.1:2379] /panamux/pools/a"), false,
+            Optional.of("etcd unreachable: no answer in 3000 ms"), 1_765_000_000_000L, true, 0x694dL, 5, 42,
+            List.of("10.0.0.10", "10.0.0.11"),
+            List.of(new PoolStatus.MemberStatus("10.0.0.10", "mux-a", Optional.of("10.0.0.10:9470"), Optional.of(true), 42, true, 0),
+                new PoolStatus.MemberStatus("10.0.0.11", "mux-b", Optional.of("10.0.0.11:9470"), Optional.empty(), 41, false, 0)),
+            List.of(new PoolStatus.MemberStatus("10.0.0.12", "mux-c", Optional.empty(), Optional.of(false), 40, false, 1_765_000_001_000L)),
+            Map.of("/panamux/pools/a/members/x", "the key does not end in an address"));
+        try (AdminServer withPool = AdminServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
+            new AdminTarget(target.control(), target.changes(), target.stats(), target.snapshot(), tables, null, List.of(), () -> status)))
+        {
+            final String admin = "127.0.0.1:" + withPool.port();
+            final Result human = ctlAt(admin, "pool");
+            assertEquals(0, human.code(), human.err());
+            assertTrue(human.out().contains("store: etcd [http://127.0.0.1:2379] /panamux/pools/a: UNREACHABLE"), human.out());
+            assertTrue(human.out().contains("etcd unreachable: no answer in 3000 ms"), human.out());
+            assertTrue(human.out().contains("applied configuration revision: 42"), human.out());
+            assertTrue(human.out().matches("(?s).*10\\.0\\.0\\.10 +mux-a +peers 10\\.0\\.0\\.10:9470 +lease alive +revision 42 +\\(this MUX\\).*"),
+                human.out());
+            assertTrue(human.out().matches("(?s).*10\\.0\\.0\\.11 +mux-b .*lease unknown +revision 41.*"), human.out());
+            assertTrue(human.out().matches("(?s).*departed:\\s+10\\.0\\.0\\.12 +mux-c .*lease NOT alive.*left 2025-.*"), human.out());
+            assertTrue(human.out().contains("refused: /panamux/pools/a/members/x"), human.out());
+
+            final JsonNode json = ctlAt(admin, "pool", "--json").json();
+            assertFalse(json.get("store_reachable").asBoolean());
+            assertEquals(42, json.get("applied_revision").asLong());
+            assertEquals(2, json.get("members").size());
+            assertTrue(json.get("members").get(0).get("lease_alive").asBoolean());
+            assertTrue(json.get("members").get(1).get("lease_alive").isNull(), "unknown while the store is unreachable");
+            assertEquals("10.0.0.12", json.get("departed").get(0).get("address").asText());
+
+            final Map<String, Double> samples = new HashMap<>();
+            final Map<String, String> types = new HashMap<>();
+            parseMetrics(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + admin + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body(), samples, types);
+            assertEquals(2.0, samples.get("panamux_pool_members{}"));
+            assertEquals(1.0, samples.get("panamux_pool_registered{}"));
+        }
+        final Result none = ctl("pool");
+        assertEquals(CtlCommand.REFUSED, none.code());
+        assertTrue(none.err().contains("this MUX has no pool view"), none.err());
     }
 
     /**
