@@ -402,18 +402,28 @@ public final class EtcdStore implements AutoCloseable
             this.onExpired = onExpired;
         }
 
-        synchronized void restart()
+        /*
+         * As ResumingWatch: jetcd calls the observer (expired) holding its own lock, so no jetcd call (keepAlive,
+         * close) is made here while holding this object's monitor.
+         */
+        void restart()
         {
-            if (stopped)
+            final CloseableClient old;
+            synchronized (this)
             {
-                return;
+                if (stopped)
+                {
+                    return;
+                }
+                old = handle;
+                handle = null;
             }
-            if (handle != null)
+            if (old != null)
             {
-                handle.close();
+                old.close();
             }
             final ResumingKeepAlive self = this;
-            handle = client.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>()
+            final CloseableClient opened = client.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>()
             {
                 @Override
                 public void onNext(final LeaseKeepAliveResponse response)
@@ -435,6 +445,20 @@ public final class EtcdStore implements AutoCloseable
                 {
                 }
             });
+            final CloseableClient unwanted;
+            synchronized (this)
+            {
+                // Closed, or restarted again, meanwhile: keep only the newest.
+                unwanted = stopped ? opened : handle;
+                if (!stopped)
+                {
+                    handle = opened;
+                }
+            }
+            if (unwanted != null)
+            {
+                unwanted.close();
+            }
         }
 
         private void expired(final String why)
@@ -450,13 +474,19 @@ public final class EtcdStore implements AutoCloseable
         }
 
         @Override
-        public synchronized void close()
+        public void close()
         {
-            stopped = true;
-            keepAlives.remove(this);
-            if (handle != null)
+            final CloseableClient old;
+            synchronized (this)
             {
-                handle.close();
+                stopped = true;
+                old = handle;
+                handle = null;
+            }
+            keepAlives.remove(this);
+            if (old != null)
+            {
+                old.close();
             }
         }
     }
@@ -585,23 +615,36 @@ public final class EtcdStore implements AutoCloseable
             this.listener = listener;
         }
 
-        synchronized void open(final long fromRevision)
+        /*
+         * Lock order: jetcd calls this watch's listener (events, broken) while holding its own lock, so this
+         * watch never calls into jetcd (watch(), close()) while holding its monitor; otherwise a watch opened
+         * while the old one reports an error deadlocks both, and close() with them. The monitor guards only
+         * the fields; generation tells a callback or an opening that it has been overtaken.
+         */
+        void open(final long fromRevision)
         {
-            if (stopped || closed)
+            final Watch.Watcher old;
+            final int gen;
+            synchronized (this)
             {
-                return;
+                if (stopped || closed)
+                {
+                    return;
+                }
+                old = takeWatcher();
+                nextRevision = fromRevision;
+                gen = ++generation;
             }
-            closeWatcher();
-            nextRevision = fromRevision;
-            final int gen = ++generation;
+            closeQuietly(old);
             final WatchOption.Builder option = WatchOption.builder().withRevision(fromRevision);
             if (prefix)
             {
                 option.isPrefix(true);
             }
+            final Watch.Watcher opened;
             try
             {
-                watcher = client.getWatchClient().watch(bytes(key), option.build(), new Watch.Listener()
+                opened = client.getWatchClient().watch(bytes(key), option.build(), new Watch.Listener()
                 {
                     @Override
                     public void onNext(final WatchResponse response)
@@ -626,6 +669,21 @@ public final class EtcdStore implements AutoCloseable
             {
                 listener.onInterrupted("watch " + key + ": " + describe(ex));
                 schedule(gen);
+                return;
+            }
+            final boolean kept;
+            synchronized (this)
+            {
+                // Overtaken meanwhile (closed, broken, or opened again): this one is not wanted.
+                kept = !stopped && gen == generation;
+                if (kept)
+                {
+                    watcher = opened;
+                }
+            }
+            if (!kept)
+            {
+                closeQuietly(opened);
             }
         }
 
@@ -659,6 +717,7 @@ public final class EtcdStore implements AutoCloseable
         private void broken(final int gen, final Throwable error)
         {
             final Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            final Watch.Watcher old;
             final int current;
             synchronized (this)
             {
@@ -666,8 +725,9 @@ public final class EtcdStore implements AutoCloseable
                 {
                     return;
                 }
-                closeWatcher();
-                current = generation;
+                old = takeWatcher();
+                // Also when the watcher was not stored yet: its opening sees it was overtaken and closes it.
+                current = ++generation;
                 if (cause instanceof CompactedException compacted)
                 {
                     listener.onCompacted(compacted.getCompactedRevision());
@@ -678,6 +738,7 @@ public final class EtcdStore implements AutoCloseable
                     listener.onInterrupted("watch " + key + ": " + (cause == null ? "ended by etcd" : describe(cause)));
                 }
             }
+            closeQuietly(old);
             schedule(current);
         }
 
@@ -697,46 +758,71 @@ public final class EtcdStore implements AutoCloseable
             }
         }
 
-        private synchronized void reopenIfCurrent(final int gen)
+        private void reopenIfCurrent(final int gen)
         {
-            // A restart meanwhile opened a newer one already.
-            if (gen == generation && watcher == null)
+            final long from;
+            synchronized (this)
             {
-                open(nextRevision);
+                // A restart meanwhile opened a newer one already.
+                if (gen != generation || watcher != null)
+                {
+                    return;
+                }
+                from = nextRevision;
             }
+            open(from);
         }
 
         /** Moves the watch to the current client, from the next revision it has not reported. */
-        synchronized void restart()
+        void restart()
         {
-            open(nextRevision);
+            final long from;
+            synchronized (this)
+            {
+                from = nextRevision;
+            }
+            open(from);
         }
 
-        private void closeWatcher()
+        /** @return the watcher, now detached (its callbacks are of an old generation from now on), or null. */
+        private Watch.Watcher takeWatcher()
         {
-            if (watcher != null)
+            final Watch.Watcher w = watcher;
+            if (w != null)
             {
-                final Watch.Watcher w = watcher;
                 watcher = null;
-                // Its own callbacks from now on are of an old generation.
                 generation++;
-                try
-                {
-                    w.close();
-                }
-                catch (final RuntimeException ex)
-                {
-                    // Already broken: nothing to release.
-                }
+            }
+            return w;
+        }
+
+        private static void closeQuietly(final Watch.Watcher w)
+        {
+            if (w == null)
+            {
+                return;
+            }
+            try
+            {
+                w.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                // Already broken: nothing to release.
             }
         }
 
         @Override
-        public synchronized void close()
+        public void close()
         {
-            stopped = true;
+            final Watch.Watcher old;
+            synchronized (this)
+            {
+                stopped = true;
+                old = takeWatcher();
+            }
             watches.remove(this);
-            closeWatcher();
+            closeQuietly(old);
         }
     }
 }
