@@ -3,6 +3,7 @@ package io.panamux.perf.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -70,6 +71,16 @@ class HostAgentIpv6NetworkTest
         lab.labOk(30, "mux-start", "m2");
         lab.labOk(120, "wait-route", FASTPATH_VIP6, M1_6 + " " + M2_6, "120");
         lab.labOk(30, "wait-route", SELECTED_VIP6, M1_6 + " " + M2_6, "30");
+        // The routes alone do not say the path is ready: the router may not have found c2 and the backends
+        // through their agents' neighbour answers yet, and the tests' first connections then fail at once
+        // (seen when counters stopped costing a ctl JVM each, which had given the lab ~10 s). Both VIPs must
+        // answer c2 before the tests count anything; each test takes its own counters afterwards.
+        for (final String vip : List.of(FASTPATH_VIP6, SELECTED_VIP6))
+        {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> lab.in("c2", 10, "curl", "-6", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://[" + vip + "]/id").output().strip().equals("200"));
+        }
     }
 
     @AfterAll
