@@ -412,11 +412,14 @@ public final class MemifRunner
         }
         if (!p.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS))
         {
-            p.destroyForcibly();
+            // destroyForcibly only asks: wait for the end, or exitValue() throws "process hasn't exited" and
+            // hides what the generator said.
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        if (!done || p.exitValue() != 0)
+        if (!done || p.isAlive() || p.exitValue() != 0)
         {
-            throw new IllegalStateException("the generator (" + String.join(" ", cmd) + ") failed with exit code " + p.exitValue()
+            throw new IllegalStateException("the generator (" + String.join(" ", cmd) + ") failed with exit code "
+                + (p.isAlive() ? "none (it did not end)" : Integer.toString(p.exitValue()))
                 + "; its output:\n" + String.join("\n", unexpected));
         }
         return new GeneratorRun(phases, gc, otherCpu, List.of());

@@ -41,6 +41,9 @@ class BenchQuickTest
     {
         assumeTrue(TestpmdBaseline.binary() != null, "dpdk-testpmd is needed for the baselines");
         final int rounds = 2;
+        // The bench reserves hugepages and gives them back as it ends; killed, it cannot (SIGKILL runs no hook).
+        final Path hugepages = Path.of("/proc/sys/vm/nr_hugepages");
+        final String hugepagesBefore = Files.isReadable(hugepages) ? Files.readString(hugepages).strip() : null;
         final Process p = new ProcessBuilder(javaCommand("bench", "--quick", "--seconds", "0.3", "--rounds", Integer.toString(rounds),
             "--latency-rounds", "1", "--warmup", "0.3", "--flow-scale", "0.01", "--out", out.toString()))
             .redirectErrorStream(true).redirectOutput(out.resolve("bench.log").toFile()).start();
@@ -50,7 +53,11 @@ class BenchQuickTest
             new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor(10, TimeUnit.SECONDS);
             Thread.sleep(2000);
             p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (hugepagesBefore != null && Files.isWritable(hugepages))
+            {
+                Files.writeString(hugepages, hugepagesBefore);
+            }
             final List<String> lines = Files.readAllLines(out.resolve("bench.log"));
             throw new AssertionError("bench --quick did not finish in 600 s; the end of its log:\n"
                 + String.join("\n", lines.subList(Math.max(0, lines.size() - 300), lines.size())));
