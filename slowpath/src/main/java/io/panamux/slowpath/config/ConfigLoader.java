@@ -1,13 +1,6 @@
 package io.panamux.slowpath.config;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,16 +10,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
+import io.panamux.common.config.YamlText;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads the YAML configuration file of ARCHITECTURE.md §5 into a validated {@link MuxConfig}.
@@ -123,6 +112,17 @@ import org.yaml.snakeyaml.reader.ReaderException;
  *   etcd:                        the pool's document and members in etcd (StoreSettings, ARCHITECTURE.md §7);
  *                                with it, vips, mux.pool, mux.hash-seed, dataplane.maglev-table-size and
  *                                peers.key are not allowed here: they are in the document (loadMerged)
+ *     endpoints: [URL, ...]      required, at least one, each http://HOST:PORT or https://HOST:PORT
+ *     prefix: STRING             required, /..., not ending in /; the pool's keys are under it
+ *     lease-seconds: INTEGER     2..3600; default 5 (this MUX's membership lease)
+ *     cache-file: PATH           absolute; default none; the last applied document, used when etcd is
+ *                                unreachable at start
+ *     tls:                       default none; required with an https:// endpoint
+ *       ca: PATH                 required, absolute
+ *       cert: PATH               absolute, with key: the client certificate
+ *       key: PATH                absolute, with cert
+ *     username: STRING           with password: etcd's authentication
+ *     password: STRING           with username
  * </pre>
  * Integers are decimal (or {@code 0x} hex) without leading zeros; unknown and duplicate keys are errors, as
  * are two VIPs with the same address, port and protocol. An empty value ({@code vips:} with every entry
@@ -201,9 +201,7 @@ public final class ConfigLoader
      */
     public static MuxConfig parse(final String text, final String fileName, final MachineLimits limits)
     {
-        // A byte order mark is not content; SnakeYAML skips it only when it decodes bytes itself.
-        final String yaml = !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
-        final Node root = compose(yaml, fileName);
+        final Node root = compose(text, fileName);
         if (root == null)
         {
             throw new ConfigException(fileName + ":1: the file is empty: it needs at least the sections mux and dataplane");
@@ -305,7 +303,7 @@ public final class ConfigLoader
 
     private static String stripBom(final String text)
     {
-        return !text.isEmpty() && text.charAt(0) == '\uFEFF' ? text.substring(1) : text;
+        return YamlText.stripBom(text);
     }
 
     private static String read(final Path file)
@@ -327,96 +325,26 @@ public final class ConfigLoader
 
     private static Node compose(final String text, final String fileName)
     {
-        final LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        options.setAllowRecursiveKeys(false);
-        options.setProcessComments(false);
-        options.setMergeOnCompose(false);
         try
         {
-            return new Yaml(options).compose(new StringReader(text));
+            return YamlText.compose(text, fileName);
         }
-        // SnakeYAML's exceptions stay here: callers see only ConfigException, without a cause.
-        catch (final MarkedYAMLException ex)
+        // The kit's message is FILE:LINE: problem; callers see only ConfigException, without a cause.
+        catch (final IllegalArgumentException ex)
         {
-            final Mark mark = ex.getProblemMark() != null ? ex.getProblemMark() : ex.getContextMark();
-            final int line = mark != null ? mark.getLine() + 1 : 1;
-            throw new ConfigException(fileName + ":" + line + ": YAML syntax error: " + syntaxProblem(ex, line));
+            throw new ConfigException(ex.getMessage());
         }
-        catch (final ReaderException ex)
-        {
-            throw new ConfigException(fileName + ":" + lineOfCodePoint(text, ex.getPosition()) +
-                ": YAML syntax error: character U+" + String.format("%04X", ex.getCodePoint()) + " is not allowed");
-        }
-        catch (final RuntimeException ex)
-        {
-            // Limits (size, nesting, aliases) and anything else SnakeYAML may throw without a position.
-            throw new ConfigException(fileName + ":1: cannot read YAML: " + ex.getMessage());
-        }
-    }
-
-    private static String syntaxProblem(final MarkedYAMLException ex, final int line)
-    {
-        final String problem = ex.getProblem() != null ? ex.getProblem().strip() : "cannot parse";
-        final String context = ex.getContext() != null ? ex.getContext().strip() : null;
-        if (context == null)
-        {
-            return problem;
-        }
-        // SnakeYAML splits some messages in two: "expected a single document" + "but found another document".
-        if (problem.startsWith("but "))
-        {
-            return context + ", " + problem;
-        }
-        // The context helps only when it points elsewhere ("while parsing a block mapping at line 1").
-        final Mark contextMark = ex.getContextMark();
-        if (contextMark != null && contextMark.getLine() + 1 != line)
-        {
-            return problem + " (" + context + " at line " + (contextMark.getLine() + 1) + ")";
-        }
-        return problem;
-    }
-
-    private static int lineOfCodePoint(final String text, final int codePointIndex)
-    {
-        int line = 1;
-        int index = 0;
-        for (int i = 0; i < codePointIndex && index < text.length(); i++)
-        {
-            final int codePoint = text.codePointAt(index);
-            if (codePoint == '\n')
-            {
-                line++;
-            }
-            index += Character.charCount(codePoint);
-        }
-        return line;
     }
 
     private static String decodeUtf8(final byte[] bytes, final String fileName)
     {
-        final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-        final ByteBuffer in = ByteBuffer.wrap(bytes);
-        final CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult result = decoder.decode(in, out, true);
-        if (!result.isError())
+        try
         {
-            result = decoder.flush(out);
+            return YamlText.decodeUtf8(bytes, fileName);
         }
-        if (result.isError())
+        catch (final IllegalArgumentException ex)
         {
-            int line = 1;
-            for (int i = 0; i < in.position(); i++)
-            {
-                if (bytes[i] == '\n')
-                {
-                    line++;
-                }
-            }
-            throw new ConfigException(fileName + ":" + line + ": not UTF-8 text (byte " + in.position() + ")");
+            throw new ConfigException(ex.getMessage());
         }
-        return out.flip().toString();
     }
 }
