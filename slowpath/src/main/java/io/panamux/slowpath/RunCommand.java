@@ -164,12 +164,11 @@ public final class RunCommand implements Callable<Integer>
     }
 
     /** Applies a new pool document's configuration as {@code ctl reload} does: on the control thread, whole or not at all. */
-    @SuppressWarnings("unchecked")
     private static List<String> apply(final Mux mux, final MuxConfig next) throws ChangeRejectedException
     {
         try
         {
-            return (List<String>)mux.control().submit((control, now) -> mux.backendChanges().reload(next, now)).get(10, TimeUnit.SECONDS);
+            return mux.control().submit((control, now) -> mux.backendChanges().reload(next, now)).get(10, TimeUnit.SECONDS);
         }
         catch (final ExecutionException e)
         {

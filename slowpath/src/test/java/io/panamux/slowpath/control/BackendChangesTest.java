@@ -53,7 +53,7 @@ class BackendChangesTest
         final int[] before = h.vip(WEB).table().clone();
         final Backend[] backendsBefore = h.vip(WEB).backends();
 
-        final VipView view = (VipView)h.run((c, now) -> switch (change)
+        final VipView view = h.run((c, now) -> switch (change)
         {
             case "add" -> h.changes.add(WEB, "10.1.0.4", 2, now);
             case "remove" -> h.changes.remove(WEB, "10.1.0.3", now);
@@ -228,7 +228,7 @@ class BackendChangesTest
             .replace("10.1.0.3, weight: 1", "10.1.0.3, weight: 7"), "mux.yaml");
 
         final ChangeRejectedException e = assertThrows(ChangeRejectedException.class, () -> h.run((c, now) -> h.changes.reload(restart, now)));
-        assertEquals(ChangeRejectedException.UNPROCESSABLE, e.status());
+        assertEquals(ChangeRejectedException.Reason.NEEDS_RESTART, e.reason());
         assertTrue(e.getMessage().startsWith("not reloaded: dataplane.workers changed (2 -> 4)"), e.getMessage());
         assertEquals(version, h.publisher.version(), "a refused reload publishes nothing");
         assertEquals(Vip.MODE_STATELESS, h.mode(WEB), "and changes no VIP");
@@ -256,8 +256,7 @@ class BackendChangesTest
                     port: 53
                     protocol: udp
                 """), "mux.yaml");
-        @SuppressWarnings("unchecked")
-        final List<String> summary = (List<String>)h.run((c, now) -> h.changes.reload(next, now));
+        final List<String> summary = h.run((c, now) -> h.changes.reload(next, now));
 
         assertEquals(List.of("192.0.2.11:53/udp: removed", "192.0.2.10:80/tcp: changed", "192.0.2.12:53/udp: added"), summary);
         assertEquals(7, h.vip(WEB).backends()[2].weight());
@@ -286,7 +285,7 @@ class BackendChangesTest
 
         assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), texts(h.vip(WEB).backends()), "the workers' backends are the file's");
         assertTrue(Arrays.stream(h.vip(WEB).backends()).noneMatch(Backend::draining), "the drain ended with the reload");
-        final VipView view = (VipView)h.run((c, now) -> h.changes.views(now).stream().filter(v -> v.vip().equals(WEB)).findFirst().orElseThrow());
+        final VipView view = h.run((c, now) -> h.changes.views(now).stream().filter(v -> v.vip().equals(WEB)).findFirst().orElseThrow());
         assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), view.backends().stream().map(VipView.BackendView::address).toList(),
             "and ctl shows the same");
     }
@@ -325,10 +324,10 @@ class BackendChangesTest
         return moved;
     }
 
-    private void assertRejected(final int status, final String message, final ControlAgent.Command command)
+    private void assertRejected(final ChangeRejectedException.Reason reason, final String message, final ControlAgent.Command<?> command)
     {
         final ChangeRejectedException e = assertThrows(ChangeRejectedException.class, () -> h.run(command));
-        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
     }
 
