@@ -43,7 +43,7 @@ public final class BackendChanges
     private final SnapshotPublisher publisher;
     private final BypassStateMachine bypass;
     private final VipHealthGate gate;
-    private StatefulPhaseTracker tracker;
+    private final StatefulPhaseTracker tracker;
     private BackendWatcher watcher = BackendWatcher.NONE;
     private MuxConfig config;
     private final Map<String, VipConfig> vips = new LinkedHashMap<>();
@@ -75,12 +75,6 @@ public final class BackendChanges
     public VipHealthGate healthGate()
     {
         return gate;
-    }
-
-    /** Sets the stateful-phase tracker whose estimates {@link #views} shows. */
-    public void tracker(final StatefulPhaseTracker tracker)
-    {
-        this.tracker = tracker;
     }
 
     /** Sets who checks the backends' health; told the set now if already started. */

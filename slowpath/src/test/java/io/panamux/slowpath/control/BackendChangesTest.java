@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -84,6 +85,24 @@ class BackendChangesTest
                 assertTrue(view.backends().get(1).draining());
             }
         }
+    }
+
+    /**
+     * The next hop reaches the workers in the snapshot: the configured {@code gateway-mac} from the first
+     * snapshot on, and one ARP learnt (when none is configured) in the next snapshot published.
+     */
+    @Test
+    void theNextHopMacIsPublishedInTheSnapshot() throws Exception
+    {
+        assertEquals(0x02_00_00_00_00_FEL, h.slot.current().nextHopMac(), "dataplane.gateway-mac");
+        final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(1));
+        final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(ControlHarness.SECOND));
+        publisher.apply(ConfigLoader.parse(ControlHarness.CONFIG.replace("gateway-mac: \"02:00:00:00:00:fe\"", "gateway: 10.0.0.1"), "mux.yaml"), 0);
+        assertEquals(0, slot.current().nextHopMac(), "no gateway-mac: unknown until ARP answers");
+        publisher.learntNextHop(0x02_AA_BB_CC_DD_01L);
+        assertEquals(0, slot.current().nextHopMac(), "published with the next snapshot, not before");
+        publisher.publish(1);
+        assertEquals(0x02_AA_BB_CC_DD_01L, slot.current().nextHopMac());
     }
 
     @Test
