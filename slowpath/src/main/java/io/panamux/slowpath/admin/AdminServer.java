@@ -454,19 +454,10 @@ public final class AdminServer implements AutoCloseable
     private void backendChange(final HttpExchange exchange, final String what)
         throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
     {
-        final JsonNode body = readJson(exchange);
-        final String vip = text(body, "vip");
-        final String address = text(body, "address");
-        final JsonNode weightNode = body.get("weight");
-        if (weightNode != null && !weightNode.canConvertToInt())
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight must be an integer, got " + weightNode);
-        }
-        if (what.equals("weight") && weightNode == null)
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight is required");
-        }
-        final int weight = weightNode == null ? 1 : weightNode.asInt();
+        final BackendChangeRequest request = BackendChangeRequest.read(readJson(exchange), what.equals("weight"));
+        final String vip = request.vip();
+        final String address = request.address();
+        final int weight = request.weightOrDefault();
         final PoolAdmin store = pool;
         if (store != null)
         {
@@ -607,7 +598,7 @@ public final class AdminServer implements AutoCloseable
     {
         final ObjectNode node = JSON.valueToTree(v);
         node.remove("stateful_until_ns");
-        if (v.mode().equals("stateful"))
+        if (v.mode() == VipView.Mode.STATEFUL)
         {
             node.put("stateful_until", Instant.ofEpochMilli(System.currentTimeMillis() + v.statefulRemainingMillis()).toString());
         }
@@ -659,16 +650,6 @@ public final class AdminServer implements AutoCloseable
         {
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, "the body is not JSON: " + e.getOriginalMessage());
         }
-    }
-
-    private static String text(final JsonNode body, final String field) throws ChangeRejectedException
-    {
-        final JsonNode node = body.get(field);
-        if (node == null || !node.isTextual())
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, field + " is required (a string)");
-        }
-        return node.asText();
     }
 
     private static Map<String, String> query(final URI uri)

@@ -65,7 +65,7 @@ class BackendChangesTest
         final Vip vip = h.vip(WEB);
         assertEquals(Vip.MODE_STATEFUL, vip.mode());
         assertTrue(vip.recordsFlows());
-        assertEquals("stateful", view.mode());
+        assertEquals(VipView.Mode.STATEFUL, view.mode());
         assertEquals(version + 1, h.publisher.version(), "published once");
         assertArrayEquals(before, vip.previousTable(), "the table before the change is the previous table");
         assertEquals(Arrays.stream(backendsBefore).map(Backend::text).toList(),
@@ -160,7 +160,7 @@ class BackendChangesTest
         h.advance(20 * SECOND);
         assertEquals(Vip.MODE_STATEFUL, h.mode(WEB));
         final VipView early = h.changes.views(h.clock.nanoTime()).get(0);
-        assertEquals("stateful", early.mode());
+        assertEquals(VipView.Mode.STATEFUL, early.mode());
         assertEquals(since + SECOND + IDLE_NS, early.statefulUntilNs(), "last activity (first pass) + idle timeout");
         assertEquals(moved.size(), early.statefulFlows());
 
@@ -188,9 +188,9 @@ class BackendChangesTest
         assertEquals(List.of("10.1.0.1", "10.1.0.3"), texts(h.vip(WEB).backends()), "unhealthy: out of the table");
         assertEquals(Vip.MODE_STATEFUL, h.vip(WEB).mode(), "a backend change");
         final VipView view = h.changes.views(h.clock.nanoTime()).get(0);
-        assertEquals("unhealthy", view.backends().get(1).health());
+        assertEquals(VipView.Health.UNHEALTHY, view.backends().get(1).health());
         assertFalse(view.backends().get(1).inTable());
-        assertEquals("healthy", view.backends().get(0).health());
+        assertEquals(VipView.Health.HEALTHY, view.backends().get(0).health());
 
         h.run((c, now) ->
         {
