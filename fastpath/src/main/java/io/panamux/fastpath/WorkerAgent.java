@@ -212,6 +212,7 @@ public final class WorkerAgent implements Agent
         this.hints = new long[burst];
         this.linesAddress = Arena.global().allocate(JAVA_LONG, 2L * burst + 2L * PREFETCH_GROUP).address();
         this.snapshot = snapshots.current();
+        encapsulator.gatewayMac(snapshot.nextHopMac());
     }
 
     /**
@@ -290,6 +291,8 @@ public final class WorkerAgent implements Agent
         {
             snapshot = current;
             counters.set(WorkerCounters.SNAPSHOT_VERSION, current.version());
+            // The next hop travels in the snapshot: the encapsulator is this thread's alone.
+            encapsulator.gatewayMac(current.nextHopMac());
         }
         final long nowNs = clock.nanoTime();
         commandTimeNs = nowNs;

@@ -161,6 +161,11 @@ class WorkerAgentTest
 
     private void publish(final long version, final Vip vip)
     {
+        publish(version, vip, Frames.GATEWAY_MAC);
+    }
+
+    private void publish(final long version, final Vip vip, final long nextHopMac)
+    {
         final Vip[] vips = {vip};
         final List<Backend> byId = new ArrayList<>();
         for (final Backend b : vip.backends())
@@ -171,7 +176,7 @@ class WorkerAgentTest
             }
             byId.set(b.id(), b);
         }
-        slot.publish(new ForwardingSnapshot(version, SEED, M, vips, new VipTable(vips), byId.toArray(new Backend[0]), owners, 0));
+        slot.publish(new ForwardingSnapshot(version, SEED, M, vips, new VipTable(vips), byId.toArray(new Backend[0]), owners, 0, nextHopMac));
     }
 
     private static byte[] tcpFrame(final int client, final int sport, final int flags)
@@ -239,6 +244,40 @@ class WorkerAgentTest
     private static int innerSourcePort(final byte[] frame)
     {
         return ((frame[34 + 20] & 0xFF) << 8) | (frame[34 + 21] & 0xFF);
+    }
+
+    /**
+     * The next hop travels in the snapshot (ARP's answer on the control thread becomes a new snapshot): the
+     * worker writes the snapshot's MAC, holds packets back while it is 0, and never uses the MAC its
+     * encapsulator was built with once a snapshot says otherwise.
+     */
+    @Test
+    void theNextHopMacComesFromTheSnapshot()
+    {
+        final Backend[] b = backends(0, 0, 1);
+        final long learnt = 0x02_AA_BB_CC_DD_EEL;
+        publish(1, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, b, null), 0);
+        send(List.of(tcpFrame(Frames.CLIENT, 1024, SYN)));
+        step();
+        assertEquals(List.of(), received(), "no next hop: held back");
+        assertEquals(1, counters.drops(DropReason.NO_NEXT_HOP.ordinal()));
+
+        publish(2, vip(Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS, b, null), learnt);
+        send(List.of(tcpFrame(Frames.CLIENT, 1025, SYN)));
+        step();
+        final List<byte[]> out = received();
+        assertEquals(1, out.size());
+        assertEquals(learnt, destinationMac(out.getFirst()), "sent to the snapshot's next hop");
+    }
+
+    private static long destinationMac(final byte[] frame)
+    {
+        long mac = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            mac = (mac << 8) | (frame[i] & 0xFF);
+        }
+        return mac;
     }
 
     @Test

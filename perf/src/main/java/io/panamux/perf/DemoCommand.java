@@ -13,14 +13,12 @@ import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
-import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.perf.traffic.TrafficGenerator;
 import io.panamux.perf.traffic.TrafficProfile;
 import io.panamux.slowpath.Mux;
 import io.panamux.slowpath.MuxStats;
 import io.panamux.slowpath.admin.AdminServer;
-import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -223,8 +221,7 @@ public final class DemoCommand implements Callable<Integer>
         final InetSocketAddress listen = new InetSocketAddress(InetAddress.getByName(admin.substring(0, colon).replace("[", "").replace("]", "")),
             Integer.parseInt(admin.substring(colon + 1)));
         final AdminServer server = AdminServer.start(listen, Optional.empty(),
-            new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot, mux.flowTables(), null,
-                mux.workers().stream().map(WorkerAgent::counters).toList()));
+            mux.adminTarget(null, null));
         System.out.println("demo: admin API and status page on http://" + admin + "/");
         return server;
     }

@@ -6,27 +6,29 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.EthPort;
-import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.fastpath.WorkerAgent;
-import io.panamux.fastpath.WorkerConfig;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.fastpath.ring.ControlToWorker;
-import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.flow.FlowTable;
+import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.arp.ArpEndpoint;
 import io.panamux.slowpath.arp.RingControlPacketIo;
 import io.panamux.slowpath.bgp.BirdRouterControl;
 import io.panamux.slowpath.config.BgpSettings;
+import io.panamux.slowpath.config.ConfigSource;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
@@ -34,17 +36,19 @@ import io.panamux.slowpath.config.PoolMembership;
 import io.panamux.slowpath.config.StaticPoolMembership;
 import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.DataPathWatchdog;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
+import io.panamux.slowpath.control.WorkerHandle;
 import io.panamux.slowpath.control.WorkerRecords;
 import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
-import io.panamux.slowpath.peer.PeerStats;
 import io.panamux.slowpath.peer.PoolRing;
 import io.panamux.slowpath.health.HealthChecks;
 import io.panamux.slowpath.health.TunnelProbes;
+import io.panamux.slowpath.pool.PoolStatus;
 import io.panamux.slowpath.router.CompositeRouterControl;
 import io.panamux.slowpath.router.InProcessRouterControl;
 import io.panamux.slowpath.router.RouterControl;
@@ -56,7 +60,9 @@ import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * One running MUX on one DPDK port: the packet pool, the port with one RX/TX queue pair per worker, the
- * workers (each on its own pinned lcore thread) and the snapshot publisher. EAL must be initialised by
+ * workers ({@link DataPlane}, each run on its own pinned lcore thread) and the control thread with its
+ * duties. The control side holds only each worker's {@link WorkerHandle} (rings, counters, flow table); a
+ * gateway MAC learnt by ARP reaches the workers in the snapshot. EAL must be initialised by
  * the caller. {@link #close()} stops it cleanly: the router is told to send nothing more (the BGP speaker
  * stopped, while the workers still forward what is on its way), then workers flush and stop, then the
  * control thread, the rings between them are emptied, the port is stopped and closed (a {@code tx_pcap}
@@ -81,8 +87,6 @@ public final class Mux implements AutoCloseable
     public static final long ARP_RETRY_NS = 1_000_000_000L;
     /** Time after which a resolved gateway is asked again. */
     public static final long ARP_REFRESH_NS = 60_000_000_000L;
-    /** Bytes of each ring between a worker and the control thread (about 900 records each way). */
-    public static final int RING_BYTES = 1 << 16;
     /**
      * How long the workers go on forwarding at {@link #close()} after the BGP speaker stopped: the router
      * takes the withdrawal into its forwarding table and the packets already sent to this MUX arrive.
@@ -94,29 +98,20 @@ public final class Mux implements AutoCloseable
     private final PacketPool pool;
     private final SnapshotSlot slot;
     private final SnapshotPublisher publisher;
-    private final List<WorkerAgent> workers = new ArrayList<>();
+    private final DataPlane dataPlane;
     private final List<AgentRunner> runners = new ArrayList<>();
     private final ControlAgent control;
-    private final WorkerRecords workerRecords;
-    private final List<TunnelEncapsulator> encapsulators = new ArrayList<>();
-    private final List<FlowTable> flowTables = new ArrayList<>();
-    private final InProcessRouterControl router;
+    /** The control thread's own encapsulators (tunnel probes, owner traffic): ARP changes their gateway MAC directly. */
+    private final List<TunnelEncapsulator> controlEncapsulators = new ArrayList<>();
     private final BirdRouterControl speaker;
     private final DataPathWatchdog watchdog;
     private final BackendChanges changes;
-    private final StatefulPhaseTracker tracker;
-    private final HealthChecks health;
-    private final ArpEndpoint arp;
     private final RingControlPacketIo arpIo;
     private final RingControlPacketIo probeIo;
     private final TunnelProbes tunnelProbes;
     private final AgentRunner controlRunner;
-    private final EthPort.Configuration portConfiguration;
     private final long portMac;
-    private final int mtu;
-    private final int controlTxQueue;
     private final FlowOwnership ownership;
-    private final PoolMembership membership;
     private final PoolRing poolRing;
     private final PrintStream log;
     private boolean closed;
@@ -135,9 +130,9 @@ public final class Mux implements AutoCloseable
         this.pool = packetPool(port.id(), poolSize(workerCount * perWorker + 2048), workerCount, dp.burstSize());
         // One extra TX queue for the control thread (ARP replies, owner traffic) where the device allows it
         // (net_tap, for one, wants as many TX as RX queues); otherwise its packets are sent by worker 0.
-        this.portConfiguration = port.configureForWorkers(workerCount, dp.mtu().orElse(0));
+        final EthPort.Configuration portConfiguration = port.configureForWorkers(workerCount, dp.mtu().orElse(0));
         final int txQueues = portConfiguration.txQueues();
-        this.controlTxQueue = txQueues > workerCount ? workerCount : -1;
+        final int controlTxQueue = txQueues > workerCount ? workerCount : -1;
         if (!portConfiguration.note().isEmpty())
         {
             log.println("panamux: " + portConfiguration.note());
@@ -152,7 +147,7 @@ public final class Mux implements AutoCloseable
         }
         port.start();
         this.portMac = port.macAddress();
-        this.mtu = dp.mtu().orElseGet(port::mtu);
+        final int mtu = dp.mtu().orElseGet(port::mtu);
 
         final long nowNs = System.nanoTime();
         this.slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
@@ -160,54 +155,34 @@ public final class Mux implements AutoCloseable
             new BackendIds(2L * dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L));
         this.control = new ControlAgent(publisher, new SystemNanoClock());
         // The owner ring follows the membership (a file's mux.pool, or the live members of a store, §7).
-        this.membership = membership;
         this.poolRing = new PoolRing(membership, config.mux().address(), config.mux().hashSeed(), config.peers(), publisher,
             control::snapshotChanged, log);
         poolRing.update();
+        this.dataPlane = DataPlane.builder(config, slot).port(port.id(), portMac, mtu).build();
+        final List<WorkerHandle> workers = dataPlane.handles();
         // Every instruction is logged; the speaker, when there is one, tells the routers.
-        this.router = new InProcessRouterControl(log);
+        final InProcessRouterControl router = new InProcessRouterControl(log);
         final RouterControl routers = speaker == null ? router : new CompositeRouterControl(List.of(router, speaker));
-        final List<WorkerCounters> counters = new ArrayList<>();
         final List<LongSupplier> cycles = new ArrayList<>();
         final List<LongSupplier> errors = new ArrayList<>();
-        for (int q = 0; q < workerCount; q++)
+        for (final WorkerCounters c : dataPlane.counters())
         {
-            final WorkerCounters c = new WorkerCounters();
-            counters.add(c);
             cycles.add(() -> c.get(WorkerCounters.DUTY_CYCLES));
             errors.add(() -> c.get(WorkerCounters.WORKER_ERRORS));
         }
         // The VIPs are announced by the watchdog once the workers cycle, not here: a router must not send
         // traffic to a MUX that cannot forward it yet.
         this.watchdog = new DataPathWatchdog(routers, cycles, errors, DataPathWatchdog.DEFAULT_STALL_NS, log);
-        this.changes = new BackendChanges(config, publisher, watchdog, null);
-        // Published before the workers start, so that the first packets find their VIPs.
+        final long idleNs = dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L;
+        // A stateful phase lasts at least the idle timeout: connections that have sent nothing since the
+        // change are in no table, and after that long they count as idled out anyway.
+        final StatefulPhaseTracker tracker = new StatefulPhaseTracker(control, slot, dataPlane.flowTables(), idleNs, idleNs,
+            PHASE_SCAN_INTERVAL_NS);
+        this.changes = new BackendChanges(config, publisher, watchdog, tracker);
+        // Published before the workers start, so that the first packets find their VIPs (and the next hop).
         changes.start(nowNs);
-
-        // The CPUs this process may use (taskset, systemd's CPUAffinity=, a cpuset), not every online one: a
-        // worker pinned outside them ignored the operator's choice (or, in a cpuset, failed to start).
-        final int[] cpus = Lcore.processCpus();
-        final int capacityPerWorker = dp.flowTable().capacityPerWorker(workerCount);
-        final int muxV4 = config.mux().address().ipv4();
-        final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
-        final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
-        for (int q = 0; q < workerCount; q++)
+        for (final WorkerAgent worker : dataPlane.agents())
         {
-            // Worker q on the process's CPU q+1 (its first is left to the JVM's own threads and the control
-            // thread) when there are enough CPUs; otherwise they share.
-            final int cpu = cpus.length > 1 ? cpus[1 + (q % (cpus.length - 1))] : -1;
-            final WorkerConfig wc = new WorkerConfig(port.id(), q, q, dp.burstSize(), cpu, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
-                dp.flowTable().idleTimeoutSeconds(), dp.flowTable().newFlowsPerSecond());
-            final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
-                mtu, dp.guePort());
-            final FlowTable flows = new FlowTable(capacityPerWorker);
-            encapsulators.add(encapsulator);
-            flowTables.add(flows);
-            final WorkerAgent worker = new WorkerAgent(wc, slot, flows, encapsulator, counters.get(q),
-                new WorkerToControl(RING_BYTES), new ControlToWorker(RING_BYTES), new SystemNanoClock());
-            // The answers to the health checks' probes through the tunnel come back to the MUX's own address.
-            worker.probeAnswers(muxV4, config.mux().address6().isPresent(), muxV6Hi, muxV6Lo, TunnelProbes.FIRST_PORT, TunnelProbes.LAST_PORT);
-            workers.add(worker);
             final AgentRunner runner = new AgentRunner(new BusySpinIdleStrategy(), Throwable::printStackTrace, null, worker);
             runners.add(runner);
         }
@@ -215,26 +190,18 @@ public final class Mux implements AutoCloseable
         {
             AgentRunner.startOnThread(r);
         }
-        final long idleNs = dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L;
-        // A stateful phase lasts at least the idle timeout: connections that have sent nothing since the
-        // change are in no table, and after that long they count as idled out anyway.
-        this.tracker = new StatefulPhaseTracker(control, slot, flowTables, idleNs, idleNs, PHASE_SCAN_INTERVAL_NS);
-        changes.tracker(tracker);
-        this.health = new HealthChecks(changes::healthChanged);
+        final HealthChecks health = new HealthChecks(changes::healthChanged);
         changes.watcher(health, nowNs);
         // ARP frames come from the workers' rings (WorkerRecords, below) and leave through worker 0. No
         // gratuitous ARP: a MUX says nothing on the wire that it was not asked, but for its gateway question.
         this.arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
-        this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
-            dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
+        final ArpEndpoint arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
+            dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::nextHop, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
         // Checks through the tunnel: probes leave through worker 0 as ARP does, encapsulated by the control
-        // thread's own encapsulator (its gateway MAC follows ARP with the workers'); answers are IP frames.
+        // thread's own encapsulator (its gateway MAC follows ARP as the snapshot's does); answers are IP frames.
         this.probeIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
-        final TunnelEncapsulator probeEncapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
-            mtu, dp.guePort());
-        encapsulators.add(probeEncapsulator);
-        this.tunnelProbes = new TunnelProbes(probeIo, probeEncapsulator, config.mux().address(), config.mux().address6().orElse(null),
-            health.probeListener());
+        this.tunnelProbes = new TunnelProbes(probeIo, controlEncapsulator(mtu), config.mux().address(),
+            config.mux().address6().orElse(null), health.probeListener());
         health.tunnelProbes(tunnelProbes).log(log);
         control.addDuty(watchdog);
         control.addDuty(tracker);
@@ -242,10 +209,13 @@ public final class Mux implements AutoCloseable
         // Withdraws a VIP whose backends all fail their checks, after its hold-down (issue 13).
         control.addDuty(changes.healthGate().log(log));
         control.addDuty(arp);
-        this.workerRecords = new WorkerRecords(workers);
-        workerRecords.frames((worker, mbuf) -> (TunnelProbes.isIp(mbuf) ? probeIo : arpIo).onFrame(worker, mbuf));
-        control.addDuty(workerRecords);
-        this.ownership = flowOwnership(muxV4, muxV6Hi, muxV6Lo);
+        this.ownership = flowOwnership(membership, controlTxQueue, mtu);
+        control.addDuty(new WorkerRecords(workers, (worker, mbuf) -> (TunnelProbes.isIp(mbuf) ? probeIo : arpIo).onFrame(worker, mbuf),
+            ownership));
+        if (ownership != null)
+        {
+            control.addDuty(ownership);
+        }
         if (membership.dynamic())
         {
             control.addDuty(poolRing);
@@ -254,11 +224,22 @@ public final class Mux implements AutoCloseable
         this.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null, control);
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
             config.mux().name(), port.id(), port.info().driverName(), MacAddress.format(portMac), mtu, workerCount,
-            portConfiguration.rss() ? " with RSS" : "", config.vips().size(), capacityPerWorker);
+            portConfiguration.rss() ? " with RSS" : "", config.vips().size(), dataPlane.capacityPerWorker());
         if (dp.gatewayMac().isEmpty())
         {
             log.println("panamux: no gateway-mac configured: encapsulated packets are dropped (no_next_hop) until ARP resolves the gateway");
         }
+    }
+
+    /** A new encapsulator for the control thread's own packets, with the next hop known now. */
+    private TunnelEncapsulator controlEncapsulator(final int mtu)
+    {
+        final Dataplane dp = config.dataplane();
+        final TunnelEncapsulator e = new TunnelEncapsulator(portMac, publisher.nextHopMac(), config.mux().address().ipv4(),
+            config.mux().address6().map(a -> a.high()).orElse(0L), config.mux().address6().map(a -> a.low()).orElse(0L), mtu,
+            dp.guePort());
+        controlEncapsulators.add(e);
+        return e;
     }
 
     /**
@@ -342,78 +323,96 @@ public final class Mux implements AutoCloseable
         return n - 1;
     }
 
-    private void gatewayMac(final long mac)
+    /**
+     * A gateway MAC learnt by ARP (control thread): it reaches the workers in the next snapshot, which each
+     * takes at its next burst, and the control thread's own encapsulators at once.
+     */
+    private void nextHop(final long mac)
     {
-        for (final TunnelEncapsulator e : encapsulators)
+        publisher.learntNextHop(mac);
+        control.snapshotChanged();
+        for (final TunnelEncapsulator e : controlEncapsulators)
         {
             e.gatewayMac(mac);
         }
     }
 
+    /**
+     * The flow-ownership protocol with the pool's other members (ARCHITECTURE.md §1 item 3), told of the
+     * owner ring's changes; none when this MUX is alone in its pool.
+     */
+    private FlowOwnership flowOwnership(final PoolMembership membership, final int controlTxQueue, final int mtu)
+    {
+        final List<IpAddress> members = poolRing.members();
+        if (config.peers().isEmpty() || (members.size() < 2 && !membership.dynamic()))
+        {
+            return null;
+        }
+        final List<WorkerHandle> workers = dataPlane.handles();
+        // The control thread's own encapsulator: packets it forwards as a flow's owner.
+        final FlowOwnership o = new FlowOwnership(config.peers().get(), config.mux().address(), members, slot,
+            dataPlane.flowTables(), workers.stream().map(WorkerHandle::commands).toList(),
+            new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), controlEncapsulator(mtu),
+            new SystemEpochClock(), config.dataplane().flowTable().idleTimeoutSeconds() * 1_000_000_000L);
+        poolRing.ownership(o);
+        log.printf("panamux: flow ownership with %d peer(s), listening on udp %s:%d%n", members.size() - 1,
+            o.localAddress().getAddress().getHostAddress(), o.localAddress().getPort());
+        return o;
+    }
+
+    /**
+     * What the admin API works on: every change and every read of VIP state goes through the control thread.
+     *
+     * @param source where {@code ctl reload} reads the configuration, or null when there is none.
+     * @param pool   the pool as this MUX sees it, or null when there is no view.
+     */
+    public AdminTarget adminTarget(final ConfigSource source, final Supplier<PoolStatus> pool)
+    {
+        return new AdminTarget(control, changes, this::stats, this::snapshot, dataPlane.flowTables(), source, dataPlane.counters(),
+            pool);
+    }
+
+    /**
+     * Applies a new configuration as {@code ctl reload} does: on the control thread, whole or not at all (any
+     * thread may call this).
+     *
+     * @return what changed, one line per VIP.
+     * @throws ChangeRejectedException when it cannot be applied while running; nothing changed then.
+     * @throws TimeoutException        when the control thread did not answer within {@code timeoutMs}.
+     */
+    public List<String> reload(final MuxConfig next, final long timeoutMs)
+        throws ChangeRejectedException, TimeoutException, InterruptedException
+    {
+        try
+        {
+            return control.submit((c, now) -> changes.reload(next, now)).get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException e)
+        {
+            if (e.getCause() instanceof ChangeRejectedException rejected)
+            {
+                throw rejected;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** @return whether every worker cycles and the VIPs have been announced (any thread). */
+    public boolean forwarding()
+    {
+        return watchdog.state() == DataPathWatchdog.State.FORWARDING;
+    }
+
+    /** @return every worker's counters, in worker order (read from any thread). */
+    public List<WorkerCounters> workerCounters()
+    {
+        return dataPlane.counters();
+    }
+
     /** @return every worker's flow table, in worker order (other threads: read methods only). */
     public List<FlowTable> flowTables()
     {
-        return List.copyOf(flowTables);
-    }
-
-    /** @return the backend state (control thread only: from elsewhere, {@link ControlAgent#submit}). */
-    public BackendChanges backendChanges()
-    {
-        return changes;
-    }
-
-    /** @return what the router has been told (every instruction, whether or not there is a BGP speaker). */
-    public InProcessRouterControl router()
-    {
-        return router;
-    }
-
-    /** @return the BGP speaker, or null when the configuration has no {@code router.bgp} section. */
-    public BirdRouterControl speaker()
-    {
-        return speaker;
-    }
-
-    /** @return the data-path watchdog, through which the router is told the VIPs. */
-    public DataPathWatchdog watchdog()
-    {
-        return watchdog;
-    }
-
-    /** @return the stateful-phase tracker (control thread only). */
-    public StatefulPhaseTracker phaseTracker()
-    {
-        return tracker;
-    }
-
-    /** @return the health checks (control thread only). */
-    public HealthChecks health()
-    {
-        return health;
-    }
-
-    /** @return the health checks' probes through the tunnel (control thread only; counters from any thread). */
-    public TunnelProbes tunnelProbes()
-    {
-        return tunnelProbes;
-    }
-
-    /** @return ARP on the data port (control thread only). */
-    public ArpEndpoint arp()
-    {
-        return arp;
-    }
-
-    /** @return the port the MUX runs on. */
-    public EthPort port()
-    {
-        return port;
-    }
-
-    /** @return the control thread's own TX queue, or -1 when the device has none to spare. */
-    public int controlTxQueue()
-    {
-        return controlTxQueue;
+        return dataPlane.flowTables();
     }
 
     /** @return the port's MAC address. */
@@ -422,87 +421,10 @@ public final class Mux implements AutoCloseable
         return portMac;
     }
 
-    /** @return the packet pool. */
-    public PacketPool pool()
-    {
-        return pool;
-    }
-
-    /** @return the workers. */
-    public List<WorkerAgent> workers()
-    {
-        return workers;
-    }
-
-    /** @return the snapshot publisher (control thread only: from elsewhere, {@link ControlAgent#submit}). */
-    public SnapshotPublisher publisher()
-    {
-        return publisher;
-    }
-
-    /**
-     * Starts the flow-ownership protocol with the pool's other members (ARCHITECTURE.md §1 item 3) and
-     * attaches it to the control thread; none when this MUX is alone in its pool.
-     */
-    private FlowOwnership flowOwnership(final int muxV4, final long muxV6Hi, final long muxV6Lo)
-    {
-        final List<IpAddress> members = poolRing.members();
-        if (config.peers().isEmpty() || (members.size() < 2 && !membership.dynamic()))
-        {
-            return null;
-        }
-        final Dataplane dp = config.dataplane();
-        // The control thread's own encapsulator: packets it forwards as a flow's owner.
-        final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
-            mtu, dp.guePort());
-        // ARP changes its gateway MAC with the workers'.
-        encapsulators.add(encapsulator);
-        final FlowOwnership o = new FlowOwnership(config.peers().get(), config.mux().address(), members, slot,
-            workers.stream().map(WorkerAgent::flows).toList(), workers.stream().map(WorkerAgent::commands).toList(),
-            new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), encapsulator,
-            new SystemEpochClock(), dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L);
-        workerRecords.ownership(o);
-        poolRing.ownership(o);
-        control.addDuty(o);
-        log.printf("panamux: flow ownership with %d peer(s), listening on udp %s:%d%n", members.size() - 1,
-            o.localAddress().getAddress().getHostAddress(), o.localAddress().getPort());
-        return o;
-    }
-
     /** @return the pool's members as this MUX's owner ring has them now (itself included). */
     public List<IpAddress> poolMembers()
     {
         return poolRing.members();
-    }
-
-    /** @return where the pool's members come from. */
-    public PoolMembership membership()
-    {
-        return membership;
-    }
-
-    /** @return the flow-ownership counters, or null when this MUX is alone in its pool. */
-    public PeerStats peerStats()
-    {
-        return ownership == null ? null : ownership.stats();
-    }
-
-    /** @return the flow-ownership protocol, or null when this MUX is alone in its pool. */
-    public FlowOwnership ownership()
-    {
-        return ownership;
-    }
-
-    /** @return the duty that drains the workers' rings (attach frame and ownership listeners to it). */
-    public WorkerRecords workerRecords()
-    {
-        return workerRecords;
-    }
-
-    /** @return the control agent. */
-    public ControlAgent control()
-    {
-        return control;
     }
 
     /** @return the current snapshot. */
@@ -511,20 +433,10 @@ public final class Mux implements AutoCloseable
         return slot.current();
     }
 
-    /** @return the configuration it started with. */
-    public MuxConfig config()
-    {
-        return config;
-    }
-
     /** @return the counters summed now. */
     public MuxStats stats()
     {
-        final List<WorkerCounters> counters = new ArrayList<>(workers.size());
-        for (final WorkerAgent w : workers)
-        {
-            counters.add(w.counters());
-        }
+        final List<WorkerCounters> counters = dataPlane.counters();
         final EthPort.Stats ps = closed ? null : port.stats();
         return MuxStats.of(counters, slot.current(), closed ? mbufsInUseAtClose : pool.inUse(), ps == null ? 0 : ps.rxMissed(),
             ps == null ? 0 : ps.rxNoMbuf(), ownership == null ? Map.of() : ownership.stats().toMap(), tunnelProbes.toMap());
@@ -577,11 +489,7 @@ public final class Mux implements AutoCloseable
         }
         // Nobody reads or writes the rings now: free every mbuf they still reference, and the frames the
         // control thread had taken from them but not answered yet.
-        int stranded = arpIo.freePending() + probeIo.freePending();
-        for (final WorkerAgent w : workers)
-        {
-            stranded += w.toControl().freeAll() + w.commands().freeAll();
-        }
+        final int stranded = arpIo.freePending() + probeIo.freePending() + dataPlane.freeQueued();
         if (stranded > 0)
         {
             log.printf("panamux: %d packet(s) still queued between the workers and the control thread, freed%n", stranded);
@@ -591,10 +499,7 @@ public final class Mux implements AutoCloseable
         port.close();
         closed = true;
         mbufsInUseAtClose = pool.inUse();
-        for (final WorkerAgent w : workers)
-        {
-            w.flows().close();
-        }
+        dataPlane.close();
         if (mbufsInUseAtClose == 0)
         {
             pool.close();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -16,9 +15,7 @@ import io.panamux.common.daemon.StopHook;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.Eal;
 import io.panamux.dpdk.EthPort;
-import io.panamux.fastpath.WorkerAgent;
 import io.panamux.slowpath.admin.AdminServer;
-import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.ConfigLoader;
@@ -28,7 +25,6 @@ import io.panamux.slowpath.config.FileConfigSource;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.StoreSettings;
 import io.panamux.slowpath.control.ChangeRejectedException;
-import io.panamux.slowpath.control.DataPathWatchdog;
 import io.panamux.slowpath.config.StaticPoolMembership;
 import io.panamux.slowpath.pool.EtcdPoolMembership;
 import io.panamux.slowpath.pool.PoolStatus;
@@ -92,14 +88,14 @@ public final class RunCommand implements Callable<Integer>
         {
             try
             {
-                while (mux.watchdog().state() != DataPathWatchdog.State.FORWARDING)
+                while (!mux.forwarding())
                 {
                     if (stop.await(20, TimeUnit.MILLISECONDS))
                     {
                         return;
                     }
                 }
-                SystemdNotify.notify("READY=1\nSTATUS=forwarding: " + mux.workers().size() + " worker(s) cycling")
+                SystemdNotify.notify("READY=1\nSTATUS=forwarding: " + mux.workerCounters().size() + " worker(s) cycling")
                     .ifPresent(why -> System.err.println("panamux: warning: " + why));
             }
             catch (final InterruptedException e)
@@ -164,20 +160,11 @@ public final class RunCommand implements Callable<Integer>
     }
 
     /** Applies a new pool document's configuration as {@code ctl reload} does: on the control thread, whole or not at all. */
-    @SuppressWarnings("unchecked")
     private static List<String> apply(final Mux mux, final MuxConfig next) throws ChangeRejectedException
     {
         try
         {
-            return (List<String>)mux.control().submit((control, now) -> mux.backendChanges().reload(next, now)).get(10, TimeUnit.SECONDS);
-        }
-        catch (final ExecutionException e)
-        {
-            if (e.getCause() instanceof ChangeRejectedException rejected)
-            {
-                throw rejected;
-            }
-            throw new IllegalStateException(e.getCause());
+            return mux.reload(next, 10_000);
         }
         catch (final TimeoutException e)
         {
@@ -285,9 +272,7 @@ public final class RunCommand implements Callable<Integer>
         AdminServer admin = null;
         try
         {
-            admin = AdminServer.start(config.admin(), new AdminTarget(mux.control(), mux.backendChanges(), mux::stats, mux::snapshot,
-                mux.flowTables(), source, mux.workers().stream().map(WorkerAgent::counters).toList(),
-                poolStatus(config, members, mux, appliedRevision)));
+            admin = AdminServer.start(config.admin(), mux.adminTarget(source, poolStatus(config, members, mux, appliedRevision)));
             final String host = config.admin().listenAddress().ipv6() ? "[" + config.admin().listenAddress() + "]"
                 : config.admin().listenAddress().toString();
             System.out.println("panamux: admin API on http://" + host + ":" + admin.port() + (config.admin().token().isPresent()

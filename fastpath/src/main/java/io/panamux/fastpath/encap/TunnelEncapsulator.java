@@ -39,8 +39,9 @@ import io.panamux.fastpath.packet.UdpHeader;
  * {@link #innerMtu(int, boolean)}. An IPv4 packet without DF gets {@link DropReason#TOO_BIG_NO_DF}: the
  * MUX never fragments, it counts and drops.
  *
- * <p>One instance per worker thread (the identification counter is not shared). {@link #gatewayMac(long)}
- * may be called from the control thread at any time.
+ * <p>One instance per thread: every method, {@link #gatewayMac(long)} included, is called by the thread that
+ * owns it (the identification counter is not shared). A worker takes a new gateway MAC from its snapshot
+ * ({@link io.panamux.fastpath.snapshot.ForwardingSnapshot#nextHopMac()}).
  */
 public final class TunnelEncapsulator
 {
@@ -67,7 +68,7 @@ public final class TunnelEncapsulator
     private final long muxAddressV6Lo;
     private final int portMtu;
     private final int guePort;
-    private volatile long gatewayMac;
+    private long gatewayMac;
     private int identification;
 
     /**
@@ -98,8 +99,8 @@ public final class TunnelEncapsulator
     }
 
     /**
-     * Changes the next hop's MAC (ARP may change it at run time); safe from any thread, seen by the
-     * next {@link #encapsulate} call.
+     * Changes the next hop's MAC (ARP may change it at run time); owner thread only, seen by the next
+     * {@link #encapsulate} call.
      *
      * @param mac the gateway's MAC, or 0 to hold packets back with {@link DropReason#NO_NEXT_HOP}.
      */

@@ -10,15 +10,10 @@ import io.panamux.dpdk.Vdev;
 import io.panamux.fastpath.CounterDescriptor;
 import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerConfig;
-import io.panamux.fastpath.WorkerCounters;
-import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.fastpath.ring.ControlToWorker;
-import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
-import io.panamux.flow.FlowTable;
 import io.panamux.perf.L2ForwardAgent;
-import io.panamux.slowpath.Mux;
+import io.panamux.slowpath.DataPlane;
 import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.VipConfig;
@@ -38,11 +33,10 @@ import org.agrona.concurrent.SystemNanoClock;
  * {@link L2ForwardAgent}. The pool and device are those {@link DeviceSetup} describes, so that
  * {@code dpdk-testpmd} can be started on the same ones.
  *
- * <p>The fast path is wired as {@link Mux} wires it (snapshot slot and publisher, one flow table per
- * worker sized {@code capacity / workers}, one encapsulator per worker, the default TX drain interval,
- * the worker/control rings of {@link Mux#RING_BYTES} drained by a control agent on a backoff thread),
- * but built here so that each worker can be wrapped for cycle counting and paused while testpmd runs on
- * its CPU. Keep the two in step when {@link Mux} changes.
+ * <p>The fast path is the MUX's own ({@link DataPlane}, as {@code Mux} builds it), with every new flow
+ * recorded (the insert path is measured, not the new-flow limit); its worker/control rings are drained by
+ * a control agent on a backoff thread. Each worker is wrapped for cycle counting and paused while testpmd
+ * runs on its CPU.
  */
 public final class NullDeviceRig implements AutoCloseable
 {
@@ -60,6 +54,7 @@ public final class NullDeviceRig implements AutoCloseable
     private final List<MeasuredAgent> cAgents = new ArrayList<>();
     private final List<AgentRunner> cRunners = new ArrayList<>();
     private final List<CBaseline> cLoops = new ArrayList<>();
+    private DataPlane dataPlane;
     private ControlAgent control;
     private AgentRunner controlRunner;
     private long mbufsInUseAtClose = -1;
@@ -125,25 +120,25 @@ public final class NullDeviceRig implements AutoCloseable
         final NullDeviceRig rig = open(setup);
         final long portMac = rig.port.macAddress();
         final int mtu = dp.mtu().orElseGet(rig.port::mtu);
-        final int capacityPerWorker = Math.max(1024, dp.flowTable().capacity() / workerCount);
         final int muxV4 = config.mux().address().ipv4();
-        final long muxV6Hi = config.mux().address6().map(a -> a.high()).orElse(0L);
-        final long muxV6Lo = config.mux().address6().map(a -> a.low()).orElse(0L);
+        // The placement seeds are random, as in the MUX; the C baseline's tables get the same, so both place flows alike.
+        final long[] placementSeeds = new long[workerCount];
+        final java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int q = 0; q < workerCount; q++)
+        {
+            placementSeeds[q] = random.nextLong();
+        }
+        rig.dataPlane = DataPlane.builder(config, slot).port(rig.port.id(), portMac, mtu).workers(workerCount).cpus(cpus)
+            .placementSeeds(placementSeeds).unlimitedNewFlows().build();
+        final int capacityPerWorker = rig.dataPlane.capacityPerWorker();
         final List<VipConfig> vips = config.vips().stream().filter(v -> !v.address().ipv6()).toList();
         final int[] vipAddress = vips.stream().mapToInt(v -> v.address().ipv4()).toArray();
         final int[] vipPort = vips.stream().mapToInt(VipConfig::port).toArray();
         final int protocol = vips.getFirst().protocol().ipProtocol();
         for (int q = 0; q < workerCount; q++)
         {
-            final WorkerConfig wc = new WorkerConfig(rig.port.id(), q, q, dp.burstSize(), cpus[q], WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
-                dp.flowTable().idleTimeoutSeconds());
-            final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
-                mtu, dp.guePort());
-            // The placement seed is random, as in the MUX; the C baseline's table gets the same one, so both place flows alike.
-            final long placementSeed = new java.security.SecureRandom().nextLong();
-            final WorkerAgent worker = new WorkerAgent(wc, slot, new FlowTable(capacityPerWorker, placementSeed), encapsulator,
-                new WorkerCounters(),
-                new WorkerToControl(Mux.RING_BYTES), new ControlToWorker(Mux.RING_BYTES), new SystemNanoClock());
+            final WorkerAgent worker = rig.dataPlane.agents().get(q);
+            final long placementSeed = placementSeeds[q];
             final FrameReplay replay = new FrameReplay(plans.get(q), vipAddress, vipPort, protocol, setup.frameLength(), portMac,
                 ROUTER_MAC, rig.pool.address(), dp.burstSize());
             rig.workers.add(worker);
@@ -164,7 +159,7 @@ public final class NullDeviceRig implements AutoCloseable
             }
         }
         rig.control = new ControlAgent(publisher, new SystemNanoClock());
-        rig.control.addDuty(new WorkerRecords(rig.workers));
+        rig.control.addDuty(new WorkerRecords(rig.dataPlane.handles()));
         // As the MUX's: spin briefly, then yield, then park up to 1 ms; it must not take a core.
         rig.controlRunner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 1_000_000), Throwable::printStackTrace, null,
             rig.control);
@@ -280,7 +275,10 @@ public final class NullDeviceRig implements AutoCloseable
         port.stop();
         port.close();
         Vdev.remove(deviceName);
-        workers.forEach(w -> w.flows().close());
+        if (dataPlane != null)
+        {
+            dataPlane.close();
+        }
         cLoops.forEach(CBaseline::destroy);
         mbufsInUseAtClose = pool.inUse();
         pool.close();

@@ -8,23 +8,16 @@ import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.Vdev;
 import io.panamux.fastpath.WorkerAgent;
-import io.panamux.fastpath.WorkerConfig;
-import io.panamux.fastpath.WorkerCounters;
-import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.fastpath.ring.ControlToWorker;
-import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
-import io.panamux.flow.FlowTable;
 import io.panamux.perf.L2ForwardAgent;
 import io.panamux.perf.bench.FlowPlan;
 import io.panamux.perf.bench.FrameReplay;
-import io.panamux.slowpath.Mux;
+import io.panamux.slowpath.DataPlane;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.SnapshotPublisher;
-import org.agrona.concurrent.SystemNanoClock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -76,7 +69,7 @@ public class PipelineBenchmark
     private PacketPool pool;
     private EthPort port;
     private WorkerAgent worker;
-    private FlowTable table;
+    private DataPlane dataPlane;
     private L2ForwardAgent l2;
     private FrameReplay replay;
 
@@ -98,6 +91,7 @@ public class PipelineBenchmark
               eal: []
               port: 0
               workers: 1
+              burst-size: %d
               gateway-mac: "02:00:00:00:00:fe"
               flow-table: { capacity: %d, idle-timeout-seconds: 300 }
             vips:
@@ -106,14 +100,13 @@ public class PipelineBenchmark
                 protocol: tcp
                 flow-tracking: %s
                 backends: [ { address: 10.1.0.1 }, { address: 10.1.0.2 }, { address: 10.1.0.3, weight: 2 } ]
-            """.formatted(flows + flows / 4 + 1024, tracking), "jmh.yaml");
+            """.formatted(BURST, flows + flows / 4 + 1024, tracking), "jmh.yaml");
         final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
         new SnapshotPublisher(slot, new BackendIds(1_000_000_000L)).apply(config, System.nanoTime());
         final long mac = port.macAddress();
-        table = new FlowTable(config.dataplane().flowTable().capacity());
-        worker = new WorkerAgent(new WorkerConfig(port.id(), 0, 0, BURST, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300), slot, table,
-            new TunnelEncapsulator(mac, 0x02_00_00_00_00_FEL, config.mux().address().ipv4(), 0, 0, 9000, 6080), new WorkerCounters(),
-            new WorkerToControl(Mux.RING_BYTES), new ControlToWorker(Mux.RING_BYTES), new SystemNanoClock());
+        // The MUX's own wiring (DataPlane), one worker, not pinned (JMH's thread runs it), every new flow recorded.
+        dataPlane = DataPlane.builder(config, slot).port(port.id(), mac, 9000).cpus(-1).unlimitedNewFlows().build();
+        worker = dataPlane.agents().getFirst();
         l2 = new L2ForwardAgent(port.id(), port.id(), BURST, -1);
         replay = new FrameReplay(new FlowPlan(flows, 0.0, 7, flows), new int[] {config.vips().get(0).address().ipv4()}, new int[] {80},
             6, FRAME, mac, 0x02_00_00_00_00_FEL, pool.address(), BURST);
@@ -132,7 +125,7 @@ public class PipelineBenchmark
         port.stop();
         port.close();
         Vdev.remove("net_null_jmh");
-        table.close();
+        dataPlane.close();
         if (pool.inUse() != 0)
         {
             throw new IllegalStateException(pool.inUse() + " mbufs leaked");

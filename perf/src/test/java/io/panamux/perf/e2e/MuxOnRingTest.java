@@ -13,7 +13,6 @@ import io.panamux.dpdk.Mbuf;
 import io.panamux.dpdk.Memory;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
-import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.perf.traffic.ClientFrames;
 import io.panamux.slowpath.Mux;
@@ -125,11 +124,11 @@ class MuxOnRingTest
                 assertEquals(BACKEND, (int)f[3], "outer destination: the backend");
                 assertEquals(VIP, (int)f[4], "inner destination unchanged: the VIP");
             }
-            for (final WorkerAgent w : mux.workers())
+            for (final WorkerCounters c : mux.workerCounters())
             {
-                assertEquals(PER_QUEUE, w.counters().get(WorkerCounters.RX_PACKETS), "each worker received its own queue's frames");
+                assertEquals(PER_QUEUE, c.get(WorkerCounters.RX_PACKETS), "each worker received its own queue's frames");
             }
-            assertEquals(workers, mux.workers().size());
+            assertEquals(workers, mux.workerCounters().size());
         }
         finally
         {

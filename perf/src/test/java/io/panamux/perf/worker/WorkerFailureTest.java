@@ -86,7 +86,7 @@ class WorkerFailureTest
             v.mode(), new Backend[] {v.backends()[0]}, v.table(), null, null, v.text());
         final Vip[] vips = {bad};
         return new ForwardingSnapshot(s.version() + 1, s.hashSeed(), s.tableSize(), vips, new VipTable(vips), s.backendsById(), s.owners(),
-            s.self());
+            s.self(), s.nextHopMac());
     }
 
     @Test

@@ -231,7 +231,11 @@ public final class AdminServer implements AutoCloseable
             }
             catch (final ChangeRejectedException e)
             {
-                error(exchange, e.status(), e.getMessage());
+                error(exchange, status(e.reason()), e.getMessage());
+            }
+            catch (final Refused e)
+            {
+                error(exchange, e.status, e.getMessage());
             }
             catch (final TimeoutException e)
             {
@@ -254,7 +258,7 @@ public final class AdminServer implements AutoCloseable
      * {@code Host} it names, the token, and for a change its content type and length. A refused request is
      * answered at once and its connection closed (its body is never drained).
      */
-    private void admit(final HttpExchange exchange, final String method) throws ChangeRejectedException
+    private void admit(final HttpExchange exchange, final String method) throws Refused
     {
         final String host = exchange.getRequestHeaders().getFirst("Host");
         if (!hosts.allowed(host))
@@ -282,11 +286,41 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    private static ChangeRejectedException refusal(final HttpExchange exchange, final int status, final String message)
+    private static Refused refusal(final HttpExchange exchange, final int status, final String message)
     {
         // Not kept alive: what remains of the request is not read, so the connection cannot be reused.
         exchange.getResponseHeaders().set("Connection", "close");
-        return new ChangeRejectedException(status, message);
+        return new Refused(status, message);
+    }
+
+    /**
+     * The HTTP status of a refused change: the one place where the control layer's {@link ChangeRejectedException.Reason}
+     * becomes HTTP.
+     */
+    static int status(final ChangeRejectedException.Reason reason)
+    {
+        return switch (reason)
+        {
+            case INVALID -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case NEEDS_RESTART -> 422;
+            case STORE_UNAVAILABLE -> 503;
+        };
+    }
+
+    /** A request refused by HTTP itself (route, method, host, token, content type, size), before any change. */
+    private static final class Refused extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final int status;
+
+        Refused(final int status, final String message)
+        {
+            super(message);
+            this.status = status;
+        }
     }
 
     private static boolean isStatusPage(final HttpExchange exchange)
@@ -302,7 +336,7 @@ public final class AdminServer implements AutoCloseable
     }
 
     private void route(final HttpExchange exchange, final String method, final String path)
-        throws IOException, ChangeRejectedException, TimeoutException, InterruptedException
+        throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
     {
         switch (path)
         {
@@ -382,7 +416,7 @@ public final class AdminServer implements AutoCloseable
                 exchange.getResponseHeaders().set("Content-Type", MuxMetrics.CONTENT_TYPE);
                 send(exchange, 200, out.toByteArray());
             }
-            default -> throw new ChangeRejectedException(404, "no such endpoint: " + method + " " + path);
+            default -> throw new Refused(404, "no such endpoint: " + method + " " + path);
         }
     }
 
@@ -409,30 +443,21 @@ public final class AdminServer implements AutoCloseable
         return out;
     }
 
-    private static void requireMethod(final String method, final String expected) throws ChangeRejectedException
+    private static void requireMethod(final String method, final String expected) throws Refused
     {
         if (!method.equals(expected))
         {
-            throw new ChangeRejectedException(405, "use " + expected);
+            throw new Refused(405, "use " + expected);
         }
     }
 
     private void backendChange(final HttpExchange exchange, final String what)
-        throws IOException, ChangeRejectedException, TimeoutException, InterruptedException
+        throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
     {
-        final JsonNode body = readJson(exchange);
-        final String vip = text(body, "vip");
-        final String address = text(body, "address");
-        final JsonNode weightNode = body.get("weight");
-        if (weightNode != null && !weightNode.canConvertToInt())
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight must be an integer, got " + weightNode);
-        }
-        if (what.equals("weight") && weightNode == null)
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, "weight is required");
-        }
-        final int weight = weightNode == null ? 1 : weightNode.asInt();
+        final BackendChangeRequest request = BackendChangeRequest.read(readJson(exchange), what.equals("weight"));
+        final String vip = request.vip();
+        final String address = request.address();
+        final int weight = request.weightOrDefault();
         final PoolAdmin store = pool;
         if (store != null)
         {
@@ -452,7 +477,7 @@ public final class AdminServer implements AutoCloseable
             return;
         }
         final BackendChanges changes = target.changes();
-        final VipView view = (VipView)call((control, now) -> switch (what)
+        final VipView view = call((control, now) -> switch (what)
         {
             case "add" -> changes.add(vip, address, weight, now);
             case "remove" -> changes.remove(vip, address, now);
@@ -464,7 +489,7 @@ public final class AdminServer implements AutoCloseable
         json(exchange, 200, out);
     }
 
-    private void reload(final HttpExchange exchange) throws IOException, ChangeRejectedException, TimeoutException, InterruptedException
+    private void reload(final HttpExchange exchange) throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
     {
         if (target.configSource() == null)
         {
@@ -482,12 +507,11 @@ public final class AdminServer implements AutoCloseable
             out.put("error", "not reloaded: " + target.configSource().description() + " has errors; nothing was changed:\n" + e.getMessage());
             final var errors = out.putArray("errors");
             e.errors().forEach(errors::add);
-            json(exchange, ChangeRejectedException.UNPROCESSABLE, out);
+            json(exchange, status(ChangeRejectedException.Reason.NEEDS_RESTART), out);
             return;
         }
         final BackendChanges changes = target.changes();
-        @SuppressWarnings("unchecked")
-        final List<String> summary = (List<String>)call((control, now) -> changes.reload(next, now));
+        final List<String> summary = call((control, now) -> changes.reload(next, now));
         final ObjectNode out = JSON.createObjectNode();
         out.put("source", target.configSource().description());
         final var list = out.putArray("changes");
@@ -530,7 +554,7 @@ public final class AdminServer implements AutoCloseable
         json(exchange, 200, out);
     }
 
-    private Object call(final ControlAgent.Command command) throws ChangeRejectedException, TimeoutException, InterruptedException
+    private <T> T call(final ControlAgent.Command<T> command) throws ChangeRejectedException, TimeoutException, InterruptedException
     {
         try
         {
@@ -546,11 +570,10 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    @SuppressWarnings("unchecked")
     private List<VipView> views() throws ChangeRejectedException, TimeoutException, InterruptedException
     {
         final BackendChanges changes = target.changes();
-        return (List<VipView>)call((control, now) -> changes.views(now));
+        return call((control, now) -> changes.views(now));
     }
 
     private List<VipView> viewsOrNone()
@@ -575,7 +598,7 @@ public final class AdminServer implements AutoCloseable
     {
         final ObjectNode node = JSON.valueToTree(v);
         node.remove("stateful_until_ns");
-        if (v.mode().equals("stateful"))
+        if (v.mode() == VipView.Mode.STATEFUL)
         {
             node.put("stateful_until", Instant.ofEpochMilli(System.currentTimeMillis() + v.statefulRemainingMillis()).toString());
         }
@@ -603,7 +626,7 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    private static JsonNode readJson(final HttpExchange exchange) throws IOException, ChangeRejectedException
+    private static JsonNode readJson(final HttpExchange exchange) throws IOException, ChangeRejectedException, Refused
     {
         final byte[] bytes;
         try (InputStream in = exchange.getRequestBody())
@@ -612,7 +635,7 @@ public final class AdminServer implements AutoCloseable
         }
         if (bytes.length > MAX_BODY)
         {
-            throw new ChangeRejectedException(413, "request body larger than " + MAX_BODY + " bytes");
+            throw new Refused(413, "request body larger than " + MAX_BODY + " bytes");
         }
         try
         {
@@ -627,16 +650,6 @@ public final class AdminServer implements AutoCloseable
         {
             throw new ChangeRejectedException(ChangeRejectedException.INVALID, "the body is not JSON: " + e.getOriginalMessage());
         }
-    }
-
-    private static String text(final JsonNode body, final String field) throws ChangeRejectedException
-    {
-        final JsonNode node = body.get(field);
-        if (node == null || !node.isTextual())
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, field + " is required (a string)");
-        }
-        return node.asText();
     }
 
     private static Map<String, String> query(final URI uri)

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -261,12 +260,9 @@ public final class CtlCommand implements Runnable
         @Parameters(index = "1", paramLabel = "ADDRESS", description = "the backend's address")
         String address;
 
-        Map<String, Object> body()
+        BackendChangeRequest body(final Integer weight)
         {
-            final Map<String, Object> b = new LinkedHashMap<>();
-            b.put("vip", vip);
-            b.put("address", address);
-            return b;
+            return new BackendChangeRequest(vip, address, weight);
         }
 
         abstract String done();
@@ -289,9 +285,7 @@ public final class CtlCommand implements Runnable
         @Override
         AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
         {
-            final Map<String, Object> b = body();
-            b.put("weight", weight);
-            return client.post("/v1/backends/add", b);
+            return client.post("/v1/backends/add", body(weight));
         }
 
         @Override
@@ -308,7 +302,7 @@ public final class CtlCommand implements Runnable
         @Override
         AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
         {
-            return client.post("/v1/backends/remove", body());
+            return client.post("/v1/backends/remove", body(null));
         }
 
         @Override
@@ -325,7 +319,7 @@ public final class CtlCommand implements Runnable
         @Override
         AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
         {
-            return client.post("/v1/backends/drain", body());
+            return client.post("/v1/backends/drain", body(null));
         }
 
         @Override
@@ -345,9 +339,7 @@ public final class CtlCommand implements Runnable
         @Override
         AdminClient.Response send(final AdminClient client) throws IOException, InterruptedException
         {
-            final Map<String, Object> b = body();
-            b.put("weight", weight);
-            return client.post("/v1/backends/weight", b);
+            return client.post("/v1/backends/weight", body(weight));
         }
 
         @Override

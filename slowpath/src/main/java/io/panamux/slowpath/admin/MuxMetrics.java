@@ -44,7 +44,6 @@ public final class MuxMetrics
     /** The content type of {@link #write}'s output. */
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
-    private static final List<String> MODES = List.of("stateless", "stateful", "bypass");
 
     private final Supplier<MuxStats> stats;
     private final Supplier<List<VipView>> views;
@@ -126,9 +125,9 @@ public final class MuxMetrics
             {
                 for (final VipView v : currentViews)
                 {
-                    for (final String mode : MODES)
+                    for (final VipView.Mode mode : VipView.Mode.values())
                     {
-                        cb.call(mode.equals(v.mode()) ? 1 : 0, v.vip(), mode);
+                        cb.call(mode == v.mode() ? 1 : 0, v.vip(), mode.text());
                     }
                 }
             })
@@ -173,7 +172,7 @@ public final class MuxMetrics
                 {
                     for (final VipView.BackendView b : v.backends())
                     {
-                        cb.call("unhealthy".equals(b.health()) ? 0 : 1, v.vip(), b.address());
+                        cb.call(b.health() == VipView.Health.UNHEALTHY ? 0 : 1, v.vip(), b.address());
                     }
                 }
             })

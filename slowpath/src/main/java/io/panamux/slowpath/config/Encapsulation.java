@@ -1,5 +1,7 @@
 package io.panamux.slowpath.config;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * How packets of a VIP are carried to a backend (ARCHITECTURE.md §4), as written in the configuration.
  */
@@ -19,7 +21,8 @@ public enum Encapsulation
         this.configName = configName;
     }
 
-    /** @return the name used in the configuration file, e.g. {@code "ipip"}. */
+    /** @return the name used in the configuration file, e.g. {@code "ipip"} (and in the admin API's JSON). */
+    @JsonValue
     public String configName()
     {
         return configName;

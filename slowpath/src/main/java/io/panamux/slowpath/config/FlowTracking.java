@@ -1,5 +1,7 @@
 package io.panamux.slowpath.config;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * When the MUX records flow state for a VIP, as written in the configuration (ARCHITECTURE.md §1.2).
  */
@@ -17,7 +19,8 @@ public enum FlowTracking
         this.configName = configName;
     }
 
-    /** @return the name used in the configuration file, e.g. {@code "on-change"}. */
+    /** @return the name used in the configuration file, e.g. {@code "on-change"} (and in the admin API's JSON). */
+    @JsonValue
     public String configName()
     {
         return configName;

@@ -43,12 +43,12 @@ public final class BackendChanges
     private final SnapshotPublisher publisher;
     private final BypassStateMachine bypass;
     private final VipHealthGate gate;
-    private StatefulPhaseTracker tracker;
+    private final StatefulPhaseTracker tracker;
     private BackendWatcher watcher = BackendWatcher.NONE;
     private MuxConfig config;
     private final Map<String, VipConfig> vips = new LinkedHashMap<>();
     private final Map<String, List<BackendState>> wanted = new LinkedHashMap<>();
-    private final Set<String> unhealthy = new HashSet<>();
+    private final Set<BackendRef> unhealthy = new HashSet<>();
     private boolean started;
 
     /**
@@ -75,12 +75,6 @@ public final class BackendChanges
     public VipHealthGate healthGate()
     {
         return gate;
-    }
-
-    /** Sets the stateful-phase tracker whose estimates {@link #views} shows. */
-    public void tracker(final StatefulPhaseTracker tracker)
-    {
-        this.tracker = tracker;
     }
 
     /** Sets who checks the backends' health; told the set now if already started. */
@@ -263,7 +257,7 @@ public final class BackendChanges
         {
             return;
         }
-        final String id = vipKey + " " + address;
+        final BackendRef id = new BackendRef(vipKey, address);
         if (healthy ? unhealthy.remove(id) : unhealthy.add(id))
         {
             apply(vipKey, nowNs);
@@ -290,7 +284,7 @@ public final class BackendChanges
     /** @return whether a backend is marked unhealthy by its health check. */
     public boolean isUnhealthy(final String vipKey, final IpAddress address)
     {
-        return unhealthy.contains(vipKey + " " + address);
+        return unhealthy.contains(new BackendRef(vipKey, address));
     }
 
     /** @return what the router was told for the VIP: {@code pool} or {@code direct ADDRESS}. */
@@ -402,7 +396,7 @@ public final class BackendChanges
             {
                 kept.add(b.address());
             }
-            unhealthy.removeIf(id -> id.startsWith(key + " ") && !kept.contains(IpAddress.parse(id.substring(key.length() + 1))));
+            unhealthy.removeIf(id -> id.vip().equals(key) && !kept.contains(id.address()));
             apply(key, nowNs);
             watcher.watch(watched(), nowNs);
         }
@@ -435,7 +429,7 @@ public final class BackendChanges
         boolean down = v.healthCheck().isPresent() && !backends.isEmpty();
         for (int i = 0; down && i < backends.size(); i++)
         {
-            down = unhealthy.contains(key + " " + backends.get(i).address());
+            down = unhealthy.contains(new BackendRef(key, backends.get(i).address()));
         }
         final long holdDownNs = v.healthCheck().map(h -> h.holdDownMs() * 1_000_000L).orElse(0L);
         gate.health(key, down, holdDownNs, nowNs);
@@ -448,15 +442,15 @@ public final class BackendChanges
         final List<VipView.BackendView> backends = new ArrayList<>();
         for (final BackendState b : wanted.get(key))
         {
-            final boolean sick = unhealthy.contains(key + " " + b.address());
+            final boolean sick = unhealthy.contains(new BackendRef(key, b.address()));
             backends.add(new VipView.BackendView(b.address().toString(), b.weight(), b.draining(),
-                v.healthCheck().isEmpty() ? "unchecked" : sick ? "unhealthy" : "healthy", !sick));
+                v.healthCheck().isEmpty() ? VipView.Health.UNCHECKED : sick ? VipView.Health.UNHEALTHY : VipView.Health.HEALTHY, !sick));
         }
-        final String mode = switch (s.mode())
+        final VipView.Mode mode = switch (s.mode())
         {
-            case Vip.MODE_STATEFUL -> "stateful";
-            case Vip.MODE_BYPASS -> "bypass";
-            default -> "stateless";
+            case Vip.MODE_STATEFUL -> VipView.Mode.STATEFUL;
+            case Vip.MODE_BYPASS -> VipView.Mode.BYPASS;
+            default -> VipView.Mode.STATELESS;
         };
         long until = 0;
         long remaining = 0;
@@ -467,7 +461,7 @@ public final class BackendChanges
             remaining = tracker == null ? 0 : Math.max(0, (until - nowNs) / 1_000_000);
             pending = tracker == null ? -1 : tracker.pendingFlows(s);
         }
-        return new VipView(key, mode, until, remaining, pending, v.encapsulation().configName(), v.flowTracking().configName(),
+        return new VipView(key, mode, until, remaining, pending, v.encapsulation(), v.flowTracking(),
             bypass.route(key), gate.announced(key), gate.announcement(key, nowNs), backends);
     }
 
@@ -487,12 +481,10 @@ public final class BackendChanges
         }
     }
 
-    private boolean stillWanted(final String id)
+    private boolean stillWanted(final BackendRef id)
     {
-        final int space = id.indexOf(' ');
-        final List<BackendState> backends = wanted.get(id.substring(0, space));
-        return backends != null && vips.get(id.substring(0, space)).healthCheck().isPresent() &&
-            find(backends, IpAddress.parse(id.substring(space + 1))) >= 0;
+        final List<BackendState> backends = wanted.get(id.vip());
+        return backends != null && vips.get(id.vip()).healthCheck().isPresent() && find(backends, id.address()) >= 0;
     }
 
     private List<BackendState> effectiveBackends(final String key)
@@ -500,7 +492,7 @@ public final class BackendChanges
         final List<BackendState> out = new ArrayList<>();
         for (final BackendState b : wanted.get(key))
         {
-            if (!unhealthy.contains(key + " " + b.address()))
+            if (!unhealthy.contains(new BackendRef(key, b.address())))
             {
                 out.add(b);
             }
@@ -520,7 +512,7 @@ public final class BackendChanges
             final List<BackendConfig> backends = new ArrayList<>();
             for (final BackendConfig b : v.backends())
             {
-                if (!unhealthy.contains(v.key() + " " + b.address()))
+                if (!unhealthy.contains(new BackendRef(v.key(), b.address())))
                 {
                     backends.add(b);
                 }

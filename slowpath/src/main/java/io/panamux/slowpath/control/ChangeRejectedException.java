@@ -1,38 +1,58 @@
 package io.panamux.slowpath.control;
 
+import java.util.Objects;
+
 /**
  * A change (backend add, remove, drain, re-weight, reload) that was refused as a whole: nothing of it was
- * applied. The message says why, for the operator; {@link #status()} is the HTTP status the admin API
- * answers with.
+ * applied. The message says why, for the operator; {@link #reason()} says what kind of refusal it is, in
+ * the control layer's own terms. Only the admin API turns a reason into an HTTP status (its {@code status}
+ * mapping), so that nothing below it knows about HTTP.
  */
 public final class ChangeRejectedException extends Exception
 {
-    /** The request is malformed or the change is not valid (HTTP 400). */
-    public static final int INVALID = 400;
-    /** The VIP or backend named does not exist (HTTP 404). */
-    public static final int NOT_FOUND = 404;
-    /** The change conflicts with the current state, e.g. adding a backend twice (HTTP 409). */
-    public static final int CONFLICT = 409;
-    /** The new configuration cannot be applied while running (HTTP 422). */
-    public static final int UNPROCESSABLE = 422;
+    /** Why a change was refused. */
+    public enum Reason
+    {
+        /** The request is malformed or the change is not valid. */
+        INVALID,
+        /** The VIP or backend named does not exist. */
+        NOT_FOUND,
+        /** The change conflicts with the current state, e.g. adding a backend twice. */
+        CONFLICT,
+        /** The new configuration cannot be applied while running (it needs a restart). */
+        NEEDS_RESTART,
+        /** The store the change must be written to does not answer (or did not confirm it). */
+        STORE_UNAVAILABLE
+    }
+
+    /** Shorthand for {@link Reason#INVALID}. */
+    public static final Reason INVALID = Reason.INVALID;
+    /** Shorthand for {@link Reason#NOT_FOUND}. */
+    public static final Reason NOT_FOUND = Reason.NOT_FOUND;
+    /** Shorthand for {@link Reason#CONFLICT}. */
+    public static final Reason CONFLICT = Reason.CONFLICT;
+    /** Shorthand for {@link Reason#NEEDS_RESTART}. */
+    public static final Reason UNPROCESSABLE = Reason.NEEDS_RESTART;
+    /** Shorthand for {@link Reason#STORE_UNAVAILABLE}. */
+    public static final Reason STORE_UNAVAILABLE = Reason.STORE_UNAVAILABLE;
 
     private static final long serialVersionUID = 1L;
 
-    private final int status;
+    private final Reason reason;
 
     /**
-     * @param status  {@link #INVALID}, {@link #NOT_FOUND}, {@link #CONFLICT} or {@link #UNPROCESSABLE}.
+     * @param reason  what kind of refusal.
      * @param message why, for the operator.
      */
-    public ChangeRejectedException(final int status, final String message)
+    public ChangeRejectedException(final Reason reason, final String message)
     {
         super(message);
-        this.status = status;
+        this.reason = Objects.requireNonNull(reason, "reason");
     }
 
-    /** @return the HTTP status that fits the rejection. */
-    public int status()
+    /** @return what kind of refusal this is. */
+    public Reason reason()
     {
-        return status;
+        return reason;
     }
 }

@@ -20,9 +20,13 @@ import org.agrona.concurrent.NanoClock;
  */
 public final class ControlAgent implements Agent
 {
-    /** Work run on the control thread on behalf of another thread. */
+    /**
+     * Work run on the control thread on behalf of another thread.
+     *
+     * @param <T> what it hands back to the submitter.
+     */
     @FunctionalInterface
-    public interface Command
+    public interface Command<T>
     {
         /**
          * @param control the agent (its state may be read and changed here).
@@ -31,7 +35,7 @@ public final class ControlAgent implements Agent
          * @throws Exception to reject the command; the submitter's future completes exceptionally and the
          *                   command must have changed nothing.
          */
-        Object execute(ControlAgent control, long nowNs) throws Exception;
+        T execute(ControlAgent control, long nowNs) throws Exception;
     }
 
     /** A sub-loop of the control thread. */
@@ -49,8 +53,20 @@ public final class ControlAgent implements Agent
         }
     }
 
-    private record Pending(Command command, CompletableFuture<Object> result)
+    /** A command and the future of its submitter, typed together so that completing it needs no cast. */
+    private record Pending<T>(Command<T> command, CompletableFuture<T> result)
     {
+        void run(final ControlAgent control, final long nowNs)
+        {
+            try
+            {
+                result.complete(command.execute(control, nowNs));
+            }
+            catch (final Exception e)
+            {
+                result.completeExceptionally(e);
+            }
+        }
     }
 
     /** Commands run per duty cycle at most, so a flood of admin calls cannot starve the duties. */
@@ -58,7 +74,7 @@ public final class ControlAgent implements Agent
 
     private final SnapshotPublisher publisher;
     private final NanoClock clock;
-    private final ManyToOneConcurrentLinkedQueue<Pending> commands = new ManyToOneConcurrentLinkedQueue<>();
+    private final ManyToOneConcurrentLinkedQueue<Pending<?>> commands = new ManyToOneConcurrentLinkedQueue<>();
     private final List<Duty> duties = new ArrayList<>();
     private boolean snapshotDirty;
 
@@ -81,12 +97,13 @@ public final class ControlAgent implements Agent
     /**
      * Runs {@code command} on the control thread (any thread may call this).
      *
+     * @param <T> the command's result type.
      * @return completes with the command's result, or exceptionally with its rejection.
      */
-    public CompletableFuture<Object> submit(final Command command)
+    public <T> CompletableFuture<T> submit(final Command<T> command)
     {
-        final CompletableFuture<Object> result = new CompletableFuture<>();
-        commands.offer(new Pending(command, result));
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        commands.offer(new Pending<>(command, result));
         return result;
     }
 
@@ -95,18 +112,11 @@ public final class ControlAgent implements Agent
     {
         final long nowNs = clock.nanoTime();
         int work = 0;
-        Pending p;
+        Pending<?> p;
         while (work < COMMANDS_PER_CYCLE && (p = commands.poll()) != null)
         {
             work++;
-            try
-            {
-                p.result().complete(p.command().execute(this, nowNs));
-            }
-            catch (final Exception e)
-            {
-                p.result().completeExceptionally(e);
-            }
+            p.run(this, nowNs);
         }
         for (int i = 0; i < duties.size(); i++)
         {
@@ -146,7 +156,7 @@ public final class ControlAgent implements Agent
         {
             d.onClose();
         }
-        Pending p;
+        Pending<?> p;
         while ((p = commands.poll()) != null)
         {
             p.result().completeExceptionally(new IllegalStateException("the MUX is stopping"));

@@ -87,6 +87,8 @@ public final class SnapshotPublisher
     private long version;
     private OwnerRing owners;
     private int self;
+    private long configuredNextHop;
+    private long learntNextHop;
 
     /**
      * @param slot where snapshots are published.
@@ -110,6 +112,7 @@ public final class SnapshotPublisher
     {
         hashSeed = config.mux().hashSeed();
         tableSize = config.dataplane().maglevTableSize();
+        configuredNextHop = config.dataplane().gatewayMac().orElse(0L);
         final Map<String, VipState> next = new LinkedHashMap<>();
         for (final VipConfig v : config.vips())
         {
@@ -258,7 +261,7 @@ public final class SnapshotPublisher
             index++;
         }
         final ForwardingSnapshot snapshot = new ForwardingSnapshot(++version, hashSeed, tableSize, out, new VipTable(out),
-            byId.toArray(new Backend[0]), owners, self);
+            byId.toArray(new Backend[0]), owners, self, nextHopMac());
         slot.publish(snapshot);
         return snapshot;
     }
@@ -273,6 +276,23 @@ public final class SnapshotPublisher
     {
         this.owners = owners;
         this.self = self;
+    }
+
+    /**
+     * Sets the next hop's MAC as ARP learnt it (published with the next snapshot; ignored while
+     * {@code dataplane.gateway-mac} names one).
+     *
+     * @param mac the gateway's MAC, or 0 when it is unknown.
+     */
+    public void learntNextHop(final long mac)
+    {
+        this.learntNextHop = mac;
+    }
+
+    /** @return the MAC encapsulated packets go to: the configured one, else the learnt one, else 0. */
+    public long nextHopMac()
+    {
+        return configuredNextHop != 0 ? configuredNextHop : learntNextHop;
     }
 
     /** @return the VIP states by key ("address:port/proto"), in configuration order. */

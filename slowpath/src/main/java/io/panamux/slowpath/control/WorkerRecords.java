@@ -3,7 +3,6 @@ package io.panamux.slowpath.control;
 import java.util.List;
 
 import io.panamux.dpdk.Burst;
-import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.ring.FlowRecord;
 import io.panamux.fastpath.ring.WorkerToControl;
 import org.agrona.DirectBuffer;
@@ -42,32 +41,37 @@ public final class WorkerRecords implements ControlAgent.Duty
     /** Records read per worker per duty cycle at most. */
     private static final int RECORDS_PER_CYCLE = 256;
 
-    private final List<WorkerAgent> workers;
-    private FrameListener frames = (worker, mbuf) -> Burst.free(mbuf);
-    private OwnershipListener ownership;
+    private final List<WorkerHandle> workers;
+    private final FrameListener frames;
+    private final OwnershipListener ownership;
     private final MessageHandler handler = this::onRecord;
     private int current;
     private long nowNs;
     private long ownerQueriesAnsweredLocally;
     private long framesReceived;
 
-    /** @param workers the workers whose rings are drained. */
-    public WorkerRecords(final List<WorkerAgent> workers)
+    /**
+     * Records of workers with no one to take their frames (they are freed) and no pool (every owner query is
+     * answered locally).
+     *
+     * @param workers the workers whose rings are drained.
+     */
+    public WorkerRecords(final List<WorkerHandle> workers)
     {
-        this.workers = workers;
-        this.ownership = new LocalOwnership();
+        this(workers, (worker, mbuf) -> Burst.free(mbuf), null);
     }
 
-    /** Attaches the receiver of frames (ARP). */
-    public void frames(final FrameListener listener)
+    /**
+     * @param workers   the workers whose rings are drained.
+     * @param frames    receives the frames (ARP, answers to the tunnel probes).
+     * @param ownership receives the ownership records (the peer protocol), or null when this MUX is alone:
+     *                  every owner query is then answered locally.
+     */
+    public WorkerRecords(final List<WorkerHandle> workers, final FrameListener frames, final OwnershipListener ownership)
     {
-        this.frames = listener;
-    }
-
-    /** Attaches the receiver of ownership records (the peer protocol). */
-    public void ownership(final OwnershipListener listener)
-    {
-        this.ownership = listener;
+        this.workers = List.copyOf(workers);
+        this.frames = frames;
+        this.ownership = ownership == null ? new LocalOwnership() : ownership;
     }
 
     @Override
@@ -78,7 +82,7 @@ public final class WorkerRecords implements ControlAgent.Duty
         for (int w = 0; w < workers.size(); w++)
         {
             current = w;
-            work += workers.get(w).toControl().ring().read(handler, RECORDS_PER_CYCLE);
+            work += workers.get(w).records().ring().read(handler, RECORDS_PER_CYCLE);
         }
         return work;
     }

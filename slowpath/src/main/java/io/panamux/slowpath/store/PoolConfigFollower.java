@@ -340,7 +340,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
             }
             catch (final StoreUnavailableException e)
             {
-                throw new ChangeRejectedException(503, "nothing changed: the pool's store does not answer: " + e.getMessage());
+                throw new ChangeRejectedException(ChangeRejectedException.STORE_UNAVAILABLE, "nothing changed: the pool's store does not answer: " + e.getMessage());
             }
             final String document = read.entry().map(EtcdStore.Entry::value).orElse("");
             final long revision = read.entry().map(EtcdStore.Entry::modRevision).orElse(0L);
@@ -372,7 +372,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
             catch (final StoreUnavailableException e)
             {
                 // The write may have happened: a read shows it (the edit then finds its own change on retry).
-                throw new ChangeRejectedException(503, "the pool's store did not confirm the change (it may or may not be made; " +
+                throw new ChangeRejectedException(ChangeRejectedException.STORE_UNAVAILABLE, "the pool's store did not confirm the change (it may or may not be made; " +
                     "ctl vips shows it): " + e.getMessage());
             }
             if (written.isPresent())
@@ -387,7 +387,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
             catch (final InterruptedException e)
             {
                 Thread.currentThread().interrupt();
-                throw new ChangeRejectedException(503, "interrupted");
+                throw new ChangeRejectedException(ChangeRejectedException.STORE_UNAVAILABLE, "interrupted");
             }
         }
         throw new ChangeRejectedException(ChangeRejectedException.CONFLICT, "nothing changed: the pool document changed under this change " +
@@ -401,7 +401,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
         {
             if (System.nanoTime() > deadline)
             {
-                throw new ChangeRejectedException(503, "written to the pool document at revision " + revision +
+                throw new ChangeRejectedException(ChangeRejectedException.STORE_UNAVAILABLE, "written to the pool document at revision " + revision +
                     ", but not applied here within " + APPLY_WAIT_MS + " ms (applied: " + appliedRevision + ")");
             }
             // Nudge: the poll would find it within a second, the watch sooner.
@@ -418,7 +418,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
             catch (final InterruptedException e)
             {
                 Thread.currentThread().interrupt();
-                throw new ChangeRejectedException(503, "interrupted");
+                throw new ChangeRejectedException(ChangeRejectedException.STORE_UNAVAILABLE, "interrupted");
             }
         }
         if (refusedRevision == revision && appliedRevision < revision)

@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -53,7 +54,7 @@ class BackendChangesTest
         final int[] before = h.vip(WEB).table().clone();
         final Backend[] backendsBefore = h.vip(WEB).backends();
 
-        final VipView view = (VipView)h.run((c, now) -> switch (change)
+        final VipView view = h.run((c, now) -> switch (change)
         {
             case "add" -> h.changes.add(WEB, "10.1.0.4", 2, now);
             case "remove" -> h.changes.remove(WEB, "10.1.0.3", now);
@@ -64,7 +65,7 @@ class BackendChangesTest
         final Vip vip = h.vip(WEB);
         assertEquals(Vip.MODE_STATEFUL, vip.mode());
         assertTrue(vip.recordsFlows());
-        assertEquals("stateful", view.mode());
+        assertEquals(VipView.Mode.STATEFUL, view.mode());
         assertEquals(version + 1, h.publisher.version(), "published once");
         assertArrayEquals(before, vip.previousTable(), "the table before the change is the previous table");
         assertEquals(Arrays.stream(backendsBefore).map(Backend::text).toList(),
@@ -84,6 +85,24 @@ class BackendChangesTest
                 assertTrue(view.backends().get(1).draining());
             }
         }
+    }
+
+    /**
+     * The next hop reaches the workers in the snapshot: the configured {@code gateway-mac} from the first
+     * snapshot on, and one ARP learnt (when none is configured) in the next snapshot published.
+     */
+    @Test
+    void theNextHopMacIsPublishedInTheSnapshot() throws Exception
+    {
+        assertEquals(0x02_00_00_00_00_FEL, h.slot.current().nextHopMac(), "dataplane.gateway-mac");
+        final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(1));
+        final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(ControlHarness.SECOND));
+        publisher.apply(ConfigLoader.parse(ControlHarness.CONFIG.replace("gateway-mac: \"02:00:00:00:00:fe\"", "gateway: 10.0.0.1"), "mux.yaml"), 0);
+        assertEquals(0, slot.current().nextHopMac(), "no gateway-mac: unknown until ARP answers");
+        publisher.learntNextHop(0x02_AA_BB_CC_DD_01L);
+        assertEquals(0, slot.current().nextHopMac(), "published with the next snapshot, not before");
+        publisher.publish(1);
+        assertEquals(0x02_AA_BB_CC_DD_01L, slot.current().nextHopMac());
     }
 
     @Test
@@ -141,7 +160,7 @@ class BackendChangesTest
         h.advance(20 * SECOND);
         assertEquals(Vip.MODE_STATEFUL, h.mode(WEB));
         final VipView early = h.changes.views(h.clock.nanoTime()).get(0);
-        assertEquals("stateful", early.mode());
+        assertEquals(VipView.Mode.STATEFUL, early.mode());
         assertEquals(since + SECOND + IDLE_NS, early.statefulUntilNs(), "last activity (first pass) + idle timeout");
         assertEquals(moved.size(), early.statefulFlows());
 
@@ -169,9 +188,9 @@ class BackendChangesTest
         assertEquals(List.of("10.1.0.1", "10.1.0.3"), texts(h.vip(WEB).backends()), "unhealthy: out of the table");
         assertEquals(Vip.MODE_STATEFUL, h.vip(WEB).mode(), "a backend change");
         final VipView view = h.changes.views(h.clock.nanoTime()).get(0);
-        assertEquals("unhealthy", view.backends().get(1).health());
+        assertEquals(VipView.Health.UNHEALTHY, view.backends().get(1).health());
         assertFalse(view.backends().get(1).inTable());
-        assertEquals("healthy", view.backends().get(0).health());
+        assertEquals(VipView.Health.HEALTHY, view.backends().get(0).health());
 
         h.run((c, now) ->
         {
@@ -228,7 +247,7 @@ class BackendChangesTest
             .replace("10.1.0.3, weight: 1", "10.1.0.3, weight: 7"), "mux.yaml");
 
         final ChangeRejectedException e = assertThrows(ChangeRejectedException.class, () -> h.run((c, now) -> h.changes.reload(restart, now)));
-        assertEquals(ChangeRejectedException.UNPROCESSABLE, e.status());
+        assertEquals(ChangeRejectedException.Reason.NEEDS_RESTART, e.reason());
         assertTrue(e.getMessage().startsWith("not reloaded: dataplane.workers changed (2 -> 4)"), e.getMessage());
         assertEquals(version, h.publisher.version(), "a refused reload publishes nothing");
         assertEquals(Vip.MODE_STATELESS, h.mode(WEB), "and changes no VIP");
@@ -256,8 +275,7 @@ class BackendChangesTest
                     port: 53
                     protocol: udp
                 """), "mux.yaml");
-        @SuppressWarnings("unchecked")
-        final List<String> summary = (List<String>)h.run((c, now) -> h.changes.reload(next, now));
+        final List<String> summary = h.run((c, now) -> h.changes.reload(next, now));
 
         assertEquals(List.of("192.0.2.11:53/udp: removed", "192.0.2.10:80/tcp: changed", "192.0.2.12:53/udp: added"), summary);
         assertEquals(7, h.vip(WEB).backends()[2].weight());
@@ -286,7 +304,7 @@ class BackendChangesTest
 
         assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), texts(h.vip(WEB).backends()), "the workers' backends are the file's");
         assertTrue(Arrays.stream(h.vip(WEB).backends()).noneMatch(Backend::draining), "the drain ended with the reload");
-        final VipView view = (VipView)h.run((c, now) -> h.changes.views(now).stream().filter(v -> v.vip().equals(WEB)).findFirst().orElseThrow());
+        final VipView view = h.run((c, now) -> h.changes.views(now).stream().filter(v -> v.vip().equals(WEB)).findFirst().orElseThrow());
         assertEquals(List.of("10.1.0.1", "10.1.0.2", "10.1.0.3"), view.backends().stream().map(VipView.BackendView::address).toList(),
             "and ctl shows the same");
     }
@@ -325,10 +343,10 @@ class BackendChangesTest
         return moved;
     }
 
-    private void assertRejected(final int status, final String message, final ControlAgent.Command command)
+    private void assertRejected(final ChangeRejectedException.Reason reason, final String message, final ControlAgent.Command<?> command)
     {
         final ChangeRejectedException e = assertThrows(ChangeRejectedException.class, () -> h.run(command));
-        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(reason, e.reason(), e.getMessage());
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
     }
 

@@ -42,7 +42,7 @@ class BypassStateMachineTest
         assertFalse(h.vip(DNS).recordsFlows());
         assertEquals(List.of("announce 192.0.2.10:80/tcp", "announce 192.0.2.11:53/udp", "route-direct 192.0.2.11:53/udp 10.1.1.1"),
             instructions());
-        assertEquals("bypass", view().mode());
+        assertEquals(VipView.Mode.BYPASS, view().mode());
         assertEquals("direct 10.1.1.1", view().route());
 
         // 1 -> 2: mark cleared, stateful with the bypass's single backend as the previous table, then the router.

@@ -143,9 +143,9 @@ final class ControlHarness implements AutoCloseable
     }
 
     /** Runs {@code command} on the control thread (a duty cycle) and returns its result or throws its rejection. */
-    Object run(final ControlAgent.Command command) throws Exception
+    <T> T run(final ControlAgent.Command<T> command) throws Exception
     {
-        final CompletableFuture<Object> f = control.submit(command);
+        final CompletableFuture<T> f = control.submit(command);
         control.doWork();
         try
         {

@@ -89,16 +89,16 @@ class PoolDocumentEditTest
     @Test
     void theRefusalsAreAFileOnlyMuxs()
     {
-        assertEquals(409, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "add", "192.0.2.10:80/tcp", "10.1.0.1", 1))
-            .status());
-        assertEquals(404, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "remove", "192.0.2.10:80/tcp", "10.9.9.9", 1))
-            .status());
-        assertEquals(404, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "drain", "192.0.2.11:80/tcp", "10.1.0.1", 1))
-            .status());
-        assertEquals(400, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "weight", "192.0.2.10:80/tcp", "10.1.0.1", -1))
-            .status());
-        assertEquals(400, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "add", "192.0.2.10/tcp", "10.1.0.7", 1))
-            .status());
+        assertEquals(ChangeRejectedException.Reason.CONFLICT, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "add", "192.0.2.10:80/tcp", "10.1.0.1", 1))
+            .reason());
+        assertEquals(ChangeRejectedException.Reason.NOT_FOUND, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "remove", "192.0.2.10:80/tcp", "10.9.9.9", 1))
+            .reason());
+        assertEquals(ChangeRejectedException.Reason.NOT_FOUND, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "drain", "192.0.2.11:80/tcp", "10.1.0.1", 1))
+            .reason());
+        assertEquals(ChangeRejectedException.Reason.INVALID, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "weight", "192.0.2.10:80/tcp", "10.1.0.1", -1))
+            .reason());
+        assertEquals(ChangeRejectedException.Reason.INVALID, assertThrows(ChangeRejectedException.class, () -> edit(DOCUMENT, "add", "192.0.2.10/tcp", "10.1.0.7", 1))
+            .reason());
     }
 
     @Test
