@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 import io.panamux.common.net.MacAddress;
-import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Lcore;
@@ -24,7 +23,6 @@ import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.flow.FlowTable;
 import io.panamux.slowpath.arp.ArpEndpoint;
-import io.panamux.slowpath.arp.RingControlPacketIo;
 import io.panamux.slowpath.bgp.BirdRouterControl;
 import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.Dataplane;
@@ -36,10 +34,10 @@ import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.control.DpdkControlPort;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
 import io.panamux.slowpath.control.WorkerRecords;
-import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
 import io.panamux.slowpath.peer.PeerStats;
 import io.panamux.slowpath.peer.PoolRing;
@@ -107,8 +105,8 @@ public final class Mux implements AutoCloseable
     private final StatefulPhaseTracker tracker;
     private final HealthChecks health;
     private final ArpEndpoint arp;
-    private final RingControlPacketIo arpIo;
-    private final RingControlPacketIo probeIo;
+    private final DpdkControlPort arpIo;
+    private final DpdkControlPort probeIo;
     private final TunnelProbes tunnelProbes;
     private final AgentRunner controlRunner;
     private final EthPort.Configuration portConfiguration;
@@ -224,12 +222,12 @@ public final class Mux implements AutoCloseable
         changes.watcher(health, nowNs);
         // ARP frames come from the workers' rings (WorkerRecords, below) and leave through worker 0. No
         // gratuitous ARP: a MUX says nothing on the wire that it was not asked, but for its gateway question.
-        this.arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.arpIo = DpdkControlPort.onPool(pool.address(), port.id(), -1, workers.get(0).commands());
         this.arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
             dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::gatewayMac, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
         // Checks through the tunnel: probes leave through worker 0 as ARP does, encapsulated by the control
         // thread's own encapsulator (its gateway MAC follows ARP with the workers'); answers are IP frames.
-        this.probeIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.probeIo = DpdkControlPort.onPool(pool.address(), port.id(), -1, workers.get(0).commands());
         final TunnelEncapsulator probeEncapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi, muxV6Lo,
             mtu, dp.guePort());
         encapsulators.add(probeEncapsulator);
@@ -459,7 +457,7 @@ public final class Mux implements AutoCloseable
         encapsulators.add(encapsulator);
         final FlowOwnership o = new FlowOwnership(config.peers().get(), config.mux().address(), members, slot,
             workers.stream().map(WorkerAgent::flows).toList(), workers.stream().map(WorkerAgent::commands).toList(),
-            new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), encapsulator,
+            DpdkControlPort.onPool(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), encapsulator,
             new SystemEpochClock(), dp.flowTable().idleTimeoutSeconds() * 1_000_000_000L);
         workerRecords.ownership(o);
         poolRing.ownership(o);

@@ -28,6 +28,7 @@ import io.panamux.flow.OwnerRing;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.Peers;
 import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.ControlPort;
 import io.panamux.slowpath.control.WorkerRecords;
 import io.panamux.slowpath.peer.PeerEndpoint.Peer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -61,7 +62,7 @@ import static io.panamux.slowpath.peer.PeerMessageDescriptor.*;
  * learned from peers ({@link OwnerStore}), else by rule 2 (the previous table's backend if still present,
  * else the current table), and that decision is stored so that every asker gets the same answer. The
  * packet goes to the answered backend: copied into an mbuf, encapsulated with the control thread's
- * {@link TunnelEncapsulator} for the VIP, sent on the {@link PacketPath}. Then the answer goes back.
+ * {@link TunnelEncapsulator} for the VIP, sent on the {@link ControlPort}. Then the answer goes back.
  * A worker's query for a flow this MUX owns itself is answered the same way, without the network.
  *
  * <h2>Learned flows</h2>
@@ -131,7 +132,7 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
     private final SnapshotSlot snapshots;
     private final List<FlowTable> tables;
     private final List<ControlToWorker> commands;
-    private final PacketPath packets;
+    private final ControlPort packets;
     private final TunnelEncapsulator encapsulator;
     private final PacketParser parser = new PacketParser();
     private final PacketInfo info = new PacketInfo();
@@ -186,14 +187,14 @@ public final class FlowOwnership implements ControlAgent.Duty, WorkerRecords.Own
      * @param snapshots    the forwarding snapshots (VIPs, backends, owner ring).
      * @param tables       the workers' flow tables, by worker index (read here, never written).
      * @param commands     the workers' command queues, by worker index.
-     * @param packets      where the control thread's packets come from and go to.
+     * @param packets      the control thread's port: mbufs for the packets forwarded as owner, and where they are sent.
      * @param encapsulator the control thread's own encapsulator.
      * @param wallClock    the wall clock of message timestamps.
      * @param storeTtlNs   how long a learned or decided flow is kept after it was last stored or asked for.
      * @throws java.io.UncheckedIOException when the endpoint cannot be bound.
      */
     public FlowOwnership(final Peers config, final IpAddress self, final List<IpAddress> pool, final SnapshotSlot snapshots,
-        final List<FlowTable> tables, final List<ControlToWorker> commands, final PacketPath packets, final TunnelEncapsulator encapsulator,
+        final List<FlowTable> tables, final List<ControlToWorker> commands, final ControlPort packets, final TunnelEncapsulator encapsulator,
         final EpochClock wallClock, final long storeTtlNs)
     {
         final Map<IpAddress, InetSocketAddress> members = new LinkedHashMap<>();
