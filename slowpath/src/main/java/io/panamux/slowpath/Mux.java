@@ -13,7 +13,6 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.panamux.common.net.MacAddress;
-import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.PacketPool;
@@ -25,7 +24,6 @@ import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.flow.FlowTable;
 import io.panamux.slowpath.admin.AdminTarget;
 import io.panamux.slowpath.arp.ArpEndpoint;
-import io.panamux.slowpath.arp.RingControlPacketIo;
 import io.panamux.slowpath.bgp.BirdRouterControl;
 import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.ConfigSource;
@@ -39,11 +37,11 @@ import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.DataPathWatchdog;
+import io.panamux.slowpath.control.DpdkControlPort;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
 import io.panamux.slowpath.control.WorkerHandle;
 import io.panamux.slowpath.control.WorkerRecords;
-import io.panamux.slowpath.peer.DpdkPacketPath;
 import io.panamux.slowpath.peer.FlowOwnership;
 import io.panamux.slowpath.peer.PoolRing;
 import io.panamux.slowpath.health.HealthChecks;
@@ -106,8 +104,8 @@ public final class Mux implements AutoCloseable
     private final BirdRouterControl speaker;
     private final DataPathWatchdog watchdog;
     private final BackendChanges changes;
-    private final RingControlPacketIo arpIo;
-    private final RingControlPacketIo probeIo;
+    private final DpdkControlPort arpIo;
+    private final DpdkControlPort probeIo;
     private final TunnelProbes tunnelProbes;
     private final AgentRunner controlRunner;
     private final long portMac;
@@ -194,12 +192,12 @@ public final class Mux implements AutoCloseable
         changes.watcher(health, nowNs);
         // ARP frames come from the workers' rings (WorkerRecords, below) and leave through worker 0. No
         // gratuitous ARP: a MUX says nothing on the wire that it was not asked, but for its gateway question.
-        this.arpIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.arpIo = DpdkControlPort.onPool(pool.address(), port.id(), -1, workers.get(0).commands());
         final ArpEndpoint arp = new ArpEndpoint(arpIo, portMac, config.mux().address(),
             dp.gatewayMac().isPresent() ? null : dp.gateway().orElse(null), this::nextHop, ARP_RETRY_NS, ARP_REFRESH_NS, log, false);
         // Checks through the tunnel: probes leave through worker 0 as ARP does, encapsulated by the control
         // thread's own encapsulator (its gateway MAC follows ARP as the snapshot's does); answers are IP frames.
-        this.probeIo = new RingControlPacketIo(workers.get(0).commands(), () -> Burst.alloc(pool.address()), Burst::free);
+        this.probeIo = DpdkControlPort.onPool(pool.address(), port.id(), -1, workers.get(0).commands());
         this.tunnelProbes = new TunnelProbes(probeIo, controlEncapsulator(mtu), config.mux().address(),
             config.mux().address6().orElse(null), health.probeListener());
         health.tunnelProbes(tunnelProbes).log(log);
@@ -352,7 +350,7 @@ public final class Mux implements AutoCloseable
         // The control thread's own encapsulator: packets it forwards as a flow's owner.
         final FlowOwnership o = new FlowOwnership(config.peers().get(), config.mux().address(), members, slot,
             dataPlane.flowTables(), workers.stream().map(WorkerHandle::commands).toList(),
-            new DpdkPacketPath(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), controlEncapsulator(mtu),
+            DpdkControlPort.onPool(pool.address(), port.id(), controlTxQueue, workers.get(0).commands()), controlEncapsulator(mtu),
             new SystemEpochClock(), config.dataplane().flowTable().idleTimeoutSeconds() * 1_000_000_000L);
         poolRing.ownership(o);
         log.printf("panamux: flow ownership with %d peer(s), listening on udp %s:%d%n", members.size() - 1,

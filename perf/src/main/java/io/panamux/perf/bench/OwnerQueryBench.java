@@ -32,9 +32,9 @@ import io.panamux.slowpath.config.HostPort;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.Peers;
 import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.ControlPort;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.peer.FlowOwnership;
-import io.panamux.slowpath.peer.PacketPath;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.SystemEpochClock;
 
@@ -180,7 +180,7 @@ public final class OwnerQueryBench
     {
         final int self;
         final ControlToWorker commands = new ControlToWorker(1 << 16);
-        final BenchPacketPath packets = new BenchPacketPath(256);
+        final BenchPort packets = new BenchPort(256);
         final FlowOwnership ownership;
         final SnapshotSlot slot = new SnapshotSlot(ForwardingSnapshot.empty(SEED));
         private int nextPort = 1024;
@@ -267,7 +267,7 @@ public final class OwnerQueryBench
      * Mbufs as off-heap blocks shaped as {@code struct rte_mbuf}, reused through a free list; sending takes
      * the frame and returns the mbuf.
      */
-    private static final class BenchPacketPath implements PacketPath
+    private static final class BenchPort implements ControlPort
     {
         private static final int HEADROOM = 128;
         private static final int ROOM = 2176;
@@ -275,7 +275,7 @@ public final class OwnerQueryBench
         private int count;
         long sent;
 
-        BenchPacketPath(final int size)
+        BenchPort(final int size)
         {
             free = new long[size];
             final Arena arena = Arena.global();
@@ -322,6 +322,13 @@ public final class OwnerQueryBench
         public void free(final long mbuf)
         {
             free[count++] = mbuf;
+        }
+
+        @Override
+        public int poll(final PacketHandler handler, final int limit)
+        {
+            // The owner gets its queries by its socket, never through the port.
+            return 0;
         }
 
         @Override

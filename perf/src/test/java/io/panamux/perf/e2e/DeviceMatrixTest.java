@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,31 +80,10 @@ class DeviceMatrixTest
             """.formatted(name, sharedConfig ? "" : "\"--no-shconf\", ", PID, name, workers, vdev, workers);
     }
 
-    private record Result(int code, String output)
+    /** {@link NetworkLab#exec} with this test's class path for {@code ./panamux}. */
+    private static NetworkLab.Result exec(final List<String> command, final int timeoutSeconds) throws IOException, InterruptedException
     {
-    }
-
-    private static Result exec(final List<String> command, final int timeoutSeconds) throws IOException, InterruptedException
-    {
-        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
-        final Path out = Files.createTempFile("devmx", ".out");
-        pb.redirectOutput(out.toFile());
-        final Process p = pb.start();
-        try
-        {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS))
-            {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new AssertionError("timed out after " + timeoutSeconds + " s: " + command + "\n" + Files.readString(out));
-            }
-            return new Result(p.exitValue(), Files.readString(out));
-        }
-        finally
-        {
-            Files.deleteIfExists(out);
-        }
+        return NetworkLab.exec(command, Map.of("PANAMUX_CLASSPATH", System.getProperty("java.class.path")), timeoutSeconds);
     }
 
     /** The {@code ./panamux run} command line, inside {@code netns} when it is not null. */
@@ -119,7 +99,7 @@ class DeviceMatrixTest
         return c;
     }
 
-    private JsonNode stoppedCleanly(final Result run, final Path stats) throws IOException
+    private JsonNode stoppedCleanly(final NetworkLab.Result run, final Path stats) throws IOException
     {
         assertEquals(0, run.code(), "panamux run:\n" + run.output());
         final JsonNode s = JSON.readTree(stats.toFile());
@@ -149,11 +129,11 @@ class DeviceMatrixTest
         final Path config = dir.resolve("mux.yaml");
         Files.writeString(config, config("pcap", workers, vdev.toString(), false));
         final Path stats = dir.resolve("stats.json");
-        final Result run = exec(run(null, config, 2, stats), 120);
+        final NetworkLab.Result run = exec(run(null, config, 2, stats), 120);
         final JsonNode s = stoppedCleanly(run, stats);
         assertEquals(16L * workers, s.get("rx_packets").asLong(), run.output());
         outs.addFirst("/usr/bin/python3");
-        final Result check = exec(outs, 60);
+        final NetworkLab.Result check = exec(outs, 60);
         assertEquals(0, check.code(), check.output());
         assertTrue(check.output().startsWith(16 * workers + " of " + 16 * workers), check.output());
     }
@@ -166,7 +146,7 @@ class DeviceMatrixTest
         assertEquals(0, exec(List.of("/usr/bin/python3", PROBE.toString(), "write", in.toString()), 60).code());
         final Path config = dir.resolve("mux.yaml");
         Files.writeString(config, config("pcapone", workers, "net_pcap0,rx_pcap=" + in + ",tx_pcap=" + dir.resolve("o.pcap"), false));
-        final Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
+        final NetworkLab.Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
         assertEquals(1, run.code(), run.output());
         assertTrue(run.output().contains("panamux: port 0 (net_pcap) allows at most 1 RX and 1 TX queue(s); dataplane.workers 2 " +
             "needs one of each per worker (net_pcap has one queue per rx_pcap/rx_iface and tx_pcap/tx_iface argument: give 2 of each)"),
@@ -181,7 +161,7 @@ class DeviceMatrixTest
         final Path config = dir.resolve("mux.yaml");
         Files.writeString(config, config("nulldev", workers, "net_null0", false));
         final Path stats = dir.resolve("stats.json");
-        final Result run = exec(run(null, config, 2, stats), 120);
+        final NetworkLab.Result run = exec(run(null, config, 2, stats), 120);
         final JsonNode s = stoppedCleanly(run, stats);
         // net_null hands out zeroed frames (EtherType 0): received, and dropped as not IP.
         assertTrue(s.get("rx_packets").asLong() > 0, run.output());
@@ -288,12 +268,12 @@ class DeviceMatrixTest
         }
         final String output = Files.readString(log);
         System.out.println(output + "testpmd: " + window);
-        final JsonNode s = stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        final JsonNode s = stoppedCleanly(new NetworkLab.Result(mux.exitValue(), output), stats);
         assertEquals(16L * workers, s.get("rx_packets").asLong(), output);
         // Each of testpmd's queues feeds one worker and gets that worker's output back: 16 probes each way.
         for (final Path out : outs)
         {
-            final Result check = exec(List.of("/usr/bin/python3", PROBE.toString(), "check", out.toString()), 60);
+            final NetworkLab.Result check = exec(List.of("/usr/bin/python3", PROBE.toString(), "check", out.toString()), 60);
             assertEquals(0, check.code(), out + ": " + check.output());
             assertTrue(check.output().startsWith("16 of 16"), out + ": " + check.output());
         }
@@ -317,7 +297,7 @@ class DeviceMatrixTest
         // 40 workers need 131,071 mbufs, more than --no-huge -m 256 holds; DPDK says only "Cannot allocate memory".
         final Path config = dir.resolve("mux.yaml");
         Files.writeString(config, config("pool", 40, "net_null0", false));
-        final Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
+        final NetworkLab.Result run = exec(run(null, config, 1, dir.resolve("stats.json")), 120);
         assertEquals(1, run.code(), run.output());
         assertTrue(run.output().contains("panamux: the packet pool does not fit in the memory DPDK has: 131071 mbufs (about 297 MiB) " +
             "for dataplane.workers 40 x (2 x 1024 descriptors + 4 x dataplane.burst-size 32 + 256 cached) + 2048; give the EAL more " +
@@ -355,7 +335,7 @@ class DeviceMatrixTest
             mux.destroyForcibly();
         }
         final String output = Files.readString(log);
-        stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        stoppedCleanly(new NetworkLab.Result(mux.exitValue(), output), stats);
         // Before, the worker was pinned to CPU 1 whatever the process was given (in a cpuset without CPU 1 it failed).
         assertEquals("0", allowed, "the worker's CPUs under taskset -c 0:\n" + output);
     }
@@ -398,7 +378,7 @@ class DeviceMatrixTest
     {
         final String ns = "pmxdv" + kind + PID % 100000;
         exec(List.of("ip", "netns", "del", ns), 30);
-        final Result add = exec(List.of("ip", "netns", "add", ns), 30);
+        final NetworkLab.Result add = exec(List.of("ip", "netns", "add", ns), 30);
         Assumptions.assumeTrue(add.code() == 0, "network namespaces cannot be made here: " + add.output());
         exec(List.of("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"), 30);
         return ns;
@@ -414,7 +394,7 @@ class DeviceMatrixTest
         final ProcessBuilder pb = new ProcessBuilder(run(ns, config, 25, stats)).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
         final Process mux = pb.start();
-        final Result probe;
+        final NetworkLab.Result probe;
         try
         {
             probe = exec(List.of("ip", "netns", "exec", ns, "/usr/bin/python3", PROBE.toString(), "iface", iface, "20"), 60);
@@ -427,7 +407,7 @@ class DeviceMatrixTest
         final String output = Files.readString(log);
         System.out.println(output + probe.output());
         assertEquals(0, probe.code(), probe.output() + "\n" + output);
-        stoppedCleanly(new Result(mux.exitValue(), output), stats);
+        stoppedCleanly(new NetworkLab.Result(mux.exitValue(), output), stats);
     }
 
     @ParameterizedTest(name = "net_tap, {0} worker(s)")
@@ -460,7 +440,7 @@ class DeviceMatrixTest
             {
                 final List<String> inNs = new ArrayList<>(List.of("ip", "netns", "exec", ns));
                 inNs.addAll(c);
-                final Result r = exec(inNs, 30);
+                final NetworkLab.Result r = exec(inNs, 30);
                 assertEquals(0, r.code(), c + ": " + r.output());
             }
             kernelSide(ns, "afp", workers, "net_af_packet0,iface=pmxva,qpairs=" + (workers + 1), "pmxvb");

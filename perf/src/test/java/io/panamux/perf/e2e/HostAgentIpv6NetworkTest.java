@@ -10,7 +10,6 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -50,25 +49,9 @@ class HostAgentIpv6NetworkTest
     @BeforeAll
     void buildTheNetwork() throws Exception
     {
-        final String why = NetworkLab.unavailable();
-        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        lab = NetworkLab.open("pmxa", "--ipv6", "--backends", "2");
         dir = Files.createTempDirectory("netlab-agent6");
-        final String prefix = "pmxa" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
-        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            try
-            {
-                lab.down();
-            }
-            catch (final Exception e)
-            {
-                // The JVM is going away; nothing more to do.
-            }
-        }));
-        lab.labOk(180, "up", "--ipv6", "--backends", "2");
-        lab.labOk(30, "mux-start", "m1");
-        lab.labOk(30, "mux-start", "m2");
+        lab.startMuxes("m1", "m2");
         lab.labOk(120, "wait-route", FASTPATH_VIP6, M1_6 + " " + M2_6, "120");
         lab.labOk(30, "wait-route", SELECTED_VIP6, M1_6 + " " + M2_6, "30");
         // The routes alone do not say the path is ready: the router may not have found c2 and the backends
@@ -88,18 +71,11 @@ class HostAgentIpv6NetworkTest
     {
         if (lab != null)
         {
-            lab.down();
-            try (var files = Files.walk(lab.run))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            lab.close();
         }
         if (dir != null)
         {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            NetworkLab.deleteTree(dir);
         }
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.Assumptions;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +42,8 @@ final class NetworkLab
     final String prefix;
     private final String classpath;
     private final Map<String, String> env;
+    /** Takes the lab down if the JVM ends before {@link #close} (set by {@link #open}). */
+    private Thread downAtExit;
 
     /** The result of a command. */
     record Result(int code, String output)
@@ -76,6 +79,84 @@ final class NetworkLab
             return "the host agent is not packaged (hostagent/target/lib): run the whole build (./ci/test)";
         }
         return null;
+    }
+
+    /**
+     * The lab tests' set-up: a lab of this run's own (namespaces {@code stem} + this JVM's pid, run directory
+     * {@code /run/panamux-PREFIX}: another build's lab on the same machine is left alone), brought {@code up}
+     * with {@code upArgs}, and taken down by a shutdown hook should the JVM end before {@link #close}. Skips
+     * the calling tests (an assumption) when the lab cannot run here ({@link #unavailable}).
+     *
+     * @param stem   the prefix's first letters.
+     * @param upArgs {@code netlab.sh up}'s options.
+     * @return the lab, up.
+     */
+    static NetworkLab open(final String stem, final String... upArgs) throws IOException, InterruptedException
+    {
+        final String why = unavailable();
+        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        final String prefix = stem + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
+        final NetworkLab lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
+        lab.downAtExit = new Thread(() ->
+        {
+            try
+            {
+                lab.down();
+            }
+            catch (final Exception e)
+            {
+                // The JVM is going away; nothing more to do.
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(lab.downAtExit);
+        final List<String> up = new ArrayList<>(List.of("up"));
+        up.addAll(List.of(upArgs));
+        lab.labOk(180, up.toArray(String[]::new));
+        return lab;
+    }
+
+    /** Starts each of {@code muxes} ({@code netlab.sh mux-start}), one after the other. */
+    void startMuxes(final String... muxes) throws IOException, InterruptedException
+    {
+        for (final String m : muxes)
+        {
+            labOk(30, "mux-start", m);
+        }
+    }
+
+    /**
+     * The lab tests' tear-down: the lab down, its run directory deleted (its logs were shown with any failure;
+     * the next run makes its own), the shutdown hook of {@link #open} dropped.
+     */
+    void close() throws IOException, InterruptedException
+    {
+        down();
+        deleteTree(run);
+        if (downAtExit != null)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(downAtExit);
+            }
+            catch (final IllegalStateException stopping)
+            {
+                // The JVM is already stopping: the hook runs anyway and finds the lab down.
+            }
+            downAtExit = null;
+        }
+    }
+
+    /** Deletes {@code dir} and everything below it, if it is there. */
+    static void deleteTree(final Path dir) throws IOException
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (var files = Files.walk(dir))
+        {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     Result lab(final int timeoutSeconds, final String... args) throws IOException, InterruptedException

@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -62,26 +61,9 @@ class NetworkTest
     @BeforeAll
     void buildTheNetwork() throws Exception
     {
-        final String why = NetworkLab.unavailable();
-        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        lab = NetworkLab.open("pmxt");
         dir = Files.createTempDirectory("netlab-test");
-        // A prefix and run directory of this run's own: another build's lab on the same machine is left alone.
-        final String prefix = "pmxt" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
-        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            try
-            {
-                lab.down();
-            }
-            catch (final Exception e)
-            {
-                // The JVM is going away; nothing more to do.
-            }
-        }));
-        lab.labOk(180, "up");
-        lab.labOk(30, "mux-start", "m1");
-        lab.labOk(30, "mux-start", "m2");
+        lab.startMuxes("m1", "m2");
         lab.labOk(90, "wait-route", VIP, M1 + " " + M2, "80");
         lab.labOk(30, "wait-route", BYPASS_VIP, B3, "30");
     }
@@ -91,12 +73,11 @@ class NetworkTest
     {
         if (lab != null)
         {
-            lab.down();
-            // The logs were shown with any failure; the next run makes its own directory.
-            try (var files = Files.walk(lab.run))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            lab.close();
+        }
+        if (dir != null)
+        {
+            NetworkLab.deleteTree(dir);
         }
     }
 

@@ -1,16 +1,10 @@
 package io.panamux.perf.e2e;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +31,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PoolMembershipTest
 {
-    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final int LEASE_SECONDS = 2;
@@ -52,13 +45,13 @@ class PoolMembershipTest
     void aKilledMuxLeavesANewOneJoinsAndAnEtcdOutageChangesNothing() throws Exception
     {
         assumeTrue(EtcdCluster.available(), "etcd-server is not installed (ci/env.sh installs it)");
-        final List<Mux> muxes = new ArrayList<>();
+        final List<MuxProcess> muxes = new ArrayList<>();
         try (EtcdCluster etcd = EtcdCluster.start(3))
         {
             try
             {
-                final Mux a = Mux.start(dir, config(etcd, 0), "mux-0");
-                final Mux b = Mux.start(dir, config(etcd, 1), "mux-1");
+                final MuxProcess a = MuxProcess.start(dir, "mux-0", config(etcd, 0), 180, false);
+                final MuxProcess b = MuxProcess.start(dir, "mux-1", config(etcd, 1), 180, false);
                 muxes.add(a);
                 muxes.add(b);
                 a.awaitOutput("admin API on", 90);
@@ -86,7 +79,7 @@ class PoolMembershipTest
                 assertEquals(1, pool(a).get("ring").size());
 
                 // A new one joins.
-                final Mux c = Mux.start(dir, config(etcd, 2), "mux-2");
+                final MuxProcess c = MuxProcess.start(dir, "mux-2", config(etcd, 2), 180, false);
                 muxes.add(c);
                 c.awaitOutput("admin API on", 90);
                 awaitMembers(a, List.of("10.0.0.10", "10.0.0.12"), 10_000);
@@ -110,13 +103,13 @@ class PoolMembershipTest
             }
             finally
             {
-                for (final Mux m : muxes)
+                for (final MuxProcess m : muxes)
                 {
                     m.stop();
                 }
             }
         }
-        for (final Mux m : muxes.subList(0, 1))
+        for (final MuxProcess m : muxes.subList(0, 1))
         {
             assertEquals(0, m.process.exitValue(), m.name + ":\n" + m.output());
             assertTrue(m.output().contains("panamux: pool: member 10.0.0.11 (mux-1) left"), m.output());
@@ -138,11 +131,11 @@ class PoolMembershipTest
               gateway-mac: "02:00:00:00:00:fe"
               flow-table: { capacity: 4096, idle-timeout-seconds: 300 }
             admin: { listen: "127.0.0.1:%d" }
-            """.formatted(i, 10 + i, tag, i, freeTcpPort()) + etcd.storeYaml(PREFIX, LEASE_SECONDS, null);
+            """.formatted(i, 10 + i, tag, i, MuxProcess.freeTcpPort()) + etcd.storeYaml(PREFIX, LEASE_SECONDS, null);
     }
 
     /** {@code ctl pool --json} as the MUX answers it ({@code GET /v1/pool}: what ctl prints), fetched in-process to time it closely. */
-    private static JsonNode pool(final Mux m) throws Exception
+    private static JsonNode pool(final MuxProcess m) throws Exception
     {
         final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + m.admin() + "/v1/pool"))
             .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -151,21 +144,13 @@ class PoolMembershipTest
     }
 
     /** The operator's {@code ./panamux ctl pool}, once: its text names every live member. */
-    private static String ctlPool(final Mux m) throws Exception
+    private static String ctlPool(final MuxProcess m) throws Exception
     {
-        final ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("panamux").toString(), "ctl", "pool", "--admin", m.admin())
-            .redirectErrorStream(true);
-        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
-        pb.environment().put("JAVA_OPTS", "-Xms32m -Xmx128m -XX:TieredStopAtLevel=1");
-        final Process p = pb.start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ctl pool timed out");
-        assertEquals(0, p.exitValue(), "ctl pool: " + out);
-        return out;
+        return MuxProcess.awaitCtl(MuxProcess.startCtl(m.admin(), "pool"), "pool");
     }
 
     /** @return milliseconds until {@code m}'s live members were exactly {@code expected}. */
-    private static long awaitMembers(final Mux m, final List<String> expected, final long limitMs) throws Exception
+    private static long awaitMembers(final MuxProcess m, final List<String> expected, final long limitMs) throws Exception
     {
         return awaitJson(m, "members " + expected, limitMs, p ->
         {
@@ -187,7 +172,7 @@ class PoolMembershipTest
         boolean test(JsonNode pool);
     }
 
-    private static long awaitJson(final Mux m, final String what, final long limitMs, final Check check) throws Exception
+    private static long awaitJson(final MuxProcess m, final String what, final long limitMs, final Check check) throws Exception
     {
         final long start = System.nanoTime();
         JsonNode last = null;
@@ -201,96 +186,5 @@ class PoolMembershipTest
             Thread.sleep(100);
         }
         throw new AssertionError(m.name + ": " + what + " not within " + limitMs + " ms; last ctl pool: " + last + "\n" + m.output());
-    }
-
-    private static int freeTcpPort() throws IOException
-    {
-        try (ServerSocket s = new ServerSocket())
-        {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
-    }
-
-    /** One {@code ./panamux run}, its output collected as it comes. */
-    private static final class Mux
-    {
-        final String name;
-        final Process process;
-        final String admin;
-        final StringBuffer output = new StringBuffer();
-
-        private Mux(final String name, final Process process, final String admin)
-        {
-            this.name = name;
-            this.process = process;
-            this.admin = admin;
-            final Thread reader = new Thread(() ->
-            {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-                {
-                    String line;
-                    while ((line = r.readLine()) != null)
-                    {
-                        output.append(line).append('\n');
-                    }
-                }
-                catch (final IOException e)
-                {
-                    output.append("(output lost: ").append(e).append(")\n");
-                }
-            }, name + "-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Mux start(final Path dir, final String config, final String name) throws IOException
-        {
-            final Path file = dir.resolve(name + ".yaml");
-            Files.writeString(file, config);
-            final String admin = config.replaceAll("(?s).*admin: \\{ listen: \"([0-9.:]+)\" }.*", "$1");
-            final ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("panamux").toString(), "run", "--config", file.toString(),
-                "--duration", "180").redirectErrorStream(true);
-            pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
-            pb.environment().put("JAVA_OPTS", "-Xms128m -Xmx512m");
-            return new Mux(name, pb.start(), admin);
-        }
-
-        String admin()
-        {
-            return admin;
-        }
-
-        String output()
-        {
-            return output.toString();
-        }
-
-        void awaitOutput(final String text, final int seconds) throws InterruptedException
-        {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (!output().contains(text))
-            {
-                if (!process.isAlive() || System.nanoTime() > deadline)
-                {
-                    throw new AssertionError(name + " did not print \"" + text + "\":\n" + output());
-                }
-                Thread.sleep(50);
-            }
-        }
-
-        /** SIGTERM (a clean stop revokes the lease), then SIGKILL if it hangs. */
-        void stop() throws InterruptedException
-        {
-            if (process.isAlive())
-            {
-                process.toHandle().destroy();
-                if (!process.waitFor(60, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-        }
     }
 }

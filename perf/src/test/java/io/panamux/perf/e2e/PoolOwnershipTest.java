@@ -5,9 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,31 +81,31 @@ class PoolOwnershipTest
     @Test
     void connectionsKeepTheirBackendAcrossMuxesWhileBackendsChange() throws Exception
     {
-        final List<Mux> muxes = new ArrayList<>();
+        final List<MuxProcess> muxes = new ArrayList<>();
         Client client = null;
         try
         {
             createVeths();
             final Plan plan = new Plan();
-            final int[] adminPorts = {freeTcpPort(), freeTcpPort(), freeTcpPort()};
-            final int[] peerPorts = {freeUdpPort(), freeUdpPort(), freeUdpPort()};
+            final int[] adminPorts = {MuxProcess.freeTcpPort(), MuxProcess.freeTcpPort(), MuxProcess.freeTcpPort()};
+            final int[] peerPorts = {MuxProcess.freeUdpPort(), MuxProcess.freeUdpPort(), MuxProcess.freeUdpPort()};
             for (int i = 0; i < 3; i++)
             {
-                muxes.add(Mux.start(i, config(i, adminPorts, peerPorts), dir));
+                muxes.add(MuxProcess.start(dir, "mux-" + i, config(i, adminPorts, peerPorts), 120, true));
             }
             for (int i = 0; i < 3; i++)
             {
                 // DPDK's af_packet driver names its PACKET_FANOUT group (pid ^ ifindex) & 0xffff: two MUX processes
                 // of one network namespace collide when their pids differ as their interfaces' indexes do, and
                 // the second is refused (EINVAL). Another process, another pid: start that one again.
-                boolean started = muxes.get(i).awaitStart("admin API on", 90);
+                boolean started = muxes.get(i).awaitOutput("admin API on", 90, "could not set PACKET_FANOUT");
                 for (int attempt = 1; !started && attempt < 4; attempt++)
                 {
                     System.out.println("pool: " + muxes.get(i).name + " met another's af_packet fanout group; starting it again");
-                    muxes.set(i, Mux.start(i, config(i, adminPorts, peerPorts), dir));
-                    started = muxes.get(i).awaitStart("admin API on", 90);
+                    muxes.set(i, MuxProcess.start(dir, "mux-" + i, config(i, adminPorts, peerPorts), 120, true));
+                    started = muxes.get(i).awaitOutput("admin API on", 90, "could not set PACKET_FANOUT");
                 }
-                final Mux m = muxes.get(i);
+                final MuxProcess m = muxes.get(i);
                 assertTrue(started, m.name + " did not start in 4 attempts:\n" + m.output());
                 assertTrue(m.output().contains("flow ownership with 2 peer(s)"), m.output());
             }
@@ -161,7 +158,7 @@ class PoolOwnershipTest
             {
                 client.stop();
             }
-            for (final Mux m : muxes)
+            for (final MuxProcess m : muxes)
             {
                 m.stop();
             }
@@ -169,7 +166,7 @@ class PoolOwnershipTest
         }
 
         final List<Map<String, Object>> peers = new ArrayList<>();
-        for (final Mux m : muxes)
+        for (final MuxProcess m : muxes)
         {
             System.out.println("---- " + m.name + "\n" + m.output());
             // SIGTERM: a clean stop exits 0.
@@ -348,23 +345,15 @@ class PoolOwnershipTest
         final List<Process> running = new ArrayList<>();
         for (final int port : adminPorts)
         {
-            final List<String> args = new ArrayList<>(List.of(ROOT.resolve("panamux").toString(), "ctl"));
-            args.addAll(List.of(command));
-            args.addAll(List.of("--admin", "127.0.0.1:" + port));
-            final ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
-            pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
-            pb.environment().put("JAVA_OPTS", "-Xms64m -Xmx256m -XX:TieredStopAtLevel=1");
-            running.add(pb.start());
+            running.add(MuxProcess.startCtl("127.0.0.1:" + port, command));
         }
         for (final Process p : running)
         {
-            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ctl " + String.join(" ", command) + " timed out");
-            assertEquals(0, p.exitValue(), "ctl " + String.join(" ", command) + ":\n" + out);
+            MuxProcess.awaitCtl(p, String.join(" ", command));
         }
     }
 
-    private static Map<String, Object> peerCounters(final Mux m)
+    private static Map<String, Object> peerCounters(final MuxProcess m)
     {
         final Matcher matcher = PEERS_LINE.matcher(m.output());
         assertTrue(matcher.find(), m.name + " printed its peer counters at stop:\n" + m.output());
@@ -429,100 +418,6 @@ class PoolOwnershipTest
     }
 
     // ---- processes ----------------------------------------------------------------------------------------
-
-    /** One {@code ./panamux run}, its output collected as it comes. */
-    private static final class Mux
-    {
-        final String name;
-        final Process process;
-        final Path statsJson;
-        final StringBuffer output = new StringBuffer();
-        int exitCode = -1;
-
-        private Mux(final String name, final Process process, final Path statsJson)
-        {
-            this.name = name;
-            this.process = process;
-            this.statsJson = statsJson;
-            final Thread reader = new Thread(() ->
-            {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
-                {
-                    String line;
-                    while ((line = r.readLine()) != null)
-                    {
-                        output.append(line).append('\n');
-                    }
-                }
-                catch (final IOException e)
-                {
-                    output.append("(output lost: ").append(e).append(")\n");
-                }
-            }, name + "-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Mux start(final int i, final String config, final Path dir) throws IOException
-        {
-            final Path file = dir.resolve("mux-" + i + ".yaml");
-            Files.writeString(file, config);
-            final Path stats = dir.resolve("stats-" + i + ".json");
-            final ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("panamux").toString(), "run", "--config", file.toString(),
-                "--duration", "120", "--stats-json", stats.toString()).redirectErrorStream(true);
-            pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
-            pb.environment().put("JAVA_OPTS", "-Xms128m -Xmx512m");
-            return new Mux("mux-" + i, pb.start(), stats);
-        }
-
-        String output()
-        {
-            return output.toString();
-        }
-
-        /**
-         * @return true once {@code text} is printed; false when the process exited first because DPDK refused its
-         * af_packet fanout group (see the caller). Any other exit, or no line within {@code seconds}, fails.
-         */
-        boolean awaitStart(final String text, final int seconds) throws InterruptedException
-        {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (!output().contains(text))
-            {
-                if (!process.isAlive())
-                {
-                    process.waitFor();
-                    // Let the reader take the last lines.
-                    Thread.sleep(200);
-                    if (output().contains("could not set PACKET_FANOUT"))
-                    {
-                        return false;
-                    }
-                }
-                if (!process.isAlive() || System.nanoTime() > deadline)
-                {
-                    throw new AssertionError(name + " did not start (\"" + text + "\"):\n" + output());
-                }
-                Thread.sleep(50);
-            }
-            return true;
-        }
-
-        /** SIGTERM: the MUX stops cleanly, prints its counters and writes its stats. */
-        void stop() throws InterruptedException
-        {
-            // Through the handle: Process.destroy() would also close the output this test still reads.
-            process.toHandle().destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            exitCode = process.exitValue();
-            // Let the reader take the last lines.
-            Thread.sleep(200);
-        }
-    }
 
     /** The scapy client: one command, one answer. */
     private static final class Client
@@ -611,22 +506,5 @@ class PoolOwnershipTest
             return new Result(-1, "timed out: " + command);
         }
         return new Result(p.exitValue(), output);
-    }
-
-    private static int freeTcpPort() throws IOException
-    {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freeUdpPort() throws IOException
-    {
-        try (DatagramChannel c = DatagramChannel.open())
-        {
-            c.bind(new InetSocketAddress("127.0.0.1", 0));
-            return ((InetSocketAddress)c.getLocalAddress()).getPort();
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -62,26 +61,10 @@ class RoutingNetworkTest
     @BeforeAll
     void buildTheNetwork() throws Exception
     {
-        final String why = NetworkLab.unavailable();
-        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
-        dir = Files.createTempDirectory("netlab-routing");
-        final String prefix = "pmxr" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
-        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            try
-            {
-                lab.down();
-            }
-            catch (final Exception e)
-            {
-                // The JVM is going away; nothing more to do.
-            }
-        }));
         // No host-agent backends: the VIPs under test stand on the plain backends k1, k2.
-        lab.labOk(180, "up", "--ipv6", "--bfd", "--backends", "0");
-        lab.labOk(30, "mux-start", "m1");
-        lab.labOk(30, "mux-start", "m2");
+        lab = NetworkLab.open("pmxr", "--ipv6", "--bfd", "--backends", "0");
+        dir = Files.createTempDirectory("netlab-routing");
+        lab.startMuxes("m1", "m2");
         lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "120");
         lab.labOk(30, "wait-route", BYPASS_VIP6, K1_6, "30");
     }
@@ -91,11 +74,11 @@ class RoutingNetworkTest
     {
         if (lab != null)
         {
-            lab.down();
-            try (var files = Files.walk(lab.run))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            lab.close();
+        }
+        if (dir != null)
+        {
+            NetworkLab.deleteTree(dir);
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -87,23 +86,8 @@ class SoakTest
     @BeforeAll
     void buildTheNetwork() throws Exception
     {
-        final String why = NetworkLab.unavailable();
-        Assumptions.assumeTrue(why == null, "soak test skipped: " + why);
+        lab = NetworkLab.open("pmxs");
         dir = Files.createTempDirectory("soak-test");
-        final String prefix = "pmxs" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
-        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            try
-            {
-                lab.down();
-            }
-            catch (final Exception e)
-            {
-                // The JVM is going away; nothing more to do.
-            }
-        }));
-        lab.labOk(180, "up");
     }
 
     @AfterAll

@@ -10,7 +10,6 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,24 +47,9 @@ class TunnelHealthNetworkTest
     @BeforeAll
     void buildTheNetwork() throws Exception
     {
-        final String why = NetworkLab.unavailable();
-        Assumptions.assumeTrue(why == null, "network end-to-end tests skipped: " + why);
+        lab = NetworkLab.open("pmxt", "--ipv6", "--muxes", "1", "--backends", "0");
         dir = Files.createTempDirectory("netlab-tunnel-health");
-        final String prefix = "pmxt" + Long.toString(ProcessHandle.current().pid() % 100_000, 36);
-        lab = new NetworkLab(Path.of("/run/panamux-" + prefix), prefix);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            try
-            {
-                lab.down();
-            }
-            catch (final Exception e)
-            {
-                // The JVM is going away; nothing more to do.
-            }
-        }));
-        lab.labOk(180, "up", "--ipv6", "--muxes", "1", "--backends", "0");
-        lab.labOk(30, "mux-start", "m1");
+        lab.startMuxes("m1");
         lab.labOk(120, "wait-route", TUNNEL_VIP, M1, "120");
     }
 
@@ -74,18 +58,11 @@ class TunnelHealthNetworkTest
     {
         if (lab != null)
         {
-            lab.down();
-            try (var files = Files.walk(lab.run))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            lab.close();
         }
         if (dir != null)
         {
-            try (var files = Files.walk(dir))
-            {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            NetworkLab.deleteTree(dir);
         }
     }
 

@@ -7,11 +7,12 @@ import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.Mbuf;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.control.ControlAgent;
+import io.panamux.slowpath.control.ControlPort;
 import io.panamux.sys.LineRateLimit;
 
 /**
  * The MUX's ARP on the data port (ARCHITECTURE.md §3 "answers ARP"), a control-thread duty over a
- * {@link ControlPacketIo}:
+ * {@link ControlPort}:
  * <ul>
  *   <li>answers requests for {@code mux.address} (in place, in the request's own mbuf, keeping its VLAN
  *       tag), and, if asked to, announces that address once with a gratuitous ARP when it starts;</li>
@@ -29,7 +30,7 @@ public final class ArpEndpoint implements ControlAgent.Duty
     /** Frames handled per duty cycle at most. */
     private static final int POLL_LIMIT = 32;
 
-    private final ControlPacketIo io;
+    private final ControlPort io;
     private final long portMac;
     private final int muxIp;
     private final int gatewayIp;
@@ -39,7 +40,7 @@ public final class ArpEndpoint implements ControlAgent.Duty
     private final long refreshNs;
     private final PrintStream log;
     private final boolean announce;
-    private final ControlPacketIo.PacketHandler handler = this::onFrame;
+    private final ControlPort.PacketHandler handler = this::onFrame;
     /** ARP replies are packets anyone on the segment can send: a gateway that "moves" is logged at a bounded rate. */
     private final LineRateLimit moveLines = new LineRateLimit(5, 10_000_000_000L);
 
@@ -63,7 +64,7 @@ public final class ArpEndpoint implements ControlAgent.Duty
      * @param log            where a learnt or changed gateway MAC is reported, or null.
      * @param announce       whether to send a gratuitous ARP for {@code muxAddress} when it starts.
      */
-    public ArpEndpoint(final ControlPacketIo io, final long portMac, final IpAddress muxAddress, final IpAddress gateway,
+    public ArpEndpoint(final ControlPort io, final long portMac, final IpAddress muxAddress, final IpAddress gateway,
         final LongConsumer gatewayMacSink, final long retryNs, final long refreshNs, final PrintStream log, final boolean announce)
     {
         this.announce = announce;

@@ -18,10 +18,10 @@ import io.panamux.fastpath.packet.Ipv6Header;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.packet.PacketParser;
 import io.panamux.fastpath.packet.TcpHeader;
-import io.panamux.slowpath.arp.ControlPacketIo;
 import io.panamux.slowpath.config.Encapsulation;
 import io.panamux.slowpath.config.HealthCheckType;
 import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.ControlPort;
 import io.panamux.slowpath.control.WatchedBackend;
 import org.agrona.collections.Int2ObjectHashMap;
 
@@ -45,7 +45,7 @@ import org.agrona.collections.Int2ObjectHashMap;
  * backend's answer, sent straight from the VIP like every DSR answer, is routed to that address, reaches a
  * worker, which hands TCP segments for the MUX's address and a port of {@link #FIRST_PORT} ..
  * {@link #LAST_PORT} to the control thread ({@code WorkerAgent.probeAnswers}); they arrive here through a
- * {@link ControlPacketIo}. Each probe in flight has its own source port, and the answer must come from the
+ * {@link ControlPort}. Each probe in flight has its own source port, and the answer must come from the
  * VIP's address and port and acknowledge the probe's (random) initial sequence number:
  *
  * <ul>
@@ -73,7 +73,7 @@ public final class TunnelProbes
     public static final int FIRST_PORT = 61440;
     /** The last inner source port of probes: at most {@code LAST_PORT - FIRST_PORT + 1} probes in flight. */
     public static final int LAST_PORT = 65535;
-    /** Frames taken from the {@link ControlPacketIo} per {@link #poll}. */
+    /** Frames taken from the {@link ControlPort} per {@link #poll}. */
     public static final int POLL_LIMIT = 64;
     /** Bytes of the probe's TCP header: 20 and the 4-byte MSS option. */
     public static final int TCP_LENGTH = 24;
@@ -164,7 +164,7 @@ public final class TunnelProbes
         }
     }
 
-    private final ControlPacketIo io;
+    private final ControlPort io;
     private final TunnelEncapsulator encapsulator;
     private final IpAddress muxAddress;
     private final IpAddress muxAddress6;
@@ -176,7 +176,7 @@ public final class TunnelProbes
     private final PacketParser parser = new PacketParser();
     private final Int2ObjectHashMap<Probe> inFlight = new Int2ObjectHashMap<>();
     private final AtomicLongArray counters = new AtomicLongArray(DESCRIPTORS.size());
-    private final ControlPacketIo.PacketHandler handler;
+    private final ControlPort.PacketHandler handler;
     private int nextPort = FIRST_PORT;
     private long handlerNowNs;
 
@@ -187,7 +187,7 @@ public final class TunnelProbes
      * @param muxAddress6  its IPv6 address, or null: the inner source towards IPv6 VIPs.
      * @param listener     told of every probe's end.
      */
-    public TunnelProbes(final ControlPacketIo io, final TunnelEncapsulator encapsulator, final IpAddress muxAddress,
+    public TunnelProbes(final ControlPort io, final TunnelEncapsulator encapsulator, final IpAddress muxAddress,
         final IpAddress muxAddress6, final Listener listener)
     {
         this.io = io;

@@ -5,6 +5,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.FakeControlPort;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,14 +27,13 @@ class ArpEndpointTest
     private static final String CLIENT_MAC = "02aabbccdd77";
     private static final String CLIENT_IP = "0a000077";       // 10.0.0.119
 
-    private final FakePacketIo io = new FakePacketIo();
+    private final FakeControlPort io = new FakeControlPort();
     private final List<Long> learnt = new ArrayList<>();
 
     @AfterEach
     void close()
     {
-        assertEquals(0, io.outstanding.size(), "every mbuf sent or freed");
-        io.close();
+        assertEquals(0, io.outstanding().size(), "every mbuf sent or freed");
     }
 
     private ArpEndpoint endpoint(final boolean resolveGateway)
@@ -50,7 +50,7 @@ class ArpEndpointTest
         arp.doWork(0);
         arp.doWork(10 * SECOND);
 
-        assertEquals(0, io.sent.size(), "no gratuitous ARP, no gateway to resolve: silent until asked");
+        assertEquals(0, io.sent().size(), "no gratuitous ARP, no gateway to resolve: silent until asked");
     }
 
     /** Ethernet + ARP for IPv4, optionally one 802.1Q tag, padded to 60 bytes. */
@@ -70,15 +70,15 @@ class ArpEndpointTest
     {
         final ArpEndpoint arp = endpoint(false);
         arp.doWork(0);
-        assertEquals(1, io.sent.size());
-        assertArrayEquals(frame("ffffffffffff", PORT_MAC, null, 1, PORT_MAC, MUX_IP, "000000000000", MUX_IP), io.sent.get(0),
+        assertEquals(1, io.sent().size());
+        assertArrayEquals(frame("ffffffffffff", PORT_MAC, null, 1, PORT_MAC, MUX_IP, "000000000000", MUX_IP), io.sent().get(0),
             "gratuitous ARP");
 
         io.receive(frame("ffffffffffff", CLIENT_MAC, null, 1, CLIENT_MAC, CLIENT_IP, "000000000000", MUX_IP));
         arp.doWork(SECOND);
 
-        assertEquals(2, io.sent.size(), "no second gratuitous ARP");
-        assertArrayEquals(frame(CLIENT_MAC, PORT_MAC, null, 2, PORT_MAC, MUX_IP, CLIENT_MAC, CLIENT_IP), io.sent.get(1));
+        assertEquals(2, io.sent().size(), "no second gratuitous ARP");
+        assertArrayEquals(frame(CLIENT_MAC, PORT_MAC, null, 2, PORT_MAC, MUX_IP, CLIENT_MAC, CLIENT_IP), io.sent().get(1));
         assertEquals(1, arp.requestsAnswered());
     }
 
@@ -91,7 +91,7 @@ class ArpEndpointTest
 
         arp.doWork(1);
 
-        assertArrayEquals(frame(CLIENT_MAC, PORT_MAC, "0064", 2, PORT_MAC, MUX_IP, CLIENT_MAC, CLIENT_IP), io.sent.get(1));
+        assertArrayEquals(frame(CLIENT_MAC, PORT_MAC, "0064", 2, PORT_MAC, MUX_IP, CLIENT_MAC, CLIENT_IP), io.sent().get(1));
     }
 
     @Test
@@ -99,7 +99,7 @@ class ArpEndpointTest
     {
         final ArpEndpoint arp = endpoint(false);
         arp.doWork(0);
-        final int before = io.sent.size();
+        final int before = io.sent().size();
         io.receive(frame("ffffffffffff", CLIENT_MAC, null, 1, CLIENT_MAC, CLIENT_IP, "000000000000", "0a000063"));
         io.receive(frame(PORT_MAC, CLIENT_MAC, null, 2, CLIENT_MAC, CLIENT_IP, PORT_MAC, MUX_IP));
         final byte[] notEthernet = frame("ffffffffffff", CLIENT_MAC, null, 1, CLIENT_MAC, CLIENT_IP, "000000000000", MUX_IP);
@@ -109,8 +109,8 @@ class ArpEndpointTest
 
         arp.doWork(1);
 
-        assertEquals(before, io.sent.size(), "nothing answered");
-        assertEquals(4, io.freed);
+        assertEquals(before, io.sent().size(), "nothing answered");
+        assertEquals(4, io.freed());
         assertEquals(2, arp.framesIgnored());
     }
 
@@ -121,12 +121,12 @@ class ArpEndpointTest
         final byte[] whoHas = frame("ffffffffffff", PORT_MAC, null, 1, PORT_MAC, MUX_IP, "000000000000", GATEWAY_IP);
 
         arp.doWork(0);
-        assertEquals(2, io.sent.size(), "gratuitous ARP, then who-has the gateway");
-        assertArrayEquals(whoHas, io.sent.get(1));
+        assertEquals(2, io.sent().size(), "gratuitous ARP, then who-has the gateway");
+        assertArrayEquals(whoHas, io.sent().get(1));
         arp.doWork(SECOND / 2);
-        assertEquals(2, io.sent.size(), "not again before the retry interval");
+        assertEquals(2, io.sent().size(), "not again before the retry interval");
         arp.doWork(SECOND);
-        assertEquals(3, io.sent.size(), "unanswered: asked again");
+        assertEquals(3, io.sent().size(), "unanswered: asked again");
         assertEquals(List.of(), learnt);
 
         io.receive(frame(PORT_MAC, GATEWAY_MAC, null, 2, GATEWAY_MAC, GATEWAY_IP, PORT_MAC, MUX_IP));
@@ -135,9 +135,9 @@ class ArpEndpointTest
         assertEquals(0x02AA_BBCC_DD01L, arp.gatewayMac());
 
         arp.doWork(30 * SECOND);
-        assertEquals(3, io.sent.size(), "resolved: no question before the refresh");
+        assertEquals(3, io.sent().size(), "resolved: no question before the refresh");
         arp.doWork(61 * SECOND + 1);
-        assertEquals(4, io.sent.size(), "refreshed after 60 s");
+        assertEquals(4, io.sent().size(), "refreshed after 60 s");
 
         // The gateway moved (failover): its gratuitous ARP carries the new MAC.
         io.receive(frame("ffffffffffff", "02aabbccdd02", null, 1, "02aabbccdd02", GATEWAY_IP, "000000000000", GATEWAY_IP));
@@ -155,15 +155,15 @@ class ArpEndpointTest
     void anUnsentReplyAndAnEmptyPoolLeakNothing()
     {
         final ArpEndpoint arp = endpoint(true);
-        io.poolEmpty = true;
+        io.poolEmpty(true);
         arp.doWork(0);
-        assertEquals(0, io.sent.size());
+        assertEquals(0, io.sent().size());
 
-        io.refuseSends = true;
+        io.refuseSends(true);
         io.receive(frame("ffffffffffff", CLIENT_MAC, null, 1, CLIENT_MAC, CLIENT_IP, "000000000000", MUX_IP));
         arp.doWork(1);
 
-        assertEquals(1, io.freed, "the reply that could not be queued is freed");
+        assertEquals(1, io.freed(), "the reply that could not be queued is freed");
         assertTrue(arp.sendFailures() >= 3, "allocation and send failures counted: " + arp.sendFailures());
     }
 }

@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.FakeControlPort;
 import io.panamux.sys.LineRateLimit;
 import io.panamux.sys.LogLines;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class ArpLogRateTest
     @Test
     void aFloodOfGatewayMovesLogsABoundedNumberOfLines()
     {
-        final FakePacketIo io = new FakePacketIo();
+        final FakeControlPort io = new FakeControlPort();
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final PrintStream log = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         final List<Long> learnt = new ArrayList<>();
@@ -51,7 +52,6 @@ class ArpLogRateTest
         final List<String> after = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("gateway 10.0.0.1 is at")).toList();
         assertEquals(6, after.size());
         assertTrue(after.get(5).endsWith("(9995 similar line(s) suppressed)"), after.get(5));
-        io.close();
     }
 
     @Test

@@ -3,14 +3,11 @@ package io.panamux.slowpath.health;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.Writer;
-import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -18,15 +15,13 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.panamux.dpdk.Mbuf;
-import io.panamux.dpdk.MbufDescriptor;
 import io.panamux.dpdk.Memory;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.slowpath.arp.ControlPacketIo;
 import io.panamux.slowpath.config.Encapsulation;
 import io.panamux.slowpath.config.HealthCheckConfig;
 import io.panamux.slowpath.config.HealthCheckType;
 import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.control.FakeControlPort;
 import io.panamux.slowpath.control.WatchedBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +52,7 @@ class TunnelProbesTest
     private static final IpAddress BACKEND = IpAddress.parse("10.1.0.1");
     private static final IpAddress BACKEND6 = IpAddress.parse("2001:db8:1::1");
 
-    private final FakeIo io = new FakeIo();
+    private final FakeControlPort io = new FakeControlPort();
     private final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, MUX.ipv4(), MUX6.high(), MUX6.low(), 1500,
         6080);
     private final List<String> done = new ArrayList<>();
@@ -67,8 +62,7 @@ class TunnelProbesTest
     @AfterEach
     void noMbufLeft()
     {
-        assertEquals(Set.of(), io.outstanding, "every mbuf taken is sent or freed");
-        io.close();
+        assertEquals(Set.of(), io.outstanding(), "every mbuf taken is sent or freed");
     }
 
     private static WatchedBackend target(final IpAddress vip, final IpAddress backend, final Encapsulation e, final int port)
@@ -87,7 +81,7 @@ class TunnelProbesTest
         final TunnelProbes.Probe v6gue = probes.start(target(VIP6, BACKEND6, Encapsulation.GUE, 443), null, 0);
         final TunnelProbes.Probe v4inv6 = probes.start(target(VIP, BACKEND6, Encapsulation.GRE, 80), null, 0);
 
-        final List<JsonNode> d = decode(io.sent);
+        final List<JsonNode> d = decode(io.sent());
         assertEquals(6, d.size());
         final TunnelProbes.Probe[] all = {ipip, gre, gue, v6, v6gue, v4inv6};
         final int[] ports = {80, 8080, 80, 80, 443, 80};
@@ -154,7 +148,7 @@ class TunnelProbesTest
         assertEquals(List.of(p.port() + " good"), done);
         assertEquals(0, probes.inFlight());
         assertEquals(1, probes.get(TunnelProbes.ANSWERED));
-        final JsonNode rst = decode(List.of(io.sent.get(1))).get(0);
+        final JsonNode rst = decode(List.of(io.sent().get(1))).get(0);
         assertEquals("R", rst.get("tcp_flags").asText(), rst.toString());
         assertEquals((p.isn() + 1) & 0xFFFFFFFFL, rst.get("tcp_seq").asLong());
         assertEquals(p.port(), rst.get("tcp_sport").asInt());
@@ -173,7 +167,7 @@ class TunnelProbesTest
         probes.poll(0);
         assertEquals(List.of(p.port() + " bad: connection refused (RST through the tunnel)"), done);
         assertEquals(1, probes.get(TunnelProbes.REFUSED));
-        assertEquals(1, io.sent.size(), "nothing answers a RST");
+        assertEquals(1, io.sent().size(), "nothing answers a RST");
     }
 
     @Test
@@ -197,7 +191,7 @@ class TunnelProbesTest
         assertEquals(List.of(), done);
         assertEquals(1, probes.inFlight());
         assertEquals(11, probes.get(TunnelProbes.IGNORED));
-        assertEquals(1, io.sent.size(), "nothing sent for ignored frames");
+        assertEquals(1, io.sent().size(), "nothing sent for ignored frames");
 
         io.receive(answer(VIP, 80, MUX, p.port(), 1, ack, 0x12));
         probes.poll(0);
@@ -211,14 +205,14 @@ class TunnelProbesTest
     @Test
     void probesThatCannotBeSentFailAndFreeTheirMbuf()
     {
-        io.refuseSends = true;
+        io.refuseSends(true);
         assertNull(probes.start(target(VIP, BACKEND, Encapsulation.IPIP, 80), null, 0));
         assertEquals("the data port's TX queue is full", probes.lastFailure());
-        io.refuseSends = false;
-        io.poolEmpty = true;
+        io.refuseSends(false);
+        io.poolEmpty(true);
         assertNull(probes.start(target(VIP, BACKEND, Encapsulation.IPIP, 80), null, 0));
         assertEquals("no mbuf free for the probe", probes.lastFailure());
-        io.poolEmpty = false;
+        io.poolEmpty(false);
         encapsulator.gatewayMac(0);
         assertNull(probes.start(target(VIP, BACKEND, Encapsulation.IPIP, 80), null, 0));
         assertEquals("the gateway's MAC is not resolved yet", probes.lastFailure());
@@ -227,7 +221,7 @@ class TunnelProbesTest
         assertEquals("no mux.address6 to send an IPv6 probe from", noV6.lastFailure());
         assertEquals(3, probes.get(TunnelProbes.SEND_FAILURES));
         assertEquals(0, probes.inFlight());
-        assertEquals(List.of(), io.sent);
+        assertEquals(List.of(), io.sent());
     }
 
     @Test
@@ -257,7 +251,7 @@ class TunnelProbesTest
         // The next check (interval 500) is answered: rise = 1 makes it healthy again.
         now += 100 * MS;
         checks.doWork(now);
-        assertEquals(2, io.sent.size());
+        assertEquals(2, io.sent().size());
         final int port = Memory.getU16Be(io.sentAddress(1) + 14 + 20 + 20);
         final int isn = Memory.getI32Be(io.sentAddress(1) + 14 + 20 + 20 + 4);
         io.receive(answer(VIP, 80, MUX, port, 5, isn + 1, 0x12));
@@ -337,7 +331,7 @@ class TunnelProbesTest
         final TunnelProbes.Probe p = established(VIP, MUX, BACKEND, s);
         assertEquals(List.of(), done, "no verdict on the handshake alone");
         assertEquals(1, probes.inFlight());
-        final JsonNode get = decode(List.of(io.sent.get(1))).get(0);
+        final JsonNode get = decode(List.of(io.sent().get(1))).get(0);
         assertEquals("PA", get.get("tcp_flags").asText(), get.toString());
         assertEquals((p.isn() + 1) & 0xFFFFFFFFL, get.get("tcp_seq").asLong());
         assertEquals(s + 1, get.get("tcp_ack").asLong());
@@ -351,14 +345,14 @@ class TunnelProbesTest
         io.receive(answer(VIP, 80, MUX, p.port(), s + 1, p.isn() + 1 + REQUEST.length(), 0x18, "HTTP/1.0 2"));
         probes.poll(0);
         assertEquals(List.of(), done);
-        final JsonNode ack = decode(List.of(io.sent.get(2))).get(0);
+        final JsonNode ack = decode(List.of(io.sent().get(2))).get(0);
         assertEquals("A", ack.get("tcp_flags").asText());
         assertEquals(s + 11, ack.get("tcp_ack").asLong(), "the in-order bytes acknowledged");
         io.receive(answer(VIP, 80, MUX, p.port(), s + 11, p.isn() + 1 + REQUEST.length(), 0x18, "00 OK\r\nServer: x\r\n\r\nbody"));
         probes.poll(0);
         assertEquals(List.of(p.port() + " good"), done);
         assertEquals(0, probes.inFlight());
-        final JsonNode rst = decode(List.of(io.sent.get(3))).get(0);
+        final JsonNode rst = decode(List.of(io.sent().get(3))).get(0);
         assertEquals("R", rst.get("tcp_flags").asText());
         assertEquals((p.isn() + 1 + REQUEST.length()) & 0xFFFFFFFFL, rst.get("tcp_seq").asLong(), "the RST at the next sequence number");
     }
@@ -380,9 +374,9 @@ class TunnelProbesTest
         assertEquals(1, probes.get(TunnelProbes.IGNORED));
 
         final TunnelProbes.Probe slow = established(VIP6, MUX6, BACKEND6, 9);
-        final int sentBefore = io.sent.size();
+        final int sentBefore = io.sent().size();
         probes.cancel(slow, true);
-        final JsonNode rst = decodeQuietly(io.sent.get(sentBefore));
+        final JsonNode rst = decodeQuietly(io.sent().get(sentBefore));
         assertEquals("R", rst.get("tcp_flags").asText(), "a check given up mid-connection resets it");
         assertEquals(1, probes.get(TunnelProbes.TIMED_OUT));
         assertEquals(0, probes.inFlight());
@@ -459,105 +453,5 @@ class TunnelProbesTest
         assertEquals(0, process.exitValue(), new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
         assertNotNull(out);
         return out;
-    }
-
-    /** {@link ControlPacketIo} over fake mbufs that tracks ownership: every mbuf handed out must come back once. */
-    private static final class FakeIo implements ControlPacketIo
-    {
-        static final int HEADROOM = 128;
-        static final int DATA_ROOM = 2048;
-
-        private final Arena arena = Arena.ofShared();
-        private final ArrayDeque<Long> inbound = new ArrayDeque<>();
-        final List<byte[]> sent = new ArrayList<>();
-        private final List<Long> sentMbufs = new ArrayList<>();
-        final Set<Long> outstanding = new HashSet<>();
-        boolean refuseSends;
-        boolean poolEmpty;
-
-        long mbuf(final byte[] frame)
-        {
-            final int bufferLength = HEADROOM + DATA_ROOM;
-            final long m = arena.allocate(MbufDescriptor.SIZEOF + bufferLength, 64).address();
-            final long buffer = m + MbufDescriptor.SIZEOF;
-            Memory.fill(buffer, bufferLength, (byte)0xA5);
-            Memory.putI64(m + MbufDescriptor.BUF_ADDR_OFFSET, buffer);
-            Memory.putU16(m + MbufDescriptor.DATA_OFF_OFFSET, HEADROOM);
-            Memory.putU16(m + MbufDescriptor.NB_SEGS_OFFSET, 1);
-            Memory.putU16(m + MbufDescriptor.BUF_LEN_OFFSET, bufferLength);
-            Memory.putI32(m + MbufDescriptor.PKT_LEN_OFFSET, frame.length);
-            Memory.putU16(m + MbufDescriptor.DATA_LEN_OFFSET, frame.length);
-            Memory.copyFromArray(frame, 0, buffer + HEADROOM, frame.length);
-            return m;
-        }
-
-        void receive(final byte[] frame)
-        {
-            inbound.add(mbuf(frame));
-        }
-
-        long sentAddress(final int i)
-        {
-            return Mbuf.dataAddress(sentMbufs.get(i));
-        }
-
-        @Override
-        public int poll(final PacketHandler handler, final int limit)
-        {
-            int n = 0;
-            while (n < limit && !inbound.isEmpty())
-            {
-                final long m = inbound.poll();
-                outstanding.add(m);
-                handler.onPacket(m);
-                n++;
-            }
-            return n;
-        }
-
-        @Override
-        public boolean send(final long mbuf)
-        {
-            if (!outstanding.contains(mbuf))
-            {
-                throw new AssertionError("sent an mbuf it does not own");
-            }
-            if (refuseSends)
-            {
-                return false;
-            }
-            final byte[] bytes = new byte[Mbuf.dataLength(mbuf)];
-            Memory.copyToArray(Mbuf.dataAddress(mbuf), bytes, 0, bytes.length);
-            sent.add(bytes);
-            sentMbufs.add(mbuf);
-            outstanding.remove(mbuf);
-            return true;
-        }
-
-        @Override
-        public long allocate()
-        {
-            if (poolEmpty)
-            {
-                return 0;
-            }
-            final long m = mbuf(new byte[0]);
-            outstanding.add(m);
-            return m;
-        }
-
-        @Override
-        public void free(final long mbuf)
-        {
-            if (!outstanding.remove(mbuf))
-            {
-                throw new AssertionError("freed an mbuf it does not own (or twice)");
-            }
-        }
-
-        void close()
-        {
-            arena.close();
-        }
     }
 }

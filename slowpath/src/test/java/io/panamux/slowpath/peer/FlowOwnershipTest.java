@@ -58,7 +58,7 @@ class FlowOwnershipTest
         {
             for (final PoolRig.Member m : rig.members)
             {
-                assertEquals(0, m.packets.inUse(), "every mbuf freed or sent by " + m.address);
+                assertEquals(0, m.packets.outstanding().size(), "every mbuf freed or sent by " + m.address);
             }
             rig.close();
         }
@@ -160,11 +160,11 @@ class FlowOwnershipTest
         rig.stepUntil(() -> c.stats().queriesAnswered() == 1, b, c);
 
         assertPutFlow(c.drainCommands(), port, c.backend(learned));
-        assertEquals(1, b.packets.sent.size(), "the owner sent the packet on");
-        assertEquals(learned, PoolRig.outerDestination(b.packets.sent.get(0)));
-        assertEquals(port, PoolRig.innerSourcePort(b.packets.sent.get(0)));
-        assertEquals(0, c.packets.sent.size());
-        assertEquals(1, c.packets.freed, "the asker freed the packet it sent to the owner");
+        assertEquals(1, b.packets.sent().size(), "the owner sent the packet on");
+        assertEquals(learned, PoolRig.outerDestination(b.packets.sent().get(0)));
+        assertEquals(port, PoolRig.innerSourcePort(b.packets.sent().get(0)));
+        assertEquals(0, c.packets.sent().size());
+        assertEquals(1, c.packets.freed(), "the asker freed the packet it sent to the owner");
         assertEquals(0, c.ownership.queriesInFlight());
         final PeerStats bs = b.stats();
         assertEquals(1, bs.queriesReceived());
@@ -190,7 +190,7 @@ class FlowOwnershipTest
 
         assertPutFlow(c.drainCommands(), port, c.backend(recorded));
         assertEquals(1, b.stats().answersFromTable());
-        assertEquals(recorded, PoolRig.outerDestination(b.packets.sent.get(0)));
+        assertEquals(recorded, PoolRig.outerDestination(b.packets.sent().get(0)));
     }
 
     @Test
@@ -219,8 +219,8 @@ class FlowOwnershipTest
 
         assertPutFlow(c.drainCommands(), port, c.backend(decided.text()));
         assertEquals(1, b.stats().answersFromStore());
-        assertEquals(2, b.packets.sent.size());
-        assertEquals(decided.text(), PoolRig.outerDestination(b.packets.sent.get(1)));
+        assertEquals(2, b.packets.sent().size());
+        assertEquals(decided.text(), PoolRig.outerDestination(b.packets.sent().get(1)));
     }
 
     @Test
@@ -272,9 +272,9 @@ class FlowOwnershipTest
         assertEquals(2, c.stats().queriesSent());
         assertEquals(1, c.stats().queriesDecidedLocally());
         assertPutFlow(c.drainCommands(), third, provisional);
-        assertEquals(1, c.packets.sent.size(), "the asker forwarded the third flow's packet itself");
-        assertEquals(provisional.text(), PoolRig.outerDestination(c.packets.sent.get(0)));
-        assertEquals(third, PoolRig.innerSourcePort(c.packets.sent.get(0)));
+        assertEquals(1, c.packets.sent().size(), "the asker forwarded the third flow's packet itself");
+        assertEquals(provisional.text(), PoolRig.outerDestination(c.packets.sent().get(0)));
+        assertEquals(third, PoolRig.innerSourcePort(c.packets.sent().get(0)));
 
         // Later packets of the first flow go with its query, up to the bound; then they are dropped.
         for (int i = 1; i < FlowOwnership.MAX_PACKETS_PER_QUERY + 2; i++)
@@ -291,10 +291,10 @@ class FlowOwnershipTest
         assertEquals(2, commands.size(), "one answer recorded per query: " + commands);
         assertEquals(FlowOwnership.MAX_PACKETS_PER_QUERY - 1, c.stats().answersUnmatched(), "answers to the later packets");
         // Every packet of the first flow went to one backend.
-        final long toFirst = b.packets.sent.stream().filter(f -> PoolRig.innerSourcePort(f) == first)
+        final long toFirst = b.packets.sent().stream().filter(f -> PoolRig.innerSourcePort(f) == first)
             .map(PoolRig::outerDestination).distinct().count();
         assertEquals(1, toFirst);
-        assertEquals(FlowOwnership.MAX_PACKETS_PER_QUERY + 1, b.packets.sent.size());
+        assertEquals(FlowOwnership.MAX_PACKETS_PER_QUERY + 1, b.packets.sent().size());
     }
 
     @Test
@@ -312,7 +312,7 @@ class FlowOwnershipTest
         assertPutFlow(a.drainCommands(), port, a.backend(learned));
         assertEquals(1, a.stats().queriesOwnedHere());
         assertEquals(0, a.stats().queriesSent());
-        assertEquals(learned, PoolRig.outerDestination(a.packets.sent.get(0)));
+        assertEquals(learned, PoolRig.outerDestination(a.packets.sent().get(0)));
     }
 
     @Test
@@ -363,7 +363,7 @@ class FlowOwnershipTest
         final PoolRig.Member b = rig.member(1);
         final PoolRig.Member c = rig.member(2);
         final int port = rig.portOwnedBy(1, x -> true);
-        b.packets.empty = true;
+        b.packets.poolEmpty(true);
 
         c.ownerQuery(port, rule2(c, port));
         rig.stepUntil(() -> c.stats().queriesAnswered() == 1, b, c);
@@ -371,6 +371,6 @@ class FlowOwnershipTest
         assertPutFlow(c.drainCommands(), port, c.backend(rule2(b, port).text()));
         assertEquals(1, b.stats().forwardFailures());
         assertEquals(0, b.stats().packetsForwarded());
-        assertTrue(b.packets.started, "the packet path was started on the control thread");
+        assertTrue(b.packets.started(), "the packet path was started on the control thread");
     }
 }

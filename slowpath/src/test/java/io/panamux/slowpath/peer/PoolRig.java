@@ -28,6 +28,7 @@ import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.Peers;
 import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.FakeControlPort;
 import io.panamux.slowpath.control.SnapshotPublisher;
 
 /**
@@ -54,7 +55,7 @@ final class PoolRig implements AutoCloseable
         final SnapshotPublisher publisher;
         final FlowTable table = new FlowTable(1024);
         final ControlToWorker commands = new ControlToWorker(1 << 16);
-        final FakePacketPath packets = new FakePacketPath();
+        final FakeControlPort packets = new FakeControlPort();
         final FlowOwnership ownership;
 
         Member(final int index, final List<IpAddress> pool, final Peers peers, final List<String> backends)
@@ -123,7 +124,7 @@ final class PoolRig implements AutoCloseable
         /** A worker hands over a mid-connection packet of an unknown flow. */
         void ownerQuery(final int srcPort, final Backend provisional)
         {
-            final long mbuf = packets.mbufWith(tcpFrame(CLIENT, VIP, srcPort, 80, 0x10));
+            final long mbuf = packets.handOver(tcpFrame(CLIENT, VIP, srcPort, 80, 0x10));
             ownership.onOwnerQuery(0, record(WorkerToControl.OWNER_QUERY, mbuf, srcPort, provisional.id()), nowNs);
         }
 
