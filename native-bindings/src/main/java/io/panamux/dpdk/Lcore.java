@@ -181,7 +181,7 @@ public final class Lcore
     }
 
     /** @return the CPUs of a kernel CPU list such as {@code 0-3,8,10-11}, ascending. */
-    static int[] cpuList(final String list)
+    public static int[] cpuList(final String list)
     {
         final IntStream.Builder cpus = IntStream.builder();
         for (final String part : list.split(","))

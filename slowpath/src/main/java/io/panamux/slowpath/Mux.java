@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import io.panamux.common.net.MacAddress;
 import io.panamux.dpdk.DpdkException;
 import io.panamux.dpdk.EthPort;
+import io.panamux.dpdk.Lcore;
 import io.panamux.dpdk.PacketPool;
 import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerCounters;
@@ -38,6 +39,7 @@ import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.DataPathWatchdog;
 import io.panamux.slowpath.control.DpdkControlPort;
+import io.panamux.slowpath.control.LinkWatch;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import io.panamux.slowpath.control.StatefulPhaseTracker;
 import io.panamux.slowpath.control.WorkerHandle;
@@ -207,6 +209,7 @@ public final class Mux implements AutoCloseable
         // Withdraws a VIP whose backends all fail their checks, after its hold-down (issue 13).
         control.addDuty(changes.healthGate().log(log));
         control.addDuty(arp);
+        control.addDuty(new LinkWatch(port::link, "port " + port.id() + " (" + port.info().driverName() + ")", log));
         this.ownership = flowOwnership(membership, controlTxQueue, mtu);
         control.addDuty(new WorkerRecords(workers, (worker, mbuf) -> (TunnelProbes.isIp(mbuf) ? probeIo : arpIo).onFrame(worker, mbuf),
             ownership));
@@ -223,6 +226,23 @@ public final class Mux implements AutoCloseable
         log.printf("panamux: %s on port %d (%s, mac %s, mtu %d): %d worker(s)%s, %d VIP(s), flow table %d per worker%n",
             config.mux().name(), port.id(), port.info().driverName(), MacAddress.format(portMac), mtu, workerCount,
             portConfiguration.rss() ? " with RSS" : "", config.vips().size(), dataPlane.capacityPerWorker());
+        final int[] cpus = Lcore.processCpus();
+        if (workerCount > cpus.length)
+        {
+            // Not refused: busy-polling workers that share a CPU still forward every packet (a test VM, a
+            // container given fewer CPUs than the config was written for), only slower and with more jitter.
+            log.printf("panamux: warning: %d workers but %d CPU(s) this process may use (%s): workers share CPUs and take each other's "
+                + "time; set dataplane.workers to at most %d, or give the process more CPUs (taskset, CPUAffinity=, cpuset)%n",
+                workerCount, cpus.length, java.util.Arrays.toString(cpus), cpus.length);
+        }
+        // 2048 data bytes per mbuf: a longer frame arrives chained (where the device scatters), and the worker
+        // drops chains (multi_segment); a device that does not scatter drops it itself.
+        final int frameRoom = PacketPool.DEFAULT_DATA_ROOM - 128;
+        if (mtu + 18 > frameRoom)
+        {
+            log.printf("panamux: warning: mtu %d: frames longer than an mbuf's %d data bytes are dropped (multi_segment, or by the device); "
+                + "IP packets up to %d bytes (%d with a VLAN tag) are forwarded%n", mtu, frameRoom, frameRoom - 14, frameRoom - 18);
+        }
         if (dp.gatewayMac().isEmpty())
         {
             log.println("panamux: no gateway-mac configured: encapsulated packets are dropped (no_next_hop) until ARP resolves the gateway");

@@ -18,12 +18,20 @@ public final class HugePages implements AutoCloseable
     private final long before;
     private final long reserved;
     private final String reason;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Thread onSignal;
 
     private HugePages(final long before, final long reserved, final String reason)
     {
         this.before = before;
         this.reserved = reserved;
         this.reason = reason;
+        // A bench stopped by SIGTERM or Ctrl-C gives the pages back too (SIGKILL runs no hook: nothing can).
+        this.onSignal = before >= 0 ? new Thread(this::giveBack, "hugepages-give-back") : null;
+        if (onSignal != null)
+        {
+            Runtime.getRuntime().addShutdownHook(onSignal);
+        }
     }
 
     /**
@@ -89,7 +97,23 @@ public final class HugePages implements AutoCloseable
     @Override
     public void close()
     {
-        if (before >= 0)
+        if (onSignal != null)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            }
+            catch (final IllegalStateException e)
+            {
+                // Already shutting down: the hook gives them back.
+            }
+        }
+        giveBack();
+    }
+
+    private void giveBack()
+    {
+        if (before >= 0 && closed.compareAndSet(false, true))
         {
             try
             {

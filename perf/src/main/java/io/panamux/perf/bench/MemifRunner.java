@@ -48,7 +48,11 @@ public final class MemifRunner
 {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long CHILD_TIMEOUT_S = 300;
+    /**
+     * What a generator run may take beyond its schedule: JVM start, EAL, the memif connection, the drain at the
+     * end, on a busy two-CPU machine. A generator that is not done by then will not be: it fails the scenario.
+     */
+    private static final double GENERATOR_MARGIN_S = 60;
 
     private final BenchSettings settings;
     private final PrintStream out;
@@ -277,6 +281,7 @@ public final class MemifRunner
         final Mux mux = ThreadPlacement.inForeground(() -> Mux.start(config, port, new PrintStream(OutputStream.nullOutputStream())));
         try
         {
+            workerOffGeneratorCpu();
             // An empty young generation before the measured phases: the little this process allocates while
             // reading the generator's lines then never fills it (the MUX's worker stops at every collection).
             System.gc();
@@ -345,14 +350,32 @@ public final class MemifRunner
             "bench", "generate", "--vdev", "net_memif0,role=client,id=0,socket=" + socket, "--json", "--schedule", schedule,
             "--flows", Long.toString(s.liveFlows()), "--new-flow-ratio", Double.toString(s.newFlowRatio()), "--sizes",
             String.join(",", s.frameSizes().stream().map(String::valueOf).toList()), "--vip", "192.0.2.10:80/tcp"));
-        final Process p = ThreadPlacement.inForeground(() -> new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start());
-        // The generator's whole run is bounded: one that hangs (a memif peer that never answers) is killed, its
-        // output ends, and the scenario fails with its own message instead of the bench waiting for ever.
+        // Its standard error goes to a file, shown when it fails (an exception, DPDK's reason for a link that stays down).
+        final Path errors = Files.createTempFile("pmx-generator-", ".err");
+        final Process p = ThreadPlacement.inForeground(() -> new ProcessBuilder(cmd).redirectError(errors.toFile()).start());
+        try
+        {
+            return readGenerator(p, cmd, schedule, who, round, forwarderGc, atDone, forwarderPids, errors);
+        }
+        finally
+        {
+            Files.deleteIfExists(errors);
+        }
+    }
+
+    private GeneratorRun readGenerator(final Process p, final List<String> cmd, final String schedule, final String who, final int round,
+        final LongSupplier forwarderGc, final Runnable atDone, final long[] forwarderPids, final Path errors) throws Exception
+    {
+        // The generator's whole run is bounded by its schedule and a margin: one that hangs (a memif peer that
+        // never answers, a forwarder that starves it of CPU) is killed, its output ends, and the scenario fails
+        // with its own message within a minute of when it should have ended, instead of the bench waiting on.
+        final long boundMs = (long)((scheduleSeconds(schedule) + GENERATOR_MARGIN_S) * 1000);
+        final long startedNs = System.nanoTime();
         Thread.ofPlatform().daemon().name("generator-watchdog").start(() ->
         {
             try
             {
-                if (!p.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS))
+                if (!p.waitFor(boundMs, TimeUnit.MILLISECONDS))
                 {
                     p.destroyForcibly();
                 }
@@ -410,19 +433,99 @@ public final class MemifRunner
                 }
             }
         }
-        if (!p.waitFor(CHILD_TIMEOUT_S, TimeUnit.SECONDS))
+        if (!p.waitFor(Math.max(1, boundMs - (System.nanoTime() - startedNs) / 1_000_000), TimeUnit.MILLISECONDS))
         {
             // destroyForcibly only asks: wait for the end, or exitValue() throws "process hasn't exited" and
             // hides what the generator said.
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+        final boolean overTime = System.nanoTime() - startedNs >= boundMs * 1_000_000L;
         if (!done || p.isAlive() || p.exitValue() != 0)
         {
-            throw new IllegalStateException("the generator (" + String.join(" ", cmd) + ") failed with exit code "
+            // The command without its class path (thousands of characters that say nothing here).
+            final String shown = String.join(" ", cmd).replace(System.getProperty("java.class.path"), "CLASSPATH");
+            throw new IllegalStateException("the generator (" + shown + ") failed with exit code "
                 + (p.isAlive() ? "none (it did not end)" : Integer.toString(p.exitValue()))
-                + "; its output:\n" + String.join("\n", unexpected));
+                + (overTime ? String.format(" after %.0f s, its schedule's %.1f s and a %.0f s margin: it was killed", boundMs / 1e3,
+                    scheduleSeconds(schedule), GENERATOR_MARGIN_S) : "")
+                + "; its output:\n" + String.join("\n", unexpected) + "\nits standard error (end):\n" + tail(errors, 40));
         }
         return new GeneratorRun(phases, gc, otherCpu, List.of());
+    }
+
+    private static String tail(final Path file, final int lines) throws IOException
+    {
+        final List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** @return the seconds a generator schedule ({@code warm:S,max:S,load:F:S,rate:PPS:S}) lasts: the last field of each phase. */
+    static double scheduleSeconds(final String schedule)
+    {
+        double total = 0;
+        for (final String phase : schedule.split(","))
+        {
+            final String[] f = phase.trim().split(":");
+            total += Double.parseDouble(f[f.length - 1]);
+        }
+        return total;
+    }
+
+    /**
+     * Fails the run when the MUX's worker may run on CPU 0, the generator's, on a machine with more: the two
+     * busy-polling threads then share one CPU, the generator (and its lower-priority control thread) gets a
+     * fraction of it, and its schedule never ends. That is how the memif scenarios hung when the MUX could not
+     * see the CPUs this process was given.
+     */
+    private void workerOffGeneratorCpu() throws InterruptedException, IOException
+    {
+        if (io.panamux.dpdk.Lcore.onlineCpus() < 2)
+        {
+            return;
+        }
+        // The worker pins itself as it starts, a moment after Mux.start returns.
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        String cpus = "no worker thread";
+        while (System.nanoTime() < deadline)
+        {
+            cpus = workerCpus();
+            if (cpus != null && java.util.Arrays.stream(io.panamux.dpdk.Lcore.cpuList(cpus)).noneMatch(c -> c == 0))
+            {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the MUX's worker may run on CPUs " + cpus + ", which include the generator's CPU 0: "
+            + "the two would share it and the generator would not keep its schedule");
+    }
+
+    /** @return the {@code Cpus_allowed_list} of this process's first MUX worker thread, null when there is none yet. */
+    private static String workerCpus() throws IOException
+    {
+        try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
+        {
+            for (final Path task : tasks)
+            {
+                try
+                {
+                    if (Files.readString(task.resolve("comm")).startsWith("panamux-worker"))
+                    {
+                        for (final String line : Files.readAllLines(task.resolve("status")))
+                        {
+                            if (line.startsWith("Cpus_allowed_list:"))
+                            {
+                                return line.substring("Cpus_allowed_list:".length()).strip();
+                            }
+                        }
+                    }
+                }
+                catch (final java.nio.file.NoSuchFileException e)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        return null;
     }
 
     private static Path socketPath() throws IOException

@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * Keeps a measuring JVM's own threads out of the way of the threads that forward or generate packets.
  *
  * <p>{@link #background(int)} moves every thread the process has now (main, JIT compilers, GC workers,
- * ...) to one CPU, as starting it under {@code taskset -c CPU} would, and, when the process may raise
+ * ...; not the launcher's first thread, which only waits) to one CPU, as starting it under {@code taskset -c CPU} would, and, when the process may raise
  * priorities again (root), lowers all but the JIT compilers to nice 19. Threads started later inherit
  * both from their creator. The packet threads then pin themselves to their CPUs and come back to nice 0
  * ({@link #foreground()}, {@link #foreground(Agent)}).
@@ -51,13 +51,21 @@ public final class ThreadPlacement
     }
 
     /**
-     * Moves every thread of this process to {@code cpu} and, as root, to nice 19.
+     * Moves every thread of this process but its first to {@code cpu} and, as root, to nice 19.
+     *
+     * <p>The first thread (the one whose id is the process's) keeps its CPUs: the Java launcher only waits in
+     * it for the JVM to end, and its affinity is how this process's CPUs are read ({@link
+     * io.panamux.dpdk.Lcore#processCpus()}, {@code Cpus_allowed_list} of {@code /proc/self/status}). A MUX
+     * started in this process places its workers on those CPUs; with the first thread moved too, it saw only
+     * {@code cpu}, did not pin its worker, and the worker busy-polled on the generator's CPU, where it starved
+     * the generator (the bench's memif scenarios never ended).
      *
      * @return the number of threads moved (threads that exited meanwhile are skipped).
      */
     public static int background(final int cpu)
     {
         int moved = 0;
+        final long first = ProcessHandle.current().pid();
         try (Arena arena = Arena.ofConfined(); DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
         {
             final MemorySegment set = arena.allocate(CPU_SET_BYTES);
@@ -65,6 +73,10 @@ public final class ThreadPlacement
             for (final Path task : tasks)
             {
                 final int tid = Integer.parseInt(task.getFileName().toString());
+                if (tid == first)
+                {
+                    continue;
+                }
                 if ((int)SCHED_SETAFFINITY.invokeExact(tid, (long)CPU_SET_BYTES, set) == 0)
                 {
                     moved++;

@@ -279,6 +279,57 @@ class DeviceMatrixTest
         }
     }
 
+    @Test
+    void aMemifPeerThatComesAndGoesIsSaidInTheLog() throws Exception
+    {
+        Assumptions.assumeTrue(TestpmdBaseline.binary() != null, "dpdk-testpmd (package dpdk) is the MUX's peer");
+        final String socket = dir.resolve("memif.sock").toString();
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("memiflink", 1, "net_memif0,role=server,socket=" + socket, false));
+        final Path stats = dir.resolve("stats.json");
+        final Path log = dir.resolve("mux.log");
+        final ProcessBuilder pb = new ProcessBuilder(run(null, config, 120, stats)).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PANAMUX_CLASSPATH", System.getProperty("java.class.path"));
+        final List<String> peerArgs = List.of("--forward-mode=io", "--nb-cores=1", "--total-num-mbufs=8192", "--port-topology=loop",
+            "--disable-link-check");
+        final List<String> peerVdevs = List.of("net_memif0,role=client,socket=" + socket);
+        final int forwardCpu = Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0;
+        final Process mux = pb.start();
+        try
+        {
+            awaitListening(socket, mux, log);
+            awaitLog(log, mux, "link down: nothing is received", 1);
+            // Two peers one after the other: the MUX sees each one come and go.
+            for (int peer = 1; peer <= 2; peer++)
+            {
+                try (TestpmdSession testpmd = TestpmdSession.start(peerVdevs, peerArgs, 0, new int[] {forwardCpu}, List.of()))
+                {
+                    awaitLog(log, mux, "link up", peer);
+                    assertTrue(testpmd.linkUp(0), "testpmd's side is up too");
+                }
+                awaitLog(log, mux, "link down (the peer went away", peer);
+            }
+        }
+        finally
+        {
+            mux.destroy();
+            assertTrue(mux.waitFor(60, TimeUnit.SECONDS), "the MUX stops on SIGTERM");
+        }
+        stoppedCleanly(new Result(mux.exitValue(), Files.readString(log)), stats);
+    }
+
+    /** Waits until {@code text} is in the MUX's log {@code times} times (20 s at most). */
+    private static void awaitLog(final Path log, final Process mux, final String text, final int times) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.readString(log).split(java.util.regex.Pattern.quote(text), -1).length - 1 < times)
+        {
+            assertTrue(mux.isAlive(), "the MUX exited:\n" + Files.readString(log));
+            assertTrue(System.nanoTime() < deadline, "\"" + text + "\" " + times + " time(s) in the MUX's log:\n" + Files.readString(log));
+            Thread.sleep(100);
+        }
+    }
+
     /** Waits until a socket {@code socket} listens (abstract or a file), failing when {@code mux} exits first. */
     private static void awaitListening(final String socket, final Process mux, final Path log) throws Exception
     {
@@ -338,6 +389,21 @@ class DeviceMatrixTest
         stoppedCleanly(new NetworkLab.Result(mux.exitValue(), output), stats);
         // Before, the worker was pinned to CPU 1 whatever the process was given (in a cpuset without CPU 1 it failed).
         assertEquals("0", allowed, "the worker's CPUs under taskset -c 0:\n" + output);
+    }
+
+    @Test
+    void moreWorkersThanCpusIsSaidAtStartWithBothNumbers() throws Exception
+    {
+        final Path config = dir.resolve("mux.yaml");
+        Files.writeString(config, config("overcpu", 3, "net_null0", false));
+        final Path stats = dir.resolve("stats.json");
+        // One CPU for three busy-polling workers: they start (and forward) but share it, which the operator must hear.
+        final List<String> command = new ArrayList<>(List.of("taskset", "-c", "0"));
+        command.addAll(run(null, config, 2, stats));
+        final Result result = exec(command, 120);
+        stoppedCleanly(result, stats);
+        assertTrue(result.output().contains("warning: 3 workers but 1 CPU(s) this process may use ([0])"),
+            "a warning naming both numbers:\n" + result.output());
     }
 
     /** @return the Cpus_allowed_list of the first worker thread of process {@code pid}, or null before it runs. */
