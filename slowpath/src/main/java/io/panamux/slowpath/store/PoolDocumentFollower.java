@@ -271,6 +271,12 @@ public final class PoolDocumentFollower<C> implements AutoCloseable
         return appliedRevision;
     }
 
+    /** @return the text of the document in force. */
+    public String appliedDocument()
+    {
+        return appliedDocument;
+    }
+
     /** @return whether etcd answered the last read. */
     public boolean storeReachable()
     {
