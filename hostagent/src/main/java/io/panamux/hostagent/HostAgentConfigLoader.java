@@ -27,6 +27,15 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import io.panamux.common.net.MacAddress;
+import io.panamux.slowpath.config.BackendConfig;
+import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.Encapsulation;
+import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.config.MachineLimits;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.StoreSettings;
+import io.panamux.slowpath.config.VipConfig;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.flow.MaglevTable;
 
@@ -70,7 +79,11 @@ import io.panamux.flow.MaglevTable;
 public final class HostAgentConfigLoader
 {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips");
+    private static final Set<String> TOP = Set.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips",
+        "store", "select");
+    /** What a pool on etcd keeps in its document, not in an agent's file (ARCHITECTURE.md §7). */
+    private static final Map<String, String> POOL_WIDE = Map.of("vips", "its VIPs (select names those this agent selects for)",
+        "hash-seed", "pool.hash-seed", "maglev-table-size", "pool.maglev-table-size", "pool.vips", "the VIPs it serves");
     private static final Set<String> AGENT = Set.of("name", "address", "address6", "backs", "answer-neighbours");
     private static final Set<String> POOL = Set.of("muxes", "agents", "vips");
     private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
@@ -82,11 +95,19 @@ public final class HostAgentConfigLoader
 
     private final String file;
     private final Map<String, Integer> lines;
+    /** The pool document (with store), or null for an agent whose file is all of its configuration. */
+    private final Document document;
 
-    private HostAgentConfigLoader(final String file, final Map<String, Integer> lines)
+    /** A pool document's text and the name its messages give ({@code etcd:KEY@REVISION}). */
+    private record Document(String text, String name)
+    {
+    }
+
+    private HostAgentConfigLoader(final String file, final Map<String, Integer> lines, final Document document)
     {
         this.file = file;
         this.lines = lines;
+        this.document = document;
     }
 
     /**
@@ -174,7 +195,90 @@ public final class HostAgentConfigLoader
         {
             throw new IllegalArgumentException(file + ": not valid YAML: " + e.getOriginalMessage());
         }
-        return new HostAgentConfigLoader(file, lines(text)).config(root);
+        return new HostAgentConfigLoader(file, lines(text), null).config(root);
+    }
+
+    /**
+     * Reads only the {@code store} section of an agent's file, with the MUX's reader of that section (the same
+     * keys, defaults and messages as a MUX's {@code store.etcd}).
+     *
+     * @param path the agent's file.
+     * @return its store settings; empty for an agent whose file is all of its configuration.
+     * @throws IllegalArgumentException when the file cannot be read or its store section is not valid.
+     */
+    public static Optional<StoreSettings> storeOf(final Path path)
+    {
+        try
+        {
+            return ConfigLoader.storeOf(path);
+        }
+        catch (final ConfigException e)
+        {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /**
+     * Reads an agent's file that has a {@code store} section, with its pool's document (ARCHITECTURE.md §7): the
+     * document is validated exactly as every MUX of the pool validates it (the MUX's parser, with this host's
+     * addresses standing for the MUX's own), then its VIPs named by {@code select} become the agent's
+     * source-side selection, all of its VIPs the pool's ({@code pool.vips}), and its hash seed and Maglev table
+     * size the agent's.
+     *
+     * @param path         the agent's file.
+     * @param documentText the pool document (empty when the pool has none yet).
+     * @param documentName the name its messages give, e.g. {@code etcd:/panamux/pools/a/config@7}.
+     * @return the configuration.
+     * @throws ConfigException          when the document is not valid (each error names the document and line).
+     * @throws IllegalArgumentException when the agent's file is not valid, or it selects for a VIP it cannot.
+     */
+    public static HostAgentConfig loadMerged(final Path path, final String documentText, final String documentName)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(path);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+        }
+        final JsonNode root;
+        try
+        {
+            root = YAML.readTree(text);
+        }
+        catch (final JsonProcessingException e)
+        {
+            throw new IllegalArgumentException(path + ": not valid YAML: " + e.getOriginalMessage());
+        }
+        return new HostAgentConfigLoader(path.toString(), lines(text), new Document(documentText, documentName)).config(root);
+    }
+
+    /**
+     * The pool document validated by the MUX's parser: merged with a MUX file that holds only what the parser
+     * needs of a node (this host's addresses as the MUX's own, no devices), so every rule a MUX applies to the
+     * document applies here, and nothing of a MUX's own file can fail.
+     */
+    private MuxConfig poolDocument(final String name, final int address, final Ip6 address6)
+    {
+        boolean peersKey = false;
+        try
+        {
+            final JsonNode doc = YAML.readTree(document.text());
+            peersKey = doc != null && doc.path("pool").has("peers-key");
+        }
+        catch (final JsonProcessingException e)
+        {
+            // The merge below says what is wrong, with the line.
+        }
+        // IPv6 backends need a MUX IPv6 address: this host's, or one of the discard-only prefix (RFC 6666), never a VIP.
+        final String local = "mux:\n  name: \"" + name.replace("\"", "") + "\"\n  address: " + Prefix.format(address) + "\n  address6: \"" +
+            (address6 == null ? "100::1" : address6.toString()) + "\"\n" +
+            "dataplane: { eal: [], port: 0, gateway-mac: \"02:00:00:00:00:01\" }\n" +
+            // With the pool's key the seed derives from it, as on every MUX with peers.
+            (peersKey ? "peers: { listen: \"127.0.0.1:1\" }\n" : "");
+        return ConfigLoader.merge(local, file, document.text(), document.name(), MachineLimits.current());
     }
 
     private HostAgentConfig config(final JsonNode root)
@@ -194,6 +298,27 @@ public final class HostAgentConfigLoader
 
         final JsonNode poolNode = section(root, "pool", true);
         keys(poolNode, "pool", POOL);
+        if (root.has("store") && document == null)
+        {
+            throw error("store", "this file takes the pool's VIPs from its document in etcd: the agent reads it with the document " +
+                "(HostAgentConfigLoader.loadMerged)");
+        }
+        if (document != null)
+        {
+            for (final Map.Entry<String, String> wide : POOL_WIDE.entrySet())
+            {
+                final String[] parts = wide.getKey().split("\\.");
+                final JsonNode parent = parts.length == 1 ? root : root.path(parts[0]);
+                if (parent.has(parts[parts.length - 1]))
+                {
+                    throw error(wide.getKey(), "not allowed with store: the pool's " + wide.getValue() + " come from its document in etcd");
+                }
+            }
+        }
+        else if (root.has("select"))
+        {
+            throw error("select", "is only for an agent with store (the VIPs of the pool document it selects for); vips: is this file's");
+        }
         final List<Integer> muxes = new ArrayList<>();
         final List<Ip6> muxes6 = new ArrayList<>();
         int item = 0;
@@ -216,7 +341,9 @@ public final class HostAgentConfigLoader
         final List<Prefix> agents = new ArrayList<>();
         final List<Prefix6> agents6 = new ArrayList<>();
         prefixes(poolNode, "agents", "pool.agents", agents, agents6);
-        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, agents, servedVips(poolNode, "vips", "pool.vips"), muxes6, agents6);
+        final MuxConfig poolDocument = document == null ? null : poolDocument(name, address, address6);
+        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, agents, poolDocument == null ? servedVips(poolNode, "vips", "pool.vips")
+            : poolDocument.vips().stream().map(HostAgentConfigLoader::served).toList(), muxes6, agents6);
         if (address6 == null && (!muxes6.isEmpty() || !agents6.isEmpty()))
         {
             throw error("agent.address6", "is required with IPv6 addresses in pool: IPv6 tunnels come to this host's IPv6 address");
@@ -245,8 +372,10 @@ public final class HostAgentConfigLoader
         final int burst = integer(dp, "burst-size", "dataplane.burst-size", 32, 1, 512);
         final int guePort = integer(dp, "gue-port", "dataplane.gue-port", TunnelEncapsulator.DEFAULT_GUE_PORT, 1, 65535);
 
-        final long seed = root.has("hash-seed") ? number(root.get("hash-seed"), "hash-seed") : HostAgentConfig.DEFAULT_HASH_SEED;
-        final int tableSize = integer(root, "maglev-table-size", "maglev-table-size", MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
+        final long seed = poolDocument != null ? poolDocument.mux().hashSeed()
+            : root.has("hash-seed") ? number(root.get("hash-seed"), "hash-seed") : HostAgentConfig.DEFAULT_HASH_SEED;
+        final int tableSize = poolDocument != null ? poolDocument.dataplane().maglevTableSize()
+            : integer(root, "maglev-table-size", "maglev-table-size", MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
         if (!MaglevTable.isPrime(tableSize))
         {
             throw error("maglev-table-size", tableSize + " is not a prime");
@@ -290,7 +419,11 @@ public final class HostAgentConfigLoader
                 }
             }
         }
-        if (!vips.isEmpty() && !root.has("hash-seed"))
+        if (poolDocument != null)
+        {
+            vips.addAll(selected(root, poolDocument, address6, guePort));
+        }
+        if (!vips.isEmpty() && !root.has("hash-seed") && poolDocument == null)
         {
             // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
             throw error("hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
@@ -478,6 +611,69 @@ public final class HostAgentConfigLoader
                 throw error(itemPath, "duplicate VIP " + vip);
             }
             out.add(vip);
+        }
+        return out;
+    }
+
+    private static HostAgentConfig.ServedVip served(final VipConfig v)
+    {
+        final IpAddress a = v.address();
+        return new HostAgentConfig.ServedVip(a.ipv6() ? 0 : a.ipv4(), v.port(), v.protocol().ipProtocol(),
+            a.ipv6() ? new Ip6(a.high(), a.low()) : null);
+    }
+
+    /**
+     * The document's VIPs named by {@code select} ({@code all}, or a list of {@code ADDRESS:PORT/PROTO}), as the
+     * agent selects for them: a draining backend has weight 0 (the table {@code MaglevBackends} builds for it on
+     * the MUX). A named VIP the document does not have is an error: the agent would silently not select for it.
+     */
+    private List<HostAgentConfig.SourceVip> selected(final JsonNode root, final MuxConfig pool, final Ip6 address6, final int guePort)
+    {
+        final JsonNode select = root.get("select");
+        final boolean all = select != null && select.isTextual() && "all".equals(select.asText());
+        final List<HostAgentConfig.ServedVip> names = all || select == null || select.isNull() ? List.of() : servedVips(root, "select", "select");
+        final List<HostAgentConfig.SourceVip> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++)
+        {
+            final HostAgentConfig.ServedVip name = names.get(i);
+            if (pool.vips().stream().noneMatch(v -> served(v).equals(name)))
+            {
+                throw error("select[" + i + "]", name + " is not a VIP of the pool document " + document.name());
+            }
+        }
+        for (final VipConfig v : pool.vips())
+        {
+            final HostAgentConfig.ServedVip vip = served(v);
+            if (!all && !names.contains(vip))
+            {
+                continue;
+            }
+            final boolean needs6 = vip.v6() || v.backends().stream().anyMatch(b -> b.address().ipv6());
+            if (all && needs6 && address6 == null)
+            {
+                // select: all takes what this host can send: IPv6 tunnels need agent.address6.
+                continue;
+            }
+            if (v.encapsulation() == Encapsulation.GUE && v.guePort() != guePort)
+            {
+                // The agent's GUE port is its dataplane.gue-port, one for every VIP.
+                throw error("select", vip + ": GUE to port " + v.guePort() + " cannot be sent from here (this agent sends GUE to " +
+                    "dataplane.gue-port " + guePort + ")");
+            }
+            final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
+            for (final BackendConfig b : v.backends())
+            {
+                final IpAddress a = b.address();
+                backends.add(new HostAgentConfig.SourceBackend(a.ipv6() ? 0 : a.ipv4(), b.draining() ? 0 : b.weight(),
+                    a.ipv6() ? new Ip6(a.high(), a.low()) : null));
+            }
+            final int encapsulation = switch (v.encapsulation())
+            {
+                case IPIP -> TunnelEncapsulator.IPIP;
+                case GRE -> TunnelEncapsulator.GRE;
+                case GUE -> TunnelEncapsulator.GUE;
+            };
+            out.add(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends, vip.address6()));
         }
         return out;
     }
