@@ -35,7 +35,8 @@ public final class AdminClient
         /** @return the {@code error} the MUX gave, or the status and body. */
         public String error()
         {
-            return body != null && body.hasNonNull("error") ? body.get("error").asText() : "HTTP " + status + ": " + text;
+            return body != null && body.hasNonNull("error") ? JSON.convertValue(body, AdminMessages.Refusal.class).error()
+                : "HTTP " + status + ": " + text;
         }
     }
 

@@ -503,20 +503,14 @@ public final class AdminServer implements AutoCloseable
         }
         catch (final ConfigException e)
         {
-            final ObjectNode out = JSON.createObjectNode();
-            out.put("error", "not reloaded: " + target.configSource().description() + " has errors; nothing was changed:\n" + e.getMessage());
-            final var errors = out.putArray("errors");
-            e.errors().forEach(errors::add);
-            json(exchange, status(ChangeRejectedException.Reason.NEEDS_RESTART), out);
+            json(exchange, status(ChangeRejectedException.Reason.NEEDS_RESTART), JSON.valueToTree(new AdminMessages.Refusal("not reloaded: " +
+                target.configSource().description() + " has errors; nothing was changed:\n" + e.getMessage(), List.copyOf(e.errors()))));
             return;
         }
         final BackendChanges changes = target.changes();
         final List<String> summary = call((control, now) -> changes.reload(next, now));
-        final ObjectNode out = JSON.createObjectNode();
-        out.put("source", target.configSource().description());
-        final var list = out.putArray("changes");
-        summary.forEach(list::add);
-        out.put("snapshot_version", target.snapshot().get().version());
+        final JsonNode out = JSON.valueToTree(new AdminMessages.Reloaded(target.configSource().description(), summary,
+            target.snapshot().get().version()));
         json(exchange, 200, out);
     }
 
@@ -672,9 +666,7 @@ public final class AdminServer implements AutoCloseable
 
     private static void error(final HttpExchange exchange, final int status, final String message) throws IOException
     {
-        final ObjectNode out = JSON.createObjectNode();
-        out.put("error", message);
-        json(exchange, status, out);
+        json(exchange, status, JSON.valueToTree(new AdminMessages.Refusal(message)));
     }
 
     private static void json(final HttpExchange exchange, final int status, final JsonNode body) throws IOException

@@ -425,11 +425,12 @@ public final class CtlCommand implements Runnable
         @Override
         void print(final JsonNode body, final PrintWriter out)
         {
-            out.println("reloaded " + body.get("source").asText() + " (snapshot " + body.get("snapshot_version").asLong() + ")" +
-                (body.get("changes").isEmpty() ? ": nothing changed" : ":"));
-            for (final JsonNode c : body.get("changes"))
+            final AdminMessages.Reloaded reloaded = read(body, AdminMessages.Reloaded.class);
+            out.println("reloaded " + reloaded.source() + " (snapshot " + reloaded.snapshotVersion() + ")" +
+                (reloaded.changes().isEmpty() ? ": nothing changed" : ":"));
+            for (final String c : reloaded.changes())
             {
-                out.println("  " + c.asText());
+                out.println("  " + c);
             }
         }
     }
@@ -474,6 +475,19 @@ public final class CtlCommand implements Runnable
         {
             out.printf("    %-40s weight %-5d %-9s%s%n", b.get("address").asText(), b.get("weight").asInt(),
                 b.get("health").asText(), b.get("draining").asBoolean() ? " draining" : "");
+        }
+    }
+
+    /** @return {@code body} read as the record the admin server wrote it from. */
+    static <T> T read(final JsonNode body, final Class<T> type)
+    {
+        try
+        {
+            return JSON.treeToValue(body, type);
+        }
+        catch (final com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e)
+        {
+            throw new IllegalStateException("unexpected answer from the MUX: " + e.getMessage(), e);
         }
     }
 
