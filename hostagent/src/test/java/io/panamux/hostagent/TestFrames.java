@@ -4,18 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 
-import io.panamux.dpdk.Mbuf;
-import io.panamux.dpdk.MbufDescriptor;
-import io.panamux.dpdk.Memory;
+import io.panamux.fastpath.packet.FakeMbuf;
 
 /**
  * Test frames built byte by byte (independently of the code under test), and fake mbufs in off-heap memory
- * holding them: the fields {@link Mbuf} reads and writes, then the buffer.
+ * holding them (fastpath's {@link FakeMbuf}).
  */
 final class TestFrames
 {
-    static final int HEADROOM = 128;
-    static final int DATA_ROOM = 2048;
+    static final int HEADROOM = FakeMbuf.DEFAULT_HEADROOM;
+    static final int DATA_ROOM = FakeMbuf.DATA_ROOM;
     static final long HOST_MAC = 0x0299_0000_1502L;
     static final long ROUTER_MAC = 0x0298_0000_1501L;
 
@@ -25,30 +23,12 @@ final class TestFrames
 
     static long mbuf(final Arena arena, final byte[] frame)
     {
-        final int bufferLength = HEADROOM + DATA_ROOM;
-        final long mbuf = arena.allocate(MbufDescriptor.SIZEOF + bufferLength, 64).address();
-        final long buffer = mbuf + MbufDescriptor.SIZEOF;
-        Memory.fill(buffer, bufferLength, (byte)0xA5);
-        Memory.putI64(mbuf + MbufDescriptor.BUF_ADDR_OFFSET, buffer);
-        Memory.putU16(mbuf + MbufDescriptor.DATA_OFF_OFFSET, HEADROOM);
-        Memory.putU16(mbuf + MbufDescriptor.NB_SEGS_OFFSET, 1);
-        Memory.putU16(mbuf + MbufDescriptor.BUF_LEN_OFFSET, bufferLength);
-        Memory.putI32(mbuf + MbufDescriptor.PKT_LEN_OFFSET, frame.length);
-        Memory.putU16(mbuf + MbufDescriptor.DATA_LEN_OFFSET, frame.length);
-        Memory.copyFromArray(frame, 0, buffer + HEADROOM, frame.length);
-        return mbuf;
+        return FakeMbuf.create(arena, frame, HEADROOM);
     }
 
     static byte[] data(final long mbuf)
     {
-        final int length = Mbuf.dataLength(mbuf);
-        if (Mbuf.packetLength(mbuf) != length)
-        {
-            throw new AssertionError("pkt_len " + Mbuf.packetLength(mbuf) + " != data_len " + length);
-        }
-        final byte[] bytes = new byte[length];
-        Memory.copyToArray(Mbuf.dataAddress(mbuf), bytes, 0, length);
-        return bytes;
+        return FakeMbuf.data(mbuf);
     }
 
     static byte[] ethernet(final long dst, final long src, final int type, final byte[] payload)

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Set;
 
 import io.panamux.dpdk.Mbuf;
-import io.panamux.dpdk.MbufDescriptor;
 import io.panamux.dpdk.Memory;
+import io.panamux.fastpath.packet.FakeMbuf;
 
 /**
- * The tests' {@link ControlPort}: mbufs are {@code struct rte_mbuf}-shaped blocks of off-heap memory (the
- * fields {@link Mbuf} reads, then the buffer, filled with 0xA5 so that a byte read before it is written shows),
+ * The tests' {@link ControlPort}: mbufs are fastpath's {@link FakeMbuf}s ({@code struct rte_mbuf}-shaped
+ * blocks of off-heap memory, the buffer filled with 0xA5 so that a byte read before it is written shows),
  * frames sent are copied out and kept, and ownership is checked as {@link ControlPort} states it: every mbuf
  * the code under test gets (polled, allocated, or {@linkplain #handOver handed over} as a worker would) must
  * come back exactly once, sent or freed; sending or freeing one it does not own fails at once.
@@ -21,9 +21,9 @@ import io.panamux.dpdk.Memory;
 public final class FakeControlPort implements ControlPort
 {
     /** Headroom of every mbuf. */
-    public static final int HEADROOM = 128;
+    public static final int HEADROOM = FakeMbuf.DEFAULT_HEADROOM;
     /** Bytes after the headroom. */
-    public static final int DATA_ROOM = 2048;
+    public static final int DATA_ROOM = FakeMbuf.DATA_ROOM;
 
     private final Arena arena = Arena.ofAuto();
     private final ArrayDeque<Long> inbound = new ArrayDeque<>();
@@ -41,18 +41,7 @@ public final class FakeControlPort implements ControlPort
      */
     public long mbuf(final byte[] frame)
     {
-        final int bufferLength = HEADROOM + DATA_ROOM;
-        final long m = arena.allocate(MbufDescriptor.SIZEOF + bufferLength, 64).address();
-        final long buffer = m + MbufDescriptor.SIZEOF;
-        Memory.fill(buffer, bufferLength, (byte)0xA5);
-        Memory.putI64(m + MbufDescriptor.BUF_ADDR_OFFSET, buffer);
-        Memory.putU16(m + MbufDescriptor.DATA_OFF_OFFSET, HEADROOM);
-        Memory.putU16(m + MbufDescriptor.NB_SEGS_OFFSET, 1);
-        Memory.putU16(m + MbufDescriptor.BUF_LEN_OFFSET, bufferLength);
-        Memory.putI32(m + MbufDescriptor.PKT_LEN_OFFSET, frame.length);
-        Memory.putU16(m + MbufDescriptor.DATA_LEN_OFFSET, frame.length);
-        Memory.copyFromArray(frame, 0, buffer + HEADROOM, frame.length);
-        return m;
+        return FakeMbuf.create(arena, frame, HEADROOM);
     }
 
     /**
