@@ -265,6 +265,18 @@ public final class FlowTable implements AutoCloseable
     }
 
     /**
+     * What the kernel really backs with huge pages: {@link #hugePages()} says the mapping was advised, this
+     * reads its {@code AnonHugePages} from {@code /proc/self/smaps} (pages are only given at first touch, and
+     * only when a free 2 MiB block exists then). For reports and tests: it reads a proc file and allocates.
+     *
+     * @return bytes of the table on transparent huge pages, or -1 when it cannot be told.
+     */
+    public long hugePageBytes()
+    {
+        return TableMemory.hugePageBytes(memory.address());
+    }
+
+    /**
      * @return the number of flows stored (IPv4 and IPv6); any thread.
      */
     public long size()

@@ -134,6 +134,33 @@ class FlowTableTest
     }
 
     /**
+     * The kernel really gives the table huge pages, not only the advice: with THP in {@code always} or
+     * {@code madvise} mode, a touched 8 MiB table shows up as {@code AnonHugePages} in {@code smaps}.
+     */
+    @Test
+    void largeTablesReallyLiveOnHugePagesWhereTheKernelOffersThem() throws Exception
+    {
+        final java.nio.file.Path mode = java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        final boolean offered = java.nio.file.Files.isReadable(mode) && !java.nio.file.Files.readString(mode).contains("[never]");
+        try (FlowTable table = new FlowTable(1 << 18, SEED))
+        {
+            assertEquals(8L << 20, table.memoryBytes());
+            // Every bucket touched, as a full table's are: pages are only given at the first touch.
+            for (int i = 0; i < table.capacity() / 2; i++)
+            {
+                table.putV4(i, 0x0A00_0001, 1000 + (i & 0x7FFF), 80, TCP, 1, 0, 0);
+            }
+            final long huge = table.hugePageBytes();
+            System.out.printf("flow table of %d MiB: %d KiB on transparent huge pages%n", table.memoryBytes() >> 20, huge >> 10);
+            if (offered)
+            {
+                assertTrue(table.hugePages());
+                assertTrue(huge >= table.memoryBytes() / 2, "AnonHugePages of the table's mapping: " + huge);
+            }
+        }
+    }
+
+    /**
      * Placement quality: with a well-mixed placement hash and two candidate buckets per flow (the first while
      * it has room to spare, then the emptier), evictions stay negligible until the table is three quarters
      * full. Prints the measured rates.
