@@ -22,6 +22,7 @@ import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
+import io.panamux.flow.FlowKey;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
 import org.agrona.DirectBuffer;
@@ -389,6 +390,8 @@ public final class WorkerAgent implements Agent
     }
 
     private long commandTimeNs;
+    /** The key of a learned flow from the command ring, refilled per command. */
+    private final FlowKey commandKey = new FlowKey();
 
     private void onCommand(final int type, final DirectBuffer b, final int index, final int length)
     {
@@ -408,18 +411,18 @@ public final class WorkerAgent implements Agent
             final int dstPort = b.getShort(index + FlowRecordDescriptor.DST_PORT_OFFSET) & 0xFFFF;
             final int protocol = b.getByte(index + FlowRecordDescriptor.PROTOCOL_OFFSET) & 0xFF;
             final int flags = b.getByte(index + FlowRecordDescriptor.FLAGS_OFFSET) & 0xFF;
-            final int rc;
             if (b.getByte(index + FlowRecordDescriptor.VERSION_OFFSET) == 4)
             {
-                rc = flows.putV4((int)b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET), (int)b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET),
-                    srcPort, dstPort, protocol, backend, flags, now);
+                commandKey.v4((int)b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET), (int)b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET),
+                    srcPort, dstPort, protocol);
             }
             else
             {
-                rc = flows.putV6(b.getLong(index + FlowRecordDescriptor.SRC_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET),
+                commandKey.v6(b.getLong(index + FlowRecordDescriptor.SRC_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET),
                     b.getLong(index + FlowRecordDescriptor.DST_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET), srcPort, dstPort,
-                    protocol, backend, flags, now);
+                    protocol);
             }
+            final int rc = flows.put(commandKey, backend, flags, now);
             countPut(rc);
         }
     }

@@ -7,6 +7,30 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 
+import static io.panamux.flow.FlowTableDescriptor.ADDRESSES_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.BACKEND_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.FLAGS_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.HALF_BYTES;
+import static io.panamux.flow.FlowTableDescriptor.HEAD_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.KIND_FREE;
+import static io.panamux.flow.FlowTableDescriptor.KIND_MASK;
+import static io.panamux.flow.FlowTableDescriptor.KIND_V4;
+import static io.panamux.flow.FlowTableDescriptor.KIND_V6;
+import static io.panamux.flow.FlowTableDescriptor.LAST_SEEN_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.LINE_BYTES;
+import static io.panamux.flow.FlowTableDescriptor.SEQUENCE_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.TAIL_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.V6_DST_HI_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.V6_DST_LO_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.V6_SRC_LO_OFFSET;
+import static io.panamux.flow.FlowTableDescriptor.V6_TAIL;
+import static io.panamux.flow.FlowTableDescriptor.addressesV4;
+import static io.panamux.flow.FlowTableDescriptor.dstPort;
+import static io.panamux.flow.FlowTableDescriptor.headV4;
+import static io.panamux.flow.FlowTableDescriptor.headV6;
+import static io.panamux.flow.FlowTableDescriptor.protocol;
+import static io.panamux.flow.FlowTableDescriptor.srcPort;
+
 /**
  * Off-heap flow table of one fast-path worker: 5-tuple (IPv4 or IPv6) to backend id, last-seen time and
  * flags, with idle expiry and eviction of the stalest entry of a full bucket.
@@ -24,41 +48,29 @@ import java.security.SecureRandom;
  * <h2>Memory layout</h2>
  * One segment owned by a shared arena (so a reader racing with {@link #close()} gets an exception, never a
  * crash), 64-byte aligned; from 2 MiB up, an anonymous mapping advised for transparent huge pages (see
- * {@link #hugePages()}). It holds {@code 2^k} buckets of 256 bytes (four cache lines).
- * A line holds two IPv4 entries (one per 32-byte half) or one IPv6 entry; a bucket thus holds up to 8 IPv4
- * or 4 IPv6 flows. <b>An IPv4 entry takes 32 bytes, an IPv6 entry 64 bytes.</b> {@link #capacity()} counts
- * 32-byte slots. Words are host-order; "head" packs the non-address part of the key with the entry kind.
- * <pre>
- *  line, two IPv4 entries:
- *   0               8               16      20      24      28      32
- *   +---------------+---------------+-------+-------+-------+-------+
- *   | head (v4)     | src&lt;&lt;32 | dst  |backend|last   |flags  |seq    |  half 0
- *   |               |               |id     |seen   |       |(line) |
- *   +---------------+---------------+-------+-------+-------+-------+
- *   | head (v4)     | src&lt;&lt;32 | dst  |backend|last   |flags  |unused |  half 1
- *   +---------------+---------------+-------+-------+-------+-------+
- *   32              40              48      52      56      60      64
- *
- *  line, one IPv6 entry:
- *   +---------------+---------------+-------+-------+-------+-------+
- *   | head (v6)     | src hi        |backend|last   |flags  |seq    |
- *   +---------------+---------------+-------+-------+-------+-------+
- *   | tail marker 7 | src lo        | dst hi        | dst lo        |
- *   +---------------+---------------+---------------+---------------+
- *
- *  head = srcPort &lt;&lt; 48 | dstPort &lt;&lt; 32 | protocol &lt;&lt; 24 | kind (low byte: 0 free, 4 IPv4, 6 IPv6,
- *         7 second half of an IPv6 entry)
- * </pre>
+ * {@link #hugePages()}, {@link #hugePageBytes()}). It holds {@code 2^k} buckets of 256 bytes; a bucket holds
+ * up to 8 IPv4 or 4 IPv6 flows. <b>An IPv4 entry takes 32 bytes, an IPv6 entry 64 bytes.</b>
+ * {@link #capacity()} counts 32-byte slots. The byte layout, with its picture, is {@link FlowTableDescriptor}.
  *
  * <h2>Placement</h2>
  * A flow has two candidate buckets ("power of two choices"): with {@code h = FlowHash.hashV4/hashV6(
  * placementSeed, tuple)}, the first is {@code h & (buckets - 1)} and the second
- * {@code (h >>> 32) & (buckets - 1)} (its neighbour when both are equal). A new flow goes to the candidate
- * with more free room (the first on a tie); lookups scan the first, then the second. Two choices keep
- * evictions negligible up to a high load (measured in {@code FlowTableTest}, filling with new flows: none up
- * to 50% of capacity, under 0.01% of flows lost by 75%, 0.7% by 90%), where one choice loses about 1% of
- * flows by 50% and 5% by 75%. The seed is per table and random by default, so crafted tuples cannot be
- * aimed at one bucket.
+ * {@code (h >>> 32) & (buckets - 1)} (its neighbour when both are equal); lookups scan the first, then the
+ * second. One policy places both families ({@link #takesFirst}): a new flow goes to its first candidate
+ * while that has more than {@value #FIRST_FIT_RESERVE} free slots, so that most flows live in the bucket a
+ * worker prefetches and a lookup reads one bucket; after that, to the candidate with more free room (the
+ * first on a tie). An IPv6 flow needs a whole free line, and its free room is counted in slots too (two per
+ * free line). The second choice keeps evictions negligible up to a high load (measured in
+ * {@code FlowTableTest}, filling with new IPv4 flows: none up to 50% of capacity, under 0.01% of flows lost
+ * by 75%, about 1% by 90%), where one choice loses about 1% of flows by 50% and 5% by 75%. The seed is per
+ * table and random by default, so crafted tuples cannot be aimed at one bucket.
+ *
+ * <h2>Size of this class</h2>
+ * Above the project's ~700 lines: it is the table's whole write protocol (placement, eviction, the sweep)
+ * and the lock-free readers that depend on it (the sequence rules of "Threads" above), for two address
+ * families, and about a third of it is the Javadoc of those public entry points. The byte layout is in
+ * {@link FlowTableDescriptor} and the key of the control thread's calls in {@link FlowKey}; the readers
+ * ({@code read*}, {@code forEach*}) are the part to move out next if it grows.
  *
  * <h2>Time</h2>
  * Times are ints in the caller's clock units (seconds or milliseconds since start); ages are computed as
@@ -88,37 +100,18 @@ public final class FlowTable implements AutoCloseable
     public static final int MAX_FLAGS = 0xFF;
 
     /** Bytes taken by an IPv4 entry. */
-    public static final int V4_ENTRY_BYTES = 32;
+    public static final int V4_ENTRY_BYTES = FlowTableDescriptor.V4_ENTRY_BYTES;
     /** Bytes taken by an IPv6 entry. */
-    public static final int V6_ENTRY_BYTES = 64;
+    public static final int V6_ENTRY_BYTES = FlowTableDescriptor.V6_ENTRY_BYTES;
     /** Bytes in a bucket. */
-    public static final int BUCKET_BYTES = 256;
+    public static final int BUCKET_BYTES = FlowTableDescriptor.BUCKET_BYTES;
     /** IPv4 entries (32-byte slots) in a bucket. */
-    public static final int SLOTS_PER_BUCKET = BUCKET_BYTES / V4_ENTRY_BYTES;
+    public static final int SLOTS_PER_BUCKET = FlowTableDescriptor.SLOTS_PER_BUCKET;
     /** Largest capacity accepted (32 GiB of table). */
     public static final int MAX_CAPACITY = 1 << 30;
 
-    static final int LINE_BYTES = 64;
-    /** Free slots below which an insert looks at both candidates instead of filling the first. */
+    /** Free slots of the first candidate above which a new flow goes there without looking at the second. */
     static final int FIRST_FIT_RESERVE = 3;
-    static final int HALF_BYTES = 32;
-    static final int HEAD_OFFSET = 0;
-    static final int ADDRESSES_OFFSET = 8;
-    static final int BACKEND_OFFSET = 16;
-    static final int LAST_SEEN_OFFSET = 20;
-    static final int FLAGS_OFFSET = 24;
-    static final int SEQUENCE_OFFSET = 28;
-    static final int TAIL_OFFSET = 32;
-    static final int V6_SRC_LO_OFFSET = 40;
-    static final int V6_DST_HI_OFFSET = 48;
-    static final int V6_DST_LO_OFFSET = 56;
-
-    static final long KIND_MASK = 0xFF;
-    static final long KIND_FREE = 0;
-    static final long KIND_V4 = 4;
-    static final long KIND_V6 = 6;
-    /** The whole head word of the second half of a line that holds an IPv6 entry. */
-    static final long V6_TAIL = 7;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -265,6 +258,18 @@ public final class FlowTable implements AutoCloseable
     }
 
     /**
+     * What the kernel really backs with huge pages: {@link #hugePages()} says the mapping was advised, this
+     * reads its {@code AnonHugePages} from {@code /proc/self/smaps} (pages are only given at first touch, and
+     * only when a free 2 MiB block exists then). For reports and tests: it reads a proc file and allocates.
+     *
+     * @return bytes of the table on transparent huge pages, or -1 when it cannot be told.
+     */
+    public long hugePageBytes()
+    {
+        return TableMemory.hugePageBytes(memory.address());
+    }
+
+    /**
      * @return the number of flows stored (IPv4 and IPv6); any thread.
      */
     public long size()
@@ -309,6 +314,63 @@ public final class FlowTable implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------
     // Writer (owner thread only)
     // ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Looks up a flow of either family, as {@link #findV4(int, int, int, int, int, int)} or
+     * {@link #findV6(long, long, long, long, int, int, int, int)}. Writer only.
+     *
+     * @param key the flow (not kept).
+     * @param now current time in the table's clock units.
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long find(final FlowKey key, final int now)
+    {
+        return key.isV6()
+            ? findV6(key.srcHi(), key.srcLo(), key.dstHi(), key.dstLo(), key.srcPort(), key.dstPort(), key.protocol(), now)
+            : findV4(key.srcV4(), key.dstV4(), key.srcPort(), key.dstPort(), key.protocol(), now);
+    }
+
+    /**
+     * Inserts or updates a flow of either family, as {@code putV4} or {@code putV6}. Writer only.
+     *
+     * @param key       the flow (not kept).
+     * @param backendId the backend to record.
+     * @param flags     flags to record (low 8 bits kept).
+     * @param now       current time, stored as last-seen.
+     * @return {@link #INSERTED}, {@link #UPDATED} or {@link #EVICTED}.
+     */
+    public int put(final FlowKey key, final int backendId, final int flags, final int now)
+    {
+        return key.isV6()
+            ? putV6(key.srcHi(), key.srcLo(), key.dstHi(), key.dstLo(), key.srcPort(), key.dstPort(), key.protocol(), backendId, flags, now)
+            : putV4(key.srcV4(), key.dstV4(), key.srcPort(), key.dstPort(), key.protocol(), backendId, flags, now);
+    }
+
+    /**
+     * Removes a flow of either family. Writer only.
+     *
+     * @param key the flow (not kept).
+     * @return whether it was present.
+     */
+    public boolean remove(final FlowKey key)
+    {
+        return key.isV6()
+            ? removeV6(key.srcHi(), key.srcLo(), key.dstHi(), key.dstLo(), key.srcPort(), key.dstPort(), key.protocol())
+            : removeV4(key.srcV4(), key.dstV4(), key.srcPort(), key.dstPort(), key.protocol());
+    }
+
+    /**
+     * Reads a flow of either family without changing anything; any thread (see {@link #readV4}).
+     *
+     * @param key the flow (not kept).
+     * @return {@code flags << 32 | backendId}, or {@link #MISSING}.
+     */
+    public long read(final FlowKey key)
+    {
+        return key.isV6()
+            ? readV6(key.srcHi(), key.srcLo(), key.dstHi(), key.dstLo(), key.srcPort(), key.dstPort(), key.protocol())
+            : readV4(key.srcV4(), key.dstV4(), key.srcPort(), key.dstPort(), key.protocol());
+    }
 
     /**
      * Looks up an IPv4 flow and, when found and {@code now} differs from its last-seen time, records
@@ -539,12 +601,9 @@ public final class FlowTable implements AutoCloseable
             }
         }
 
-        // The first while it has room to spare, so that most flows live in their first bucket and a lookup that
-        // finds them reads one bucket; once it is nearly full, the emptier of the two, which keeps evictions
-        // rare up to high loads (power of two choices).
         final long target;
         final long result;
-        if (firstCount > FIRST_FIT_RESERVE || (firstCount > 0 && firstCount >= secondCount))
+        if (takesFirst(firstCount, secondCount))
         {
             target = firstFree;
             result = ADDED;
@@ -1184,7 +1243,7 @@ public final class FlowTable implements AutoCloseable
         return -1;
     }
 
-    /** A fully free line in the candidate with more of them (the first on a tie), or -1. */
+    /** A fully free line of a candidate chosen by {@link #takesFirst}, or -1 when neither has one. */
     private long freeLine(final long first, final long second)
     {
         final MemorySegment own = this.own;
@@ -1210,7 +1269,21 @@ public final class FlowTable implements AutoCloseable
                 }
             }
         }
-        return firstCount >= secondCount ? firstFree : secondFree;
+        // Free room in slots, as for IPv4: a free line is two.
+        return takesFirst(2 * firstCount, 2 * secondCount) ? firstFree : secondFree;
+    }
+
+    /**
+     * The placement policy of both families: whether a new flow goes to its first candidate, given the free
+     * 32-byte slots (IPv4) or twice the free lines (IPv6) of each. The first while it has room to spare, so
+     * that most flows live in the bucket that is prefetched and a lookup that finds them reads one bucket;
+     * once it is nearly full, the emptier of the two (the first on a tie), which keeps evictions rare up to
+     * high loads (power of two choices). When this says no and the second has no room either, the caller
+     * evicts.
+     */
+    static boolean takesFirst(final int firstFree, final int secondFree)
+    {
+        return firstFree > FIRST_FIT_RESERVE || (firstFree > 0 && firstFree >= secondFree);
     }
 
     /**
@@ -1373,40 +1446,5 @@ public final class FlowTable implements AutoCloseable
     {
         return ((long)memory.get(INT, entry + FLAGS_OFFSET) << 32) |
             (memory.get(INT, entry + BACKEND_OFFSET) & 0xFFFF_FFFFL);
-    }
-
-    static long headV4(final int srcPort, final int dstPort, final int protocol)
-    {
-        return ports(srcPort, dstPort, protocol) | KIND_V4;
-    }
-
-    static long headV6(final int srcPort, final int dstPort, final int protocol)
-    {
-        return ports(srcPort, dstPort, protocol) | KIND_V6;
-    }
-
-    private static long ports(final int srcPort, final int dstPort, final int protocol)
-    {
-        return ((long)(srcPort & 0xFFFF) << 48) | ((long)(dstPort & 0xFFFF) << 32) | ((long)(protocol & 0xFF) << 24);
-    }
-
-    private static long addressesV4(final int srcAddr, final int dstAddr)
-    {
-        return ((long)srcAddr << 32) | (dstAddr & 0xFFFF_FFFFL);
-    }
-
-    private static int srcPort(final long head)
-    {
-        return (int)(head >>> 48);
-    }
-
-    private static int dstPort(final long head)
-    {
-        return (int)(head >>> 32) & 0xFFFF;
-    }
-
-    private static int protocol(final long head)
-    {
-        return (int)(head >>> 24) & 0xFF;
     }
 }

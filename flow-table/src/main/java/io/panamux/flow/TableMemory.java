@@ -6,7 +6,13 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.Optional;
 
 /**
@@ -103,6 +109,67 @@ final class TableMemory
         {
             throw new IllegalStateException("mmap of " + bytes + " bytes failed", ex);
         }
+    }
+
+    /**
+     * How much of the mapping that holds {@code address} the kernel backs with transparent huge pages now
+     * ({@code AnonHugePages} of its {@code /proc/self/smaps} entry): {@code madvise} only asks, and the
+     * kernel gives 4 KiB pages when it finds no free 2 MiB block at the first touch. Not for the fast path
+     * (reads and parses a proc file).
+     *
+     * @param address any address inside the mapping.
+     * @return bytes on huge pages, 0 when none, or -1 when it cannot be told (no {@code /proc}, no such mapping).
+     */
+    static long hugePageBytes(final long address)
+    {
+        final Path smaps = Path.of("/proc/self/smaps");
+        if (!Files.isReadable(smaps))
+        {
+            return -1;
+        }
+        try (var lines = Files.lines(smaps, StandardCharsets.US_ASCII))
+        {
+            boolean inside = false;
+            for (final Iterator<String> it = lines.iterator(); it.hasNext(); )
+            {
+                final String line = it.next();
+                final int dash = line.indexOf('-');
+                final int space = line.indexOf(' ');
+                if (dash > 0 && space > dash && isHex(line, 0, dash))
+                {
+                    // A mapping's header, "start-end perms offset dev inode path": the fields that follow are its own.
+                    if (inside)
+                    {
+                        return -1;
+                    }
+                    final long start = HexFormat.fromHexDigitsToLong(line, 0, dash);
+                    final long end = HexFormat.fromHexDigitsToLong(line, dash + 1, space);
+                    inside = Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0;
+                }
+                else if (inside && line.startsWith("AnonHugePages:"))
+                {
+                    final String kb = line.substring("AnonHugePages:".length()).replace("kB", "").trim();
+                    return Long.parseLong(kb) * 1024;
+                }
+            }
+            return -1;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static boolean isHex(final String s, final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            if (Character.digit(s.charAt(i), 16) < 0)
+            {
+                return false;
+            }
+        }
+        return to > from;
     }
 
     private static void unmap(final long address, final long length)

@@ -134,6 +134,33 @@ class FlowTableTest
     }
 
     /**
+     * The kernel really gives the table huge pages, not only the advice: with THP in {@code always} or
+     * {@code madvise} mode, a touched 8 MiB table shows up as {@code AnonHugePages} in {@code smaps}.
+     */
+    @Test
+    void largeTablesReallyLiveOnHugePagesWhereTheKernelOffersThem() throws Exception
+    {
+        final java.nio.file.Path mode = java.nio.file.Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        final boolean offered = java.nio.file.Files.isReadable(mode) && !java.nio.file.Files.readString(mode).contains("[never]");
+        try (FlowTable table = new FlowTable(1 << 18, SEED))
+        {
+            assertEquals(8L << 20, table.memoryBytes());
+            // Every bucket touched, as a full table's are: pages are only given at the first touch.
+            for (int i = 0; i < table.capacity() / 2; i++)
+            {
+                table.putV4(i, 0x0A00_0001, 1000 + (i & 0x7FFF), 80, TCP, 1, 0, 0);
+            }
+            final long huge = table.hugePageBytes();
+            System.out.printf("flow table of %d MiB: %d KiB on transparent huge pages%n", table.memoryBytes() >> 20, huge >> 10);
+            if (offered)
+            {
+                assertTrue(table.hugePages());
+                assertTrue(huge >= table.memoryBytes() / 2, "AnonHugePages of the table's mapping: " + huge);
+            }
+        }
+    }
+
+    /**
      * Placement quality: with a well-mixed placement hash and two candidate buckets per flow (the first while
      * it has room to spare, then the emptier), evictions stay negligible until the table is three quarters
      * full. Prints the measured rates.
@@ -617,6 +644,80 @@ class FlowTableTest
         table.close();
         table.close();
         assertThrows(IllegalStateException.class, () -> table.readV4(1, 2, 3, 4, TCP));
+    }
+
+    /**
+     * One placement policy for both families: an IPv6 flow, like an IPv4 one, goes to its first candidate
+     * while that has more than {@code FIRST_FIT_RESERVE} free slots (a free line counting two), then to the
+     * emptier. IPv6 used to take the emptier of the two from the start, so its second flow went to the
+     * second bucket and half the IPv6 lookups read two buckets.
+     */
+    @Test
+    void bothFamiliesFillTheFirstCandidateWhileItHasRoomToSpare()
+    {
+        try (FlowTable table = new FlowTable(64, SEED))
+        {
+            final List<V6> flows = new ArrayList<>();
+            final V6 probe = new V6(0x20010db800000000L, 1, 0x20010db8ffff0000L, 1, 1024, 443, TCP);
+            final long candidates = table.candidateBucketsV6(probe.srcHi(), probe.srcLo(), probe.dstHi(), probe.dstLo(), 1024, 443, TCP);
+            assertNotEquals(candidates >>> 32, candidates & 0xFFFF_FFFFL, "two distinct candidates");
+            for (int port = 1024; flows.size() < 9; port++)
+            {
+                if (table.candidateBucketsV6(probe.srcHi(), probe.srcLo(), probe.dstHi(), probe.dstLo(), port, 443, TCP) == candidates)
+                {
+                    flows.add(new V6(probe.srcHi(), probe.srcLo(), probe.dstHi(), probe.dstLo(), port, 443, TCP));
+                }
+            }
+            final long first = (candidates >>> 32) * FlowTable.BUCKET_BYTES;
+            final long second = (candidates & 0xFFFF_FFFFL) * FlowTable.BUCKET_BYTES;
+            // 4 free lines (8 slots), 3 (6), 2 (4): the first; then 1 line (2 slots) against 4 (8): the second.
+            for (int i = 0; i < 8; i++)
+            {
+                assertEquals(INSERTED, flows.get(i).put(table, i, 0, 10 + i));
+                final long bucket = flows.get(i).offset(table) / FlowTable.BUCKET_BYTES * FlowTable.BUCKET_BYTES;
+                final long expected = i < 3 ? first : i < 6 ? second : i == 6 ? first : second;
+                assertEquals(expected, bucket, "IPv6 flow " + i);
+            }
+            assertEquals(EVICTED, flows.get(8).put(table, 8, 0, 30));
+            assertEquals(MISSING, flows.get(0).read(table), "the stalest line was evicted");
+            assertEquals(1, table.evictions());
+
+            // IPv4, same policy in slots: 5 flows in the first (8, 7, 6, 5, 4 free), then the emptier.
+            final List<V4> v4 = sameBucketsV4(table, 6);
+            try (FlowTable fresh = new FlowTable(64, SEED))
+            {
+                final long c4 = v4.get(0).candidates(fresh);
+                for (int i = 0; i < 6; i++)
+                {
+                    v4.get(i).put(fresh, i, 0, 1);
+                    final long bucket = v4.get(i).offset(fresh) / FlowTable.BUCKET_BYTES;
+                    assertEquals(i < 5 ? c4 >>> 32 : c4 & 0xFFFF_FFFFL, bucket, "IPv4 flow " + i);
+                }
+            }
+        }
+    }
+
+    /** The key flyweight gives the same answers as the primitive calls, for both families, and is reusable. */
+    @Test
+    void aReusableKeyFindsPutsReadsAndRemovesBothFamilies()
+    {
+        try (FlowTable table = new FlowTable(1024, SEED))
+        {
+            final FlowKey key = new FlowKey();
+            assertEquals(INSERTED, table.put(key.v4(0xC0000201, 0xC633640A, 40000, 80, TCP), 17, 3, 10));
+            assertEquals(INSERTED, table.put(key.v6(0x20010db800000000L, 5, 0x20010db8ffff0000L, 1, 40000, 80, TCP), 18, 4, 10));
+            assertEquals(17, FlowTable.backendId(table.readV4(0xC0000201, 0xC633640A, 40000, 80, TCP)));
+            assertEquals(18, FlowTable.backendId(table.readV6(0x20010db800000000L, 5, 0x20010db8ffff0000L, 1, 40000, 80, TCP)));
+            assertEquals(4, FlowTable.flags(table.find(key, 11)));
+            assertEquals(3, FlowTable.flags(table.read(key.v4(0xC0000201, 0xC633640A, 40000, 80, TCP))));
+            assertEquals(UPDATED, table.put(key, 19, 0, 12));
+            assertEquals(19, FlowTable.backendId(table.find(key, 12)));
+            assertTrue(table.remove(key));
+            assertFalse(table.remove(key));
+            assertEquals(MISSING, table.read(key));
+            assertEquals(18, FlowTable.backendId(table.read(key.v6(0x20010db800000000L, 5, 0x20010db8ffff0000L, 1, 40000, 80, TCP))));
+            assertEquals(1, table.size());
+        }
     }
 
     /** Flows whose two candidate buckets are the same two buckets, in the same order. */

@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
 import io.panamux.dpdk.Burst;
 import io.panamux.dpdk.Lcore;
 import io.panamux.fastpath.CounterDescriptor;
+import io.panamux.fastpath.WorkerAgent;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.MuxConfig;
@@ -305,6 +306,34 @@ public final class ThroughputRunner implements AutoCloseable
         warm.put(prefix + "fill_packets", rig.packets() - start);
         warm.put(prefix + "flows_in_table", rig.flows().getAsLong());
         out.printf("  %sflows in table: %d%n", label(prefix), rig.flows().getAsLong());
+        reportTablePages(rig, warm, prefix);
+    }
+
+    /**
+     * Whether the Java workers' flow tables really are on transparent huge pages once filled
+     * ({@code AnonHugePages} of their mappings): the advice alone does not say, and a table on 4 KB pages
+     * costs a TLB miss per lookup.
+     */
+    private void reportTablePages(final Loops rig, final Map<String, Object> warm, final String prefix)
+    {
+        long bytes = 0;
+        long huge = 0;
+        for (final MeasuredAgent agent : rig.agents())
+        {
+            if (agent.delegate() instanceof WorkerAgent worker)
+            {
+                final long h = worker.flows().hugePageBytes();
+                bytes += worker.flows().memoryBytes();
+                huge = huge < 0 || h < 0 ? -1 : huge + h;
+            }
+        }
+        if (bytes > 0)
+        {
+            warm.put(prefix + "flow_table_bytes", bytes);
+            warm.put(prefix + "flow_table_huge_page_bytes", huge);
+            out.printf("  %sflow table: %d MB, %s on transparent huge pages%n", label(prefix), bytes >> 20,
+                huge < 0 ? "unknown how much" : (huge >> 20) + " MB");
+        }
     }
 
     private static String label(final String prefix)
