@@ -315,7 +315,7 @@ class DeviceMatrixTest
             mux.destroy();
             assertTrue(mux.waitFor(60, TimeUnit.SECONDS), "the MUX stops on SIGTERM");
         }
-        stoppedCleanly(new Result(mux.exitValue(), Files.readString(log)), stats);
+        stoppedCleanly(new NetworkLab.Result(mux.exitValue(), Files.readString(log)), stats);
     }
 
     /** Waits until {@code text} is in the MUX's log {@code times} times (20 s at most). */
@@ -400,7 +400,7 @@ class DeviceMatrixTest
         // One CPU for three busy-polling workers: they start (and forward) but share it, which the operator must hear.
         final List<String> command = new ArrayList<>(List.of("taskset", "-c", "0"));
         command.addAll(run(null, config, 2, stats));
-        final Result result = exec(command, 120);
+        final NetworkLab.Result result = exec(command, 120);
         stoppedCleanly(result, stats);
         assertTrue(result.output().contains("warning: 3 workers but 1 CPU(s) this process may use ([0])"),
             "a warning naming both numbers:\n" + result.output());

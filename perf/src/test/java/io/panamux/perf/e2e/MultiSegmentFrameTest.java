@@ -90,7 +90,7 @@ class MultiSegmentFrameTest
         final MuxStats stats;
         try
         {
-            await().atMost(Duration.ofSeconds(20)).until(() -> mux.workers().getFirst().counters().get(WorkerCounters.RX_PACKETS) >= lengths.length);
+            await().atMost(Duration.ofSeconds(20)).until(() -> mux.workerCounters().getFirst().get(WorkerCounters.RX_PACKETS) >= lengths.length);
         }
         finally
         {
