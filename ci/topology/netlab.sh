@@ -27,7 +27,13 @@
 #
 # With --bfd, the router and every MUX's speaker run BFD (100 ms, multiplier 3) on their BGP sessions.
 #
-# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6] [--bfd]   build it (tears down leftovers first)
+# With --etcd, the pool is kept in etcd (ARCHITECTURE.md §7): one etcd member runs in the namespace pmxn-etcd,
+# reached by every MUX and host agent over a management link of its own (mgmt0, 10.255.ID.2/24; etcd at
+# 10.255.ID.1:2379, ID as in the addresses below), so an agent reaches it before its tap exists. The VIPs and
+# the hash seed are the pool document ($RUN/pool.yaml, stored with ./panamux pool push); the MUXes' and agents'
+# files carry only their own settings and the store section; c2 selects for the document's .13 (select:).
+#
+# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6] [--bfd] [--etcd]   build it (tears down leftovers first)
 #        netlab.sh down                             kill every process in the namespaces, delete them
 #        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
 #        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
@@ -39,6 +45,7 @@
 #                                                   again (its own address still answers)
 #        netlab.sh mux-freeze NAME                  SIGSTOP the MUX and its BIRD: a host that went silent, its
 #                                                   link still up (mux-stop NAME --kill ends it)
+#        netlab.sh etcd-stop | etcd-start           the pool's etcd (up --etcd) killed, or started again
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
 #                                                   (space-separated gateways, or "none"), or fail
@@ -89,6 +96,66 @@ addr6() { echo "2001:db8:$1::$2"; }
 ipv6_lab() { [ "$(awk '{print $3}' "$RUN/shape" 2>/dev/null)" = ipv6 ]; }
 # Whether the BGP sessions run BFD (up --bfd).
 bfd_lab() { [ "$(awk '{print $4}' "$RUN/shape" 2>/dev/null)" = bfd ]; }
+# Whether the pool is kept in etcd (up --etcd).
+etcd_lab() { [ "$(awk '{print $5}' "$RUN/shape" 2>/dev/null)" = etcd ]; }
+ETCD_PREFIX=/panamux/pools/netlab
+
+# The store section of a node's file (up --etcd): etcd over the node's management link, its own cache file.
+store_section() {
+  local node=$1 id
+  id=$(link_id "$node")
+  cat <<EOF
+store:
+  etcd:
+    endpoints: ["http://10.255.$id.1:2379"]
+    prefix: $ETCD_PREFIX
+    lease-seconds: 3
+    cache-file: $RUN/$node-pool-cache.yaml
+EOF
+}
+
+# The pool's etcd (up --etcd): one member in its own namespace, listening on every management link.
+etcd_start() {
+  ns etcd setsid etcd --name netlab --data-dir "$RUN/etcd-data" --listen-client-urls http://0.0.0.0:2379 \
+    --advertise-client-urls http://127.0.0.1:2379 --listen-peer-urls http://127.0.0.1:2380 \
+    --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster netlab=http://127.0.0.1:2380 \
+    > "$RUN/etcd.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/etcd.pid"
+  local i
+  for i in $(seq 1 100); do
+    ns etcd etcdctl --endpoints http://127.0.0.1:2379 --command-timeout=1s endpoint health >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$RUN/etcd.log" >&2
+  die "etcd did not start"
+}
+
+etcd_stop() {
+  local pid
+  for pid in $(ns_pids_matching etcd "etcd --name netlab"); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -f "$RUN/etcd.pid"
+}
+
+# A management link from NODE to the etcd namespace: mgmt0 (10.255.ID.2/24) there, mgID (10.255.ID.1) here.
+mgmt_link() {
+  local node=$1 id
+  id=$(link_id "$node")
+  ip -n "$P-etcd" link add "mg$id" type veth peer name mgmt0 netns "$P-$node"
+  ip -n "$P-etcd" addr add "10.255.$id.1/24" dev "mg$id"
+  ip -n "$P-etcd" link set "mg$id" up
+  ip -n "$P-$node" addr add "10.255.$id.2/24" dev mgmt0
+  ip -n "$P-$node" link set mgmt0 up
+}
+
+# Stores the pool document (up --etcd) as an operator would: validated, compare-and-swap.
+pool_push() {
+  local env_cp=()
+  [ -n "${PANAMUX_CLASSPATH:-}" ] && env_cp=(PANAMUX_CLASSPATH="$PANAMUX_CLASSPATH")
+  ns etcd env "${env_cp[@]}" "$PANAMUX_ROOT/panamux" pool push --file "$RUN/pool.yaml" --etcd http://127.0.0.1:2379 \
+    --prefix "$ETCD_PREFIX" > "$RUN/pool-push.log" 2>&1 || { cat "$RUN/pool-push.log" >&2; die "pool push failed"; }
+}
 
 cmd_check() {
   command -v ip >/dev/null || die "iproute2 is missing"
@@ -174,6 +241,18 @@ agent_config() {
       - { address: \"$(addr6 22 2)\", weight: 1 }"
     fi
   fi
+  local pool_vips="  vips: [$vips_served]" seed="hash-seed: 0x5eed" store=""
+  if etcd_lab; then
+    # The VIPs, the served ones and the seed are the pool document's; c2 names those it selects for.
+    pool_vips="" seed="" vips="" store=$(store_section "$node")
+    if [ "$node" = c2 ]; then
+      vips='select: ["192.0.2.13:80/tcp"'
+      if ipv6_lab; then
+        vips="$vips, \"[2001:db8:f::13]:80/tcp\""
+      fi
+      vips="$vips]"
+    fi
+  fi
   cat > "$RUN/$node-agent.yaml" <<EOF
 agent:
   name: $node
@@ -182,14 +261,14 @@ $address6
   backs: [$vips_served]
 pool:
   muxes: [$muxes]
-  vips: [$vips_served]
+$pool_vips
 dataplane:
   eal: ["--no-huge", "-m", "128", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--log-level=pmd.net.tap:error"]
   network: "net_af_packet0,iface=eth0"
   host: "net_tap0,iface=pmx0,mac=$(tap_mac "$id")"
   gateway-mac: "$(mac "$id" 1)"
   mtu: 1500
-hash-seed: 0x5eed
+$seed
 fastpath:
   key: "$FASTPATH_KEY"
   port: 6081
@@ -198,6 +277,7 @@ fastpath:
   lease-seconds: 30
   max-age-millis: 2000
 $vips
+$store
 EOF
 }
 
@@ -349,12 +429,17 @@ mux_config() {
   id=$(link_id "$node")
   local b3=198.18.23.2
   [ "$backends" -ge 3 ] || b3=198.18.22.2
+  local seed="  hash-seed: 0x5eed" vips_to="$RUN/$node.yaml"
+  if etcd_lab; then
+    # The pool's VIPs and seed go to the pool document (the same for every MUX), the store section here.
+    seed="" vips_to="$RUN/pool.yaml"
+  fi
   cat > "$RUN/$node.yaml" <<EOF
 mux:
   name: $node
   address: $(addr "$id" 2)
 $(ipv6_lab && echo "  address6: \"$(addr6 "$id" 2)\"")
-  hash-seed: 0x5eed
+$seed
 dataplane:
   eal: ["--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=$P-$node", "-l", "0", "--log-level=lib.eal:error", "--vdev=net_af_packet0,iface=eth0"]
   port: 0
@@ -368,6 +453,13 @@ router:
     hold-seconds: 3
     run-directory: $RUN/$node-bgp
 $(bfd_lab && echo "    bfd: { interval-ms: 100, multiplier: 3 }")
+admin: { listen: "127.0.0.1:9480" }
+$(etcd_lab && store_section "$node")
+EOF
+  if etcd_lab; then
+    echo "pool: { hash-seed: 0x5eed }" > "$vips_to"
+  fi
+  cat >> "$vips_to" <<EOF
 vips:
   - address: 192.0.2.10
     port: 80
@@ -394,7 +486,6 @@ vips:
       - { address: 198.18.22.2, weight: 1 }
 $(ipv6_lab && kernel_backend_vips)
 $(ipv6_lab && [ "$backends" -ge 2 ] && agent_backend_vips6)
-admin: { listen: "127.0.0.1:9480" }
 EOF
 }
 
@@ -614,13 +705,14 @@ cmd_wait_route() {
 }
 
 cmd_up() {
-  local muxes=2 backends=3 ipv6=ipv4 bfd=nobfd k
+  local muxes=2 backends=3 ipv6=ipv4 bfd=nobfd etcd=noetcd k n
   while [ $# -gt 0 ]; do
     case $1 in
       --muxes) muxes=$2; shift 2 ;;
       --backends) backends=$2; shift 2 ;;
       --ipv6) ipv6=ipv6; shift ;;
       --bfd) bfd=bfd; shift ;;
+      --etcd) etcd=etcd; shift ;;
       *) die "up: unknown option $1" ;;
     esac
   done
@@ -629,7 +721,7 @@ cmd_up() {
   mkdir -p "$RUN"
   FASTPATH_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   echo "$FASTPATH_KEY" > "$RUN/fastpath.key"
-  echo "$muxes $backends $ipv6 $bfd" > "$RUN/shape"
+  echo "$muxes $backends $ipv6 $bfd $etcd" > "$RUN/shape"
 
   ip netns add "$RT"
   ip -n "$RT" link set lo up
@@ -686,6 +778,16 @@ cmd_up() {
     for k in $(seq 1 "$KBACKENDS"); do
       kernel_backend_up "k$k"
     done
+  fi
+  if etcd_lab; then
+    command -v etcd >/dev/null || die "etcd (Debian package etcd-server) is missing"
+    ip netns add "$P-etcd"
+    ip -n "$P-etcd" link set lo up
+    for n in c2 $(seq -f 'm%g' 1 "$muxes") $(seq -f 'b%g' 1 "$backends"); do
+      mgmt_link "$n"
+    done
+    etcd_start
+    pool_push
   fi
   router_config "$muxes"
   ns rt bird -c "$RUN/rt-bird.conf" -s "$RUN/rt-bird.ctl" -P "$RUN/rt-bird.pid"
@@ -745,6 +847,8 @@ main() {
       esac ;;
     decap-stop) cmd_decap_signal "$1" USR1 ;;
     decap-start) cmd_decap_signal "$1" USR2 ;;
+    etcd-stop) etcd_stop ;;
+    etcd-start) etcd_start ;;
     routes) cmd_routes ;;
     wait-route) cmd_wait_route "$@" ;;
     exec) local n=$1; shift; ns "$n" "$@" ;;

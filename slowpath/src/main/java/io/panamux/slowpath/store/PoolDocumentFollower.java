@@ -1,6 +1,7 @@
 package io.panamux.slowpath.store;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,8 @@ public final class PoolDocumentFollower<C> implements AutoCloseable
 {
     /** How often the key is read besides the watch. */
     public static final long POLL_MS = 1000;
+    /** How long a start without a cache file keeps asking etcd for the document before it gives up. */
+    public static final long START_WAIT_MS = 15_000;
 
     /**
      * Where the document is and how a process makes its configuration of it.
@@ -168,14 +171,34 @@ public final class PoolDocumentFollower<C> implements AutoCloseable
      */
     public static <C> Loaded<C> load(final Source<C> source)
     {
-        final EtcdStore.Read read;
-        try
+        EtcdStore.Read read = null;
+        final boolean cached = source.cache().map(c -> Files.exists(c.file())).orElse(false);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
+        while (read == null)
         {
-            read = source.store().get(source.settings().configKey());
-        }
-        catch (final StoreUnavailableException ex)
-        {
-            return fromCache(source, ex.getMessage());
+            try
+            {
+                read = source.store().get(source.settings().configKey());
+            }
+            catch (final StoreUnavailableException ex)
+            {
+                // With a cache, start from it now (the follower catches up). Without one, give etcd a little
+                // longer: a process's first call also sets up its connection (measured: over 3 s on a loaded
+                // 2-core machine while etcd answered the others at once).
+                if (cached || System.nanoTime() > deadline)
+                {
+                    return fromCache(source, ex.getMessage());
+                }
+                try
+                {
+                    Thread.sleep(500);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    return fromCache(source, ex.getMessage());
+                }
+            }
         }
         final String document = read.entry().map(EtcdStore.Entry::value).orElse("");
         final long revision = read.entry().map(EtcdStore.Entry::modRevision).orElse(0L);
