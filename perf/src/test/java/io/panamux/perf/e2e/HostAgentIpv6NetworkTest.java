@@ -50,7 +50,7 @@ class HostAgentIpv6NetworkTest
     void buildTheNetwork() throws Exception
     {
         lab = NetworkLab.open("pmxa", "--ipv6", "--backends", "2");
-        dir = Files.createTempDirectory("netlab-agent6");
+        dir = lab.tempDir("netlab-agent6");
         lab.startMuxes("m1", "m2");
         lab.labOk(120, "wait-route", FASTPATH_VIP6, M1_6 + " " + M2_6, "120");
         lab.labOk(30, "wait-route", SELECTED_VIP6, M1_6 + " " + M2_6, "30");
@@ -72,10 +72,6 @@ class HostAgentIpv6NetworkTest
         if (lab != null)
         {
             lab.close();
-        }
-        if (dir != null)
-        {
-            NetworkLab.deleteTree(dir);
         }
     }
 

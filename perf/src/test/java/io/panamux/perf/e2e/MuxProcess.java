@@ -10,10 +10,14 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,30 +122,30 @@ final class MuxProcess
      */
     boolean awaitOutput(final String text, final int seconds, final String exitedWith) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!output().contains(text))
+        try
         {
-            if (!process.isAlive())
-            {
-                process.waitFor();
-                // The reader takes the last lines.
-                reader.join(2000);
-                if (output().contains(text))
-                {
-                    return true;
-                }
-                if (exitedWith != null && output().contains(exitedWith))
-                {
-                    return false;
-                }
-            }
-            if (!process.isAlive() || System.nanoTime() > deadline)
-            {
-                throw new AssertionError(name + " did not print \"" + text + "\":\n" + output());
-            }
-            Thread.sleep(50);
+            await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50))
+                .until(() -> output().contains(text) || !process.isAlive());
         }
-        return true;
+        catch (final ConditionTimeoutException e)
+        {
+            throw new AssertionError(name + " did not print \"" + text + "\" within " + seconds + " s:\n" + output(), e);
+        }
+        if (!process.isAlive())
+        {
+            process.waitFor();
+            // The reader takes the last lines.
+            reader.join(2000);
+        }
+        if (output().contains(text))
+        {
+            return true;
+        }
+        if (exitedWith != null && output().contains(exitedWith))
+        {
+            return false;
+        }
+        throw new AssertionError(name + " exited (" + process.exitValue() + ") before printing \"" + text + "\":\n" + output());
     }
 
     /**

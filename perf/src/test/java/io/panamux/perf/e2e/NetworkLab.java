@@ -44,6 +44,8 @@ final class NetworkLab
     private final Map<String, String> env;
     /** Takes the lab down if the JVM ends before {@link #close} (set by {@link #open}). */
     private Thread downAtExit;
+    /** The tests' own directories ({@link #tempDir}), deleted by {@link #close}. */
+    private final List<Path> tempDirs = new ArrayList<>();
 
     /** The result of a command. */
     record Result(int code, String output)
@@ -124,14 +126,27 @@ final class NetworkLab
         }
     }
 
+    /** @return a new temporary directory for the test's own files (captures, scripts), deleted by {@link #close}. */
+    Path tempDir(final String name) throws IOException
+    {
+        final Path dir = Files.createTempDirectory(name);
+        tempDirs.add(dir);
+        return dir;
+    }
+
     /**
-     * The lab tests' tear-down: the lab down, its run directory deleted (its logs were shown with any failure;
-     * the next run makes its own), the shutdown hook of {@link #open} dropped.
+     * The lab tests' tear-down: the lab down, its run directory and the {@link #tempDir}s deleted (the logs
+     * were shown with any failure; the next run makes its own), the shutdown hook of {@link #open} dropped.
      */
     void close() throws IOException, InterruptedException
     {
         down();
         deleteTree(run);
+        for (final Path dir : tempDirs)
+        {
+            deleteTree(dir);
+        }
+        tempDirs.clear();
         if (downAtExit != null)
         {
             try

@@ -62,7 +62,7 @@ class NetworkTest
     void buildTheNetwork() throws Exception
     {
         lab = NetworkLab.open("pmxt");
-        dir = Files.createTempDirectory("netlab-test");
+        dir = lab.tempDir("netlab-test");
         lab.startMuxes("m1", "m2");
         lab.labOk(90, "wait-route", VIP, M1 + " " + M2, "80");
         lab.labOk(30, "wait-route", BYPASS_VIP, B3, "30");
@@ -74,10 +74,6 @@ class NetworkTest
         if (lab != null)
         {
             lab.close();
-        }
-        if (dir != null)
-        {
-            NetworkLab.deleteTree(dir);
         }
     }
 

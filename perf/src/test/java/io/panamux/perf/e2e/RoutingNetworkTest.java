@@ -63,7 +63,7 @@ class RoutingNetworkTest
     {
         // No host-agent backends: the VIPs under test stand on the plain backends k1, k2.
         lab = NetworkLab.open("pmxr", "--ipv6", "--bfd", "--backends", "0");
-        dir = Files.createTempDirectory("netlab-routing");
+        dir = lab.tempDir("netlab-routing");
         lab.startMuxes("m1", "m2");
         lab.labOk(120, "wait-route", VIP6, M1_6 + " " + M2_6, "120");
         lab.labOk(30, "wait-route", BYPASS_VIP6, K1_6, "30");
@@ -75,10 +75,6 @@ class RoutingNetworkTest
         if (lab != null)
         {
             lab.close();
-        }
-        if (dir != null)
-        {
-            NetworkLab.deleteTree(dir);
         }
     }
 

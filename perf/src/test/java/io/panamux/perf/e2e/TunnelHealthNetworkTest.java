@@ -48,7 +48,7 @@ class TunnelHealthNetworkTest
     void buildTheNetwork() throws Exception
     {
         lab = NetworkLab.open("pmxt", "--ipv6", "--muxes", "1", "--backends", "0");
-        dir = Files.createTempDirectory("netlab-tunnel-health");
+        dir = lab.tempDir("netlab-tunnel-health");
         lab.startMuxes("m1");
         lab.labOk(120, "wait-route", TUNNEL_VIP, M1, "120");
     }
@@ -59,10 +59,6 @@ class TunnelHealthNetworkTest
         if (lab != null)
         {
             lab.close();
-        }
-        if (dir != null)
-        {
-            NetworkLab.deleteTree(dir);
         }
     }
 
