@@ -357,7 +357,7 @@ class WorkerAgentTest
     }
 
     @Test
-    void idleFlowsAreSweptOutOverASecondWhateverTheCycleRate()
+    void idleFlowsAreSweptOutOverAnEighthOfTheTimeoutWhateverTheCycleRate()
     {
         publish(1, vip(Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends(0, 0, 1, 1, 1), null));
         final List<byte[]> syns = new ArrayList<>();
@@ -370,17 +370,27 @@ class WorkerAgentTest
         assertEquals(2000, received().size());
         assertEquals(2000, flows.size());
 
+        // One sweep of the table per eighth of the idle timeout, 1 s at least, 30 s at most.
+        assertEquals(1_000_000_000L, WorkerAgent.sweepPeriodNs(5));
+        assertEquals(7_500_000_000L, WorkerAgent.sweepPeriodNs(60));
+        assertEquals(30_000_000_000L, WorkerAgent.sweepPeriodNs(300));
+        assertEquals(30_000_000_000L, WorkerAgent.sweepPeriodNs(Integer.MAX_VALUE));
+        final int periodMs = (int)(WorkerAgent.sweepPeriodNs(300) / 1_000_000);
+
         // Half a second before the idle timeout (300 s): the sweep catches up with the jump, nothing expires.
         clock.advance(299_500_000_000L);
         idleCycles(100);
         assertEquals(2000, flows.size(), "no flow is idle for 300 s yet");
-        // 0.1 s past the timeout, one cycle a millisecond: a tenth of the buckets has been swept since, so
-        // about a tenth of the flows has gone (64 buckets a cycle, as before, swept the table every 128 cycles).
-        idleCycles(500);
+        idleCycles(399);
+        assertEquals(2000, flows.size(), "no flow is idle for 300 s yet");
+        // A tenth of the sweep period past the timeout, one cycle a millisecond: a tenth of the buckets has
+        // been swept since, so about a tenth of the flows has gone (64 buckets a cycle, as before, swept the
+        // table every 128 cycles).
+        idleCycles(1 + periodMs / 10);
         final long early = 2000 - flows.size();
-        assertTrue(early >= 50 && early <= 500, "a tenth of the table swept in 0.1 s, not all of it: " + early + " expired");
+        assertTrue(early >= 50 && early <= 500, "a tenth of the table swept in a tenth of the period, not all of it: " + early + " expired");
         // A whole sweep later every one has gone.
-        idleCycles(1000);
+        idleCycles(periodMs);
         assertEquals(0, flows.size(), "every idle flow expired within a sweep period");
         assertEquals(2000, counters.get(WorkerCounters.FLOWS_EXPIRED));
         assertEquals(0, counters.get(WorkerCounters.FLOWS), "the gauge follows");

@@ -331,8 +331,9 @@ public final class ThroughputRunner implements AutoCloseable
         {
             warm.put(prefix + "flow_table_bytes", bytes);
             warm.put(prefix + "flow_table_huge_page_bytes", huge);
-            out.printf("  %sflow table: %d MB, %s on transparent huge pages%n", label(prefix), bytes >> 20,
-                huge < 0 ? "unknown how much" : (huge >> 20) + " MB");
+            out.printf("  %sflow table: %d MB, %s on transparent huge pages%s%n", label(prefix), bytes >> 20,
+                huge < 0 ? "unknown how much" : (huge >> 20) + " MB",
+                rig.flows().getAsLong() == 0 ? " (empty: the kernel gives pages at the first touch)" : "");
         }
     }
 
