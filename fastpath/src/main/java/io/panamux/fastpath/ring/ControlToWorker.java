@@ -1,6 +1,7 @@
 package io.panamux.fastpath.ring;
 
 import java.nio.ByteBuffer;
+import java.util.function.LongConsumer;
 
 import io.panamux.dpdk.Burst;
 import org.agrona.concurrent.MessageHandler;
@@ -91,19 +92,27 @@ public final class ControlToWorker
      */
     public int freeAll()
     {
+        return freeAll(Burst::free);
+    }
+
+    /**
+     * {@link #freeAll()} with {@code free} in place of {@code rte_pktmbuf_free} (tests).
+     *
+     * @return the mbufs handed to {@code free}.
+     */
+    public int freeAll(final LongConsumer free)
+    {
         final int[] freed = {0};
-        while (ring.read((type, b, index, length) ->
+        final MessageHandler handler = (type, b, index, length) ->
         {
             final long m = b.getLong(index + MBUF_OFFSET);
             if (type == SEND && m != 0)
             {
-                Burst.free(m);
+                free.accept(m);
                 freed[0]++;
             }
-        }) > 0)
-        {
-            // Until the queue is empty.
-        }
+        };
+        RingDrain.drain(ring, handler);
         return freed[0];
     }
 

@@ -1,7 +1,9 @@
 package io.panamux.fastpath.ring;
 
 import java.nio.ByteBuffer;
+import java.util.function.LongConsumer;
 
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -59,19 +61,27 @@ public final class WorkerToControl
      */
     public int freeAll()
     {
+        return freeAll(Burst::free);
+    }
+
+    /**
+     * {@link #freeAll()} with {@code free} in place of {@code rte_pktmbuf_free} (tests).
+     *
+     * @return the mbufs handed to {@code free}.
+     */
+    public int freeAll(final LongConsumer free)
+    {
         final int[] freed = {0};
-        while (ring.read((type, b, index, length) ->
+        final MessageHandler handler = (type, b, index, length) ->
         {
             final long m = b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET);
             if (m != 0)
             {
-                Burst.free(m);
+                free.accept(m);
                 freed[0]++;
             }
-        }) > 0)
-        {
-            // Until the ring is empty.
-        }
+        };
+        RingDrain.drain(ring, handler);
         return freed[0];
     }
 
