@@ -1,5 +1,7 @@
 package io.panamux.hostagent;
 
+import java.util.List;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -127,6 +129,8 @@ public final class HostAgent implements Agent
     private final TunnelEncapsulator encapsulator;
     private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
     private SourceSelector selector;
+    /** The source-side selection in force, for other threads (the stats file's table digests). */
+    private volatile Selection selection;
     private final Redirects redirects;
     private final RedirectIssuer issuer;
     private RedirectMessage messages;
@@ -183,6 +187,7 @@ public final class HostAgent implements Agent
         this.selector = config.vips().isEmpty() ? null
             : new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.flowCapacity(),
             config.idleTimeoutSeconds());
+        this.selection = new Selection(config.hashSeed(), config.maglevTableSize(), selector == null ? List.of() : selector.vips());
         final HostAgentConfig.Fastpath fp = config.fastpath().orElse(null);
         if (fp != null)
         {
@@ -522,7 +527,30 @@ public final class HostAgent implements Agent
             {
                 old.close();
             }
+            selection = new Selection(next.hashSeed(), next.maglevTableSize(), selector == null ? List.of() : selector.vips());
         }
+    }
+
+    /**
+     * The source-side selection the agent thread uses now.
+     *
+     * @param hashSeed  the pool's hash seed it was built with.
+     * @param tableSize the Maglev table size.
+     * @param vips      the VIPs selected for, with their backends and Maglev tables (never changed once built).
+     */
+    public record Selection(long hashSeed, int tableSize, List<Vip> vips)
+    {
+        /** Copies the list. */
+        public Selection
+        {
+            vips = List.copyOf(vips);
+        }
+    }
+
+    /** @return the selection in force (any thread): the last one the agent thread took. */
+    public Selection selection()
+    {
+        return selection;
     }
 
     /** A configuration and what the agent thread needs to switch to it, built off that thread. */

@@ -16,7 +16,18 @@ import io.panamux.common.config.NodeReader;
 import io.panamux.common.config.YamlText;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.flow.MaglevTable;
+import io.panamux.slowpath.config.BackendConfig;
+import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
+import io.panamux.slowpath.config.Encapsulation;
+import io.panamux.slowpath.config.IpAddress;
+import io.panamux.slowpath.config.MachineLimits;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.StoreSettings;
+import io.panamux.slowpath.config.VipConfig;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
@@ -57,12 +68,18 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * vips:                             # source-side selection (optional), as in the MUX's file, IPv4 only
  *   - { address: 192.0.2.13, port: 80, protocol: tcp, encapsulation: ipip,
  *       backends: [ { address: 198.18.21.2, weight: 1 } ] }
+ * store: { etcd: { ... } }          # a pool on etcd: the MUX's store section (loadMerged; then no vips,
+ *                                   # hash-seed, maglev-table-size or pool.vips here: the document's)
+ * select: ["192.0.2.13:80/tcp"]     # with store: the document's VIPs to select for, or all
  * </pre>
  */
 public final class HostAgentConfigLoader
 {
     static final List<String> TOP_KEYS = List.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath",
-        "vips");
+        "vips", "store", "select");
+    /** What a pool on etcd keeps in its document, not in an agent's file (ARCHITECTURE.md §7). */
+    private static final Map<String, String> POOL_WIDE = Map.of("vips", "its VIPs (select names those this agent selects for)",
+        "hash-seed", "pool.hash-seed", "maglev-table-size", "pool.maglev-table-size", "pool.vips", "the VIPs it serves");
     static final List<String> AGENT_KEYS = List.of("name", "address", "address6", "backs", "answer-neighbours");
     static final List<String> POOL_KEYS = List.of("muxes", "agents", "vips");
     static final List<String> DATAPLANE_KEYS = List.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
@@ -86,13 +103,28 @@ public final class HostAgentConfigLoader
     {
     }
 
+    /** A pool document's text and the name its messages give ({@code etcd:KEY@REVISION}). */
+    private record Document(String text, String name)
+    {
+    }
+
+    /** A source-side VIP and the node a problem with it is blamed on. */
+    private record PlacedVip(HostAgentConfig.SourceVip vip, Node node, String path)
+    {
+    }
+
+    private final String file;
     private final ConfigProblems problems;
     private final NodeReader reader;
+    /** The pool document (with store), or null for an agent whose file is all of its configuration. */
+    private final Document document;
 
-    private HostAgentConfigLoader(final String file)
+    private HostAgentConfigLoader(final String file, final Document document)
     {
+        this.file = file;
         this.problems = new ConfigProblems(file);
         this.reader = new NodeReader(problems);
+        this.document = document;
     }
 
     /**
@@ -102,16 +134,7 @@ public final class HostAgentConfigLoader
      */
     public static HostAgentConfig load(final Path path)
     {
-        final byte[] bytes;
-        try
-        {
-            bytes = Files.readAllBytes(path);
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
-        }
-        return parse(path.toString(), YamlText.decodeUtf8(bytes, path.toString()));
+        return parse(path.toString(), read(path));
     }
 
     /**
@@ -122,12 +145,110 @@ public final class HostAgentConfigLoader
      */
     public static HostAgentConfig parse(final String file, final String text)
     {
+        return new HostAgentConfigLoader(file, null).config(compose(file, text));
+    }
+
+    /**
+     * Reads only the {@code store} section of an agent's file, with the MUX's reader of that section (the same
+     * keys, defaults and messages as a MUX's {@code store.etcd}).
+     *
+     * @param path the agent's file.
+     * @return its store settings; empty for an agent whose file is all of its configuration.
+     * @throws IllegalArgumentException when the file cannot be read or its store section is not valid.
+     */
+    public static Optional<StoreSettings> storeOf(final Path path)
+    {
+        try
+        {
+            return ConfigLoader.storeOf(path);
+        }
+        catch (final ConfigException e)
+        {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /**
+     * Reads an agent's file that has a {@code store} section, with its pool's document (ARCHITECTURE.md §7): the
+     * document is validated exactly as every MUX of the pool validates it (the MUX's parser, with this host's
+     * addresses standing for the MUX's own), then its VIPs named by {@code select} become the agent's
+     * source-side selection, all of its VIPs the pool's ({@code pool.vips}), and its hash seed and Maglev table
+     * size the agent's.
+     *
+     * @param path         the agent's file.
+     * @param documentText the pool document (empty when the pool has none yet).
+     * @param documentName the name its messages give, e.g. {@code etcd:/panamux/pools/a/config@7}.
+     * @return the configuration.
+     * @throws ConfigException          when the document is not valid (each error names the document and line).
+     * @throws IllegalArgumentException when the agent's file is not valid, or it selects for a VIP it cannot.
+     */
+    public static HostAgentConfig loadMerged(final Path path, final String documentText, final String documentName)
+    {
+        final String file = path.toString();
+        return new HostAgentConfigLoader(file, new Document(documentText, documentName)).config(compose(file, read(path)));
+    }
+
+    private static String read(final Path path)
+    {
+        final byte[] bytes;
+        try
+        {
+            bytes = Files.readAllBytes(path);
+        }
+        catch (final IOException e)
+        {
+            throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
+        }
+        return YamlText.decodeUtf8(bytes, path.toString());
+    }
+
+    private static Node compose(final String file, final String text)
+    {
         final Node root = YamlText.compose(text, file);
         if (root == null)
         {
             throw new IllegalArgumentException(file + ":1: the file is empty: it needs at least the sections agent, pool and dataplane");
         }
-        return new HostAgentConfigLoader(file).config(root);
+        return root;
+    }
+
+    /**
+     * The pool document validated by the MUX's parser: merged with a MUX file that holds only what the parser
+     * needs of a node (this host's addresses as the MUX's own, no devices), so every rule a MUX applies to the
+     * document applies here, and nothing of a MUX's own file can fail.
+     */
+    private MuxConfig poolDocument(final String name, final int address, final Ip6 address6)
+    {
+        boolean peersKey = false;
+        try
+        {
+            final Node doc = YamlText.compose(document.text(), document.name());
+            final Node pool = doc instanceof MappingNode mapping ? entry(mapping, "pool") : null;
+            peersKey = pool instanceof MappingNode poolMapping && entry(poolMapping, "peers-key") != null;
+        }
+        catch (final IllegalArgumentException e)
+        {
+            // The merge below says what is wrong, with the line.
+        }
+        // IPv6 backends need a MUX IPv6 address: this host's, or one of the discard-only prefix (RFC 6666), never a VIP.
+        final String local = "mux:\n  name: \"" + name.replace("\"", "") + "\"\n  address: " + Prefix.format(address) + "\n  address6: \"" +
+            (address6 == null ? "100::1" : address6.toString()) + "\"\n" +
+            "dataplane: { eal: [], port: 0, gateway-mac: \"02:00:00:00:00:01\" }\n" +
+            // With the pool's key the seed derives from it, as on every MUX with peers.
+            (peersKey ? "peers: { listen: \"127.0.0.1:1\" }\n" : "");
+        return ConfigLoader.merge(local, file, document.text(), document.name(), MachineLimits.current());
+    }
+
+    private static Node entry(final MappingNode mapping, final String key)
+    {
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
+            {
+                return tuple.getValueNode();
+            }
+        }
+        return null;
     }
 
     private HostAgentConfig config(final Node root)
@@ -138,9 +259,9 @@ public final class HostAgentConfigLoader
             throw failure();
         }
         final Agent agent = agent(top);
-        final HostAgentConfig.Pool pool = pool(top);
+        HostAgentConfig.Pool pool = pool(top);
         final Dataplane dataplane = dataplane(top);
-        final Long seed = top.value("hash-seed") == null ? Long.valueOf(HostAgentConfig.DEFAULT_HASH_SEED) :
+        Long seed = top.value("hash-seed") == null ? Long.valueOf(HostAgentConfig.DEFAULT_HASH_SEED) :
             reader.unsigned64(top.value("hash-seed"), "hash-seed");
         Integer tableSize = reader.integer(top, "maglev-table-size", false, MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
         if (tableSize != null && !MaglevTable.isPrime(tableSize))
@@ -156,9 +277,24 @@ public final class HostAgentConfigLoader
         final Integer idle = flowTable == null ? null :
             reader.integer(flowTable, "idle-timeout-seconds", false, DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 86400);
         final Optional<HostAgentConfig.Fastpath> fastpath = top.value("fastpath") == null ? Optional.empty() : fastpath(top);
-        final List<HostAgentConfig.SourceVip> vips = vips(top);
+        List<PlacedVip> vips = vips(top);
+        refuseWhatTheStoreGives(top);
+        if (problems.hasErrors())
+        {
+            throw failure();
+        }
 
-        if (agent != null && pool != null && fastpath != null && vips != null)
+        if (document != null)
+        {
+            // Only now: the document's problems are the MUX's (ConfigException), the file's are all said above.
+            final MuxConfig poolDocument = poolDocument(agent.name(), agent.address(), agent.address6());
+            seed = poolDocument.mux().hashSeed();
+            tableSize = poolDocument.dataplane().maglevTableSize();
+            pool = new HostAgentConfig.Pool(pool.muxes(), pool.agents(), poolDocument.vips().stream().map(HostAgentConfigLoader::served).toList(),
+                pool.muxes6(), pool.agents6());
+            vips = selected(top, poolDocument, agent.address6(), dataplane.guePort());
+        }
+        if (vips != null)
         {
             crossChecks(top, agent, pool, fastpath, vips);
         }
@@ -168,11 +304,61 @@ public final class HostAgentConfigLoader
         }
         return new HostAgentConfig(agent.name(), agent.address(), dataplane.eal(), dataplane.network(), dataplane.host(),
             dataplane.gatewayMac(), dataplane.mtu(), dataplane.burstSize(), dataplane.guePort(), seed, tableSize, capacity, idle, pool,
-            agent.backs(), fastpath, vips, agent.address6(), agent.answerNeighbours());
+            agent.backs(), fastpath, vips.stream().map(PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours());
+    }
+
+    /**
+     * With a store, the pool-wide keys are the document's: the same key in the agent's file would be a second,
+     * silently ignored source. Without one, {@code store} needs the document and {@code select} means nothing.
+     */
+    private void refuseWhatTheStoreGives(final ConfigSection top)
+    {
+        if (document == null)
+        {
+            if (top.value("store") != null)
+            {
+                reader.error(top.entries().get("store").getKeyNode(), "store", "this file takes the pool's VIPs from its document in etcd: " +
+                    "the agent reads it with the document (HostAgentConfigLoader.loadMerged)");
+            }
+            if (top.value("select") != null)
+            {
+                reader.error(top.entries().get("select").getKeyNode(), "select", "is only for an agent with store (the VIPs of the pool " +
+                    "document it selects for); vips: is this file's");
+            }
+            return;
+        }
+        for (final Map.Entry<String, String> wide : POOL_WIDE.entrySet())
+        {
+            final String[] parts = wide.getKey().split("\\.");
+            final Node key = parts.length == 1 ? keyNode(top, parts[0]) :
+                top.value(parts[0]) instanceof MappingNode mapping ? keyNodeOf(mapping, parts[1]) : null;
+            if (key != null)
+            {
+                reader.error(key, wide.getKey(), "not allowed with store: the pool's " + wide.getValue() + " come from its document in etcd");
+            }
+        }
+    }
+
+    private static Node keyNode(final ConfigSection section, final String key)
+    {
+        final NodeTuple tuple = section.entries().get(key);
+        return tuple == null ? null : tuple.getKeyNode();
+    }
+
+    private static Node keyNodeOf(final MappingNode mapping, final String key)
+    {
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
+            {
+                return k;
+            }
+        }
+        return null;
     }
 
     private void crossChecks(final ConfigSection top, final Agent agent, final HostAgentConfig.Pool pool,
-        final Optional<HostAgentConfig.Fastpath> fastpath, final List<HostAgentConfig.SourceVip> vips)
+        final Optional<HostAgentConfig.Fastpath> fastpath, final List<PlacedVip> vips)
     {
         final int agentLine = top.keyLine("agent");
         final int poolLine = top.keyLine("pool");
@@ -180,7 +366,7 @@ public final class HostAgentConfigLoader
         {
             problems.error(agentLine, "agent.address6", "is required with IPv6 addresses in pool: IPv6 tunnels come to this host's IPv6 address");
         }
-        if (!vips.isEmpty() && top.value("hash-seed") == null)
+        if (!vips.isEmpty() && top.value("hash-seed") == null && document == null)
         {
             // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
             problems.error(1, "hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
@@ -190,13 +376,13 @@ public final class HostAgentConfigLoader
             problems.error(agentLine, "agent.address6", "is required with IPv6 prefixes in fastpath.offer-to: IPv6 redirects come from this " +
                 "host's IPv6 address");
         }
-        final List<Node> vipNodes = top.value("vips") == null ? List.of() : reader.sequence(top.value("vips"), "vips", "a list of VIPs");
-        for (int i = 0; i < vips.size(); i++)
+        for (final PlacedVip placed : vips)
         {
-            final boolean needs6 = vips.get(i).address6() != null || vips.get(i).backends().stream().anyMatch(b -> b.address6() != null);
+            final HostAgentConfig.SourceVip vip = placed.vip();
+            final boolean needs6 = vip.address6() != null || vip.backends().stream().anyMatch(b -> b.address6() != null);
             if (needs6 && agent.address6() == null)
             {
-                reader.error(vipNodes.get(i), "vips[" + i + "]", "agent.address6 is required for an IPv6 VIP or backend: the outer source of " +
+                reader.error(placed.node(), placed.path(), "agent.address6 is required for an IPv6 VIP or backend: the outer source of " +
                     "IPv6 tunnels");
             }
         }
@@ -208,6 +394,76 @@ public final class HostAgentConfigLoader
         {
             problems.error(poolLine, "pool.vips", "is required with fastpath.accept: the VIPs a redirect may be accepted for");
         }
+    }
+
+    private static HostAgentConfig.ServedVip served(final VipConfig v)
+    {
+        final IpAddress a = v.address();
+        return new HostAgentConfig.ServedVip(a.ipv6() ? 0 : a.ipv4(), v.port(), v.protocol().ipProtocol(),
+            a.ipv6() ? new Ip6(a.high(), a.low()) : null);
+    }
+
+    /**
+     * The document's VIPs named by {@code select} ({@code all}, or a list of {@code ADDRESS:PORT/PROTO}), as the
+     * agent selects for them: a draining backend has weight 0 (the table {@code MaglevBackends} builds for it on
+     * the MUX). A named VIP the document does not have is an error: the agent would silently not select for it.
+     *
+     * @return the selection, each blamed on the select key; null when it has errors (reported).
+     */
+    private List<PlacedVip> selected(final ConfigSection top, final MuxConfig pool, final Ip6 address6, final int guePort)
+    {
+        final Node select = top.value("select");
+        final int errorsBefore = problems.errorCount();
+        final boolean all = select instanceof ScalarNode scalar && "all".equals(scalar.getValue());
+        final List<Node> items = all || select == null ? List.of() : items(top, "select");
+        final List<HostAgentConfig.ServedVip> names = all || select == null ? List.of() : servedVips(top, "select");
+        for (int i = 0; i < names.size() && problems.errorCount() == errorsBefore; i++)
+        {
+            final HostAgentConfig.ServedVip name = names.get(i);
+            if (pool.vips().stream().noneMatch(v -> served(v).equals(name)))
+            {
+                reader.error(items.get(i), "select[" + i + "]", name + " is not a VIP of the pool document " + document.name());
+            }
+        }
+        final List<PlacedVip> out = new ArrayList<>();
+        for (final VipConfig v : pool.vips())
+        {
+            final HostAgentConfig.ServedVip vip = served(v);
+            if (!all && !names.contains(vip))
+            {
+                continue;
+            }
+            final boolean needs6 = vip.v6() || v.backends().stream().anyMatch(b -> b.address().ipv6());
+            if (all && needs6 && address6 == null)
+            {
+                // select: all takes what this host can send: IPv6 tunnels need agent.address6.
+                continue;
+            }
+            final Node blamed = select != null ? keyNode(top, "select") : null;
+            if (v.encapsulation() == Encapsulation.GUE && v.guePort() != guePort)
+            {
+                // The agent's GUE port is its dataplane.gue-port, one for every VIP.
+                reader.error(blamed, "select", vip + ": GUE to port " + v.guePort() + " cannot be sent from here (this agent sends GUE to " +
+                    "dataplane.gue-port " + guePort + ")");
+                continue;
+            }
+            final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
+            for (final BackendConfig b : v.backends())
+            {
+                final IpAddress a = b.address();
+                backends.add(new HostAgentConfig.SourceBackend(a.ipv6() ? 0 : a.ipv4(), b.draining() ? 0 : b.weight(),
+                    a.ipv6() ? new Ip6(a.high(), a.low()) : null));
+            }
+            final int encapsulation = switch (v.encapsulation())
+            {
+                case IPIP -> TunnelEncapsulator.IPIP;
+                case GRE -> TunnelEncapsulator.GRE;
+                case GUE -> TunnelEncapsulator.GUE;
+            };
+            out.add(new PlacedVip(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends,
+                vip.address6()), blamed, "select"));
+        }
+        return problems.errorCount() == errorsBefore ? out : null;
     }
 
     private IllegalArgumentException failure()
@@ -363,7 +619,7 @@ public final class HostAgentConfigLoader
     }
 
     /** @return the source-side VIPs, none when absent; null when any has errors (reported). */
-    private List<HostAgentConfig.SourceVip> vips(final ConfigSection top)
+    private List<PlacedVip> vips(final ConfigSection top)
     {
         final Node node = top.value("vips");
         final List<Node> items = node == null ? List.of() : reader.sequence(node, "vips", "a list of VIPs");
@@ -372,7 +628,7 @@ public final class HostAgentConfigLoader
             return null;
         }
         final int errorsBefore = problems.errorCount();
-        final List<HostAgentConfig.SourceVip> vips = new ArrayList<>();
+        final List<PlacedVip> vips = new ArrayList<>();
         for (int i = 0; i < items.size(); i++)
         {
             final String path = "vips[" + i + "]";
@@ -381,14 +637,11 @@ public final class HostAgentConfigLoader
             {
                 continue;
             }
-            for (final HostAgentConfig.SourceVip other : vips)
+            if (vips.stream().anyMatch(other -> other.vip().key().equals(vip.key())))
             {
-                if (other.key().equals(vip.key()))
-                {
-                    reader.error(items.get(i), path, "duplicate VIP " + vip.key());
-                }
+                reader.error(items.get(i), path, "duplicate VIP " + vip.key());
             }
-            vips.add(vip);
+            vips.add(new PlacedVip(vip, items.get(i), path));
         }
         return problems.errorCount() == errorsBefore ? vips : null;
     }

@@ -53,6 +53,11 @@ public final class HostAgentMain implements Callable<Integer>
     @Option(names = "--stats-json", description = "write the counters to this file as JSON (every second and at exit)")
     Path statsJson;
 
+    /** The pool in etcd, when the file has a store section. */
+    private AgentPool etcdPool;
+    /** The running agent, once started (the stats file's table digests). */
+    private volatile HostAgent agent;
+
     @Override
     public Integer call() throws Exception
     {
@@ -61,12 +66,24 @@ public final class HostAgentMain implements Callable<Integer>
         final HostAgentConfig config;
         try
         {
-            config = HostAgentConfigLoader.load(configFile);
+            // With a store section: the pool document from etcd (or the cache file) merged with the file.
+            etcdPool = AgentPool.open(configFile).orElse(null);
+            config = etcdPool == null ? HostAgentConfigLoader.load(configFile) : etcdPool.initial();
         }
         catch (final IllegalArgumentException e)
         {
             System.err.println(e.getMessage());
             return 2;
+        }
+        catch (final RuntimeException e)
+        {
+            // The etcd client refusing its settings (an endpoint it cannot use): one line, no stack trace.
+            System.err.println("hostagent: " + configFile + ": store: " + e.getMessage());
+            return 2;
+        }
+        if (etcdPool != null)
+        {
+            System.out.println("hostagent: " + etcdPool.origin());
         }
         final EthPort network;
         final EthPort host;
@@ -90,6 +107,10 @@ public final class HostAgentMain implements Callable<Integer>
         catch (final DpdkException e)
         {
             System.err.println("hostagent: " + e.getMessage());
+            if (etcdPool != null)
+            {
+                etcdPool.close();
+            }
             return 1;
         }
         final HostAgentCounters counters = new HostAgentCounters();
@@ -99,6 +120,12 @@ public final class HostAgentMain implements Callable<Integer>
         final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 10, 1_000, 200_000), Throwable::printStackTrace, null,
             agent);
         AgentRunner.startOnThread(runner);
+        this.agent = agent;
+        if (etcdPool != null)
+        {
+            // Later revisions of the document, and PREFIX/agents/NAME on a lease.
+            etcdPool.start(agent, counters);
+        }
         System.out.printf("hostagent: %s at %s%s: network %s (%s), host %s (%s, mac %s), mtu %d, %d VIP(s) selected here, fastpath %s%n",
             config.name(), Prefix.format(config.address()), config.address6() == null ? "" : " and " + config.address6(), config.networkDevice(), network.info().driverName(), config.hostDevice(),
             host.info().driverName(), MacAddress.format(host.macAddress()), config.mtu(), config.vips().size(),
@@ -129,6 +156,11 @@ public final class HostAgentMain implements Callable<Integer>
         SystemdNotify.notify("STOPPING=1");
         try
         {
+            if (etcdPool != null)
+            {
+                // Out of the pool first: the lease revoked, no revision applied while the ports close.
+                etcdPool.close();
+            }
             runner.close();
             network.stop();
             host.stop();
@@ -163,7 +195,7 @@ public final class HostAgentMain implements Callable<Integer>
         {
             try
             {
-                agent.reload(HostAgentConfigLoader.load(configFile));
+                agent.reload(etcdPool == null ? HostAgentConfigLoader.load(configFile) : etcdPool.reloadFile());
                 counters.add(HostAgentCounters.RELOADS, 1);
                 System.out.println("hostagent: reloaded " + configFile);
             }
@@ -195,6 +227,16 @@ public final class HostAgentMain implements Callable<Integer>
         if (mbufsInUse >= 0)
         {
             out.put("mbufs_in_use", mbufsInUse);
+        }
+        final HostAgent running = agent;
+        if (running != null)
+        {
+            // Each selected VIP's table digest, as ctl vips --json shows a MUX's; with a store, the document's state.
+            out.put("vips", AgentPool.digests(running.selection()));
+            if (etcdPool != null && mbufsInUse < 0)
+            {
+                out.put("pool_config", etcdPool.status(running));
+            }
         }
         try
         {

@@ -147,6 +147,12 @@ public final class SourceSelector implements AutoCloseable
         return vips[index];
     }
 
+    /** @return the VIPs selected for, in index order. */
+    public List<Vip> vips()
+    {
+        return List.of(vips);
+    }
+
     /** Forgets idle flows, a few buckets per call. */
     public void expire(final int nowSeconds)
     {

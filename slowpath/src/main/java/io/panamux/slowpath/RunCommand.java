@@ -317,7 +317,15 @@ public final class RunCommand implements Callable<Integer>
             {
                 members.appliedRevision(loaded.revision());
             }
-            follower = PoolConfigFollower.start(etcdSource, loaded, next -> apply(mux, next), line -> System.out.println("panamux: " + line));
+            // The member's applied revision in etcd follows each revision as it is applied, not a status read.
+            final EtcdPoolMembership registered = members;
+            follower = PoolConfigFollower.start(etcdSource, loaded, next -> apply(mux, next), revision ->
+            {
+                if (registered != null)
+                {
+                    registered.appliedRevision(revision);
+                }
+            }, line -> System.out.println("panamux: " + line));
             if (admin != null)
             {
                 admin.pool(follower);

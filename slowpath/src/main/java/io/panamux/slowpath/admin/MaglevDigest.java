@@ -37,7 +37,13 @@ public final class MaglevDigest
         return "none";
     }
 
-    private static String of(final long seed, final int tableSize, final Vip vip)
+    /**
+     * @param seed      the hash seed the table was built with.
+     * @param tableSize the Maglev table size.
+     * @param vip       the VIP with its backends and table (a MUX's snapshot's, or a host agent's selection's).
+     * @return {@code sha256:} and the first 16 hex digits.
+     */
+    public static String of(final long seed, final int tableSize, final Vip vip)
     {
         final MessageDigest sha;
         try

@@ -116,7 +116,7 @@ public final class SnapshotPublisher
             final List<BackendState> backends = new ArrayList<>();
             for (final BackendConfig b : v.backends())
             {
-                backends.add(new BackendState(b.address(), b.weight(), false));
+                backends.add(new BackendState(b.address(), b.weight(), b.draining()));
             }
             final VipState existing = vips.get(v.key());
             if (existing != null && existing.config.equals(v))

@@ -1,6 +1,5 @@
 package io.panamux.slowpath.store;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +19,7 @@ import io.panamux.slowpath.config.StoreSettings;
  * Every {@link #load()} reads both afresh, so {@code ctl reload} and the first start are the same call; the
  * running MUX follows later revisions through {@link PoolConfigFollower}.
  */
-public final class EtcdConfigSource implements ConfigSource
+public final class EtcdConfigSource implements ConfigSource, PoolDocumentFollower.Source<MuxConfig>
 {
     private final Path file;
     private final StoreSettings settings;
@@ -56,24 +55,34 @@ public final class EtcdConfigSource implements ConfigSource
     }
 
     /** @return the MUX's own file. */
-    public Path file()
+    public Path path()
     {
         return file;
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public String file()
+    {
+        return file.toString();
+    }
+
     /** @return the store section. */
+    @Override
     public StoreSettings settings()
     {
         return settings;
     }
 
     /** @return the etcd client. */
+    @Override
     public EtcdStore store()
     {
         return store;
     }
 
     /** @return the cache file, when the store section names one. */
+    @Override
     public Optional<PoolCacheFile> cache()
     {
         return cache;
@@ -85,6 +94,7 @@ public final class EtcdConfigSource implements ConfigSource
      * @param revision the document's revision.
      * @return the name.
      */
+    @Override
     public String documentName(final long revision)
     {
         return "etcd:" + settings.configKey() + "@" + revision;
@@ -98,6 +108,7 @@ public final class EtcdConfigSource implements ConfigSource
      * @return the configuration.
      * @throws ConfigException when it is not valid.
      */
+    @Override
     public MuxConfig merge(final String document, final long revision)
     {
         return ConfigLoader.loadMerged(file, document, documentName(revision));
@@ -111,46 +122,8 @@ public final class EtcdConfigSource implements ConfigSource
      */
     public Loaded loadVersioned()
     {
-        final EtcdStore.Read read;
-        try
-        {
-            read = store.get(settings.configKey());
-        }
-        catch (final StoreUnavailableException ex)
-        {
-            return fromCache(ex.getMessage());
-        }
-        final String document = read.entry().map(EtcdStore.Entry::value).orElse("");
-        final long revision = read.entry().map(EtcdStore.Entry::modRevision).orElse(0L);
-        return new Loaded(merge(document, revision), revision, read.revision(), document, false, "");
-    }
-
-    private Loaded fromCache(final String problem)
-    {
-        if (cache.isEmpty())
-        {
-            throw new ConfigException(file + ": store: etcd does not answer (" + problem + ") and store.etcd.cache-file is not set, " +
-                "so there is no pool document to start from");
-        }
-        final Optional<PoolCacheFile.Cached> cached;
-        try
-        {
-            cached = cache.get().read(settings.configKey());
-        }
-        catch (final IOException ex)
-        {
-            throw new ConfigException(file + ": store: etcd does not answer (" + problem + ") and the cache file cannot be used: " +
-                ex.getMessage());
-        }
-        if (cached.isEmpty())
-        {
-            throw new ConfigException(file + ": store: etcd does not answer (" + problem + ") and the cache file " + cache.get().file() +
-                " does not exist yet (it is written when a document is applied)");
-        }
-        final PoolCacheFile.Cached c = cached.get();
-        final MuxConfig config = ConfigLoader.loadMerged(file, c.document(), "cache " + cache.get().file() + " (" +
-            documentName(c.revision()) + ")");
-        return new Loaded(config, c.revision(), 0, c.document(), true, problem);
+        final PoolDocumentFollower.Loaded<MuxConfig> l = PoolDocumentFollower.load(this);
+        return new Loaded(l.config(), l.revision(), l.readRevision(), l.document(), l.fromCache(), l.problem());
     }
 
     /**

@@ -1,19 +1,11 @@
 package io.panamux.slowpath.store;
 
-import java.io.IOException;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 import io.panamux.slowpath.admin.PoolAdmin;
 import io.panamux.slowpath.config.ConfigException;
@@ -38,7 +30,7 @@ import io.panamux.slowpath.control.ChangeRejectedException;
 public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
 {
     /** How often the key is read besides the watch. */
-    public static final long POLL_MS = 1000;
+    public static final long POLL_MS = PoolDocumentFollower.POLL_MS;
     /** How many times a change is re-applied over other writers' before it gives up. */
     private static final int MAX_ATTEMPTS = 64;
     /** How long a writer waits for its change to be applied here. */
@@ -61,46 +53,14 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
     private final EtcdConfigSource source;
     private final EtcdStore store;
     private final String key;
-    private final Applier applier;
-    private final Consumer<String> log;
-    private final ScheduledExecutorService executor;
-    private EtcdStore.Subscription watch;
+    private final PoolDocumentFollower<MuxConfig> core;
 
-    // Written on the executor thread only; read by any.
-    private volatile long appliedRevision;
-    private volatile String appliedDocument;
-    private volatile boolean appliedFromCache;
-    private volatile long appliedTotal;
-    private volatile long refusedTotal;
-    private volatile long refusedRevision = -1;
-    private volatile List<String> refusedErrors = List.of();
-    private volatile boolean reachable;
-    private volatile String storeProblem = "";
-    private volatile long unreachableSinceMillis;
-    private volatile long unreachableTotal;
-    private volatile long cacheWriteErrors;
-    private volatile String watchProblem = "";
-
-    private PoolConfigFollower(final EtcdConfigSource source, final EtcdConfigSource.Loaded initial, final Applier applier,
-        final Consumer<String> log)
+    private PoolConfigFollower(final EtcdConfigSource source, final PoolDocumentFollower<MuxConfig> core)
     {
         this.source = source;
         this.store = source.store();
         this.key = source.settings().configKey();
-        this.applier = applier;
-        this.log = log;
-        this.appliedRevision = initial.revision();
-        this.appliedDocument = initial.document();
-        this.appliedFromCache = initial.fromCache();
-        this.reachable = !initial.fromCache();
-        this.storeProblem = initial.problem();
-        this.unreachableSinceMillis = initial.fromCache() ? System.currentTimeMillis() : 0;
-        this.executor = Executors.newSingleThreadScheduledExecutor(r ->
-        {
-            final Thread thread = new Thread(r, "panamux-pool-config");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.core = core;
     }
 
     /**
@@ -115,167 +75,44 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
     public static PoolConfigFollower start(final EtcdConfigSource source, final EtcdConfigSource.Loaded initial, final Applier applier,
         final Consumer<String> log)
     {
-        final PoolConfigFollower follower = new PoolConfigFollower(source, initial, applier, log);
-        if (!initial.fromCache())
-        {
-            follower.writeCache(initial.revision(), initial.document());
-        }
-        final long from = Math.max(initial.readRevision(), initial.revision()) + 1;
-        follower.watch = follower.store.watch(follower.key, false, from, new EtcdStore.WatchListener()
-        {
-            @Override
-            public void onPut(final EtcdStore.Entry entry)
-            {
-                follower.executor.execute(() -> follower.consider(entry.value(), entry.modRevision()));
-            }
+        return start(source, initial, applier, revision -> { }, log);
+    }
 
-            @Override
-            public void onDelete(final String k, final long revision)
-            {
-                follower.executor.execute(() -> follower.refuse(revision, List.of(follower.source.documentName(revision) +
-                    ": the pool document was deleted; the last applied revision stays in force (./panamux pool push stores one)")));
-            }
-
-            @Override
-            public void onInterrupted(final String problem)
-            {
-                follower.watchProblem = problem;
-            }
-        });
-        follower.executor.scheduleWithFixedDelay(follower::poll, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
-        return follower;
+    /**
+     * Starts following the document from the one the MUX started with.
+     *
+     * @param source    the MUX's configuration source.
+     * @param initial   what the MUX started with (already applied).
+     * @param applier   applies later revisions.
+     * @param onApplied told each revision as soon as it is applied (the member's applied revision in etcd).
+     * @param log       takes one line per event (applied, refused, etcd lost and back).
+     * @return the running follower.
+     */
+    public static PoolConfigFollower start(final EtcdConfigSource source, final EtcdConfigSource.Loaded initial, final Applier applier,
+        final LongConsumer onApplied, final Consumer<String> log)
+    {
+        final PoolDocumentFollower.Loaded<MuxConfig> loaded = new PoolDocumentFollower.Loaded<>(initial.config(), initial.revision(),
+            initial.readRevision(), initial.document(), initial.fromCache(), initial.problem());
+        return new PoolConfigFollower(source, PoolDocumentFollower.start(source, loaded, applier::apply, onApplied, log,
+            "panamux-pool-config"));
     }
 
     /** @return the revision of the document in force. */
     public long appliedRevision()
     {
-        return appliedRevision;
+        return core.appliedRevision();
     }
 
     /** @return whether etcd answered the last read. */
     public boolean storeReachable()
     {
-        return reachable;
+        return core.storeReachable();
     }
 
     /** @return revisions refused since the start. */
     public long refusedTotal()
     {
-        return refusedTotal;
-    }
-
-    private void poll()
-    {
-        final EtcdStore.Read read;
-        try
-        {
-            read = store.get(key);
-        }
-        catch (final StoreUnavailableException e)
-        {
-            if (reachable)
-            {
-                reachable = false;
-                unreachableSinceMillis = System.currentTimeMillis();
-                unreachableTotal++;
-                log.accept("etcd unreachable: " + e.getMessage() + "; forwarding on revision " + appliedRevision + " until it is back");
-            }
-            storeProblem = e.getMessage();
-            return;
-        }
-        if (!reachable)
-        {
-            log.accept("etcd reachable again after " + (System.currentTimeMillis() - unreachableSinceMillis) / 1000 + " s");
-            reachable = true;
-            storeProblem = "";
-            unreachableSinceMillis = 0;
-        }
-        if (read.entry().isPresent())
-        {
-            consider(read.entry().get().value(), read.entry().get().modRevision());
-        }
-    }
-
-    /** Applies the document of {@code revision} unless it is not newer than the one in force or was refused. */
-    private void consider(final String document, final long revision)
-    {
-        if (revision == refusedRevision)
-        {
-            return;
-        }
-        if (appliedFromCache)
-        {
-            if (revision == appliedRevision && document.equals(appliedDocument))
-            {
-                // etcd is back with the cached revision: from now on etcd is the source.
-                appliedFromCache = false;
-                return;
-            }
-            // Otherwise etcd's document is the pool's, newer or not (a restored etcd): apply it.
-        }
-        else if (revision <= appliedRevision)
-        {
-            return;
-        }
-        final MuxConfig next;
-        try
-        {
-            next = source.merge(document, revision);
-        }
-        catch (final ConfigException e)
-        {
-            refuse(revision, e.errors());
-            return;
-        }
-        try
-        {
-            final List<String> summary = applier.apply(next);
-            appliedRevision = revision;
-            appliedDocument = document;
-            appliedFromCache = false;
-            appliedTotal++;
-            log.accept("pool document revision " + revision + " applied" + (summary.isEmpty() ? " (no VIP changed)" : ": " +
-                String.join("; ", summary)));
-            writeCache(revision, document);
-        }
-        catch (final ChangeRejectedException e)
-        {
-            refuse(revision, List.of(source.documentName(revision) + ": " + e.getMessage()));
-        }
-        catch (final RuntimeException e)
-        {
-            refuse(revision, List.of(source.documentName(revision) + ": not applied: " + e));
-        }
-    }
-
-    private void refuse(final long revision, final List<String> errors)
-    {
-        if (revision == refusedRevision)
-        {
-            return;
-        }
-        refusedRevision = revision;
-        refusedErrors = List.copyOf(errors);
-        refusedTotal++;
-        log.accept("pool document revision " + revision + " refused; revision " + appliedRevision + " stays in force:\n  " +
-            String.join("\n  ", errors));
-    }
-
-    private void writeCache(final long revision, final String document)
-    {
-        if (source.cache().isEmpty())
-        {
-            return;
-        }
-        try
-        {
-            source.cache().get().write(key, revision, document);
-        }
-        catch (final IOException e)
-        {
-            cacheWriteErrors++;
-            log.accept("cannot write the cache file " + source.cache().get().file() + ": " + e.getMessage());
-        }
+        return core.refusedTotal();
     }
 
     /**
@@ -284,28 +121,7 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
     @Override
     public Map<String, Object> configStatus()
     {
-        final Map<String, Object> out = new LinkedHashMap<>();
-        out.put("store", store.toString());
-        out.put("key", key);
-        out.put("applied_revision", appliedRevision);
-        out.put("applied_from", appliedFromCache ? "cache " + source.cache().map(c -> c.file().toString()).orElse("") : "etcd");
-        out.put("store_reachable", reachable);
-        out.put("store_problem", storeProblem);
-        out.put("unreachable_since", unreachableSinceMillis == 0 ? null : Instant.ofEpochMilli(unreachableSinceMillis).toString());
-        out.put("unreachable_total", unreachableTotal);
-        out.put("watch_problem", watchProblem);
-        out.put("applied_total", appliedTotal);
-        out.put("refused_total", refusedTotal);
-        out.put("cache_write_errors", cacheWriteErrors);
-        if (refusedRevision >= 0)
-        {
-            final Map<String, Object> refused = new LinkedHashMap<>();
-            refused.put("revision", refusedRevision);
-            refused.put("errors", refusedErrors);
-            refused.put("superseded", refusedRevision < appliedRevision);
-            out.put("last_refused", refused);
-        }
-        return out;
+        return core.status();
     }
 
     /**
@@ -396,46 +212,33 @@ public final class PoolConfigFollower implements PoolAdmin, AutoCloseable
 
     private void awaitApplied(final long revision) throws ChangeRejectedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(APPLY_WAIT_MS);
-        while (appliedRevision < revision && refusedRevision != revision)
+        final boolean applied;
+        try
         {
-            if (System.nanoTime() > deadline)
-            {
-                throw new ChangeRejectedException(503, "written to the pool document at revision " + revision +
-                    ", but not applied here within " + APPLY_WAIT_MS + " ms (applied: " + appliedRevision + ")");
-            }
-            // Nudge: the poll would find it within a second, the watch sooner.
-            final Future<?> nudge = executor.submit(this::poll);
-            try
-            {
-                nudge.get(APPLY_WAIT_MS, TimeUnit.MILLISECONDS);
-                Thread.sleep(10);
-            }
-            catch (final ExecutionException | TimeoutException e)
-            {
-                // The loop's deadline decides.
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-                throw new ChangeRejectedException(503, "interrupted");
-            }
+            applied = core.awaitApplied(revision, APPLY_WAIT_MS);
         }
-        if (refusedRevision == revision && appliedRevision < revision)
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new ChangeRejectedException(503, "interrupted");
+        }
+        if (applied)
+        {
+            return;
+        }
+        if (core.refusedRevision() == revision)
         {
             throw new ChangeRejectedException(ChangeRejectedException.UNPROCESSABLE, "written at revision " + revision +
-                " but refused here: " + String.join("; ", refusedErrors));
+                " but refused here: " + String.join("; ", core.refusedErrors()));
         }
+        throw new ChangeRejectedException(503, "written to the pool document at revision " + revision +
+            ", but not applied here within " + APPLY_WAIT_MS + " ms (applied: " + core.appliedRevision() + ")");
     }
 
     /** Stops watching and polling. */
     @Override
     public void close()
     {
-        if (watch != null)
-        {
-            watch.close();
-        }
-        executor.shutdownNow();
+        core.close();
     }
 }

@@ -1,0 +1,125 @@
+package io.panamux.hostagent;
+
+import static io.panamux.hostagent.TestFrames.ip;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.HashSeed;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A host agent's file with a {@code store} section (ARCHITECTURE.md §7): the store section is the MUX's, the
+ * pool-wide keys are refused, and the VIPs it selects for, the pool's VIPs, seed and table size come from the
+ * pool document, validated by the MUX's parser (the same messages, naming the document).
+ */
+class HostAgentStoreConfigTest
+{
+    private static final String FILE = """
+        agent: { name: c2, address: 198.18.2.2 }
+        pool: { muxes: [198.18.11.2] }
+        select: ["192.0.2.13:80/tcp"]
+        dataplane:
+          network: "net_af_packet0,iface=eth0"
+          host: "net_tap0,iface=pmx0"
+          gateway-mac: "02:98:00:00:15:01"
+        store:
+          etcd:
+            endpoints: ["http://127.0.0.1:2379"]
+            prefix: /panamux/pools/a
+            cache-file: /tmp/never-written.yaml
+        """;
+    private static final String DOCUMENT = """
+        pool: { hash-seed: 0xabc, maglev-table-size: 251 }
+        vips:
+          - address: 192.0.2.10
+            port: 80
+            protocol: tcp
+            backends: [ { address: 10.1.0.9 } ]
+          - address: 192.0.2.13
+            port: 80
+            protocol: tcp
+            encapsulation: gre
+            backends:
+              - { address: 10.1.0.1, weight: 2 }
+              - { address: 10.1.0.2, drain: true }
+        """;
+    private static final String NAME = "etcd:/panamux/pools/a/config@7";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDocumentGivesTheSelectionTheSeedAndTheTableSize() throws Exception
+    {
+        final Path file = write(FILE);
+        assertEquals("/panamux/pools/a", HostAgentConfigLoader.storeOf(file).orElseThrow().prefix());
+        final HostAgentConfig c = HostAgentConfigLoader.loadMerged(file, DOCUMENT, NAME);
+        assertEquals(0xabc, c.hashSeed());
+        assertEquals(251, c.maglevTableSize());
+        assertEquals(List.of("192.0.2.10:80/tcp", "192.0.2.13:80/tcp"), c.pool().vips().stream().map(Object::toString).toList());
+        assertEquals(1, c.vips().size());
+        final HostAgentConfig.SourceVip vip = c.vips().get(0);
+        assertEquals("192.0.2.13:80/tcp", vip.key());
+        assertEquals(TunnelEncapsulator.GRE, vip.encapsulation());
+        // A drained backend is in the table with weight 0, as MaglevBackends builds it on the MUX.
+        assertEquals(List.of(new HostAgentConfig.SourceBackend(ip("10.1.0.1"), 2), new HostAgentConfig.SourceBackend(ip("10.1.0.2"), 0)),
+            vip.backends());
+        // select: all, and a seed derived from the pool's key as on every MUX with peers.
+        final HostAgentConfig all = HostAgentConfigLoader.loadMerged(write(FILE.replace("select: [\"192.0.2.13:80/tcp\"]", "select: all")),
+            DOCUMENT.replace("hash-seed: 0xabc,", "peers-key: \"hex:" + "ab".repeat(32) + "\","), NAME);
+        assertEquals(2, all.vips().size());
+        assertEquals(HashSeed.derive(HexFormat.of().parseHex("ab".repeat(32))), all.hashSeed());
+    }
+
+    @Test
+    void anInvalidDocumentIsRefusedWithTheMuxesMessage() throws Exception
+    {
+        final Path file = write(FILE);
+        final ConfigException e = assertThrows(ConfigException.class, () -> HostAgentConfigLoader.loadMerged(file,
+            DOCUMENT.replace("weight: 2", "weight: heavy"), NAME));
+        assertEquals(List.of(NAME + ":12: vips[1].backends[0].weight: must be an integer >= 0, got \"heavy\""), e.errors());
+    }
+
+    @Test
+    void poolWideKeysSelectionsAndAStoreWithoutDocumentAreRefused() throws Exception
+    {
+        assertRefused(FILE + "hash-seed: 0x5eed\n", "hash-seed: not allowed with store");
+        assertRefused(FILE + "vips: []\n", "vips: not allowed with store");
+        assertRefused(FILE.replace("muxes: [198.18.11.2] }", "muxes: [198.18.11.2], vips: [\"192.0.2.13:80/tcp\"] }"),
+            "pool.vips: not allowed with store");
+        assertRefused(FILE.replace("192.0.2.13:80/tcp", "192.0.2.99:80/tcp"), ":3: select[0]: 192.0.2.99:80/tcp is not a VIP of the pool document " + NAME);
+        final IllegalArgumentException noDocument = assertThrows(IllegalArgumentException.class,
+            () -> HostAgentConfigLoader.load(write(FILE)));
+        assertTrue(noDocument.getMessage().contains(":8: store: this file takes the pool's VIPs from its document in etcd"), noDocument.getMessage());
+        final IllegalArgumentException selectWithoutStore = assertThrows(IllegalArgumentException.class,
+            () -> HostAgentConfigLoader.load(write(FILE.substring(0, FILE.indexOf("store:")))));
+        assertTrue(selectWithoutStore.getMessage().contains(":3: select: is only for an agent with store"), selectWithoutStore.getMessage());
+        final IllegalArgumentException badStore = assertThrows(IllegalArgumentException.class,
+            () -> HostAgentConfigLoader.storeOf(write(FILE.replace("prefix: /panamux/pools/a", "prefix: pools"))));
+        assertTrue(badStore.getMessage().contains(":12: store.etcd.prefix:"), badStore.getMessage());
+    }
+
+    private void assertRefused(final String text, final String message) throws Exception
+    {
+        final Path file = write(text);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.loadMerged(file, DOCUMENT,
+            NAME));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    private Path write(final String text) throws Exception
+    {
+        final Path file = Files.createTempFile(dir, "agent", ".yaml");
+        Files.writeString(file, text);
+        return file;
+    }
+}
