@@ -105,7 +105,7 @@ class HostAgentStoreConfigTest
         assertTrue(selectWithoutStore.getMessage().contains(":3: select: is only for an agent with store"), selectWithoutStore.getMessage());
         final IllegalArgumentException badStore = assertThrows(IllegalArgumentException.class,
             () -> HostAgentConfigLoader.storeOf(write(FILE.replace("prefix: /panamux/pools/a", "prefix: pools"))));
-        assertTrue(badStore.getMessage().contains(":12: store.etcd.prefix:"), badStore.getMessage());
+        assertTrue(badStore.getMessage().contains(":11: store.etcd.prefix:"), badStore.getMessage());
     }
 
     private void assertRefused(final String text, final String message) throws Exception
