@@ -4,29 +4,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.io.StringReader;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-
-import io.panamux.common.net.MacAddress;
+import io.panamux.common.config.ConfigProblems;
+import io.panamux.common.config.ConfigSection;
+import io.panamux.common.config.NodeReader;
+import io.panamux.common.config.YamlText;
+import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.flow.MaglevTable;
 import io.panamux.slowpath.config.BackendConfig;
 import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.ConfigLoader;
@@ -36,12 +25,17 @@ import io.panamux.slowpath.config.MachineLimits;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.config.StoreSettings;
 import io.panamux.slowpath.config.VipConfig;
-import io.panamux.fastpath.encap.TunnelEncapsulator;
-import io.panamux.flow.MaglevTable;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
- * Reads the host agent's YAML file into a {@link HostAgentConfig}. Every error names the file and the key,
- * and an unknown key is an error (a misspelt option must not be silently ignored).
+ * Reads the host agent's YAML file into a {@link HostAgentConfig} with the configuration kit the MUX uses
+ * ({@code io.panamux.common.config}): the text is composed into SnakeYAML nodes, every problem is reported as
+ * {@code FILE:LINE: PATH: problem} (all of them, in line order, none applied), an unknown key is an error (a
+ * misspelt option must not be silently ignored), and integers, MACs and booleans read as in the MUX's file.
+ * Checks across sections run only on sections that had no error.
  *
  * <pre>
  * agent:
@@ -74,128 +68,84 @@ import io.panamux.flow.MaglevTable;
  * vips:                             # source-side selection (optional), as in the MUX's file, IPv4 only
  *   - { address: 192.0.2.13, port: 80, protocol: tcp, encapsulation: ipip,
  *       backends: [ { address: 198.18.21.2, weight: 1 } ] }
+ * store: { etcd: { ... } }          # a pool on etcd: the MUX's store section (loadMerged; then no vips,
+ *                                   # hash-seed, maglev-table-size or pool.vips here: the document's)
+ * select: ["192.0.2.13:80/tcp"]     # with store: the document's VIPs to select for, or all
  * </pre>
  */
 public final class HostAgentConfigLoader
 {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP = Set.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath", "vips",
-        "store", "select");
+    static final List<String> TOP_KEYS = List.of("agent", "pool", "dataplane", "hash-seed", "maglev-table-size", "flow-table", "fastpath",
+        "vips", "store", "select");
     /** What a pool on etcd keeps in its document, not in an agent's file (ARCHITECTURE.md §7). */
     private static final Map<String, String> POOL_WIDE = Map.of("vips", "its VIPs (select names those this agent selects for)",
         "hash-seed", "pool.hash-seed", "maglev-table-size", "pool.maglev-table-size", "pool.vips", "the VIPs it serves");
-    private static final Set<String> AGENT = Set.of("name", "address", "address6", "backs", "answer-neighbours");
-    private static final Set<String> POOL = Set.of("muxes", "agents", "vips");
-    private static final Set<String> DATAPLANE = Set.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
-    private static final Set<String> FLOW_TABLE = Set.of("capacity", "idle-timeout-seconds");
-    private static final Set<String> FASTPATH = Set.of("key", "port", "offer-to", "accept", "lease-seconds", "max-age-millis",
+    static final List<String> AGENT_KEYS = List.of("name", "address", "address6", "backs", "answer-neighbours");
+    static final List<String> POOL_KEYS = List.of("muxes", "agents", "vips");
+    static final List<String> DATAPLANE_KEYS = List.of("eal", "network", "host", "gateway-mac", "mtu", "burst-size", "gue-port");
+    static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds");
+    static final List<String> FASTPATH_KEYS = List.of("key", "port", "offer-to", "accept", "lease-seconds", "max-age-millis",
         "resend-millis");
-    private static final Set<String> VIP = Set.of("address", "port", "protocol", "encapsulation", "backends");
-    private static final Set<String> BACKEND = Set.of("address", "weight");
+    static final List<String> VIP_KEYS = List.of("address", "port", "protocol", "encapsulation", "backends");
+    static final List<String> BACKEND_KEYS = List.of("address", "weight");
+    private static final int DEFAULT_MTU = 1500;
+    private static final int DEFAULT_BURST_SIZE = 32;
+    private static final int DEFAULT_FLOW_CAPACITY = 65536;
+    private static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
 
-    private final String file;
-    private final Map<String, Integer> lines;
-    /** The pool document (with store), or null for an agent whose file is all of its configuration. */
-    private final Document document;
+    /** An agent's section as read: its record's values. */
+    private record Agent(String name, int address, Ip6 address6, boolean answerNeighbours, List<HostAgentConfig.ServedVip> backs)
+    {
+    }
+
+    /** The dataplane section as read. */
+    private record Dataplane(List<String> eal, String network, String host, long gatewayMac, int mtu, int burstSize, int guePort)
+    {
+    }
 
     /** A pool document's text and the name its messages give ({@code etcd:KEY@REVISION}). */
     private record Document(String text, String name)
     {
     }
 
-    private HostAgentConfigLoader(final String file, final Map<String, Integer> lines, final Document document)
+    /** A source-side VIP and the node a problem with it is blamed on. */
+    private record PlacedVip(HostAgentConfig.SourceVip vip, Node node, String path)
+    {
+    }
+
+    private final String file;
+    private final ConfigProblems problems;
+    private final NodeReader reader;
+    /** The pool document (with store), or null for an agent whose file is all of its configuration. */
+    private final Document document;
+
+    private HostAgentConfigLoader(final String file, final Document document)
     {
         this.file = file;
-        this.lines = lines;
+        this.problems = new ConfigProblems(file);
+        this.reader = new NodeReader(problems);
         this.document = document;
     }
 
     /**
-     * The line of every key and list item of the file, by the path errors name ({@code vips[0].backends[1].address}),
-     * so that an error says FILE:LINE. Composed by SnakeYAML (Jackson's tree keeps no positions); a file it
-     * cannot compose has no lines, and Jackson's own error names the place.
-     */
-    private static Map<String, Integer> lines(final String text)
-    {
-        final Map<String, Integer> out = new HashMap<>();
-        try
-        {
-            final Node root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(text));
-            if (root != null)
-            {
-                walk(root, "", out);
-            }
-        }
-        catch (final RuntimeException e)
-        {
-            // Not YAML: Jackson says so, with its own position.
-        }
-        return out;
-    }
-
-    private static void walk(final Node node, final String path, final Map<String, Integer> out)
-    {
-        if (node instanceof MappingNode m)
-        {
-            for (final NodeTuple t : m.getValue())
-            {
-                if (t.getKeyNode() instanceof ScalarNode k)
-                {
-                    final String child = path.isEmpty() ? k.getValue() : path + "." + k.getValue();
-                    out.putIfAbsent(child, k.getStartMark().getLine() + 1);
-                    walk(t.getValueNode(), child, out);
-                }
-            }
-        }
-        else if (node instanceof SequenceNode sq)
-        {
-            for (int i = 0; i < sq.getValue().size(); i++)
-            {
-                final Node item = sq.getValue().get(i);
-                final String child = path + "[" + i + "]";
-                out.putIfAbsent(child, item.getStartMark().getLine() + 1);
-                walk(item, child, out);
-            }
-        }
-    }
-
-    /**
-     * @param path the YAML file.
+     * @param path the YAML file (UTF-8).
      * @return the configuration.
-     * @throws IllegalArgumentException naming the file and key when something is wrong.
+     * @throws IllegalArgumentException one {@code FILE:LINE: problem} a line, naming the key, when something is wrong.
      */
     public static HostAgentConfig load(final Path path)
     {
-        final String text;
-        try
-        {
-            text = Files.readString(path);
-        }
-        catch (final IOException e)
-        {
-            throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
-        }
-        return parse(path.toString(), text);
+        return parse(path.toString(), read(path));
     }
 
     /**
      * @param file the name to give in errors.
      * @param text the YAML text.
      * @return the configuration.
-     * @throws IllegalArgumentException naming the file and key when something is wrong.
+     * @throws IllegalArgumentException one {@code FILE:LINE: problem} a line, naming the key, when something is wrong.
      */
     public static HostAgentConfig parse(final String file, final String text)
     {
-        final JsonNode root;
-        try
-        {
-            root = YAML.readTree(text);
-        }
-        catch (final JsonProcessingException e)
-        {
-            throw new IllegalArgumentException(file + ": not valid YAML: " + e.getOriginalMessage());
-        }
-        return new HostAgentConfigLoader(file, lines(text), null).config(root);
+        return new HostAgentConfigLoader(file, null).config(compose(file, text));
     }
 
     /**
@@ -234,25 +184,32 @@ public final class HostAgentConfigLoader
      */
     public static HostAgentConfig loadMerged(final Path path, final String documentText, final String documentName)
     {
-        final String text;
+        final String file = path.toString();
+        return new HostAgentConfigLoader(file, new Document(documentText, documentName)).config(compose(file, read(path)));
+    }
+
+    private static String read(final Path path)
+    {
+        final byte[] bytes;
         try
         {
-            text = Files.readString(path);
+            bytes = Files.readAllBytes(path);
         }
         catch (final IOException e)
         {
             throw new IllegalArgumentException(path + ": cannot read: " + e.getMessage());
         }
-        final JsonNode root;
-        try
+        return YamlText.decodeUtf8(bytes, path.toString());
+    }
+
+    private static Node compose(final String file, final String text)
+    {
+        final Node root = YamlText.compose(text, file);
+        if (root == null)
         {
-            root = YAML.readTree(text);
+            throw new IllegalArgumentException(file + ":1: the file is empty: it needs at least the sections agent, pool and dataplane");
         }
-        catch (final JsonProcessingException e)
-        {
-            throw new IllegalArgumentException(path + ": not valid YAML: " + e.getOriginalMessage());
-        }
-        return new HostAgentConfigLoader(path.toString(), lines(text), new Document(documentText, documentName)).config(root);
+        return root;
     }
 
     /**
@@ -265,10 +222,11 @@ public final class HostAgentConfigLoader
         boolean peersKey = false;
         try
         {
-            final JsonNode doc = YAML.readTree(document.text());
-            peersKey = doc != null && doc.path("pool").has("peers-key");
+            final Node doc = YamlText.compose(document.text(), document.name());
+            final Node pool = doc instanceof MappingNode mapping ? entry(mapping, "pool") : null;
+            peersKey = pool instanceof MappingNode poolMapping && entry(poolMapping, "peers-key") != null;
         }
-        catch (final JsonProcessingException e)
+        catch (final IllegalArgumentException e)
         {
             // The merge below says what is wrong, with the line.
         }
@@ -281,338 +239,161 @@ public final class HostAgentConfigLoader
         return ConfigLoader.merge(local, file, document.text(), document.name(), MachineLimits.current());
     }
 
-    private HostAgentConfig config(final JsonNode root)
+    private static Node entry(final MappingNode mapping, final String key)
     {
-        if (root == null || !root.isObject())
+        for (final NodeTuple tuple : mapping.getValue())
         {
-            throw error("", "the file must be a mapping with agent, dataplane, ...");
+            if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
+            {
+                return tuple.getValueNode();
+            }
         }
-        keys(root, "", TOP);
-        final JsonNode agent = section(root, "agent", true);
-        keys(agent, "agent", AGENT);
-        final String name = text(agent, "agent.name", "hostagent");
-        final int address = address(agent.get("address"), "agent.address", true);
-        final Ip6 address6 = agent.has("address6") && !agent.get("address6").isNull() ? address6(agent.get("address6"), "agent.address6") : null;
-        final boolean answerNeighbours = !agent.has("answer-neighbours") || bool(agent.get("answer-neighbours"), "agent.answer-neighbours");
-        final List<HostAgentConfig.ServedVip> backs = servedVips(agent, "backs", "agent.backs");
+        return null;
+    }
 
-        final JsonNode poolNode = section(root, "pool", true);
-        keys(poolNode, "pool", POOL);
-        if (root.has("store") && document == null)
+    private HostAgentConfig config(final Node root)
+    {
+        final ConfigSection top = reader.section(root, "", 1, TOP_KEYS);
+        if (top == null)
         {
-            throw error("store", "this file takes the pool's VIPs from its document in etcd: the agent reads it with the document " +
-                "(HostAgentConfigLoader.loadMerged)");
+            throw failure();
         }
+        final Agent agent = agent(top);
+        HostAgentConfig.Pool pool = pool(top);
+        final Dataplane dataplane = dataplane(top);
+        Long seed = top.value("hash-seed") == null ? Long.valueOf(HostAgentConfig.DEFAULT_HASH_SEED) :
+            reader.unsigned64(top.value("hash-seed"), "hash-seed");
+        Integer tableSize = reader.integer(top, "maglev-table-size", false, MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
+        if (tableSize != null && !MaglevTable.isPrime(tableSize))
+        {
+            reader.error(top.value("maglev-table-size"), "maglev-table-size", "must be a prime (Maglev's permutations need it), got " +
+                NodeReader.describe(top.value("maglev-table-size")));
+            tableSize = null;
+        }
+        final ConfigSection flowTable = top.value("flow-table") == null ? new ConfigSection("flow-table", 1, Map.of()) :
+            reader.childSection(top, "flow-table", false, FLOW_TABLE_KEYS);
+        final Integer capacity = flowTable == null ? null :
+            reader.integer(flowTable, "capacity", false, DEFAULT_FLOW_CAPACITY, 1024, 1 << 26);
+        final Integer idle = flowTable == null ? null :
+            reader.integer(flowTable, "idle-timeout-seconds", false, DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 86400);
+        final Optional<HostAgentConfig.Fastpath> fastpath = top.value("fastpath") == null ? Optional.empty() : fastpath(top);
+        List<PlacedVip> vips = vips(top);
+        refuseWhatTheStoreGives(top);
+        if (problems.hasErrors())
+        {
+            throw failure();
+        }
+
         if (document != null)
         {
-            for (final Map.Entry<String, String> wide : POOL_WIDE.entrySet())
-            {
-                final String[] parts = wide.getKey().split("\\.");
-                final JsonNode parent = parts.length == 1 ? root : root.path(parts[0]);
-                if (parent.has(parts[parts.length - 1]))
-                {
-                    throw error(wide.getKey(), "not allowed with store: the pool's " + wide.getValue() + " come from its document in etcd");
-                }
-            }
+            // Only now: the document's problems are the MUX's (ConfigException), the file's are all said above.
+            final MuxConfig poolDocument = poolDocument(agent.name(), agent.address(), agent.address6());
+            seed = poolDocument.mux().hashSeed();
+            tableSize = poolDocument.dataplane().maglevTableSize();
+            pool = new HostAgentConfig.Pool(pool.muxes(), pool.agents(), poolDocument.vips().stream().map(HostAgentConfigLoader::served).toList(),
+                pool.muxes6(), pool.agents6());
+            vips = selected(top, poolDocument, agent.address6(), dataplane.guePort());
         }
-        else if (root.has("select"))
+        if (vips != null)
         {
-            throw error("select", "is only for an agent with store (the VIPs of the pool document it selects for); vips: is this file's");
+            crossChecks(top, agent, pool, fastpath, vips);
         }
-        final List<Integer> muxes = new ArrayList<>();
-        final List<Ip6> muxes6 = new ArrayList<>();
-        int item = 0;
-        for (final JsonNode n : list(poolNode, "muxes", "pool.muxes"))
+        if (problems.hasErrors())
         {
-            final String itemPath = "pool.muxes[" + item++ + "]";
-            if (Ip6.looksLikeV6(n.asText()))
-            {
-                muxes6.add(address6(n, itemPath));
-            }
-            else
-            {
-                muxes.add(address(n, itemPath, true));
-            }
+            throw failure();
         }
-        if (muxes.isEmpty() && muxes6.isEmpty())
-        {
-            throw error("pool.muxes", "is required: the address of every MUX of the pool (tunnels from anyone else are refused)");
-        }
-        final List<Prefix> agents = new ArrayList<>();
-        final List<Prefix6> agents6 = new ArrayList<>();
-        prefixes(poolNode, "agents", "pool.agents", agents, agents6);
-        final MuxConfig poolDocument = document == null ? null : poolDocument(name, address, address6);
-        final HostAgentConfig.Pool pool = new HostAgentConfig.Pool(muxes, agents, poolDocument == null ? servedVips(poolNode, "vips", "pool.vips")
-            : poolDocument.vips().stream().map(HostAgentConfigLoader::served).toList(), muxes6, agents6);
-        if (address6 == null && (!muxes6.isEmpty() || !agents6.isEmpty()))
-        {
-            throw error("agent.address6", "is required with IPv6 addresses in pool: IPv6 tunnels come to this host's IPv6 address");
-        }
+        return new HostAgentConfig(agent.name(), agent.address(), dataplane.eal(), dataplane.network(), dataplane.host(),
+            dataplane.gatewayMac(), dataplane.mtu(), dataplane.burstSize(), dataplane.guePort(), seed, tableSize, capacity, idle, pool,
+            agent.backs(), fastpath, vips.stream().map(PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours());
+    }
 
-        final JsonNode dp = section(root, "dataplane", true);
-        keys(dp, "dataplane", DATAPLANE);
-        final List<String> eal = new ArrayList<>();
-        if (dp.has("eal"))
+    /**
+     * With a store, the pool-wide keys are the document's: the same key in the agent's file would be a second,
+     * silently ignored source. Without one, {@code store} needs the document and {@code select} means nothing.
+     */
+    private void refuseWhatTheStoreGives(final ConfigSection top)
+    {
+        if (document == null)
         {
-            if (!dp.get("eal").isArray())
+            if (top.value("store") != null)
             {
-                throw error("dataplane.eal", "must be a list of strings");
+                reader.error(top.entries().get("store").getKeyNode(), "store", "this file takes the pool's VIPs from its document in etcd: " +
+                    "the agent reads it with the document (HostAgentConfigLoader.loadMerged)");
             }
-            dp.get("eal").forEach(n -> eal.add(n.asText()));
+            if (top.value("select") != null)
+            {
+                reader.error(top.entries().get("select").getKeyNode(), "select", "is only for an agent with store (the VIPs of the pool " +
+                    "document it selects for); vips: is this file's");
+            }
+            return;
         }
-        else
+        for (final Map.Entry<String, String> wide : POOL_WIDE.entrySet())
         {
-            eal.addAll(List.of("--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=pmxha" + ProcessHandle.current().pid(),
-                "--no-telemetry", "--log-level=lib.eal:error", "-l", "0"));
+            final String[] parts = wide.getKey().split("\\.");
+            final Node key = parts.length == 1 ? keyNode(top, parts[0]) :
+                top.value(parts[0]) instanceof MappingNode mapping ? keyNodeOf(mapping, parts[1]) : null;
+            if (key != null)
+            {
+                reader.error(key, wide.getKey(), "not allowed with store: the pool's " + wide.getValue() + " come from its document in etcd");
+            }
         }
-        final String network = required(dp, "network", "dataplane.network");
-        final String host = required(dp, "host", "dataplane.host");
-        final long gatewayMac = mac(required(dp, "gateway-mac", "dataplane.gateway-mac"), "dataplane.gateway-mac");
-        final int mtu = integer(dp, "mtu", "dataplane.mtu", 1500, 576, 9000);
-        final int burst = integer(dp, "burst-size", "dataplane.burst-size", 32, 1, 512);
-        final int guePort = integer(dp, "gue-port", "dataplane.gue-port", TunnelEncapsulator.DEFAULT_GUE_PORT, 1, 65535);
+    }
 
-        final long seed = poolDocument != null ? poolDocument.mux().hashSeed()
-            : root.has("hash-seed") ? number(root.get("hash-seed"), "hash-seed") : HostAgentConfig.DEFAULT_HASH_SEED;
-        final int tableSize = poolDocument != null ? poolDocument.dataplane().maglevTableSize()
-            : integer(root, "maglev-table-size", "maglev-table-size", MaglevTable.DEFAULT_SIZE, 3, 1 << 24);
-        if (!MaglevTable.isPrime(tableSize))
-        {
-            throw error("maglev-table-size", tableSize + " is not a prime");
-        }
-        int capacity = 65536;
-        int idle = 300;
-        if (root.has("flow-table"))
-        {
-            final JsonNode ft = section(root, "flow-table", true);
-            keys(ft, "flow-table", FLOW_TABLE);
-            capacity = integer(ft, "capacity", "flow-table.capacity", capacity, 1024, 1 << 26);
-            idle = integer(ft, "idle-timeout-seconds", "flow-table.idle-timeout-seconds", idle, 1, 86400);
-        }
+    private static Node keyNode(final ConfigSection section, final String key)
+    {
+        final NodeTuple tuple = section.entries().get(key);
+        return tuple == null ? null : tuple.getKeyNode();
+    }
 
-        Optional<HostAgentConfig.Fastpath> fastpath = Optional.empty();
-        if (root.has("fastpath"))
+    private static Node keyNodeOf(final MappingNode mapping, final String key)
+    {
+        for (final NodeTuple tuple : mapping.getValue())
         {
-            fastpath = Optional.of(fastpath(section(root, "fastpath", true)));
+            if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
+            {
+                return k;
+            }
         }
+        return null;
+    }
 
-        final List<HostAgentConfig.SourceVip> vips = new ArrayList<>();
-        if (root.has("vips"))
+    private void crossChecks(final ConfigSection top, final Agent agent, final HostAgentConfig.Pool pool,
+        final Optional<HostAgentConfig.Fastpath> fastpath, final List<PlacedVip> vips)
+    {
+        final int agentLine = top.keyLine("agent");
+        final int poolLine = top.keyLine("pool");
+        if (agent.address6() == null && (!pool.muxes6().isEmpty() || !pool.agents6().isEmpty()))
         {
-            final JsonNode list = root.get("vips");
-            if (!list.isArray())
-            {
-                throw error("vips", "must be a list");
-            }
-            for (int i = 0; i < list.size(); i++)
-            {
-                vips.add(vip(list.get(i), "vips[" + i + "]"));
-            }
-            for (int i = 0; i < vips.size(); i++)
-            {
-                for (int j = 0; j < i; j++)
-                {
-                    if (vips.get(i).key().equals(vips.get(j).key()))
-                    {
-                        throw error("vips[" + i + "]", "duplicate VIP " + vips.get(i).key());
-                    }
-                }
-            }
+            problems.error(agentLine, "agent.address6", "is required with IPv6 addresses in pool: IPv6 tunnels come to this host's IPv6 address");
         }
-        if (poolDocument != null)
-        {
-            vips.addAll(selected(root, poolDocument, address6, guePort));
-        }
-        if (!vips.isEmpty() && !root.has("hash-seed") && poolDocument == null)
+        if (!vips.isEmpty() && top.value("hash-seed") == null && document == null)
         {
             // The MUX's seed is no public constant any more (a pool derives or generates its own): say it.
-            throw error("hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
+            problems.error(1, "hash-seed", "is required with vips: the MUX pool's seed, as 'panamux run' prints it (ctl vips --json: hash_seed)");
         }
-        if (address6 == null && fastpath.isPresent() && !fastpath.get().offerTo6().isEmpty())
+        if (agent.address6() == null && fastpath.isPresent() && !fastpath.get().offerTo6().isEmpty())
         {
-            throw error("agent.address6", "is required with IPv6 prefixes in fastpath.offer-to: IPv6 redirects come from this host's IPv6 address");
+            problems.error(agentLine, "agent.address6", "is required with IPv6 prefixes in fastpath.offer-to: IPv6 redirects come from this " +
+                "host's IPv6 address");
         }
-        for (int i = 0; i < vips.size(); i++)
+        for (final PlacedVip placed : vips)
         {
-            final boolean needs6 = vips.get(i).address6() != null || vips.get(i).backends().stream().anyMatch(b -> b.address6() != null);
-            if (needs6 && address6 == null)
+            final HostAgentConfig.SourceVip vip = placed.vip();
+            final boolean needs6 = vip.address6() != null || vip.backends().stream().anyMatch(b -> b.address6() != null);
+            if (needs6 && agent.address6() == null)
             {
-                throw error("vips[" + i + "]", "agent.address6 is required for an IPv6 VIP or backend: the outer source of IPv6 tunnels");
+                reader.error(placed.node(), placed.path(), "agent.address6 is required for an IPv6 VIP or backend: the outer source of " +
+                    "IPv6 tunnels");
             }
         }
-        if (fastpath.isPresent() && fastpath.get().offers() && backs.isEmpty())
+        if (fastpath.isPresent() && fastpath.get().offers() && agent.backs().isEmpty())
         {
-            throw error("agent.backs", "is required with fastpath.offer-to: the VIPs whose flows this host may redirect to itself");
+            problems.error(agentLine, "agent.backs", "is required with fastpath.offer-to: the VIPs whose flows this host may redirect to itself");
         }
         if (fastpath.isPresent() && fastpath.get().accept() && pool.vips().isEmpty() && vips.isEmpty())
         {
-            throw error("pool.vips", "is required with fastpath.accept: the VIPs a redirect may be accepted for");
+            problems.error(poolLine, "pool.vips", "is required with fastpath.accept: the VIPs a redirect may be accepted for");
         }
-        return new HostAgentConfig(name, address, eal, network, host, gatewayMac, mtu, burst, guePort, seed, tableSize, capacity, idle, pool,
-            backs, fastpath, vips, address6, answerNeighbours);
-    }
-
-    private HostAgentConfig.Fastpath fastpath(final JsonNode fp)
-    {
-        keys(fp, "fastpath", FASTPATH);
-        final String hex = required(fp, "key", "fastpath.key");
-        final byte[] key;
-        try
-        {
-            key = HexFormat.of().parseHex(hex);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw error("fastpath.key", "must be hexadecimal");
-        }
-        if (key.length < 16)
-        {
-            throw error("fastpath.key", "must be at least 16 bytes (32 hex digits), not " + key.length);
-        }
-        final int port = integer(fp, "port", "fastpath.port", HostAgentConfig.DEFAULT_FASTPATH_PORT, 1, 65535);
-        final List<Prefix> offerTo = new ArrayList<>();
-        final List<Prefix6> offerTo6 = new ArrayList<>();
-        prefixes(fp, "offer-to", "fastpath.offer-to", offerTo, offerTo6);
-        final boolean accept = !fp.has("accept") || bool(fp.get("accept"), "fastpath.accept");
-        final int lease = integer(fp, "lease-seconds", "fastpath.lease-seconds", 30, 1, 3600);
-        final int maxAge = integer(fp, "max-age-millis", "fastpath.max-age-millis", 2000, 10, 600_000);
-        final int resend = integer(fp, "resend-millis", "fastpath.resend-millis", 500, 10, 60_000);
-        return new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend, offerTo6);
-    }
-
-    private HostAgentConfig.SourceVip vip(final JsonNode v, final String path)
-    {
-        if (v == null || !v.isObject())
-        {
-            throw error(path, "must be a mapping");
-        }
-        keys(v, path, VIP);
-        final boolean v6 = v.get("address") != null && Ip6.looksLikeV6(v.get("address").asText());
-        final int address = v6 ? 0 : address(v.get("address"), path + ".address", true);
-        final Ip6 address6 = v6 ? address6(v.get("address"), path + ".address") : null;
-        final int port = integer(v, "port", path + ".port", -1, 1, 65535);
-        if (port < 0)
-        {
-            throw error(path + ".port", "is required");
-        }
-        final String protocolText = text(v, path + ".protocol", "tcp");
-        final int protocol = switch (protocolText)
-        {
-            case "tcp" -> 6;
-            case "udp" -> 17;
-            default -> throw error(path + ".protocol", "must be tcp or udp, not '" + protocolText + "'");
-        };
-        final String encapText = text(v, path + ".encapsulation", "ipip");
-        final int encapsulation = switch (encapText)
-        {
-            case "ipip" -> TunnelEncapsulator.IPIP;
-            case "gre" -> TunnelEncapsulator.GRE;
-            case "gue" -> TunnelEncapsulator.GUE;
-            default -> throw error(path + ".encapsulation", "must be ipip, gre or gue, not '" + encapText + "'");
-        };
-        final JsonNode list = v.get("backends");
-        if (list == null || !list.isArray() || list.isEmpty())
-        {
-            throw error(path + ".backends", "must be a non-empty list");
-        }
-        final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++)
-        {
-            final String bp = path + ".backends[" + i + "]";
-            final JsonNode b = list.get(i);
-            if (b == null || !b.isObject())
-            {
-                throw error(bp, "must be a mapping with address and weight");
-            }
-            keys(b, bp, BACKEND);
-            final boolean b6 = b.get("address") != null && Ip6.looksLikeV6(b.get("address").asText());
-            final HostAgentConfig.SourceBackend backend = new HostAgentConfig.SourceBackend(b6 ? 0 : address(b.get("address"), bp + ".address", true),
-                integer(b, "weight", bp + ".weight", 1, 0, 1000), b6 ? address6(b.get("address"), bp + ".address") : null);
-            for (final HostAgentConfig.SourceBackend other : backends)
-            {
-                if (other.address() == backend.address() && java.util.Objects.equals(other.address6(), backend.address6()))
-                {
-                    throw error(bp + ".address", "duplicate backend " + backend);
-                }
-            }
-            backends.add(backend);
-        }
-        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends, address6);
-    }
-
-    private Iterable<JsonNode> list(final JsonNode node, final String key, final String path)
-    {
-        final JsonNode v = node.get(key);
-        if (v == null || v.isNull())
-        {
-            return List.of();
-        }
-        if (!v.isArray())
-        {
-            throw error(path, "must be a list");
-        }
-        return v;
-    }
-
-    private void prefixes(final JsonNode node, final String key, final String path, final List<Prefix> out, final List<Prefix6> out6)
-    {
-        int i = 0;
-        for (final JsonNode p : list(node, key, path))
-        {
-            final String itemPath = path + "[" + i++ + "]";
-            try
-            {
-                if (Ip6.looksLikeV6(p.asText()))
-                {
-                    out6.add(Prefix6.parse(p.asText()));
-                }
-                else
-                {
-                    out.add(Prefix.parse(p.asText()));
-                }
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw error(itemPath, e.getMessage());
-            }
-        }
-    }
-
-    private Ip6 address6(final JsonNode node, final String path)
-    {
-        try
-        {
-            return Ip6.parse(node.asText());
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw error(path, e.getMessage());
-        }
-    }
-
-    private List<HostAgentConfig.ServedVip> servedVips(final JsonNode node, final String key, final String path)
-    {
-        final List<HostAgentConfig.ServedVip> out = new ArrayList<>();
-        int i = 0;
-        for (final JsonNode v : list(node, key, path))
-        {
-            final String itemPath = path + "[" + i++ + "]";
-            final HostAgentConfig.ServedVip vip;
-            try
-            {
-                vip = HostAgentConfig.ServedVip.parse(v.asText());
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw error(itemPath, e.getMessage());
-            }
-            if (out.contains(vip))
-            {
-                throw error(itemPath, "duplicate VIP " + vip);
-            }
-            out.add(vip);
-        }
-        return out;
     }
 
     private static HostAgentConfig.ServedVip served(final VipConfig v)
@@ -626,21 +407,25 @@ public final class HostAgentConfigLoader
      * The document's VIPs named by {@code select} ({@code all}, or a list of {@code ADDRESS:PORT/PROTO}), as the
      * agent selects for them: a draining backend has weight 0 (the table {@code MaglevBackends} builds for it on
      * the MUX). A named VIP the document does not have is an error: the agent would silently not select for it.
+     *
+     * @return the selection, each blamed on the select key; null when it has errors (reported).
      */
-    private List<HostAgentConfig.SourceVip> selected(final JsonNode root, final MuxConfig pool, final Ip6 address6, final int guePort)
+    private List<PlacedVip> selected(final ConfigSection top, final MuxConfig pool, final Ip6 address6, final int guePort)
     {
-        final JsonNode select = root.get("select");
-        final boolean all = select != null && select.isTextual() && "all".equals(select.asText());
-        final List<HostAgentConfig.ServedVip> names = all || select == null || select.isNull() ? List.of() : servedVips(root, "select", "select");
-        final List<HostAgentConfig.SourceVip> out = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++)
+        final Node select = top.value("select");
+        final int errorsBefore = problems.errorCount();
+        final boolean all = select instanceof ScalarNode scalar && "all".equals(scalar.getValue());
+        final List<Node> items = all || select == null ? List.of() : items(top, "select");
+        final List<HostAgentConfig.ServedVip> names = all || select == null ? List.of() : servedVips(top, "select");
+        for (int i = 0; i < names.size() && problems.errorCount() == errorsBefore; i++)
         {
             final HostAgentConfig.ServedVip name = names.get(i);
             if (pool.vips().stream().noneMatch(v -> served(v).equals(name)))
             {
-                throw error("select[" + i + "]", name + " is not a VIP of the pool document " + document.name());
+                reader.error(items.get(i), "select[" + i + "]", name + " is not a VIP of the pool document " + document.name());
             }
         }
+        final List<PlacedVip> out = new ArrayList<>();
         for (final VipConfig v : pool.vips())
         {
             final HostAgentConfig.ServedVip vip = served(v);
@@ -654,11 +439,13 @@ public final class HostAgentConfigLoader
                 // select: all takes what this host can send: IPv6 tunnels need agent.address6.
                 continue;
             }
+            final Node blamed = select != null ? keyNode(top, "select") : null;
             if (v.encapsulation() == Encapsulation.GUE && v.guePort() != guePort)
             {
                 // The agent's GUE port is its dataplane.gue-port, one for every VIP.
-                throw error("select", vip + ": GUE to port " + v.guePort() + " cannot be sent from here (this agent sends GUE to " +
+                reader.error(blamed, "select", vip + ": GUE to port " + v.guePort() + " cannot be sent from here (this agent sends GUE to " +
                     "dataplane.gue-port " + guePort + ")");
+                continue;
             }
             final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
             for (final BackendConfig b : v.backends())
@@ -673,154 +460,321 @@ public final class HostAgentConfigLoader
                 case GRE -> TunnelEncapsulator.GRE;
                 case GUE -> TunnelEncapsulator.GUE;
             };
-            out.add(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends, vip.address6()));
+            out.add(new PlacedVip(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends,
+                vip.address6()), blamed, "select"));
+        }
+        return problems.errorCount() == errorsBefore ? out : null;
+    }
+
+    private IllegalArgumentException failure()
+    {
+        return new IllegalArgumentException(String.join("\n", problems.errors()));
+    }
+
+    /** @return the agent section; null when it has errors (reported). */
+    private Agent agent(final ConfigSection top)
+    {
+        final ConfigSection agent = reader.childSection(top, "agent", true, AGENT_KEYS);
+        if (agent == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final String name = agent.value("name") == null ? "hostagent" : reader.nonEmptyString(agent, "name", false);
+        final Node addressNode = reader.required(agent, "address");
+        final Integer address = addressNode == null ? null : reader.parsed(addressNode, "agent.address", Prefix::parseAddress);
+        final Ip6 address6 = agent.value("address6") == null || NodeReader.isNull(agent.value("address6")) ? null :
+            reader.parsed(agent.value("address6"), "agent.address6", Ip6::parse);
+        final Boolean answerNeighbours = reader.bool(agent, "answer-neighbours", true);
+        final List<HostAgentConfig.ServedVip> backs = servedVips(agent, "backs");
+        if (problems.errorCount() != errorsBefore)
+        {
+            return null;
+        }
+        return new Agent(name, address, address6, answerNeighbours, backs);
+    }
+
+    /** @return the pool section; null when it has errors (reported). */
+    private HostAgentConfig.Pool pool(final ConfigSection top)
+    {
+        final ConfigSection pool = reader.childSection(top, "pool", true, POOL_KEYS);
+        if (pool == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final List<Integer> muxes = new ArrayList<>();
+        final List<Ip6> muxes6 = new ArrayList<>();
+        final List<Node> items = items(pool, "muxes");
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = "pool.muxes[" + i + "]";
+            final Node item = items.get(i);
+            if (item instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue()))
+            {
+                add(muxes6, reader.parsed(item, itemPath, Ip6::parse));
+            }
+            else
+            {
+                add(muxes, reader.parsed(item, itemPath, Prefix::parseAddress));
+            }
+        }
+        if (pool.value("muxes") == null)
+        {
+            reader.missingWhy(pool, "muxes", "the address of every MUX of the pool: tunnels from anyone else are refused");
+        }
+        else if (items.isEmpty() && problems.errorCount() == errorsBefore)
+        {
+            reader.error(pool.value("muxes"), "pool.muxes", "is required: the address of every MUX of the pool (tunnels from anyone else " +
+                "are refused)");
+        }
+        final List<Prefix> agents = new ArrayList<>();
+        final List<Prefix6> agents6 = new ArrayList<>();
+        prefixes(pool, "agents", agents, agents6);
+        final List<HostAgentConfig.ServedVip> vips = servedVips(pool, "vips");
+        if (problems.errorCount() != errorsBefore)
+        {
+            return null;
+        }
+        return new HostAgentConfig.Pool(muxes, agents, vips, muxes6, agents6);
+    }
+
+    /** @return the dataplane section; null when it has errors (reported). */
+    private Dataplane dataplane(final ConfigSection top)
+    {
+        final ConfigSection dataplane = reader.childSection(top, "dataplane", true, DATAPLANE_KEYS);
+        if (dataplane == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final List<String> eal = new ArrayList<>();
+        if (dataplane.value("eal") != null)
+        {
+            final List<Node> items = reader.sequence(dataplane.value("eal"), "dataplane.eal", "a list of strings");
+            for (int i = 0; items != null && i < items.size(); i++)
+            {
+                add(eal, reader.string(items.get(i), "dataplane.eal[" + i + "]"));
+            }
+        }
+        else
+        {
+            eal.addAll(List.of("--no-huge", "-m", "256", "--no-pci", "--no-shconf", "--file-prefix=pmxha" + ProcessHandle.current().pid(),
+                "--no-telemetry", "--log-level=lib.eal:error", "-l", "0"));
+        }
+        final String network = reader.nonEmptyString(dataplane, "network", true);
+        final String host = reader.nonEmptyString(dataplane, "host", true);
+        final Node macNode = reader.required(dataplane, "gateway-mac");
+        final Long gatewayMac = macNode == null ? null : reader.unicastMac(macNode, "dataplane.gateway-mac");
+        final Integer mtu = reader.integer(dataplane, "mtu", false, DEFAULT_MTU, 576, 9000);
+        final Integer burst = reader.integer(dataplane, "burst-size", false, DEFAULT_BURST_SIZE, 1, 512);
+        final Integer guePort = reader.integer(dataplane, "gue-port", false, TunnelEncapsulator.DEFAULT_GUE_PORT, 1, 65535);
+        if (problems.errorCount() != errorsBefore)
+        {
+            return null;
+        }
+        return new Dataplane(eal, network, host, gatewayMac, mtu, burst, guePort);
+    }
+
+    /** @return the fastpath section; null when it has errors (reported). */
+    private Optional<HostAgentConfig.Fastpath> fastpath(final ConfigSection top)
+    {
+        final ConfigSection fastpath = reader.childSection(top, "fastpath", false, FASTPATH_KEYS);
+        if (fastpath == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final String hex = reader.nonEmptyString(fastpath, "key", true);
+        byte[] key = null;
+        if (hex != null)
+        {
+            try
+            {
+                key = HexFormat.of().parseHex(hex);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                // The key itself is never shown.
+                reader.error(fastpath.value("key"), "fastpath.key", "must be hexadecimal");
+            }
+        }
+        if (key != null && key.length < 16)
+        {
+            reader.error(fastpath.value("key"), "fastpath.key", "must be at least 16 bytes (32 hex digits), not " + key.length);
+        }
+        final Integer port = reader.integer(fastpath, "port", false, HostAgentConfig.DEFAULT_FASTPATH_PORT, 1, 65535);
+        final List<Prefix> offerTo = new ArrayList<>();
+        final List<Prefix6> offerTo6 = new ArrayList<>();
+        prefixes(fastpath, "offer-to", offerTo, offerTo6);
+        final Boolean accept = reader.bool(fastpath, "accept", true);
+        final Integer lease = reader.integer(fastpath, "lease-seconds", false, 30, 1, 3600);
+        final Integer maxAge = reader.integer(fastpath, "max-age-millis", false, 2000, 10, 600_000);
+        final Integer resend = reader.integer(fastpath, "resend-millis", false, 500, 10, 60_000);
+        if (problems.errorCount() != errorsBefore)
+        {
+            return null;
+        }
+        return Optional.of(new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend, offerTo6));
+    }
+
+    /** @return the source-side VIPs, none when absent; null when any has errors (reported). */
+    private List<PlacedVip> vips(final ConfigSection top)
+    {
+        final Node node = top.value("vips");
+        final List<Node> items = node == null ? List.of() : reader.sequence(node, "vips", "a list of VIPs");
+        if (items == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final List<PlacedVip> vips = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String path = "vips[" + i + "]";
+            final HostAgentConfig.SourceVip vip = vip(items.get(i), path);
+            if (vip == null)
+            {
+                continue;
+            }
+            if (vips.stream().anyMatch(other -> other.vip().key().equals(vip.key())))
+            {
+                reader.error(items.get(i), path, "duplicate VIP " + vip.key());
+            }
+            vips.add(new PlacedVip(vip, items.get(i), path));
+        }
+        return problems.errorCount() == errorsBefore ? vips : null;
+    }
+
+    private HostAgentConfig.SourceVip vip(final Node node, final String path)
+    {
+        final ConfigSection vip = reader.section(node, path, ConfigProblems.line(node), VIP_KEYS);
+        if (vip == null)
+        {
+            return null;
+        }
+        final int errorsBefore = problems.errorCount();
+        final Node addressNode = reader.required(vip, "address");
+        final boolean v6 = addressNode instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue());
+        final Integer address = addressNode == null || v6 ? Integer.valueOf(0) :
+            reader.parsed(addressNode, vip.child("address"), Prefix::parseAddress);
+        final Ip6 address6 = v6 ? reader.parsed(addressNode, vip.child("address"), Ip6::parse) : null;
+        final Integer port = reader.integer(vip, "port", true, null, 1, 65535);
+        final Integer protocol = reader.choice(vip, "protocol", false, 6, name -> switch (name)
+        {
+            case "tcp" -> 6;
+            case "udp" -> 17;
+            default -> null;
+        }, "tcp, udp");
+        final Integer encapsulation = reader.choice(vip, "encapsulation", false, TunnelEncapsulator.IPIP, name -> switch (name)
+        {
+            case "ipip" -> TunnelEncapsulator.IPIP;
+            case "gre" -> TunnelEncapsulator.GRE;
+            case "gue" -> TunnelEncapsulator.GUE;
+            default -> null;
+        }, "ipip, gre, gue");
+        final List<HostAgentConfig.SourceBackend> backends = backends(vip);
+        if (problems.errorCount() != errorsBefore)
+        {
+            return null;
+        }
+        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends, address6);
+    }
+
+    private List<HostAgentConfig.SourceBackend> backends(final ConfigSection vip)
+    {
+        final Node node = reader.required(vip, "backends");
+        final List<Node> items = node == null ? null : reader.sequence(node, vip.child("backends"), "a list of backends");
+        if (items == null)
+        {
+            return null;
+        }
+        if (items.isEmpty())
+        {
+            reader.error(node, vip.child("backends"), "must be a non-empty list of backends ({ address, weight })");
+            return null;
+        }
+        final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String path = vip.child("backends") + "[" + i + "]";
+            final ConfigSection backend = reader.section(items.get(i), path, ConfigProblems.line(items.get(i)), BACKEND_KEYS);
+            if (backend == null)
+            {
+                continue;
+            }
+            final Node addressNode = reader.required(backend, "address");
+            final boolean v6 = addressNode instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue());
+            final Integer address = addressNode == null || v6 ? Integer.valueOf(0) :
+                reader.parsed(addressNode, backend.child("address"), Prefix::parseAddress);
+            final Ip6 address6 = v6 ? reader.parsed(addressNode, backend.child("address"), Ip6::parse) : null;
+            final Integer weight = reader.integer(backend, "weight", false, 1, 0, 1000);
+            if (addressNode == null || address == null || (v6 && address6 == null) || weight == null)
+            {
+                continue;
+            }
+            final HostAgentConfig.SourceBackend parsed = new HostAgentConfig.SourceBackend(address, weight, address6);
+            if (backends.stream().anyMatch(other -> other.address() == parsed.address() && Objects.equals(other.address6(), parsed.address6())))
+            {
+                reader.error(addressNode, backend.child("address"), "duplicate backend " + parsed);
+                continue;
+            }
+            backends.add(parsed);
+        }
+        return backends;
+    }
+
+    /** @return the items of an optional list key; none when absent or no list (reported). */
+    private List<Node> items(final ConfigSection section, final String key)
+    {
+        final Node node = section.value(key);
+        final List<Node> items = node == null ? null : reader.sequence(node, section.child(key), "a list");
+        return items == null ? List.of() : items;
+    }
+
+    private void prefixes(final ConfigSection section, final String key, final List<Prefix> out, final List<Prefix6> out6)
+    {
+        final List<Node> items = items(section, key);
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = section.child(key) + "[" + i + "]";
+            final Node item = items.get(i);
+            if (item instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue()))
+            {
+                add(out6, reader.parsed(item, itemPath, Prefix6::parse));
+            }
+            else
+            {
+                add(out, reader.parsed(item, itemPath, Prefix::parse));
+            }
+        }
+    }
+
+    private List<HostAgentConfig.ServedVip> servedVips(final ConfigSection section, final String key)
+    {
+        final List<HostAgentConfig.ServedVip> out = new ArrayList<>();
+        final List<Node> items = items(section, key);
+        for (int i = 0; i < items.size(); i++)
+        {
+            final String itemPath = section.child(key) + "[" + i + "]";
+            final HostAgentConfig.ServedVip vip = reader.parsed(items.get(i), itemPath, HostAgentConfig.ServedVip::parse);
+            if (vip != null && out.contains(vip))
+            {
+                reader.error(items.get(i), itemPath, "duplicate VIP " + vip);
+            }
+            else
+            {
+                add(out, vip);
+            }
         }
         return out;
     }
 
-    private void keys(final JsonNode node, final String path, final Set<String> allowed)
+    private static <T> void add(final List<T> list, final T value)
     {
-        final Iterator<String> names = node.fieldNames();
-        while (names.hasNext())
+        if (value != null)
         {
-            final String name = names.next();
-            if (!allowed.contains(name))
-            {
-                throw error(path.isEmpty() ? name : path + "." + name, "unknown key (known: " + String.join(", ", allowed.stream().sorted().toList())
-                    + ")");
-            }
+            list.add(value);
         }
-    }
-
-    private JsonNode section(final JsonNode parent, final String name, final boolean required)
-    {
-        final JsonNode node = parent.get(name);
-        if (node == null || node.isNull())
-        {
-            if (required)
-            {
-                throw error(name, "is required");
-            }
-            return YAML.createObjectNode();
-        }
-        if (!node.isObject())
-        {
-            throw error(name, "must be a mapping");
-        }
-        return node;
-    }
-
-    private String required(final JsonNode node, final String key, final String path)
-    {
-        final JsonNode v = node.get(key);
-        if (v == null || v.isNull() || v.asText().isEmpty())
-        {
-            throw error(path, "is required");
-        }
-        return v.asText();
-    }
-
-    private String text(final JsonNode node, final String path, final String defaultValue)
-    {
-        final String key = path.substring(path.lastIndexOf('.') + 1);
-        final JsonNode v = node.get(key);
-        return v == null || v.isNull() ? defaultValue : v.asText();
-    }
-
-    private int address(final JsonNode node, final String path, final boolean required)
-    {
-        if (node == null || node.isNull())
-        {
-            if (required)
-            {
-                throw error(path, "is required");
-            }
-            return 0;
-        }
-        try
-        {
-            return Prefix.parseAddress(node.asText());
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw error(path, e.getMessage());
-        }
-    }
-
-    private int integer(final JsonNode node, final String key, final String path, final int defaultValue, final int min, final int max)
-    {
-        final JsonNode v = node.get(key);
-        if (v == null || v.isNull())
-        {
-            return defaultValue;
-        }
-        final long n = number(v, path);
-        if (n < min || n > max)
-        {
-            throw error(path, "must be between " + min + " and " + max + ", not " + n);
-        }
-        return (int)n;
-    }
-
-    private long number(final JsonNode v, final String path)
-    {
-        if (v.isIntegralNumber())
-        {
-            return v.asLong();
-        }
-        final String s = v.asText().trim();
-        try
-        {
-            return s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
-        }
-        catch (final NumberFormatException e)
-        {
-            throw error(path, "must be a whole number, not '" + s + "'");
-        }
-    }
-
-    private boolean bool(final JsonNode v, final String path)
-    {
-        if (v.isBoolean())
-        {
-            return v.asBoolean();
-        }
-        throw error(path, "must be true or false");
-    }
-
-    private long mac(final String text, final String path)
-    {
-        final long mac;
-        try
-        {
-            mac = MacAddress.parse(text);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw error(path, e.getMessage());
-        }
-        if (!MacAddress.isUnicast(mac))
-        {
-            throw error(path, "'" + text + "' is not a unicast MAC address");
-        }
-        return mac;
-    }
-
-    private IllegalArgumentException error(final String path, final String message)
-    {
-        // The line of the key named, or of the nearest enclosing key that is in the file (a missing key is
-        // blamed on its section).
-        Integer line = null;
-        for (String p = path; line == null && !p.isEmpty(); p = parent(p))
-        {
-            line = lines.get(p);
-        }
-        return new IllegalArgumentException(file + ":" + (line == null ? 1 : line) + ": " + (path.isEmpty() ? "" : path + ": ") + message);
-    }
-
-    private static String parent(final String path)
-    {
-        final int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
-        return cut < 0 ? "" : path.substring(0, cut);
     }
 }

@@ -1,5 +1,6 @@
 package io.panamux.hostagent;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -72,10 +73,10 @@ class HostAgentConfigLoaderTest
     void eachMistakeIsNamedWithTheFileTheLineAndTheKey()
     {
         final String[][] cases = {
-            {MINIMAL + "colour: blue\n", "a.yaml:7: colour: unknown key"},
+            {MINIMAL + "colour: blue\n", "a.yaml:7: unknown key \"colour\" (expected one of agent, pool,"},
             {MINIMAL.replace("198.18.21.2", "198.18.021.2"), "a.yaml:1: agent.address: '198.18.021.2' is not an IPv4 address"},
-            {MINIMAL.replace("  gateway-mac: \"02:98:00:00:15:01\"\n", ""), "a.yaml:3: dataplane.gateway-mac: is required"},
-            {MINIMAL.replace("02:98:00:00:15:01", "03:98:00:00:15:01"), "a.yaml:6: dataplane.gateway-mac: '03:98:00:00:15:01' is not a unicast"},
+            {MINIMAL.replace("  gateway-mac: \"02:98:00:00:15:01\"\n", ""), "a.yaml:3: dataplane: missing required key \"gateway-mac\""},
+            {MINIMAL.replace("02:98:00:00:15:01", "03:98:00:00:15:01"), "a.yaml:6: dataplane.gateway-mac: must be a unicast MAC address (a next hop), got \"03:98:00:00:15:01\""},
             {MINIMAL + "fastpath: { key: \"0011\" }\n", "a.yaml:7: fastpath.key: must be at least 16 bytes"},
             {MINIMAL + "fastpath: { key: \"zz112233445566778899aabbccddeeff\" }\n", "a.yaml:7: fastpath.key: must be hexadecimal"},
             {MINIMAL + "fastpath: { key: \"00112233445566778899aabbccddeeff\", offer-to: [\"198.18.2.1/24\"] }\n",
@@ -83,13 +84,13 @@ class HostAgentConfigLoaderTest
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 } ] } ]\n",
                 "a.yaml:1: hash-seed: is required with vips: the MUX pool's seed"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, protocol: sctp, backends: [ { address: 10.0.0.1 } ] } ]\n",
-                "a.yaml:7: vips[0].protocol: must be tcp or udp"},
+                "a.yaml:7: vips[0].protocol: must be one of tcp, udp, got \"sctp\""},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [] } ]\n", "a.yaml:7: vips[0].backends: must be a non-empty list"},
             {MINIMAL + "vips: [ { address: 192.0.2.1, port: 80, backends: [ { address: 10.0.0.1 }, { address: 10.0.0.1 } ] } ]\n",
                 "a.yaml:7: vips[0].backends[1].address: duplicate backend 10.0.0.1"},
-            {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml:4: dataplane.mtu: must be between 576 and 9000"},
-            {MINIMAL + "maglev-table-size: 65536\n", "a.yaml:7: maglev-table-size: 65536 is not a prime"},
-            {MINIMAL.replace("pool: { muxes: [198.18.11.2] }\n", ""), "a.yaml:1: pool: is required"},
+            {MINIMAL.replace("dataplane:", "dataplane:\n  mtu: 100000"), "a.yaml:4: dataplane.mtu: must be an integer between 576 and 9000, got \"100000\""},
+            {MINIMAL + "maglev-table-size: 65536\n", "a.yaml:7: maglev-table-size: must be a prime (Maglev's permutations need it), got \"65536\""},
+            {MINIMAL.replace("pool: { muxes: [198.18.11.2] }\n", ""), "a.yaml:1: missing required key \"pool\""},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: []"), "a.yaml:2: pool.muxes: is required: the address of every MUX"},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [mux-a]"), "a.yaml:2: pool.muxes[0]: 'mux-a' is not an IPv4 address"},
             {MINIMAL.replace("muxes: [198.18.11.2]", "muxes: [198.18.11.2], vips: [\"192.0.2.1:80\"]"),
@@ -115,11 +116,50 @@ class HostAgentConfigLoaderTest
                 + "fastpath:\n  key: \"00112233445566778899aabbccddeeff\"\n  offer-to:\n    - \"198.18.2.0/24\"\n    - \"2001:db8:2::1/64\"\n",
                 "a.yaml:11: fastpath.offer-to[1]: 2001:db8:2::1/64 has host bits set"},
         };
+        final List<String> wrong = new ArrayList<>();
         for (final String[] c : cases)
         {
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", c[0]));
-            assertTrue(e.getMessage().startsWith(c[1]), "expected '" + c[1] + "' but got '" + e.getMessage() + "'");
+            if (!e.getMessage().startsWith(c[1]) || e.getMessage().contains("\n"))
+            {
+                wrong.add("expected '" + c[1] + "' alone but got '" + e.getMessage() + "'");
+            }
         }
+        assertEquals(List.of(), wrong);
+    }
+
+    @Test
+    void everyMistakeIsReportedInLineOrderAndNothingIsApplied()
+    {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", """
+            agent: { name: b1, address: 198.18.21.2, answer-neighbours: yes }
+            pool: { muxes: [198.18.11.2, 198.18.300.2] }
+            dataplane:
+              network: "net_af_packet0,iface=eth0"
+              gateway-mac: "02:98:00:00:15:01"
+              mtu: 01500
+            flow-table: { capacity: 10, idle-timeout-second: 5 }
+            hash-seed: -1
+            """));
+        assertEquals(List.of(
+            "a.yaml:1: agent.answer-neighbours: must be true or false, got \"yes\"",
+            "a.yaml:2: pool.muxes[1]: '198.18.300.2' is not an IPv4 address",
+            "a.yaml:3: dataplane: missing required key \"host\"",
+            "a.yaml:6: dataplane.mtu: must be an integer between 576 and 9000, got \"01500\" (leading zeros are not allowed: YAML 1.1 reads "
+                + "them as octal)",
+            "a.yaml:7: flow-table: unknown key \"idle-timeout-second\" (did you mean \"idle-timeout-seconds\"?)",
+            "a.yaml:7: flow-table.capacity: must be an integer between 1024 and 67108864, got \"10\"",
+            "a.yaml:8: hash-seed: must be an integer between 0 and 0xffffffffffffffff (decimal or 0x hex), got \"-1\""),
+            List.of(e.getMessage().split("\n")));
+    }
+
+    @Test
+    void textThatIsNoYamlOrEmptyIsNamedWithItsLine()
+    {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", MINIMAL + "vips: [\n"))
+            .getMessage().startsWith("a.yaml:8: YAML syntax error: "));
+        assertEquals("a.yaml:1: the file is empty: it needs at least the sections agent, pool and dataplane",
+            assertThrows(IllegalArgumentException.class, () -> HostAgentConfigLoader.parse("a.yaml", "# nothing\n")).getMessage());
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class NodeReader
     private static final Pattern HEX = Pattern.compile("0[xX][0-9a-fA-F]+");
     private static final Pattern LEADING_ZERO = Pattern.compile("[-+]?0[0-9]+");
     private static final int MAX_QUOTED = 60;
+    private static final BigInteger MAX_UNSIGNED_64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private final ConfigProblems problems;
 
@@ -259,6 +260,23 @@ public final class NodeReader
             return null;
         }
         return value.intValueExact();
+    }
+
+    /**
+     * An unsigned 64-bit integer (a hash seed), decimal or 0x hex.
+     *
+     * @return its bits as a long; null (reported) when it is no integer in 0..2^64-1.
+     */
+    public Long unsigned64(final Node node, final String path)
+    {
+        final BigInteger value = integer(node);
+        if (value == null || value.signum() < 0 || value.compareTo(MAX_UNSIGNED_64) > 0)
+        {
+            error(node, path, "must be an integer between 0 and 0xffffffffffffffff (decimal or 0x hex), got " + describe(node) +
+                leadingZeroHint(node));
+            return null;
+        }
+        return value.longValue();
     }
 
     /**

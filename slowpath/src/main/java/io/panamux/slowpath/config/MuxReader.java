@@ -1,6 +1,5 @@
 package io.panamux.slowpath.config;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +15,6 @@ import org.yaml.snakeyaml.nodes.Node;
 final class MuxReader
 {
     static final List<String> KEYS = List.of("name", "address", "address6", "pool", "hash-seed");
-    private static final BigInteger MAX_UNSIGNED_64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private MuxReader()
     {
@@ -57,16 +55,10 @@ final class MuxReader
         final Node seedNode = section.value("hash-seed");
         if (seedNode != null)
         {
-            final BigInteger seed = NodeReader.integer(seedNode);
-            if (seed == null || seed.signum() < 0 || seed.compareTo(MAX_UNSIGNED_64) > 0)
+            final Long seed = reader.unsigned64(seedNode, section.child("hash-seed"));
+            if (seed != null)
             {
-                reader.error(seedNode, section.child("hash-seed"),
-                    "must be an integer between 0 and 0xffffffffffffffff (decimal or 0x hex), got " + NodeReader.describe(seedNode) +
-                    NodeReader.leadingZeroHint(seedNode));
-            }
-            else
-            {
-                hashSeed = seed.longValue();
+                hashSeed = seed;
                 seedSource = HashSeed.Source.CONFIGURED;
             }
         }
