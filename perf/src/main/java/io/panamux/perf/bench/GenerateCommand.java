@@ -339,6 +339,30 @@ public final class GenerateCommand implements Callable<Integer>
             }
         }
         emit(Map.of("event", "done", "sent", gen.sent(), "received", gen.received()));
+        // What is left (stopping the generator's thread and the port) takes well under a second; one that does not
+        // end says where it stands, on standard error, which the driving bench shows when it gives up on it.
+        Thread.ofPlatform().daemon().name("generator-end-watch").start(() ->
+        {
+            try
+            {
+                Thread.sleep(15_000);
+            }
+            catch (final InterruptedException e)
+            {
+                return;
+            }
+            final StringBuilder b = new StringBuilder("generator: not ended 15 s after its last phase; its threads:\n");
+            Thread.getAllStackTraces().forEach((t, stack) ->
+            {
+                b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+                for (final StackTraceElement e : stack)
+                {
+                    b.append("    at ").append(e).append('\n');
+                }
+            });
+            System.err.print(b);
+            System.err.flush();
+        });
         return 0;
     }
 

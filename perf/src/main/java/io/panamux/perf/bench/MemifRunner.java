@@ -448,7 +448,7 @@ public final class MemifRunner
                 + (p.isAlive() ? "none (it did not end)" : Integer.toString(p.exitValue()))
                 + (overTime ? String.format(" after %.0f s, its schedule's %.1f s and a %.0f s margin: it was killed", boundMs / 1e3,
                     scheduleSeconds(schedule), GENERATOR_MARGIN_S) : "")
-                + "; its output:\n" + String.join("\n", unexpected) + "\nits standard error (end):\n" + tail(errors, 40));
+                + "; its output:\n" + String.join("\n", unexpected) + "\nits standard error (end):\n" + tail(errors, 80));
         }
         return new GeneratorRun(phases, gc, otherCpu, List.of());
     }
