@@ -110,6 +110,8 @@ class PoolOnEtcdTest
         final long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(tookMs <= 2000, "applied everywhere in " + tookMs + " ms");
         assertEquals(written, applied(a), "the writer applied its own change through the watch");
+        // Each member's key carries the revision as soon as it is applied (nobody read ctl pool meanwhile).
+        awaitMembersAt(written, 2000);
         assertEquals(digest(a), digest(b));
         assertTrue(backends(b).contains("10.1.0.3"), backends(b).toString());
 
@@ -291,6 +293,33 @@ class PoolOnEtcdTest
     {
         final String out = etcd.etcdctl("get", KEY, "-w", "json");
         return JSON.readTree(out).at("/kvs/0/mod_revision").asLong();
+    }
+
+    private void awaitMembersAt(final long revision, final long timeoutMs) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        String values = "";
+        while (System.nanoTime() < deadline)
+        {
+            values = etcd.etcdctl("get", PREFIX + "/members/", "--prefix", "--print-value-only");
+            final List<Long> revisions = values.lines().filter(l -> l.startsWith("{")).map(l ->
+            {
+                try
+                {
+                    return JSON.readTree(l).get("revision").asLong();
+                }
+                catch (final IOException e)
+                {
+                    return -1L;
+                }
+            }).toList();
+            if (revisions.size() == 2 && revisions.stream().allMatch(r -> r == revision))
+            {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the members' keys do not all carry revision " + revision + " within " + timeoutMs + " ms: " + values);
     }
 
     private static long applied(final Mux m) throws IOException, InterruptedException
