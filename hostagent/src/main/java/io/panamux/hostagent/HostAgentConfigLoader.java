@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 import io.panamux.common.config.ConfigProblems;
@@ -86,8 +85,6 @@ public final class HostAgentConfigLoader
     static final List<String> FLOW_TABLE_KEYS = List.of("capacity", "idle-timeout-seconds");
     static final List<String> FASTPATH_KEYS = List.of("key", "port", "offer-to", "accept", "lease-seconds", "max-age-millis",
         "resend-millis");
-    static final List<String> VIP_KEYS = List.of("address", "port", "protocol", "encapsulation", "backends");
-    static final List<String> BACKEND_KEYS = List.of("address", "weight");
     private static final int DEFAULT_MTU = 1500;
     private static final int DEFAULT_BURST_SIZE = 32;
     private static final int DEFAULT_FLOW_CAPACITY = 65536;
@@ -105,11 +102,6 @@ public final class HostAgentConfigLoader
 
     /** A pool document's text and the name its messages give ({@code etcd:KEY@REVISION}). */
     private record Document(String text, String name)
-    {
-    }
-
-    /** A source-side VIP and the node a problem with it is blamed on. */
-    private record PlacedVip(HostAgentConfig.SourceVip vip, Node node, String path)
     {
     }
 
@@ -223,8 +215,8 @@ public final class HostAgentConfigLoader
         try
         {
             final Node doc = YamlText.compose(document.text(), document.name());
-            final Node pool = doc instanceof MappingNode mapping ? entry(mapping, "pool") : null;
-            peersKey = pool instanceof MappingNode poolMapping && entry(poolMapping, "peers-key") != null;
+            final NodeTuple pool = doc instanceof MappingNode mapping ? tuple(mapping, "pool") : null;
+            peersKey = pool != null && pool.getValueNode() instanceof MappingNode poolMapping && tuple(poolMapping, "peers-key") != null;
         }
         catch (final IllegalArgumentException e)
         {
@@ -239,13 +231,14 @@ public final class HostAgentConfigLoader
         return ConfigLoader.merge(local, file, document.text(), document.name(), MachineLimits.current());
     }
 
-    private static Node entry(final MappingNode mapping, final String key)
+    /** @return the entry of {@code key} in a mapping not read as a section (a raw document, a refused key); null when none. */
+    private static NodeTuple tuple(final MappingNode mapping, final String key)
     {
         for (final NodeTuple tuple : mapping.getValue())
         {
             if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
             {
-                return tuple.getValueNode();
+                return tuple;
             }
         }
         return null;
@@ -277,7 +270,7 @@ public final class HostAgentConfigLoader
         final Integer idle = flowTable == null ? null :
             reader.integer(flowTable, "idle-timeout-seconds", false, DEFAULT_IDLE_TIMEOUT_SECONDS, 1, 86400);
         final Optional<HostAgentConfig.Fastpath> fastpath = top.value("fastpath") == null ? Optional.empty() : fastpath(top);
-        List<PlacedVip> vips = vips(top);
+        List<SourceVipsReader.PlacedVip> vips = SourceVipsReader.read(reader, top);
         refuseWhatTheStoreGives(top);
         if (problems.hasErrors())
         {
@@ -304,7 +297,7 @@ public final class HostAgentConfigLoader
         }
         return new HostAgentConfig(agent.name(), agent.address(), dataplane.eal(), dataplane.network(), dataplane.host(),
             dataplane.gatewayMac(), dataplane.mtu(), dataplane.burstSize(), dataplane.guePort(), seed, tableSize, capacity, idle, pool,
-            agent.backs(), fastpath, vips.stream().map(PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours());
+            agent.backs(), fastpath, vips.stream().map(SourceVipsReader.PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours());
     }
 
     /**
@@ -330,8 +323,9 @@ public final class HostAgentConfigLoader
         for (final Map.Entry<String, String> wide : POOL_WIDE.entrySet())
         {
             final String[] parts = wide.getKey().split("\\.");
-            final Node key = parts.length == 1 ? keyNode(top, parts[0]) :
-                top.value(parts[0]) instanceof MappingNode mapping ? keyNodeOf(mapping, parts[1]) : null;
+            final NodeTuple given = parts.length == 1 ? top.entries().get(parts[0]) :
+                top.value(parts[0]) instanceof MappingNode mapping ? tuple(mapping, parts[1]) : null;
+            final Node key = given == null ? null : given.getKeyNode();
             if (key != null)
             {
                 reader.error(key, wide.getKey(), "not allowed with store: the pool's " + wide.getValue() + " come from its document in etcd");
@@ -345,20 +339,8 @@ public final class HostAgentConfigLoader
         return tuple == null ? null : tuple.getKeyNode();
     }
 
-    private static Node keyNodeOf(final MappingNode mapping, final String key)
-    {
-        for (final NodeTuple tuple : mapping.getValue())
-        {
-            if (tuple.getKeyNode() instanceof ScalarNode k && key.equals(k.getValue()))
-            {
-                return k;
-            }
-        }
-        return null;
-    }
-
     private void crossChecks(final ConfigSection top, final Agent agent, final HostAgentConfig.Pool pool,
-        final Optional<HostAgentConfig.Fastpath> fastpath, final List<PlacedVip> vips)
+        final Optional<HostAgentConfig.Fastpath> fastpath, final List<SourceVipsReader.PlacedVip> vips)
     {
         final int agentLine = top.keyLine("agent");
         final int poolLine = top.keyLine("pool");
@@ -376,7 +358,7 @@ public final class HostAgentConfigLoader
             problems.error(agentLine, "agent.address6", "is required with IPv6 prefixes in fastpath.offer-to: IPv6 redirects come from this " +
                 "host's IPv6 address");
         }
-        for (final PlacedVip placed : vips)
+        for (final SourceVipsReader.PlacedVip placed : vips)
         {
             final HostAgentConfig.SourceVip vip = placed.vip();
             final boolean needs6 = vip.address6() != null || vip.backends().stream().anyMatch(b -> b.address6() != null);
@@ -410,7 +392,7 @@ public final class HostAgentConfigLoader
      *
      * @return the selection, each blamed on the select key; null when it has errors (reported).
      */
-    private List<PlacedVip> selected(final ConfigSection top, final MuxConfig pool, final Ip6 address6, final int guePort)
+    private List<SourceVipsReader.PlacedVip> selected(final ConfigSection top, final MuxConfig pool, final Ip6 address6, final int guePort)
     {
         final Node select = top.value("select");
         final int errorsBefore = problems.errorCount();
@@ -425,7 +407,7 @@ public final class HostAgentConfigLoader
                 reader.error(items.get(i), "select[" + i + "]", name + " is not a VIP of the pool document " + document.name());
             }
         }
-        final List<PlacedVip> out = new ArrayList<>();
+        final List<SourceVipsReader.PlacedVip> out = new ArrayList<>();
         for (final VipConfig v : pool.vips())
         {
             final HostAgentConfig.ServedVip vip = served(v);
@@ -460,7 +442,7 @@ public final class HostAgentConfigLoader
                 case GRE -> TunnelEncapsulator.GRE;
                 case GUE -> TunnelEncapsulator.GUE;
             };
-            out.add(new PlacedVip(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends,
+            out.add(new SourceVipsReader.PlacedVip(new HostAgentConfig.SourceVip(vip.address(), vip.port(), vip.protocol(), encapsulation, backends,
                 vip.address6()), blamed, "select"));
         }
         return problems.errorCount() == errorsBefore ? out : null;
@@ -616,112 +598,6 @@ public final class HostAgentConfigLoader
             return null;
         }
         return Optional.of(new HostAgentConfig.Fastpath(key, port, offerTo, accept, lease, maxAge, resend, offerTo6));
-    }
-
-    /** @return the source-side VIPs, none when absent; null when any has errors (reported). */
-    private List<PlacedVip> vips(final ConfigSection top)
-    {
-        final Node node = top.value("vips");
-        final List<Node> items = node == null ? List.of() : reader.sequence(node, "vips", "a list of VIPs");
-        if (items == null)
-        {
-            return null;
-        }
-        final int errorsBefore = problems.errorCount();
-        final List<PlacedVip> vips = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++)
-        {
-            final String path = "vips[" + i + "]";
-            final HostAgentConfig.SourceVip vip = vip(items.get(i), path);
-            if (vip == null)
-            {
-                continue;
-            }
-            if (vips.stream().anyMatch(other -> other.vip().key().equals(vip.key())))
-            {
-                reader.error(items.get(i), path, "duplicate VIP " + vip.key());
-            }
-            vips.add(new PlacedVip(vip, items.get(i), path));
-        }
-        return problems.errorCount() == errorsBefore ? vips : null;
-    }
-
-    private HostAgentConfig.SourceVip vip(final Node node, final String path)
-    {
-        final ConfigSection vip = reader.section(node, path, ConfigProblems.line(node), VIP_KEYS);
-        if (vip == null)
-        {
-            return null;
-        }
-        final int errorsBefore = problems.errorCount();
-        final Node addressNode = reader.required(vip, "address");
-        final boolean v6 = addressNode instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue());
-        final Integer address = addressNode == null || v6 ? Integer.valueOf(0) :
-            reader.parsed(addressNode, vip.child("address"), Prefix::parseAddress);
-        final Ip6 address6 = v6 ? reader.parsed(addressNode, vip.child("address"), Ip6::parse) : null;
-        final Integer port = reader.integer(vip, "port", true, null, 1, 65535);
-        final Integer protocol = reader.choice(vip, "protocol", false, 6, name -> switch (name)
-        {
-            case "tcp" -> 6;
-            case "udp" -> 17;
-            default -> null;
-        }, "tcp, udp");
-        final Integer encapsulation = reader.choice(vip, "encapsulation", false, TunnelEncapsulator.IPIP, name -> switch (name)
-        {
-            case "ipip" -> TunnelEncapsulator.IPIP;
-            case "gre" -> TunnelEncapsulator.GRE;
-            case "gue" -> TunnelEncapsulator.GUE;
-            default -> null;
-        }, "ipip, gre, gue");
-        final List<HostAgentConfig.SourceBackend> backends = backends(vip);
-        if (problems.errorCount() != errorsBefore)
-        {
-            return null;
-        }
-        return new HostAgentConfig.SourceVip(address, port, protocol, encapsulation, backends, address6);
-    }
-
-    private List<HostAgentConfig.SourceBackend> backends(final ConfigSection vip)
-    {
-        final Node node = reader.required(vip, "backends");
-        final List<Node> items = node == null ? null : reader.sequence(node, vip.child("backends"), "a list of backends");
-        if (items == null)
-        {
-            return null;
-        }
-        if (items.isEmpty())
-        {
-            reader.error(node, vip.child("backends"), "must be a non-empty list of backends ({ address, weight })");
-            return null;
-        }
-        final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++)
-        {
-            final String path = vip.child("backends") + "[" + i + "]";
-            final ConfigSection backend = reader.section(items.get(i), path, ConfigProblems.line(items.get(i)), BACKEND_KEYS);
-            if (backend == null)
-            {
-                continue;
-            }
-            final Node addressNode = reader.required(backend, "address");
-            final boolean v6 = addressNode instanceof ScalarNode scalar && Ip6.looksLikeV6(scalar.getValue());
-            final Integer address = addressNode == null || v6 ? Integer.valueOf(0) :
-                reader.parsed(addressNode, backend.child("address"), Prefix::parseAddress);
-            final Ip6 address6 = v6 ? reader.parsed(addressNode, backend.child("address"), Ip6::parse) : null;
-            final Integer weight = reader.integer(backend, "weight", false, 1, 0, 1000);
-            if (addressNode == null || address == null || (v6 && address6 == null) || weight == null)
-            {
-                continue;
-            }
-            final HostAgentConfig.SourceBackend parsed = new HostAgentConfig.SourceBackend(address, weight, address6);
-            if (backends.stream().anyMatch(other -> other.address() == parsed.address() && Objects.equals(other.address6(), parsed.address6())))
-            {
-                reader.error(addressNode, backend.child("address"), "duplicate backend " + parsed);
-                continue;
-            }
-            backends.add(parsed);
-        }
-        return backends;
     }
 
     /** @return the items of an optional list key; none when absent or no list (reported). */
