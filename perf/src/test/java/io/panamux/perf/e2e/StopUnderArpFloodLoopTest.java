@@ -69,7 +69,7 @@ class StopUnderArpFloodLoopTest
             {
                 // Anywhere from the first duty cycles to a few hundred milliseconds of flood.
                 Thread.sleep(random.nextInt(20, 300));
-                toControl += mux.workers().getFirst().counters().get(WorkerCounters.TO_CONTROL);
+                toControl += mux.workerCounters().getFirst().get(WorkerCounters.TO_CONTROL);
             }
             finally
             {
