@@ -62,7 +62,7 @@ import static io.panamux.flow.FlowTableDescriptor.srcPort;
  * first on a tie). An IPv6 flow needs a whole free line, and its free room is counted in slots too (two per
  * free line). The second choice keeps evictions negligible up to a high load (measured in
  * {@code FlowTableTest}, filling with new IPv4 flows: none up to 50% of capacity, under 0.01% of flows lost
- * by 75%, about 1% by 90%), where one choice loses about 1% of flows by 50% and 5% by 75%. The seed is per
+ * by 75%, 0.7% by 90%), where one choice loses about 1% of flows by 50% and 5% by 75%. The seed is per
  * table and random by default, so crafted tuples cannot be aimed at one bucket.
  *
  * <h2>Size of this class</h2>
