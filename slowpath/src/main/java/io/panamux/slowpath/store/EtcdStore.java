@@ -156,6 +156,11 @@ public final class EtcdStore implements AutoCloseable
         {
             System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
         }
+        if (System.getProperty("slf4j.internal.verbosity") == null)
+        {
+            // Else SLF4J says "Attempting to load provider ..." on stderr, which a daemon's log shows as an error line.
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         GRPC_LOGGER.setLevel(java.util.logging.Level.WARNING);
     }
 
