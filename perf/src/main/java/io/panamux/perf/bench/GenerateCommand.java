@@ -169,10 +169,6 @@ public final class GenerateCommand implements Callable<Integer>
             AgentRunner.startOnThread(runner);
             rc = schedule == null ? plain(gen, recorder) : scheduled(gen, recorder, frameSizes);
             gen.stopSending();
-            // This thread ran at nice 19 beside the generator's busy thread (nice 0, same CPU) while it only slept
-            // between phases; the shutdown is its work now, and at nice 19 it gets ~1% of that CPU (CFS weights 15
-            // against 1024): the likely reason a generator sometimes did not end after its last phase.
-            ThreadPlacement.foreground();
             // In-flight packets come back; a driving harness stops its forwarder before the link goes down.
             Thread.sleep(300);
             runner.close();
