@@ -135,7 +135,7 @@ class HostAgentIpv6NetworkTest
         hangup();
         final JsonNode refused = await("reloads_refused", before.get("reloads_refused").asLong() + 1);
         final String log = Files.readString(lab.run.resolve("c2-agent.log"));
-        assertTrue(log.contains("c2-agent.yaml:" + (lines + 1) + ": bogus-key: unknown key"), log);
+        assertTrue(log.contains("c2-agent.yaml:" + (lines + 1) + ": unknown key \"bogus-key\""), log);
         final long muxSelected = muxPackets(SELECTED_KEY);
         assertEquals(10, count(curlMany("http://[" + SELECTED_VIP6 + "]/id", 10)).values().stream().mapToInt(Integer::intValue).sum());
         assertEquals(muxSelected, muxPackets(SELECTED_KEY), "the old configuration stays: still selected at c2");
