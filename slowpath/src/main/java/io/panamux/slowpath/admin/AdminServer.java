@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
@@ -299,7 +298,7 @@ public final class AdminServer implements AutoCloseable
             {
                 requireMethod(method, "GET");
                 final ForwardingSnapshot snapshot = target.snapshot().get();
-                json(exchange, 200, AdminViews.vips(snapshot, pool, views()));
+                json(exchange, 200, JSON.valueToTree(AdminViews.vips(snapshot, pool, views())));
             }
             case "/v1/backends/add", "/v1/backends/remove", "/v1/backends/drain", "/v1/backends/weight" ->
             {
@@ -369,16 +368,15 @@ public final class AdminServer implements AutoCloseable
             // A pool in etcd: the change goes into the pool's document, and from there to every MUX (this one too).
             final long revision = store.changeBackend(what, vip, address, weight);
             final String key = BackendChanges.canonicalVipKey(vip);
-            final ObjectNode out = JSON.createObjectNode();
+            AdminMessages.Vip changed = null;
             for (final VipView v : views())
             {
                 if (v.vip().equals(key))
                 {
-                    out.set("vip", AdminViews.vip(v));
+                    changed = AdminViews.vip(v);
                 }
             }
-            out.put("revision", revision);
-            json(exchange, 200, out);
+            json(exchange, 200, JSON.valueToTree(new AdminMessages.BackendChanged(changed, revision)));
             return;
         }
         final BackendChanges changes = target.changes();
@@ -389,9 +387,7 @@ public final class AdminServer implements AutoCloseable
             case "drain" -> changes.drain(vip, address, now);
             default -> changes.weight(vip, address, weight, now);
         });
-        final ObjectNode out = JSON.createObjectNode();
-        out.set("vip", AdminViews.vip(view));
-        json(exchange, 200, out);
+        json(exchange, 200, JSON.valueToTree(new AdminMessages.BackendChanged(AdminViews.vip(view), null)));
     }
 
     private void reload(final HttpExchange exchange) throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException

@@ -1,6 +1,5 @@
 package io.panamux.slowpath.admin;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,41 +35,25 @@ final class AdminViews
      * @param views    every VIP, as the control thread sees it.
      * @return {@code GET /v1/vips}'s document.
      */
-    static ObjectNode vips(final ForwardingSnapshot snapshot, final PoolAdmin store, final List<VipView> views)
+    static AdminMessages.Vips vips(final ForwardingSnapshot snapshot, final PoolAdmin store, final List<VipView> views)
     {
-        final ObjectNode body = JSON.createObjectNode();
-        // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
-        body.put("hash_seed", "0x" + Long.toHexString(snapshot.hashSeed()));
-        if (store != null)
-        {
-            body.set("pool_config", JSON.valueToTree(store.configStatus()));
-        }
-        final var array = body.putArray("vips");
+        final long now = System.currentTimeMillis();
+        final List<AdminMessages.Vip> vips = new ArrayList<>(views.size());
         for (final VipView v : views)
         {
-            array.add(vip(v).put("table_digest", MaglevDigest.of(snapshot, v.vip())));
+            vips.add(AdminMessages.Vip.of(v, now, MaglevDigest.of(snapshot, v.vip())));
         }
-        return body;
+        // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
+        return new AdminMessages.Vips("0x" + Long.toHexString(snapshot.hashSeed()), store == null ? null : store.configStatus(), vips);
     }
 
     /**
      * @param v one VIP.
-     * @return its JSON: the stateful phase's end as a wall-clock time, and its fields only in the stateful mode.
+     * @return it as a backend change's answer shows it (no table digest).
      */
-    static ObjectNode vip(final VipView v)
+    static AdminMessages.Vip vip(final VipView v)
     {
-        final ObjectNode node = JSON.valueToTree(v);
-        node.remove("stateful_until_ns");
-        if (v.mode() == VipView.Mode.STATEFUL)
-        {
-            node.put("stateful_until", Instant.ofEpochMilli(System.currentTimeMillis() + v.statefulRemainingMillis()).toString());
-        }
-        else
-        {
-            node.remove("stateful_remaining_millis");
-            node.remove("stateful_flows");
-        }
-        return node;
+        return AdminMessages.Vip.of(v, System.currentTimeMillis(), null);
     }
 
     /**
