@@ -14,7 +14,6 @@ import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.PacketInfo;
 import io.panamux.fastpath.packet.PacketParser;
 import io.panamux.fastpath.ring.ControlToWorker;
-import io.panamux.fastpath.ring.FlowRecordDescriptor;
 import io.panamux.fastpath.ring.WorkerToControl;
 import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
@@ -22,13 +21,10 @@ import io.panamux.fastpath.snapshot.SnapshotSlot;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
 import io.panamux.flow.FlowHash;
-import io.panamux.flow.FlowKey;
 import io.panamux.flow.FlowTable;
 import io.panamux.flow.MaglevTable;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
-import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.NanoClock;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -67,6 +63,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the control thread. A packet that would exceed the MTU after
  * encapsulation and may not be fragmented becomes, in place, an ICMP "fragmentation needed" / "packet too
  * big" reply sent back out of the port.
+ *
+ * <h2>Why this class is long (about 930 lines)</h2>
+ * Its length is the per-packet path: the two stages of a burst ({@code parseBurst}, {@code forwardBurst}), the
+ * backend choice ({@code chooseBackend}, its rare branch, {@code afterLookup}, {@code floodGuard}), the prefetch
+ * steps and the sweep. They share the burst's arrays, the current snapshot and the flow table as fields of one final
+ * class, so that C2 compiles a duty cycle as one unit with these small private methods inlined
+ * ({@code HotMethodSizeTest} keeps the hottest under {@code FreqInlineSize}, and a test checks that a cycle allocates
+ * nothing). Moving a stage to another object would put a field load and a call site that the profile may leave
+ * un-inlined in front of every packet, for no gain in clarity. What does not run per packet lives apart: the
+ * control thread's commands ({@link WorkerCommands}) and the reports of failed cycles ({@link WorkerErrorLog}).
  */
 public final class WorkerAgent implements Agent
 {
@@ -122,7 +128,7 @@ public final class WorkerAgent implements Agent
     private final WorkerCounters counters;
     private final WorkerToControl toControl;
     private final ControlToWorker commands;
-    private final MessageHandler commandHandler = this::onCommand;
+    private final WorkerCommands commandHandler;
     private final NanoClock clock;
     private final long startNs;
 
@@ -153,14 +159,11 @@ public final class WorkerAgent implements Agent
     private int inFlight;
     /** Packets of that burst already handed on (sent, buffered, freed, given to the control thread). */
     private int disposed;
-    private PrintStream errorLog = System.err;
+    private final WorkerErrorLog errors;
     /** New connections recorded per second at most (0: no limit), and the count in the current second. */
     private final int newFlowLimit;
     private int floodSecond = -1;
     private int newFlowsThisSecond;
-    private long errorsLogged;
-    private long errorsSinceLog;
-    private long lastErrorLogNs;
     /** Whether TCP to the MUX's own address and the probes' ports goes to the control thread (set before start). */
     private boolean probeAnswers;
     private int probeV4;
@@ -200,11 +203,13 @@ public final class WorkerAgent implements Agent
         this.sweptNs = startNs;
         this.sweepPeriodNs = sweepPeriodNs(config.idleTimeoutSeconds());
         this.newFlowLimit = config.newFlowsPerSecond();
+        this.errors = new WorkerErrorLog(roleName());
         final int burst = config.burstSize();
         // Global arena: these arrays live as long as the process, and global segments need no liveness check.
         this.rxBurst = Arena.global().allocate(JAVA_LONG, burst);
         this.rxBurstAddress = rxBurst.address();
         this.tx = new TxBuffer(Arena.global(), config.port(), config.txQueue(), burst, config.txDrainNanos(), counters);
+        this.commandHandler = new WorkerCommands(flows, tx, counters, startNs, this::countPut);
         this.infos = new PacketInfo[burst];
         for (int i = 0; i < burst; i++)
         {
@@ -304,7 +309,7 @@ public final class WorkerAgent implements Agent
             encapsulator.gatewayMac(current.nextHopMac());
         }
         final long nowNs = clock.nanoTime();
-        commandTimeNs = nowNs;
+        commandHandler.now(nowNs);
         final int applied = commands.drain(commandHandler, COMMANDS_PER_CYCLE);
         final int n = Burst.rx(config.port(), config.rxQueue(), rxBurst, config.burstSize());
         if (n > 0)
@@ -334,8 +339,8 @@ public final class WorkerAgent implements Agent
     /**
      * After a cycle threw: every mbuf of the burst not yet handed on (sent, buffered, freed or given to the
      * control thread) is freed, the TX buffer is sent (freed if sending throws too), the error is counted
-     * and logged: the first with its stack trace, then one line per {@link #ERROR_LOG_INTERVAL_NS} at most
-     * with the number since. Not on the fast path: it may allocate.
+     * and logged ({@link WorkerErrorLog}): the first with its stack trace, then one line per
+     * {@link #ERROR_LOG_INTERVAL_NS} at most with the number since. Not on the fast path: it may allocate.
      */
     private void recover(final Throwable e)
     {
@@ -362,27 +367,7 @@ public final class WorkerAgent implements Agent
             tx.discard();
         }
         counters.drops(WORKER_ERROR, freed);
-        final long nowNs = clock.nanoTime();
-        errorsSinceLog++;
-        if (errorsLogged == 0)
-        {
-            errorLog.println("panamux: " + roleName() + ": duty cycle failed (the burst's packets were freed; later failures are " +
-                "counted as worker_errors and logged at most every " + ERROR_LOG_INTERVAL_NS / NANOS_PER_SECOND + " s):");
-            e.printStackTrace(errorLog);
-        }
-        else if (nowNs - lastErrorLogNs >= ERROR_LOG_INTERVAL_NS)
-        {
-            final StackTraceElement[] at = e.getStackTrace();
-            errorLog.println("panamux: " + roleName() + ": " + errorsSinceLog + " duty cycle(s) failed since the last report, the last with " +
-                e + (at.length > 0 ? " at " + at[0] : ""));
-        }
-        else
-        {
-            return;
-        }
-        errorsLogged++;
-        errorsSinceLog = 0;
-        lastErrorLogNs = nowNs;
+        errors.failed(e, clock.nanoTime());
     }
 
     /**
@@ -393,46 +378,8 @@ public final class WorkerAgent implements Agent
      */
     public WorkerAgent errorLog(final PrintStream log)
     {
-        this.errorLog = log;
+        errors.output(log);
         return this;
-    }
-
-    private long commandTimeNs;
-    /** The key of a learned flow from the command ring, refilled per command. */
-    private final FlowKey commandKey = new FlowKey();
-
-    private void onCommand(final int type, final DirectBuffer b, final int index, final int length)
-    {
-        if (type == ControlToWorker.SEND)
-        {
-            // Counted in tx_packets once the driver takes it (ARP replies, owner traffic); no bytes, as before.
-            // control_sent counts it now, as rx_packets counts what enters from the wire.
-            tx.add(b.getLong(index + FlowRecordDescriptor.MBUF_OFFSET), commandTimeNs, TxBuffer.NO_BACKEND, 0);
-            counters.add(WorkerCounters.CONTROL_SENT, 1);
-            return;
-        }
-        if (type == ControlToWorker.PUT_FLOW)
-        {
-            final int now = (int)((commandTimeNs - startNs) / NANOS_PER_SECOND);
-            final int backend = b.getInt(index + FlowRecordDescriptor.BACKEND_OFFSET);
-            final int srcPort = b.getShort(index + FlowRecordDescriptor.SRC_PORT_OFFSET) & 0xFFFF;
-            final int dstPort = b.getShort(index + FlowRecordDescriptor.DST_PORT_OFFSET) & 0xFFFF;
-            final int protocol = b.getByte(index + FlowRecordDescriptor.PROTOCOL_OFFSET) & 0xFF;
-            final int flags = b.getByte(index + FlowRecordDescriptor.FLAGS_OFFSET) & 0xFF;
-            if (b.getByte(index + FlowRecordDescriptor.VERSION_OFFSET) == 4)
-            {
-                commandKey.v4((int)b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET), (int)b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET),
-                    srcPort, dstPort, protocol);
-            }
-            else
-            {
-                commandKey.v6(b.getLong(index + FlowRecordDescriptor.SRC_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.SRC_LO_OFFSET),
-                    b.getLong(index + FlowRecordDescriptor.DST_HI_OFFSET), b.getLong(index + FlowRecordDescriptor.DST_LO_OFFSET), srcPort, dstPort,
-                    protocol);
-            }
-            final int rc = flows.put(commandKey, backend, flags, now);
-            countPut(rc);
-        }
     }
 
     private void countPut(final int rc)

@@ -1,6 +1,7 @@
 package io.panamux.hostagent;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,8 +20,6 @@ import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.packet.Checksum;
 import io.panamux.fastpath.packet.DropReason;
 import io.panamux.fastpath.packet.EthernetHeader;
-import io.panamux.fastpath.packet.IcmpHeader;
-import io.panamux.fastpath.packet.Icmpv6Header;
 import io.panamux.fastpath.packet.Ipv4Header;
 import io.panamux.fastpath.packet.Ipv6Header;
 import io.panamux.fastpath.packet.PacketInfo;
@@ -68,6 +67,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>One thread runs it (both ports' single queue pairs); the steady loop allocates nothing. Idle, it is
  * meant to run under a backoff idle strategy: an agent shares its host's cores with the host's work.
+ *
+ * <p>What is built off the agent thread for a reload is an {@link AgentReload}; ICMP errors about this host's tunnels
+ * are read by {@link UnreachableNotices}. The rest (about 740 lines) stays here because it is the per-frame path of
+ * both directions and the Fastpath messages it sends and takes: they share the two ports' TX buffers, the state a
+ * reload swaps on this thread (decapsulator, tunnel sources, message key, selector) and the time of the cycle.
  */
 public final class HostAgent implements Agent
 {
@@ -75,25 +79,10 @@ public final class HostAgent implements Agent
     private static final int TOO_BIG = DropReason.TOO_BIG.ordinal();
     private static final int TCP = 6;
     private static final int UDP = 17;
-    private static final int ICMP_DEST_UNREACHABLE = 3;
-    /**
-     * The "destination unreachable" codes that mean the backend cannot be reached (RFC 792, RFC 1122 §3.2.2.1,
-     * RFC 1812 §5.2.7.1), one bit per code: net, host, protocol (no IP-in-IP there), network/host unknown,
-     * network/host/communication administratively prohibited. Not 4 (fragmentation needed: the path is there,
-     * the packet was too big), nor the source-route, TOS and precedence codes.
-     */
-    private static final int UNREACHABLE_CODES = 1 | 1 << 1 | 1 << 2 | 1 << 6 | 1 << 7 | 1 << 9 | 1 << 10 | 1 << 13;
     private static final int MESSAGE_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + UdpHeader.LENGTH
         + RedirectMessage.LENGTH;
     private static final int MESSAGE6_FRAME_LENGTH = EthernetHeader.LENGTH + Ipv6Header.LENGTH + UdpHeader.LENGTH
         + RedirectMessage.LENGTH_6;
-    private static final int ICMPV6 = 58;
-    /**
-     * The ICMPv6 "destination unreachable" codes that mean the backend cannot be reached (RFC 4443 §3.1): no
-     * route, administratively prohibited, address unreachable, source address failed policy, reject route. Not
-     * 2 (beyond the scope of the source address) nor 4 (port unreachable: the tunnel has no port).
-     */
-    private static final int UNREACHABLE6_CODES = 1 | 1 << 1 | 1 << 3 | 1 << 5 | 1 << 6;
     private static final long NANOS_PER_MILLI = 1_000_000L;
     private static final int REVOKES_AT_CLOSE = 4096;
 
@@ -120,7 +109,7 @@ public final class HostAgent implements Agent
     private final long address6Hi;
     private final long address6Lo;
     private final NeighbourResponder neighbours;
-    private final java.util.concurrent.atomic.AtomicReference<Reload> pending = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<AgentReload> pending = new AtomicReference<>();
     /** The configuration last accepted by {@link #reload} (the running one once the agent thread took it). */
     private volatile HostAgentConfig accepted;
     private HostAgentConfig current;
@@ -132,6 +121,8 @@ public final class HostAgent implements Agent
     /** The source-side selection in force, for other threads (the stats file's table digests). */
     private volatile Selection selection;
     private final Redirects redirects;
+    /** Reads ICMP errors about this host's tunnels to redirected flows' backends; null when it accepts no redirects. */
+    private final UnreachableNotices unreachable;
     private final RedirectIssuer issuer;
     private RedirectMessage messages;
     private final int fastpathPort;
@@ -206,6 +197,7 @@ public final class HostAgent implements Agent
             this.redirects = null;
             this.issuer = null;
         }
+        this.unreachable = redirects == null ? null : new UnreachableNotices(config.address(), address6, redirects, counters);
         // Sequence numbers increase across restarts too: they start from the wall clock.
         this.sequence = epochClock.time() << 16;
     }
@@ -309,9 +301,9 @@ public final class HostAgent implements Agent
             Burst.free(m);
             return;
         }
-        if (redirects != null && Mbuf.segments(m) == 1)
+        if (unreachable != null && Mbuf.segments(m) == 1)
         {
-            noticeUnreachable(m);
+            unreachable.notice(m);
         }
         toHost(m);
     }
@@ -443,64 +435,17 @@ public final class HostAgent implements Agent
      */
     public synchronized void reload(final HostAgentConfig next)
     {
-        final HostAgentConfig running = accepted;
-        final String why = restartNeeded(running, next);
-        if (why != null)
-        {
-            throw new IllegalArgumentException(why + " cannot change while the agent runs (restart it); nothing was applied");
-        }
-        final TunnelSources nextSources = TunnelSources.of(next);
-        final boolean sameSelection = next.vips().equals(running.vips()) && next.hashSeed() == running.hashSeed()
-            && next.maglevTableSize() == running.maglevTableSize();
-        final SourceSelector nextSelector = sameSelection || next.vips().isEmpty() ? null
-            : new SourceSelector(next.vips(), next.hashSeed(), next.maglevTableSize(), next.flowCapacity(), next.idleTimeoutSeconds());
-        final Reload reload = new Reload(next, nextSources, new Decapsulator(next.address(), next.address6(), next.guePort(), nextSources),
-            next.fastpath().map(fp -> new RedirectMessage(fp.key())).orElse(null), !sameSelection, nextSelector);
+        final AgentReload reload = AgentReload.prepare(accepted, next);
         accepted = next;
-        final Reload replaced = pending.getAndSet(reload);
-        if (replaced != null && replaced.selector() != null)
+        final AgentReload replaced = pending.getAndSet(reload);
+        if (replaced != null)
         {
             // Never taken by the agent thread: nobody else holds it.
-            replaced.selector().close();
+            replaced.discard();
         }
     }
 
-    /**
-     * @return what differs between the two configurations that the agent cannot change while it runs (its
-     * addresses, its devices, its tables' sizes, the Fastpath port and whether it accepts redirects at all),
-     * or null.
-     */
-    static String restartNeeded(final HostAgentConfig running, final HostAgentConfig next)
-    {
-        final java.util.List<String> changed = new java.util.ArrayList<>();
-        if (running.address() != next.address())
-        {
-            changed.add("agent.address");
-        }
-        if (!java.util.Objects.equals(running.address6(), next.address6()))
-        {
-            changed.add("agent.address6");
-        }
-        if (!running.eal().equals(next.eal()) || !running.networkDevice().equals(next.networkDevice())
-            || !running.hostDevice().equals(next.hostDevice()) || running.gatewayMac() != next.gatewayMac() || running.mtu() != next.mtu()
-            || running.burstSize() != next.burstSize() || running.guePort() != next.guePort())
-        {
-            changed.add("dataplane");
-        }
-        if (running.flowCapacity() != next.flowCapacity() || running.idleTimeoutSeconds() != next.idleTimeoutSeconds())
-        {
-            changed.add("flow-table");
-        }
-        final HostAgentConfig.Fastpath a = running.fastpath().orElse(null);
-        final HostAgentConfig.Fastpath b = next.fastpath().orElse(null);
-        if ((a == null) != (b == null) || a != null && (a.port() != b.port() || a.accept() != b.accept()))
-        {
-            changed.add("fastpath (on/off, port, accept)");
-        }
-        return changed.isEmpty() ? null : String.join(", ", changed);
-    }
-
-    private void apply(final Reload reload)
+    private void apply(final AgentReload reload)
     {
         final HostAgentConfig next = reload.config();
         current = next;
@@ -551,12 +496,6 @@ public final class HostAgent implements Agent
     public Selection selection()
     {
         return selection;
-    }
-
-    /** A configuration and what the agent thread needs to switch to it, built off that thread. */
-    private record Reload(HostAgentConfig config, TunnelSources sources, Decapsulator decapsulator, RedirectMessage messages,
-        boolean newSelector, SourceSelector selector)
-    {
     }
 
     /** @return whether the frame was a Fastpath message for this host (handled; the caller frees it). */
@@ -634,108 +573,6 @@ public final class HostAgent implements Agent
         redirects.onMessage6(udp + UdpHeader.LENGTH, Memory.getI64Be(ip + Ipv6Header.SOURCE_OFFSET),
             Memory.getI64Be(ip + Ipv6Header.SOURCE_OFFSET + 8), messages, epochClock.time(), nowMillis);
         return true;
-    }
-
-    /**
-     * An ICMP "destination unreachable" about a tunnel packet this host sent to a backend means the backend
-     * went away: its redirected flows go back to the VIP. Only when the code means unreachable and the quote
-     * shows a packet this agent sent (outer source this host, IP-in-IP, and the inner 5-tuple a flow
-     * redirected to the quoted destination): anyone can send an ICMP error, so an unchecked one would move
-     * flows off their tunnel at an outsider's word. The frame still goes to the kernel.
-     */
-    private void noticeUnreachable(final long m)
-    {
-        final long frame = Mbuf.dataAddress(m);
-        final int length = Mbuf.dataLength(m);
-        if (address6 != null && length >= EthernetHeader.LENGTH + 2 * Ipv6Header.LENGTH + Icmpv6Header.LENGTH
-            && Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) == EthernetHeader.TYPE_IPV6)
-        {
-            noticeUnreachable6(frame, length);
-            return;
-        }
-        if (length < EthernetHeader.LENGTH + 2 * Ipv4Header.MIN_LENGTH + IcmpHeader.LENGTH
-            || Memory.getU16Be(frame + EthernetHeader.ETHER_TYPE_OFFSET) != EthernetHeader.TYPE_IPV4)
-        {
-            return;
-        }
-        final long ip = frame + EthernetHeader.LENGTH;
-        final int ihl = (Memory.getU8(ip) & 0xF) << 2;
-        if (Memory.getU8(ip + Ipv4Header.PROTOCOL_OFFSET) != Ipv4Header.PROTOCOL_ICMP || ihl < Ipv4Header.MIN_LENGTH
-            || EthernetHeader.LENGTH + ihl + IcmpHeader.LENGTH + Ipv4Header.MIN_LENGTH > length
-            || Memory.getU8(ip + ihl) != ICMP_DEST_UNREACHABLE || Memory.getI32Be(ip + Ipv4Header.DESTINATION_OFFSET) != config.address())
-        {
-            return;
-        }
-        final long quote = ip + ihl + IcmpHeader.LENGTH;
-        if (Memory.getU8(quote + Ipv4Header.PROTOCOL_OFFSET) != Ipv4Header.PROTOCOL_IPIP
-            || Memory.getI32Be(quote + Ipv4Header.SOURCE_OFFSET) != config.address())
-        {
-            return;
-        }
-        // From here the error is about a tunnel packet from this host: acted on, or counted as ignored.
-        final int code = Memory.getU8(ip + ihl + 1);
-        final int quoteIhl = (Memory.getU8(quote) & 0xF) << 2;
-        final long inner = quote + quoteIhl;
-        final long end = frame + length;
-        boolean acted = false;
-        if (code < 32 && (UNREACHABLE_CODES & (1 << code)) != 0 && quoteIhl >= Ipv4Header.MIN_LENGTH
-            && inner + Ipv4Header.MIN_LENGTH <= end && Memory.getU8(inner) >>> 4 == 4)
-        {
-            final int innerIhl = (Memory.getU8(inner) & 0xF) << 2;
-            final int protocol = Memory.getU8(inner + Ipv4Header.PROTOCOL_OFFSET);
-            final long ports = inner + innerIhl;
-            if (innerIhl >= Ipv4Header.MIN_LENGTH && ports + 4 <= end && (protocol == TCP || protocol == UDP))
-            {
-                acted = redirects.unreachable(Memory.getI32Be(quote + Ipv4Header.DESTINATION_OFFSET),
-                    Memory.getI32Be(inner + Ipv4Header.SOURCE_OFFSET), Memory.getI32Be(inner + Ipv4Header.DESTINATION_OFFSET),
-                    Memory.getU16Be(ports), Memory.getU16Be(ports + 2), protocol);
-            }
-        }
-        if (!acted)
-        {
-            counters.add(HostAgentCounters.UNREACHABLE_IGNORED, 1);
-        }
-    }
-
-    /**
-     * As {@link #noticeUnreachable}, for ICMPv6: a "destination unreachable" to this host's IPv6 address quoting
-     * an IPv6-in-IPv6 packet from this host (the tunnel of a redirected IPv6 flow).
-     */
-    private void noticeUnreachable6(final long frame, final int length)
-    {
-        final long ip = frame + EthernetHeader.LENGTH;
-        final long icmp = ip + Ipv6Header.LENGTH;
-        if (Memory.getU8(ip + Ipv6Header.NEXT_HEADER_OFFSET) != ICMPV6 || Memory.getU8(icmp) != Icmpv6Header.TYPE_DESTINATION_UNREACHABLE
-            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET) != address6Hi
-            || Memory.getI64Be(ip + Ipv6Header.DESTINATION_OFFSET + 8) != address6Lo)
-        {
-            return;
-        }
-        final long quote = icmp + Icmpv6Header.LENGTH;
-        if (Memory.getU8(quote + Ipv6Header.NEXT_HEADER_OFFSET) != Ipv4Header.PROTOCOL_IPV6
-            || Memory.getI64Be(quote + Ipv6Header.SOURCE_OFFSET) != address6Hi
-            || Memory.getI64Be(quote + Ipv6Header.SOURCE_OFFSET + 8) != address6Lo)
-        {
-            return;
-        }
-        final int code = Memory.getU8(icmp + 1);
-        final long inner = quote + Ipv6Header.LENGTH;
-        final long end = frame + length;
-        final int protocol = inner + Ipv6Header.LENGTH <= end ? Memory.getU8(inner + Ipv6Header.NEXT_HEADER_OFFSET) : -1;
-        boolean acted = false;
-        if (code < 32 && (UNREACHABLE6_CODES & (1 << code)) != 0 && inner + Ipv6Header.LENGTH + 4 <= end && Memory.getU8(inner) >>> 4 == 6
-            && (protocol == TCP || protocol == UDP))
-        {
-            final long ports = inner + Ipv6Header.LENGTH;
-            acted = redirects.unreachable6(Memory.getI64Be(quote + Ipv6Header.DESTINATION_OFFSET),
-                Memory.getI64Be(quote + Ipv6Header.DESTINATION_OFFSET + 8), Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET),
-                Memory.getI64Be(inner + Ipv6Header.SOURCE_OFFSET + 8), Memory.getI64Be(inner + Ipv6Header.DESTINATION_OFFSET),
-                Memory.getI64Be(inner + Ipv6Header.DESTINATION_OFFSET + 8), Memory.getU16Be(ports), Memory.getU16Be(ports + 2), protocol);
-        }
-        if (!acted)
-        {
-            counters.add(HostAgentCounters.UNREACHABLE_IGNORED, 1);
-        }
     }
 
     /**
@@ -869,10 +706,10 @@ public final class HostAgent implements Agent
     /** Frees the agent's tables (after its thread stopped). */
     public void closeTables()
     {
-        final Reload untaken = pending.getAndSet(null);
-        if (untaken != null && untaken.selector() != null)
+        final AgentReload untaken = pending.getAndSet(null);
+        if (untaken != null)
         {
-            untaken.selector().close();
+            untaken.discard();
         }
         if (redirects != null)
         {

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** What a reload may change while the agent runs, and what needs a restart ({@link HostAgent#restartNeeded}). */
+/** What a reload may change while the agent runs, and what needs a restart ({@link AgentReload#restartNeeded}). */
 class HostAgentReloadTest
 {
     private static final String BASE = """
@@ -34,22 +34,22 @@ class HostAgentReloadTest
             .replace("00112233445566778899aabbccddeeff", "ffeeddccbbaa99887766554433221100")
             .replace("offer-to: [\"198.18.2.0/24\"]", "offer-to: [\"198.18.2.0/24\", \"2001:db8:2::/64\"], lease-seconds: 5")
             .replace("hash-seed: 7", "hash-seed: 8").replace("address: \"2001:db8:21::2\" }", "address: \"2001:db8:22::2\" }"));
-        assertNull(HostAgent.restartNeeded(running, next));
-        assertNull(HostAgent.restartNeeded(running, running));
+        assertNull(AgentReload.restartNeeded(running, next));
+        assertNull(AgentReload.restartNeeded(running, running));
     }
 
     @Test
     void addressesDevicesTableSizesAndTheFastpathPortNeedARestart()
     {
         final HostAgentConfig running = parse(BASE);
-        assertEquals("agent.address", HostAgent.restartNeeded(running, parse(BASE.replace("address: 198.18.21.2", "address: 198.18.21.3"))));
-        assertEquals("agent.address6", HostAgent.restartNeeded(running, parse(BASE.replace("address6: \"2001:db8:21::2\"",
+        assertEquals("agent.address", AgentReload.restartNeeded(running, parse(BASE.replace("address: 198.18.21.2", "address: 198.18.21.3"))));
+        assertEquals("agent.address6", AgentReload.restartNeeded(running, parse(BASE.replace("address6: \"2001:db8:21::2\"",
             "address6: \"2001:db8:21::3\""))));
-        assertEquals("dataplane", HostAgent.restartNeeded(running, parse(BASE.replace("iface=pmx0", "iface=pmx1"))));
-        assertEquals("dataplane", HostAgent.restartNeeded(running, parse(BASE.replace("dataplane:", "dataplane:\n  mtu: 1400"))));
-        assertEquals("flow-table", HostAgent.restartNeeded(running, parse(BASE + "flow-table: { capacity: 4096 }\n")));
-        assertEquals("fastpath (on/off, port, accept)", HostAgent.restartNeeded(running, parse(BASE.replace("offer-to:", "port: 7000, offer-to:"))));
-        assertEquals("agent.address, dataplane", HostAgent.restartNeeded(running, parse(BASE.replace("address: 198.18.21.2", "address: 198.18.21.3")
+        assertEquals("dataplane", AgentReload.restartNeeded(running, parse(BASE.replace("iface=pmx0", "iface=pmx1"))));
+        assertEquals("dataplane", AgentReload.restartNeeded(running, parse(BASE.replace("dataplane:", "dataplane:\n  mtu: 1400"))));
+        assertEquals("flow-table", AgentReload.restartNeeded(running, parse(BASE + "flow-table: { capacity: 4096 }\n")));
+        assertEquals("fastpath (on/off, port, accept)", AgentReload.restartNeeded(running, parse(BASE.replace("offer-to:", "port: 7000, offer-to:"))));
+        assertEquals("agent.address, dataplane", AgentReload.restartNeeded(running, parse(BASE.replace("address: 198.18.21.2", "address: 198.18.21.3")
             .replace("02:98:00:00:15:01", "02:98:00:00:15:09"))));
     }
 }

@@ -52,6 +52,7 @@ import io.panamux.slowpath.pool.PoolStatus;
 import io.panamux.slowpath.router.CompositeRouterControl;
 import io.panamux.slowpath.router.InProcessRouterControl;
 import io.panamux.slowpath.router.RouterControl;
+import io.panamux.slowpath.router.RouterSession;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -71,7 +72,8 @@ import org.agrona.concurrent.SystemNanoClock;
  * <h2>What the router is told, and when</h2>
  * The MUX's routing decisions go through a {@link DataPathWatchdog} to an {@link InProcessRouterControl}
  * that logs them ({@code panamux: router: ...}) and, with a {@code router.bgp} section, to the MUX's own
- * BGP speaker ({@link BirdRouterControl}). Nothing is announced until every worker cycles; every VIP is
+ * BGP speaker ({@link BirdRouterControl}), or to the {@link RouterSession} the caller gave
+ * {@link #start(MuxConfig, PoolMembership, RouterSession, EthPort, PrintStream)}. Nothing is announced until every worker cycles; every VIP is
  * withdrawn when a worker stops cycling for {@link DataPathWatchdog#DEFAULT_STALL_NS} and announced again
  * once they all cycle again.
  */
@@ -103,7 +105,8 @@ public final class Mux implements AutoCloseable
     private final ControlAgent control;
     /** The control thread's own encapsulators (tunnel probes, owner traffic): ARP changes their gateway MAC directly. */
     private final List<TunnelEncapsulator> controlEncapsulators = new ArrayList<>();
-    private final BirdRouterControl speaker;
+    /** The session to the routers (the BGP speaker), or null: the instructions are only logged. */
+    private final RouterSession speaker;
     private final DataPathWatchdog watchdog;
     private final BackendChanges changes;
     private final DpdkControlPort arpIo;
@@ -118,7 +121,7 @@ public final class Mux implements AutoCloseable
     private long mbufsInUseAtClose = -1;
 
     private Mux(final MuxConfig config, final PoolMembership membership, final EthPort port, final PrintStream log,
-        final BirdRouterControl speaker)
+        final RouterSession speaker)
     {
         this.config = config;
         this.port = port;
@@ -280,7 +283,22 @@ public final class Mux implements AutoCloseable
      */
     public static Mux start(final MuxConfig config, final PoolMembership membership, final EthPort port, final PrintStream log)
     {
-        final BirdRouterControl speaker = config.bgp().isPresent() ? startSpeaker(config.bgp().get(), log) : null;
+        return start(config, membership, config.bgp().isPresent() ? startSpeaker(config.bgp().get(), log) : null, port, log);
+    }
+
+    /**
+     * Starts a MUX that tells {@code routers} what to route (besides logging it), whatever the configuration's
+     * {@code router} section says: a test's or an embedder's own router, or a speaker started elsewhere.
+     *
+     * @param routers the session to the routers in front of the pool, or null for none (the instructions are only
+     *                logged). The MUX owns it from here: it is closed first at {@link #close()}, or at once when the
+     *                MUX cannot start.
+     * @param log     where start-up lines go.
+     */
+    public static Mux start(final MuxConfig config, final PoolMembership membership, final RouterSession routers, final EthPort port,
+        final PrintStream log)
+    {
+        final RouterSession speaker = routers;
         final Mux mux;
         try
         {

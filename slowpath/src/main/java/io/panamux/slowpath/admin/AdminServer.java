@@ -3,19 +3,12 @@ package io.panamux.slowpath.admin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -24,28 +17,32 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.panamux.fastpath.WorkerCounters;
-import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
-import io.panamux.flow.FlowVisitor;
 import io.panamux.slowpath.StatsJson;
+import io.panamux.slowpath.admin.AdminHttp.HostCheck;
+import io.panamux.slowpath.admin.AdminHttp.Refused;
 import io.panamux.slowpath.config.Admin;
 import io.panamux.slowpath.config.ConfigException;
-import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.config.MuxConfig;
 import io.panamux.slowpath.control.BackendChanges;
 import io.panamux.slowpath.control.ChangeRejectedException;
 import io.panamux.slowpath.control.ControlAgent;
 import io.panamux.slowpath.control.VipView;
 import io.panamux.slowpath.pool.PoolStatus;
+
+import static io.panamux.slowpath.admin.AdminHttp.JSON;
+import static io.panamux.slowpath.admin.AdminHttp.MAX_BODY;
+import static io.panamux.slowpath.admin.AdminHttp.error;
+import static io.panamux.slowpath.admin.AdminHttp.json;
+import static io.panamux.slowpath.admin.AdminHttp.query;
+import static io.panamux.slowpath.admin.AdminHttp.readJson;
+import static io.panamux.slowpath.admin.AdminHttp.refusal;
+import static io.panamux.slowpath.admin.AdminHttp.requireMethod;
+import static io.panamux.slowpath.admin.AdminHttp.send;
+import static io.panamux.slowpath.admin.AdminHttp.status;
 
 /**
  * The admin API (ARCHITECTURE.md §5, {@code ctl}): HTTP/JSON on {@code admin.listen}, served by the JDK's
@@ -102,8 +99,6 @@ public final class AdminServer implements AutoCloseable
     public static final long CONTROL_TIMEOUT_MS = 5_000;
     /** The status page ({@code GET /}), read once from the class path. */
     private static final byte[] STATUS_PAGE = statusPage();
-    /** The largest request body read. */
-    private static final int MAX_BODY = 64 * 1024;
     /** Seconds a client has to send a whole request (headers and body), then its connection is closed. */
     public static final int MAX_REQUEST_SECONDS = 10;
     /** Seconds a client has to take a whole response. */
@@ -122,10 +117,6 @@ public final class AdminServer implements AutoCloseable
         defaultProperty("sun.net.httpserver.drainAmount", "0");
         defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper()
-        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-        .enable(SerializationFeature.INDENT_OUTPUT);
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -286,43 +277,6 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    private static Refused refusal(final HttpExchange exchange, final int status, final String message)
-    {
-        // Not kept alive: what remains of the request is not read, so the connection cannot be reused.
-        exchange.getResponseHeaders().set("Connection", "close");
-        return new Refused(status, message);
-    }
-
-    /**
-     * The HTTP status of a refused change: the one place where the control layer's {@link ChangeRejectedException.Reason}
-     * becomes HTTP.
-     */
-    static int status(final ChangeRejectedException.Reason reason)
-    {
-        return switch (reason)
-        {
-            case INVALID -> 400;
-            case NOT_FOUND -> 404;
-            case CONFLICT -> 409;
-            case NEEDS_RESTART -> 422;
-            case STORE_UNAVAILABLE -> 503;
-        };
-    }
-
-    /** A request refused by HTTP itself (route, method, host, token, content type, size), before any change. */
-    private static final class Refused extends Exception
-    {
-        private static final long serialVersionUID = 1L;
-
-        private final int status;
-
-        Refused(final int status, final String message)
-        {
-            super(message);
-            this.status = status;
-        }
-    }
-
     private static boolean isStatusPage(final HttpExchange exchange)
     {
         return exchange.getRequestURI().getPath().equals("/") && exchange.getRequestMethod().equals("GET");
@@ -343,21 +297,8 @@ public final class AdminServer implements AutoCloseable
             case "/v1/vips" ->
             {
                 requireMethod(method, "GET");
-                final ObjectNode body = JSON.createObjectNode();
-                // The pool's seed: host agents that select at the source need it (mux.hash-seed, HashSeed).
                 final ForwardingSnapshot snapshot = target.snapshot().get();
-                body.put("hash_seed", "0x" + Long.toHexString(snapshot.hashSeed()));
-                final PoolAdmin store = pool;
-                if (store != null)
-                {
-                    body.set("pool_config", JSON.valueToTree(store.configStatus()));
-                }
-                final var array = body.putArray("vips");
-                for (final VipView v : views())
-                {
-                    array.add(vipJson(v).put("table_digest", MaglevDigest.of(snapshot, v.vip())));
-                }
-                json(exchange, 200, body);
+                json(exchange, 200, JSON.valueToTree(AdminViews.vips(snapshot, pool, views())));
             }
             case "/v1/backends/add", "/v1/backends/remove", "/v1/backends/drain", "/v1/backends/weight" ->
             {
@@ -382,24 +323,18 @@ public final class AdminServer implements AutoCloseable
             case "/v1/workers" ->
             {
                 requireMethod(method, "GET");
-                json(exchange, 200, workersJson());
+                json(exchange, 200, AdminViews.workers(target.workers()));
             }
             case "/v1/pool" ->
             {
                 requireMethod(method, "GET");
-                // The members (this MUX's view of the leases, or the file's pool) and, with a store, the document's state.
                 final PoolStatus members = target.pool() == null ? null : target.pool().get();
                 final PoolAdmin store = pool;
                 if (members == null && store == null)
                 {
                     throw new ChangeRejectedException(ChangeRejectedException.NOT_FOUND, "this MUX has no pool view");
                 }
-                final ObjectNode body = members == null ? JSON.createObjectNode() : PoolJson.of(members);
-                if (store != null)
-                {
-                    body.set("config", JSON.valueToTree(store.configStatus()));
-                }
-                json(exchange, 200, body);
+                json(exchange, 200, AdminViews.pool(members, store));
             }
             case "/" ->
             {
@@ -420,37 +355,6 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    /** Each worker's own counters: the status page's Mpps and busy share per worker (their rates). */
-    private ObjectNode workersJson()
-    {
-        final ObjectNode out = JSON.createObjectNode();
-        final var array = out.putArray("workers");
-        for (int w = 0; w < target.workers().size(); w++)
-        {
-            final WorkerCounters c = target.workers().get(w);
-            final ObjectNode node = array.addObject();
-            node.put("worker", w);
-            node.put("rx_packets", c.get(WorkerCounters.RX_PACKETS));
-            node.put("rx_bytes", c.get(WorkerCounters.RX_BYTES));
-            node.put("tx_packets", c.get(WorkerCounters.TX_PACKETS));
-            node.put("tx_bytes", c.get(WorkerCounters.TX_BYTES));
-            node.put("drops_total", c.totalDrops());
-            node.put("flows", c.get(WorkerCounters.FLOWS));
-            // Busy share = busy cycles / duty cycles between two reads: the share of polls that found packets.
-            node.put("busy_cycles", c.get(WorkerCounters.BUSY_CYCLES));
-            node.put("duty_cycles", c.get(WorkerCounters.DUTY_CYCLES));
-        }
-        return out;
-    }
-
-    private static void requireMethod(final String method, final String expected) throws Refused
-    {
-        if (!method.equals(expected))
-        {
-            throw new Refused(405, "use " + expected);
-        }
-    }
-
     private void backendChange(final HttpExchange exchange, final String what)
         throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
     {
@@ -464,16 +368,15 @@ public final class AdminServer implements AutoCloseable
             // A pool in etcd: the change goes into the pool's document, and from there to every MUX (this one too).
             final long revision = store.changeBackend(what, vip, address, weight);
             final String key = BackendChanges.canonicalVipKey(vip);
-            final ObjectNode out = JSON.createObjectNode();
+            AdminMessages.Vip changed = null;
             for (final VipView v : views())
             {
                 if (v.vip().equals(key))
                 {
-                    out.set("vip", vipJson(v));
+                    changed = AdminViews.vip(v);
                 }
             }
-            out.put("revision", revision);
-            json(exchange, 200, out);
+            json(exchange, 200, JSON.valueToTree(new AdminMessages.BackendChanged(changed, revision)));
             return;
         }
         final BackendChanges changes = target.changes();
@@ -484,9 +387,7 @@ public final class AdminServer implements AutoCloseable
             case "drain" -> changes.drain(vip, address, now);
             default -> changes.weight(vip, address, weight, now);
         });
-        final ObjectNode out = JSON.createObjectNode();
-        out.set("vip", vipJson(view));
-        json(exchange, 200, out);
+        json(exchange, 200, JSON.valueToTree(new AdminMessages.BackendChanged(AdminViews.vip(view), null)));
     }
 
     private void reload(final HttpExchange exchange) throws IOException, ChangeRejectedException, Refused, TimeoutException, InterruptedException
@@ -533,19 +434,7 @@ public final class AdminServer implements AutoCloseable
                 throw new ChangeRejectedException(ChangeRejectedException.INVALID, "limit must be between 1 and " + MAX_FLOW_LIMIT);
             }
         }
-        final ForwardingSnapshot snapshot = target.snapshot().get();
-        final FlowDump dump = new FlowDump(snapshot, query.get("vip"), limit);
-        for (int w = 0; w < target.flowTables().size(); w++)
-        {
-            dump.worker = w;
-            target.flowTables().get(w).forEach(dump, Integer.MAX_VALUE);
-        }
-        final ObjectNode out = JSON.createObjectNode();
-        out.set("flows", JSON.valueToTree(dump.flows));
-        out.put("limit", limit);
-        out.put("matched", dump.matched);
-        out.put("truncated", dump.matched > dump.flows.size());
-        json(exchange, 200, out);
+        json(exchange, 200, AdminViews.flows(target.snapshot().get(), target.flowTables(), query.get("vip"), limit));
     }
 
     private <T> T call(final ControlAgent.Command<T> command) throws ChangeRejectedException, TimeoutException, InterruptedException
@@ -588,22 +477,6 @@ public final class AdminServer implements AutoCloseable
         }
     }
 
-    private ObjectNode vipJson(final VipView v)
-    {
-        final ObjectNode node = JSON.valueToTree(v);
-        node.remove("stateful_until_ns");
-        if (v.mode() == VipView.Mode.STATEFUL)
-        {
-            node.put("stateful_until", Instant.ofEpochMilli(System.currentTimeMillis() + v.statefulRemainingMillis()).toString());
-        }
-        else
-        {
-            node.remove("stateful_remaining_millis");
-            node.remove("stateful_flows");
-        }
-        return node;
-    }
-
     private static byte[] statusPage()
     {
         try (InputStream in = AdminServer.class.getResourceAsStream("status.html"))
@@ -617,195 +490,6 @@ public final class AdminServer implements AutoCloseable
         catch (final IOException e)
         {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonNode readJson(final HttpExchange exchange) throws IOException, ChangeRejectedException, Refused
-    {
-        final byte[] bytes;
-        try (InputStream in = exchange.getRequestBody())
-        {
-            bytes = in.readNBytes(MAX_BODY + 1);
-        }
-        if (bytes.length > MAX_BODY)
-        {
-            throw new Refused(413, "request body larger than " + MAX_BODY + " bytes");
-        }
-        try
-        {
-            final JsonNode node = JSON.readTree(bytes);
-            if (node == null || !node.isObject())
-            {
-                throw new ChangeRejectedException(ChangeRejectedException.INVALID, "the body must be a JSON object");
-            }
-            return node;
-        }
-        catch (final JsonProcessingException e)
-        {
-            throw new ChangeRejectedException(ChangeRejectedException.INVALID, "the body is not JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    private static Map<String, String> query(final URI uri)
-    {
-        final Map<String, String> out = new LinkedHashMap<>();
-        final String raw = uri.getRawQuery();
-        if (raw == null || raw.isEmpty())
-        {
-            return out;
-        }
-        for (final String pair : raw.split("&"))
-        {
-            final int eq = pair.indexOf('=');
-            final String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            final String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.put(key, value);
-        }
-        return out;
-    }
-
-    private static void error(final HttpExchange exchange, final int status, final String message) throws IOException
-    {
-        json(exchange, status, JSON.valueToTree(new AdminMessages.Refusal(message)));
-    }
-
-    private static void json(final HttpExchange exchange, final int status, final JsonNode body) throws IOException
-    {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        send(exchange, status, JSON.writeValueAsBytes(body));
-    }
-
-    private static void send(final HttpExchange exchange, final int status, final byte[] body) throws IOException
-    {
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = exchange.getResponseBody())
-        {
-            out.write(body);
-        }
-    }
-
-    /** Lists flows from the tables, with their VIP and backend named by the snapshot. */
-    private static final class FlowDump implements FlowVisitor
-    {
-        final ForwardingSnapshot snapshot;
-        final String vipFilter;
-        final int limit;
-        final List<Map<String, Object>> flows = new ArrayList<>();
-        int worker;
-        long matched;
-
-        FlowDump(final ForwardingSnapshot snapshot, final String vipFilter, final int limit)
-        {
-            this.snapshot = snapshot;
-            this.vipFilter = vipFilter == null || vipFilter.isEmpty() ? null : vipFilter;
-            this.limit = limit;
-        }
-
-        @Override
-        public void onV4(final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int backendId,
-            final int lastSeen, final int flags)
-        {
-            final int vip = snapshot.vipTable().findV4(dstAddr, dstPort, protocol);
-            add(vip, ipv4(srcAddr) + ":" + srcPort, ipv4(dstAddr), dstPort, protocol, backendId, lastSeen);
-        }
-
-        @Override
-        public void onV6(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort, final int dstPort,
-            final int protocol, final int backendId, final int lastSeen, final int flags)
-        {
-            final int vip = snapshot.vipTable().findV6(dstHi, dstLo, dstPort, protocol);
-            add(vip, "[" + IpAddress.ofIpv6(srcHi, srcLo) + "]:" + srcPort,
-                "[" + IpAddress.ofIpv6(dstHi, dstLo) + "]", dstPort, protocol, backendId, lastSeen);
-        }
-
-        private void add(final int vipIndex, final String source, final String dstHost, final int dstPort, final int protocol,
-            final int backendId, final int lastSeen)
-        {
-            final String vip = vipIndex >= 0 ? snapshot.vips()[vipIndex].text() : null;
-            if (vipFilter != null && (vip == null || !(vip.equals(vipFilter) || vip.startsWith(vipFilter + ":") ||
-                vip.startsWith("[" + vipFilter + "]:"))))
-            {
-                return;
-            }
-            matched++;
-            if (flows.size() >= limit)
-            {
-                return;
-            }
-            final Backend backend = snapshot.backend(backendId);
-            final Map<String, Object> f = new LinkedHashMap<>();
-            f.put("worker", worker);
-            f.put("vip", vip);
-            f.put("source", source);
-            f.put("destination", dstHost + ":" + dstPort);
-            f.put("protocol", protocol == 6 ? "tcp" : protocol == 17 ? "udp" : Integer.toString(protocol));
-            f.put("backend", backend == null ? "gone (id " + backendId + ")" : backend.text());
-            f.put("last_seen", lastSeen);
-            flows.add(f);
-        }
-
-        private static String ipv4(final int address)
-        {
-            return IpAddress.ofIpv4(address).toString();
-        }
-    }
-
-    /**
-     * Which {@code Host} headers name this server: its listen address; on a loopback listener also
-     * {@code localhost} and the loopback literals; on a wildcard listener any address literal and
-     * {@code localhost}. Never another name: a DNS-rebinding attack always comes with its own name.
-     */
-    private static final class HostCheck
-    {
-        private final InetAddress listen;
-        private final String literal;
-
-        HostCheck(final InetAddress listen)
-        {
-            this.listen = listen;
-            final String a = listen.getHostAddress();
-            this.literal = (a.indexOf(':') >= 0 ? "[" + a + "]" : a).toLowerCase(Locale.ROOT);
-        }
-
-        /** @param header the {@code Host} header, or null (a client that sends none is not a browser). */
-        boolean allowed(final String header)
-        {
-            if (header == null)
-            {
-                return true;
-            }
-            String host = header.trim().toLowerCase(Locale.ROOT);
-            final int colon = host.lastIndexOf(':');
-            if (colon >= 0 && colon > host.lastIndexOf(']'))
-            {
-                host = host.substring(0, colon);
-            }
-            if (host.endsWith("."))
-            {
-                host = host.substring(0, host.length() - 1);
-            }
-            if (host.equals(literal))
-            {
-                return true;
-            }
-            final boolean isLocalName = host.equals("localhost");
-            final boolean isLiteral = host.startsWith("[") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
-            if (listen.isAnyLocalAddress())
-            {
-                return isLocalName || isLiteral;
-            }
-            if (listen.isLoopbackAddress())
-            {
-                return isLocalName || host.equals("[::1]") || host.startsWith("127.");
-            }
-            return false;
-        }
-
-        @Override
-        public String toString()
-        {
-            return listen.isAnyLocalAddress() ? "any address literal or localhost"
-                : listen.isLoopbackAddress() ? literal + " or localhost" : literal;
         }
     }
 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.panamux.slowpath.config.Admin;
+import io.panamux.slowpath.control.VipView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -193,12 +194,13 @@ public final class CtlCommand implements Runnable
         @Override
         void print(final JsonNode body, final PrintWriter out)
         {
+            final AdminMessages.Vips vips = read(body, AdminMessages.Vips.class);
             printPoolConfig(body.get("pool_config"), out);
-            if (body.get("vips").isEmpty())
+            if (vips.vips().isEmpty())
             {
                 out.println("no VIPs");
             }
-            for (final JsonNode v : body.get("vips"))
+            for (final AdminMessages.Vip v : vips.vips())
             {
                 printVip(v, out);
             }
@@ -270,8 +272,13 @@ public final class CtlCommand implements Runnable
         @Override
         void print(final JsonNode body, final PrintWriter out)
         {
-            out.println(done() + " " + address + " (" + body.get("vip").get("vip").asText() + ")");
-            printVip(body.get("vip"), out);
+            final AdminMessages.Vip changed = read(body, AdminMessages.BackendChanged.class).vip();
+            if (changed == null)
+            {
+                throw new IllegalStateException("unexpected answer from the MUX: no \"vip\" in " + body);
+            }
+            out.println(done() + " " + address + " (" + changed.vip() + ")");
+            printVip(changed, out);
         }
     }
 
@@ -453,28 +460,25 @@ public final class CtlCommand implements Runnable
         }
     }
 
-    static void printVip(final JsonNode v, final PrintWriter out)
+    static void printVip(final AdminMessages.Vip v, final PrintWriter out)
     {
-        final String mode = v.get("mode").asText();
-        final String modeText = switch (mode)
+        final String modeText = switch (v.mode())
         {
-            case "stateful" -> "stateful until " + v.get("stateful_until").asText() + " (estimate" +
-                (v.get("stateful_flows").asLong() >= 0 ? "; " + v.get("stateful_flows").asLong() + " flow(s) still need it" : "") + ")";
-            case "bypass" -> "single-DIP bypass (router: " + v.get("route").asText() + ")";
-            default -> mode;
+            case STATEFUL -> "stateful until " + v.statefulUntil() + " (estimate" +
+                (v.statefulFlows() != null && v.statefulFlows() >= 0 ? "; " + v.statefulFlows() + " flow(s) still need it" : "") + ")";
+            case BYPASS -> "single-DIP bypass (router: " + v.route() + ")";
+            case STATELESS -> v.mode().text();
         };
-        final JsonNode announcement = v.get("announcement");
-        out.println(v.get("vip").asText() + "  " + modeText + "  [" + v.get("encapsulation").asText() + ", flow-tracking " +
-            v.get("flow_tracking").asText() + "]" + (announcement == null || "announced".equals(announcement.asText()) ? "" :
-            "  " + announcement.asText()));
-        if (v.get("backends").isEmpty())
+        final String announcement = v.announcement();
+        out.println(v.vip() + "  " + modeText + "  [" + v.encapsulation().configName() + ", flow-tracking " +
+            v.flowTracking().configName() + "]" + (announcement == null || "announced".equals(announcement) ? "" : "  " + announcement));
+        if (v.backends().isEmpty())
         {
             out.println("    no backends");
         }
-        for (final JsonNode b : v.get("backends"))
+        for (final VipView.BackendView b : v.backends())
         {
-            out.printf("    %-40s weight %-5d %-9s%s%n", b.get("address").asText(), b.get("weight").asInt(),
-                b.get("health").asText(), b.get("draining").asBoolean() ? " draining" : "");
+            out.printf("    %-40s weight %-5d %-9s%s%n", b.address(), b.weight(), b.health().text(), b.draining() ? " draining" : "");
         }
     }
 

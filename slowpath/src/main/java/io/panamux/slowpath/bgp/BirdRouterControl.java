@@ -23,6 +23,7 @@ import java.util.concurrent.TimeoutException;
 import io.panamux.slowpath.config.BgpSettings;
 import io.panamux.slowpath.config.IpAddress;
 import io.panamux.slowpath.router.RouterControl;
+import io.panamux.slowpath.router.RouterSession;
 
 /**
  * {@link RouterControl} through a real BGP speaker: a BIRD 2 daemon that this MUX starts, owns and drives
@@ -56,7 +57,7 @@ import io.panamux.slowpath.router.RouterControl;
  *
  * <p>Thread-safe: instructions come from the control thread, reads ({@link #routes()}) from anywhere.
  */
-public final class BirdRouterControl implements RouterControl, AutoCloseable
+public final class BirdRouterControl implements RouterSession
 {
     /** How long a failed apply, or a restart of a BIRD that exited, waits before the next try. */
     static final long RETRY_MILLIS = 1000;

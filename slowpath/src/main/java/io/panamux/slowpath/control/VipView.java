@@ -3,7 +3,10 @@ package io.panamux.slowpath.control;
 import java.util.List;
 import java.util.Locale;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.panamux.slowpath.config.Encapsulation;
 import io.panamux.slowpath.config.FlowTracking;
 
@@ -48,6 +51,8 @@ public record VipView(
      * @param health   its health check's verdict, or {@link Health#UNCHECKED} without a check.
      * @param inTable  whether it is in the VIP's published backends (unhealthy ones are not).
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record BackendView(String address, int weight, boolean draining, Health health, boolean inTable)
     {
     }

@@ -21,22 +21,14 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.support.CloseableClient;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
-import io.grpc.stub.StreamObserver;
 import io.panamux.slowpath.config.StoreSettings;
 
 /**
@@ -47,14 +39,14 @@ import io.panamux.slowpath.config.StoreSettings;
  * <p>
  * jetcd's gRPC channel reconnects by itself, to any endpoint: a call made while no member answers fails with
  * {@link StoreUnavailableException} after {@link #callTimeout()}, and the next call tries again. Thread-safe.
+ * <p>
+ * A watch that survives broken streams is a {@link ResumingWatch}, a lease kept alive a {@link ResumingKeepAlive};
+ * both move to the new client when {@link #reconnect} replaces it.
  */
 public final class EtcdStore implements AutoCloseable
 {
     /** How long a single call may take before it counts as "etcd unreachable". */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(3);
-    /** How long a broken watch waits before it is opened again. */
-    private static final long REWATCH_DELAY_MS = 500;
-
     /** How often, at most, a client that gets no answer is replaced by a new one. */
     private static final long REBUILD_INTERVAL_NS = TimeUnit.SECONDS.toNanos(2);
 
@@ -357,7 +349,7 @@ public final class EtcdStore implements AutoCloseable
      */
     public Subscription watch(final String key, final boolean prefix, final long fromRevision, final WatchListener listener)
     {
-        final ResumingWatch watch = new ResumingWatch(key, prefix, listener);
+        final ResumingWatch watch = new ResumingWatch(this, key, prefix, listener);
         watches.add(watch);
         watch.open(fromRevision);
         return watch;
@@ -387,113 +379,10 @@ public final class EtcdStore implements AutoCloseable
      */
     public Subscription keepAlive(final long lease, final Consumer<String> onExpired)
     {
-        final ResumingKeepAlive keepAlive = new ResumingKeepAlive(lease, onExpired);
+        final ResumingKeepAlive keepAlive = new ResumingKeepAlive(this, lease, onExpired);
         keepAlives.add(keepAlive);
         keepAlive.restart();
         return keepAlive;
-    }
-
-    /** Keep-alives of one lease, moved to a new client when the store replaces it. */
-    private final class ResumingKeepAlive implements Subscription
-    {
-        private final long lease;
-        private final Consumer<String> onExpired;
-        private CloseableClient handle;
-        private boolean stopped;
-
-        ResumingKeepAlive(final long lease, final Consumer<String> onExpired)
-        {
-            this.lease = lease;
-            this.onExpired = onExpired;
-        }
-
-        /*
-         * As ResumingWatch: jetcd calls the observer (expired) holding its own lock, so no jetcd call (keepAlive,
-         * close) is made here while holding this object's monitor.
-         */
-        void restart()
-        {
-            final CloseableClient old;
-            synchronized (this)
-            {
-                if (stopped)
-                {
-                    return;
-                }
-                old = handle;
-                handle = null;
-            }
-            if (old != null)
-            {
-                old.close();
-            }
-            final ResumingKeepAlive self = this;
-            final CloseableClient opened = client.getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>()
-            {
-                @Override
-                public void onNext(final LeaseKeepAliveResponse response)
-                {
-                    if (response.getTTL() <= 0)
-                    {
-                        self.expired("lease " + Long.toHexString(lease) + " expired");
-                    }
-                }
-
-                @Override
-                public void onError(final Throwable error)
-                {
-                    self.expired("lease " + Long.toHexString(lease) + ": " + describe(error));
-                }
-
-                @Override
-                public void onCompleted()
-                {
-                }
-            });
-            final CloseableClient unwanted;
-            synchronized (this)
-            {
-                // Closed, or restarted again, meanwhile: keep only the newest.
-                unwanted = stopped ? opened : handle;
-                if (!stopped)
-                {
-                    handle = opened;
-                }
-            }
-            if (unwanted != null)
-            {
-                unwanted.close();
-            }
-        }
-
-        private void expired(final String why)
-        {
-            synchronized (this)
-            {
-                if (stopped)
-                {
-                    return;
-                }
-            }
-            onExpired.accept(why);
-        }
-
-        @Override
-        public void close()
-        {
-            final CloseableClient old;
-            synchronized (this)
-            {
-                stopped = true;
-                old = handle;
-                handle = null;
-            }
-            keepAlives.remove(this);
-            if (old != null)
-            {
-                old.close();
-            }
-        }
     }
 
     /**
@@ -514,6 +403,36 @@ public final class EtcdStore implements AutoCloseable
         closed = true;
         rewatch.shutdownNow();
         client.close();
+    }
+
+    /** @return the client in use now (replaced by {@link #reconnect}); for the watches and keep-alives. */
+    Client client()
+    {
+        return client;
+    }
+
+    /** @return whether {@link #close} was called: no watch opens again. */
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** @return where broken watches are scheduled to open again (shut down by {@link #close}). */
+    ScheduledExecutorService rewatch()
+    {
+        return rewatch;
+    }
+
+    /** A watch that was closed: no longer moved to a new client. */
+    void forget(final ResumingWatch watch)
+    {
+        watches.remove(watch);
+    }
+
+    /** A keep-alive that was stopped: no longer moved to a new client. */
+    void forget(final ResumingKeepAlive keepAlive)
+    {
+        keepAlives.remove(keepAlive);
     }
 
     /** @return the endpoints, for logs. */
@@ -576,7 +495,7 @@ public final class EtcdStore implements AutoCloseable
         old.close();
     }
 
-    private static String describe(final Throwable error)
+    static String describe(final Throwable error)
     {
         Throwable t = error;
         while (t.getCause() != null && t.getMessage() == null)
@@ -587,247 +506,14 @@ public final class EtcdStore implements AutoCloseable
         return message == null ? t.getClass().getSimpleName() : message;
     }
 
-    private static Entry entry(final KeyValue kv)
+    static Entry entry(final KeyValue kv)
     {
         return new Entry(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
             kv.getModRevision(), kv.getLease());
     }
 
-    private static ByteSequence bytes(final String text)
+    static ByteSequence bytes(final String text)
     {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * One logical watch over possibly many jetcd watches: reopened from the next revision when one ends or the
-     * client is replaced. Each jetcd watch reports through its own generation, so a replaced one that still
-     * says something is not heard.
-     */
-    private final class ResumingWatch implements Subscription
-    {
-        private final String key;
-        private final boolean prefix;
-        private final WatchListener listener;
-        private long nextRevision;
-        private Watch.Watcher watcher;
-        private int generation;
-        private boolean stopped;
-
-        ResumingWatch(final String key, final boolean prefix, final WatchListener listener)
-        {
-            this.key = key;
-            this.prefix = prefix;
-            this.listener = listener;
-        }
-
-        /*
-         * Lock order: jetcd calls this watch's listener (events, broken) while holding its own lock, so this
-         * watch never calls into jetcd (watch(), close()) while holding its monitor; otherwise a watch opened
-         * while the old one reports an error deadlocks both, and close() with them. The monitor guards only
-         * the fields; generation tells a callback or an opening that it has been overtaken.
-         */
-        void open(final long fromRevision)
-        {
-            final Watch.Watcher old;
-            final int gen;
-            synchronized (this)
-            {
-                if (stopped || closed)
-                {
-                    return;
-                }
-                old = takeWatcher();
-                nextRevision = fromRevision;
-                gen = ++generation;
-            }
-            closeQuietly(old);
-            final WatchOption.Builder option = WatchOption.builder().withRevision(fromRevision);
-            if (prefix)
-            {
-                option.isPrefix(true);
-            }
-            final Watch.Watcher opened;
-            try
-            {
-                opened = client.getWatchClient().watch(bytes(key), option.build(), new Watch.Listener()
-                {
-                    @Override
-                    public void onNext(final WatchResponse response)
-                    {
-                        events(gen, response);
-                    }
-
-                    @Override
-                    public void onError(final Throwable error)
-                    {
-                        broken(gen, error);
-                    }
-
-                    @Override
-                    public void onCompleted()
-                    {
-                        broken(gen, null);
-                    }
-                });
-            }
-            catch (final RuntimeException ex)
-            {
-                listener.onInterrupted("watch " + key + ": " + describe(ex));
-                schedule(gen);
-                return;
-            }
-            final boolean kept;
-            synchronized (this)
-            {
-                // Overtaken meanwhile (closed, broken, or opened again): this one is not wanted.
-                kept = !stopped && gen == generation;
-                if (kept)
-                {
-                    watcher = opened;
-                }
-            }
-            if (!kept)
-            {
-                closeQuietly(opened);
-            }
-        }
-
-        private synchronized void events(final int gen, final WatchResponse response)
-        {
-            if (stopped || gen != generation)
-            {
-                return;
-            }
-            // A watch reopened after a break may be told again what an earlier one already reported.
-            final long floor = nextRevision;
-            for (final WatchEvent event : response.getEvents())
-            {
-                final KeyValue kv = event.getKeyValue();
-                if (kv.getModRevision() < floor)
-                {
-                    continue;
-                }
-                nextRevision = Math.max(nextRevision, kv.getModRevision() + 1);
-                if (event.getEventType() == WatchEvent.EventType.PUT)
-                {
-                    listener.onPut(entry(kv));
-                }
-                else if (event.getEventType() == WatchEvent.EventType.DELETE)
-                {
-                    listener.onDelete(kv.getKey().toString(StandardCharsets.UTF_8), kv.getModRevision());
-                }
-            }
-        }
-
-        private void broken(final int gen, final Throwable error)
-        {
-            final Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-            final Watch.Watcher old;
-            final int current;
-            synchronized (this)
-            {
-                if (stopped || gen != generation)
-                {
-                    return;
-                }
-                old = takeWatcher();
-                // Also when the watcher was not stored yet: its opening sees it was overtaken and closes it.
-                current = ++generation;
-                if (cause instanceof CompactedException compacted)
-                {
-                    listener.onCompacted(compacted.getCompactedRevision());
-                    nextRevision = compacted.getCompactedRevision();
-                }
-                else
-                {
-                    listener.onInterrupted("watch " + key + ": " + (cause == null ? "ended by etcd" : describe(cause)));
-                }
-            }
-            closeQuietly(old);
-            schedule(current);
-        }
-
-        private void schedule(final int gen)
-        {
-            if (closed)
-            {
-                return;
-            }
-            try
-            {
-                rewatch.schedule(() -> reopenIfCurrent(gen), REWATCH_DELAY_MS, TimeUnit.MILLISECONDS);
-            }
-            catch (final java.util.concurrent.RejectedExecutionException ex)
-            {
-                // The store is closing.
-            }
-        }
-
-        private void reopenIfCurrent(final int gen)
-        {
-            final long from;
-            synchronized (this)
-            {
-                // A restart meanwhile opened a newer one already.
-                if (gen != generation || watcher != null)
-                {
-                    return;
-                }
-                from = nextRevision;
-            }
-            open(from);
-        }
-
-        /** Moves the watch to the current client, from the next revision it has not reported. */
-        void restart()
-        {
-            final long from;
-            synchronized (this)
-            {
-                from = nextRevision;
-            }
-            open(from);
-        }
-
-        /** @return the watcher, now detached (its callbacks are of an old generation from now on), or null. */
-        private Watch.Watcher takeWatcher()
-        {
-            final Watch.Watcher w = watcher;
-            if (w != null)
-            {
-                watcher = null;
-                generation++;
-            }
-            return w;
-        }
-
-        private static void closeQuietly(final Watch.Watcher w)
-        {
-            if (w == null)
-            {
-                return;
-            }
-            try
-            {
-                w.close();
-            }
-            catch (final RuntimeException ex)
-            {
-                // Already broken: nothing to release.
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            final Watch.Watcher old;
-            synchronized (this)
-            {
-                stopped = true;
-                old = takeWatcher();
-            }
-            watches.remove(this);
-            closeQuietly(old);
-        }
     }
 }
