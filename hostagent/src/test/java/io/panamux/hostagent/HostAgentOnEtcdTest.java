@@ -1,19 +1,14 @@
 package io.panamux.hostagent;
 
+import static io.panamux.slowpath.store.AdminCalls.ctl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,12 +19,12 @@ import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.panamux.slowpath.admin.CtlCommand;
+import io.panamux.slowpath.store.AdminCalls;
+import io.panamux.slowpath.store.AdminCalls.Result;
 import io.panamux.slowpath.store.EtcdCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A host agent and two MUXes on one pool document in a real 3-member etcd cluster (issue 12, ARCHITECTURE.md
@@ -364,44 +359,16 @@ class HostAgentOnEtcdTest
 
     private static String get(final Mux m, final String path) throws IOException, InterruptedException
     {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + m.admin() + path)).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        return AdminCalls.get(m.admin(), path);
     }
 
     private static void awaitAdmin(final Mux m) throws InterruptedException, IOException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (ctl("stats", "--admin", m.admin()).code() != 0)
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("mux-" + m.name() + ": the admin API did not come up:\n" + Files.readString(m.log()));
-            }
-            Thread.sleep(200);
-        }
+        AdminCalls.awaitAdmin(m.name(), m.admin(), m.log());
     }
 
-    private record Result(int code, String output)
-    {
-    }
-
-    private static Result ctl(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final int code = new CommandLine(new CtlCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(out)).execute(args);
-        return new Result(code, out.toString());
-    }
-
-    /** A change right after etcd came back: the MUX's client may meet one failed connection first. */
     private static Result retryCtl(final String... args) throws InterruptedException
     {
-        Result r = ctl(args);
-        for (int i = 0; i < 40 && r.code() != 0; i++)
-        {
-            Thread.sleep(250);
-            r = ctl(args);
-        }
-        assertEquals(0, r.code(), r.output());
-        return r;
+        return AdminCalls.retryCtl(40, args);
     }
 }

@@ -1,5 +1,6 @@
 package io.panamux.slowpath.store;
 
+import static io.panamux.slowpath.store.AdminCalls.ctl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +11,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +22,7 @@ import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.panamux.slowpath.admin.CtlCommand;
+import io.panamux.slowpath.store.AdminCalls.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -368,9 +365,7 @@ class PoolOnEtcdTest
 
     private static String get(final Mux m, final String path) throws IOException, InterruptedException
     {
-        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + m.admin() + path)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        return r.body();
+        return AdminCalls.get(m.admin(), path);
     }
 
     private static String metrics(final Mux m) throws IOException, InterruptedException
@@ -380,39 +375,12 @@ class PoolOnEtcdTest
 
     private static void awaitAdmin(final Mux m) throws InterruptedException, IOException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (ctl("stats", "--admin", m.admin()).code() != 0)
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("mux-" + m.name() + ": the admin API did not come up:\n" + Files.readString(m.log()));
-            }
-            Thread.sleep(200);
-        }
+        AdminCalls.awaitAdmin(m.name(), m.admin(), m.log());
     }
 
-    private record Result(int code, String output)
-    {
-    }
-
-    private static Result ctl(final String... args)
-    {
-        final StringWriter out = new StringWriter();
-        final int code = new CommandLine(new CtlCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(out)).execute(args);
-        return new Result(code, out.toString());
-    }
-
-    /** A change right after etcd came back: the MUX's client may meet one failed connection first. */
     private static Result retryCtl(final String... args) throws InterruptedException
     {
-        Result r = ctl(args);
-        for (int i = 0; i < 20 && r.code() != 0; i++)
-        {
-            Thread.sleep(250);
-            r = ctl(args);
-        }
-        assertEquals(0, r.code(), r.output());
-        return r;
+        return AdminCalls.retryCtl(20, args);
     }
 
     private static Result pool(final String... args)
