@@ -1,15 +1,9 @@
 package io.panamux.perf.e2e;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -18,6 +12,7 @@ import io.panamux.dpdk.EthPort;
 import io.panamux.dpdk.Vdev;
 import io.panamux.fastpath.WorkerCounters;
 import io.panamux.slowpath.Mux;
+import io.panamux.slowpath.arp.ArpFloodPcap;
 import io.panamux.slowpath.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +38,7 @@ class StopUnderArpFloodLoopTest
     {
         Eal.ensureInitialised(Eal.virtualDeviceArgs(512));
         final Path pcap = dir.resolve("arp.pcap");
-        writeArpRequests(pcap, 64);
+        ArpFloodPcap.write(pcap, 64);
         final String yaml = """
             mux:
               name: stoploop
@@ -83,30 +78,5 @@ class StopUnderArpFloodLoopTest
         }
         assertEquals(List.of(), leaks);
         assertTrue(toControl > STOPS * 100L, "the workers handed ARP requests to the control thread: " + toControl);
-    }
-
-    /** A pcap file of {@code count} ARP requests for 10.0.0.10 from different senders. */
-    static void writeArpRequests(final Path file, final int count) throws IOException
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        header.putInt(0xA1B2C3D4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65535).putInt(1);
-        out.write(header.array());
-        for (int i = 0; i < count; i++)
-        {
-            final String mac = String.format("02aabbcc%04x", i);
-            final byte[] bytes = HexFormat.of().parseHex("ffffffffffff" + mac + "0806" + "000108000604" + "0001" + mac
-                + String.format("0a00%04x", 0x100 + i) + "000000000000" + "0a00000a");
-            final byte[] frame = new byte[60];
-            System.arraycopy(bytes, 0, frame, 0, bytes.length);
-            final ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-            record.putInt(1).putInt(i).putInt(frame.length).putInt(frame.length);
-            out.write(record.array());
-            out.write(frame);
-        }
-        try (OutputStream o = Files.newOutputStream(file))
-        {
-            o.write(out.toByteArray());
-        }
     }
 }
