@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Drives {@code ci/topology/netlab.sh} (the namespaced network: router, MUXes, backends with host agents,
  * clients) for the network end-to-end tests, reads what its parts count (the MUXes through their admin API
  * in their namespaces, the host agents through the JSON files they rewrite every second), and holds what
- * the lab tests share: long paced downloads, many short connections, captures, {@code ctl} on every MUX.
+ * the lab tests share: long paced downloads, many short connections, captures, a change to the pool
+ * ({@link #changePool}: once in etcd, or on every MUX's own file).
  */
 final class NetworkLab
 {
@@ -90,7 +91,7 @@ final class NetworkLab
      * the calling tests (an assumption) when the lab cannot run here ({@link #unavailable}).
      *
      * @param stem   the prefix's first letters.
-     * @param upArgs {@code netlab.sh up}'s options.
+     * @param upArgs {@code netlab.sh up}'s options; {@code -Dpanamux.netlab.pool=files} adds {@code --files}.
      * @return the lab, up.
      */
     static NetworkLab open(final String stem, final String... upArgs) throws IOException, InterruptedException
@@ -113,6 +114,11 @@ final class NetworkLab
         Runtime.getRuntime().addShutdownHook(lab.downAtExit);
         final List<String> up = new ArrayList<>(List.of("up"));
         up.addAll(List.of(upArgs));
+        // -Dpanamux.netlab.pool=files: any lab test on the file-only set-up, by hand (the pool is in etcd by default).
+        if ("files".equals(System.getProperty("panamux.netlab.pool")))
+        {
+            up.add("--files");
+        }
         lab.labOk(180, up.toArray(String[]::new));
         return lab;
     }
@@ -410,22 +416,168 @@ final class NetworkLab
         return new Transfers(p, output, release, client, host.replace("[", "").replace("]", ""), count);
     }
 
-    /** {@code ./panamux ctl ARGS} on both MUXes at once (a change the pool makes together). */
-    void ctlOnEveryMux(final String... args) throws Exception
+    /** @return the lab's shape as {@code netlab.sh up} wrote it: MUXes, backends, ipv4/ipv6, bfd, etcd/files. */
+    private String[] shape() throws IOException
     {
-        final var other = CompletableFuture.supplyAsync(() ->
+        return Files.readString(run.resolve("shape")).strip().split(" ");
+    }
+
+    /** @return whether the pool is in etcd ({@code netlab.sh up}'s default) rather than in each node's file ({@code up --files}). */
+    boolean poolOnEtcd() throws IOException
+    {
+        return "etcd".equals(shape()[4]);
+    }
+
+    /** @return the lab's MUX nodes ({@code m1} ... {@code mN}), started or not. */
+    List<String> muxNodes() throws IOException
+    {
+        final List<String> out = new ArrayList<>();
+        for (int k = 1; k <= Integer.parseInt(shape()[0]); k++)
         {
-            try
+            out.add("m" + k);
+        }
+        return out;
+    }
+
+    /** @return the lab's nodes with a host agent: c2 and every agent backend. */
+    List<String> agentNodes() throws IOException
+    {
+        final List<String> out = new ArrayList<>(List.of("c2"));
+        for (int k = 1; k <= Integer.parseInt(shape()[1]); k++)
+        {
+            out.add("b" + k);
+        }
+        return out;
+    }
+
+    /** @return the MUX's {@code /v1/vips} (what {@code ctl vips --json} prints), read with curl in its namespace. */
+    JsonNode muxVips(final String node) throws IOException, InterruptedException
+    {
+        final Result r = in(node, 30, "curl", "-s", "-f", "-m", "20", "http://" + ADMIN + "/v1/vips");
+        if (r.code != 0)
+        {
+            throw new AssertionError("GET /v1/vips on " + node + " failed (curl " + r.code + "):\n" + r.output);
+        }
+        return JSON.readTree(r.output);
+    }
+
+    /**
+     * Changes the pool as its operator does, with {@code ctl ARGS} (backend add, remove, drain, weight), and
+     * returns once every MUX of the lab (and every host agent that selects the VIP) forwards by the change.
+     * <ul>
+     *   <li>Pool in etcd: once, through the first MUX's {@code ctl} (one document for the pool, written with a
+     *       compare-and-swap; making it on every MUX would write it twice, or be refused as a conflict). Then
+     *       waits until every MUX, and every agent that selects the changed VIP, has applied that revision with
+     *       the first MUX's table for the VIP ({@code table_digest}).</li>
+     *   <li>Pool in files ({@code up --files}): on every MUX at once, each with its own copy.</li>
+     * </ul>
+     */
+    void changePool(final String... args) throws Exception
+    {
+        final List<String> muxes = muxNodes();
+        if (!poolOnEtcd())
+        {
+            ctlOnEvery(muxes, args);
+            return;
+        }
+        final List<String> json = new ArrayList<>(List.of(args));
+        json.add("--json");
+        final String answer = ctl(muxes.get(0), json.toArray(String[]::new));
+        final JsonNode revision = JSON.readTree(answer).get("revision");
+        assertTrue(revision != null && revision.canConvertToLong(), () -> "ctl " + String.join(" ", args) + " on a pool in etcd gave no revision: " + answer);
+        final long written = revision.asLong();
+        final String vip = changedVip(muxVips(muxes.get(0)), args);
+        final long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+        {
+            String digest = null;
+            for (final String m : muxes)
             {
-                return ctl("m2", args);
+                final JsonNode vips = muxVips(m);
+                final long applied = vips.at("/pool_config/applied_revision").asLong();
+                assertTrue(applied >= written, m + " applied revision " + applied + ", not yet " + written);
+                final String mine = digestOf(vips.get("vips"), vip);
+                digest = digest == null ? mine : digest;
+                assertEquals(digest, mine, m + "'s table for " + vip + " at revision " + written + " (" + muxes.get(0) + "'s)");
             }
-            catch (final IOException | InterruptedException e)
+            for (final String a : agentNodes())
             {
-                throw new CompletionException(e);
+                final JsonNode agent;
+                try
+                {
+                    agent = JSON.readTree(run.resolve(a + "-agent.json").toFile());
+                }
+                catch (final IOException e)
+                {
+                    // Being rewritten (every second) or not yet written: read again on the next poll.
+                    throw new AssertionError(a + "'s agent's counters: " + e.getMessage(), e);
+                }
+                final JsonNode selected = agent.get("vips");
+                if (selected == null || digestOf(selected, vip) == null)
+                {
+                    continue;
+                }
+                final long applied = agent.at("/pool_config/applied_revision").asLong();
+                assertTrue(applied >= written, a + "'s agent applied revision " + applied + ", not yet " + written);
+                assertEquals(digest, digestOf(selected, vip), a + "'s agent's table for " + vip + " at revision " + written);
             }
         });
-        ctl("m1", args);
-        other.get(60, TimeUnit.SECONDS);
+        System.out.printf("network: ctl %s through %s: revision %d applied by every MUX and selecting agent in %d ms%n",
+            String.join(" ", args), muxes.get(0), written, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** @return the one argument of a {@code ctl} change that names a VIP the MUX shows in {@code vips} ({@code /v1/vips}). */
+    private static String changedVip(final JsonNode vips, final String... args)
+    {
+        for (final String a : args)
+        {
+            for (final JsonNode v : vips.get("vips"))
+            {
+                if (a.equals(v.path("vip").asText()))
+                {
+                    return a;
+                }
+            }
+        }
+        throw new AssertionError("ctl " + String.join(" ", args) + " names no VIP of the MUX's: " + vips);
+    }
+
+    /** @return {@code vip}'s {@code table_digest} among {@code vips} ({@code {vip, table_digest}} objects), or null. */
+    private static String digestOf(final JsonNode vips, final String vip)
+    {
+        for (final JsonNode v : vips)
+        {
+            if (vip.equals(v.path("vip").asText()))
+            {
+                return v.path("table_digest").asText(null);
+            }
+        }
+        return null;
+    }
+
+    /** {@code ./panamux ctl ARGS} on each of {@code muxes} at once (a pool in files changes together). */
+    private void ctlOnEvery(final List<String> muxes, final String... args) throws Exception
+    {
+        final List<CompletableFuture<String>> others = new ArrayList<>();
+        for (final String m : muxes.subList(1, muxes.size()))
+        {
+            others.add(CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return ctl(m, args);
+                }
+                catch (final IOException | InterruptedException e)
+                {
+                    throw new CompletionException(e);
+                }
+            }));
+        }
+        ctl(muxes.get(0), args);
+        for (final CompletableFuture<String> other : others)
+        {
+            other.get(60, TimeUnit.SECONDS);
+        }
     }
 
     /**

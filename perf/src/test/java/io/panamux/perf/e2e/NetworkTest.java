@@ -238,8 +238,8 @@ class NetworkTest
     {
         final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", VIP, 8, 20_000_000, 200_000);
         transfers.awaitEstablished();
-        lab.ctlOnEveryMux("backend", "add", VIP + ":80/tcp", B3);
-        lab.ctlOnEveryMux("backend", "drain", VIP + ":80/tcp", B1);
+        lab.changePool("backend", "add", VIP + ":80/tcp", B3);
+        lab.changePool("backend", "drain", VIP + ":80/tcp", B1);
         // The transfers go on through the MUXes after the change before they are released.
         awaitMuxesCarry(VIP + ":80/tcp", lab.muxPackets(MUXES, VIP + ":80/tcp"), 20, "the transfers go on after the backend change");
         assertTrue(transfers.running(), "the backends changed while the transfers ran");
@@ -272,7 +272,7 @@ class NetworkTest
         // Connections opened during the bypass, still running when a second backend comes.
         final NetworkLab.Transfers transfers = lab.downloads(dir, "c1", BYPASS_VIP, 6, 20_000_000, 200_000);
         transfers.awaitEstablished();
-        lab.ctlOnEveryMux("backend", "add", key, B2);
+        lab.changePool("backend", "add", key, B2);
         lab.labOk(30, "wait-route", BYPASS_VIP, M1 + " " + M2, "15");
         final long muxAtReturn = lab.muxPackets(MUXES, key);
         awaitMuxesCarry(key, muxAtReturn, 15, "the MUXes carry the VIP again");

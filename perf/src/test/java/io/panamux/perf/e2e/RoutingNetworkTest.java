@@ -130,7 +130,7 @@ class RoutingNetworkTest
             "the router sent the bypassed IPv6 VIP's packets to k1 itself, past the MUXes");
 
         // A second backend: both MUXes take the VIP back, and the router sends it to the pool again.
-        lab.ctlOnEveryMux("backend", "add", BYPASS_VIP6_KEY, K2_6);
+        lab.changePool("backend", "add", BYPASS_VIP6_KEY, K2_6);
         lab.labOk(30, "wait-route", BYPASS_VIP6, M1_6 + " " + M2_6, "20");
         final Map<String, Integer> pooled = NetworkLab.count(curlMany("c1", "http://[" + BYPASS_VIP6 + "]/id", 100, 4));
         assertEquals(100, pooled.getOrDefault("200 k1", 0) + pooled.getOrDefault("200 k2", 0), "every connection answered: " + pooled);
@@ -138,7 +138,7 @@ class RoutingNetworkTest
             "the MUXes carry the VIP again");
 
         // Back to one backend: the bypass again.
-        lab.ctlOnEveryMux("backend", "remove", BYPASS_VIP6_KEY, K2_6);
+        lab.changePool("backend", "remove", BYPASS_VIP6_KEY, K2_6);
         lab.labOk(60, "wait-route", BYPASS_VIP6, K1_6, "50");
     }
 
