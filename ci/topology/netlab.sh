@@ -27,13 +27,16 @@
 #
 # With --bfd, the router and every MUX's speaker run BFD (100 ms, multiplier 3) on their BGP sessions.
 #
-# With --etcd, the pool is kept in etcd (ARCHITECTURE.md §7): one etcd member runs in the namespace pmxn-etcd,
-# reached by every MUX and host agent over a management link of its own (mgmt0, 10.255.ID.2/24; etcd at
-# 10.255.ID.1:2379, ID as in the addresses below), so an agent reaches it before its tap exists. The VIPs and
+# The pool is kept in etcd (ARCHITECTURE.md §7), unless up --files: one etcd member runs in the namespace
+# pmxn-etcd, reached by every MUX and host agent over a management link of its own (mgmt0, 10.255.ID.2/24; etcd
+# at 10.255.ID.1:2379, ID as in the addresses below), so an agent reaches it before its tap exists. The VIPs and
 # the hash seed are the pool document ($RUN/pool.yaml, stored with ./panamux pool push); the MUXes' and agents'
 # files carry only their own settings and the store section; c2 selects for the document's .13 (select:).
+# With --files, the file-only set-up: no etcd, every MUX's and agent's own file carries the VIPs and the seed.
 #
-# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6] [--bfd] [--etcd]   build it (tears down leftovers first)
+# usage: netlab.sh up [--muxes N] [--backends N] [--ipv6] [--bfd] [--files | --etcd]   build it (tears down
+#                                                   leftovers first); the pool in etcd (--etcd, the default) or
+#                                                   in each node's file (--files)
 #        netlab.sh down                             kill every process in the namespaces, delete them
 #        netlab.sh run COMMAND...                   up, run COMMAND, down on exit even after a failure
 #        netlab.sh mux-start NAME                   ./panamux run in NAME's namespace ($RUN/NAME.yaml)
@@ -45,7 +48,7 @@
 #                                                   again (its own address still answers)
 #        netlab.sh mux-freeze NAME                  SIGSTOP the MUX and its BIRD: a host that went silent, its
 #                                                   link still up (mux-stop NAME --kill ends it)
-#        netlab.sh etcd-stop | etcd-start           the pool's etcd (up --etcd) killed, or started again
+#        netlab.sh etcd-stop | etcd-start           the pool's etcd (not with up --files) killed, or started again
 #        netlab.sh routes                           the router's kernel routes to the VIPs
 #        netlab.sh wait-route VIP NEXTHOPS SECONDS  until the router's route to VIP has exactly NEXTHOPS
 #                                                   (space-separated gateways, or "none"), or fail
@@ -96,7 +99,7 @@ addr6() { echo "2001:db8:$1::$2"; }
 ipv6_lab() { [ "$(awk '{print $3}' "$RUN/shape" 2>/dev/null)" = ipv6 ]; }
 # Whether the BGP sessions run BFD (up --bfd).
 bfd_lab() { [ "$(awk '{print $4}' "$RUN/shape" 2>/dev/null)" = bfd ]; }
-# Whether the pool is kept in etcd (up --etcd).
+# Whether the pool is kept in etcd (up's default; not up --files).
 etcd_lab() { [ "$(awk '{print $5}' "$RUN/shape" 2>/dev/null)" = etcd ]; }
 ETCD_PREFIX=/panamux/pools/netlab
 
@@ -247,7 +250,8 @@ agent_config() {
     pool_vips="" seed="" vips="" store=$(store_section "$node")
     if [ "$node" = c2 ]; then
       vips='select: ["192.0.2.13:80/tcp"'
-      if ipv6_lab; then
+      # The document has f::13 only with b1, b2 behind it (agent_backend_vips6).
+      if ipv6_lab && [ "$(awk '{print $2}' "$RUN/shape")" -ge 2 ]; then
         vips="$vips, \"[2001:db8:f::13]:80/tcp\""
       fi
       vips="$vips]"
@@ -705,7 +709,7 @@ cmd_wait_route() {
 }
 
 cmd_up() {
-  local muxes=2 backends=3 ipv6=ipv4 bfd=nobfd etcd=noetcd k n
+  local muxes=2 backends=3 ipv6=ipv4 bfd=nobfd etcd=etcd k n
   while [ $# -gt 0 ]; do
     case $1 in
       --muxes) muxes=$2; shift 2 ;;
@@ -713,6 +717,7 @@ cmd_up() {
       --ipv6) ipv6=ipv6; shift ;;
       --bfd) bfd=bfd; shift ;;
       --etcd) etcd=etcd; shift ;;
+      --files) etcd=files; shift ;;
       *) die "up: unknown option $1" ;;
     esac
   done
@@ -780,7 +785,7 @@ cmd_up() {
     done
   fi
   if etcd_lab; then
-    command -v etcd >/dev/null || die "etcd (Debian package etcd-server) is missing"
+    command -v etcd >/dev/null || die "etcd (Debian package etcd-server) is missing (or: up --files)"
     ip netns add "$P-etcd"
     ip -n "$P-etcd" link set lo up
     for n in c2 $(seq -f 'm%g' 1 "$muxes") $(seq -f 'b%g' 1 "$backends"); do
@@ -799,7 +804,7 @@ cmd_up() {
     cmd_agent_start "b$k"
     backend_start_server "b$k"
   done
-  log "up: router, $muxes MUX namespaces (not started), $backends backends with host agents and servers, clients c1, c2 (run dir $RUN)"
+  log "up: router, $muxes MUX namespaces (not started), $backends backends with host agents and servers, clients c1, c2, the pool $(etcd_lab && echo "in etcd" || echo "in each node's file") (run dir $RUN)"
 }
 
 cmd_down() {

@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * c2's agent (dual-stack behind its tap) takes Fastpath redirects for IPv6 flows (the version 2 message, over
  * IPv6) and selects an IPv6 VIP's backend itself. The router reaches c2's and the backends' IPv6 addresses
  * through the agents' neighbour answers. Then the agent's file is reloaded by SIGHUP: an invalid file is
- * refused with FILE:LINE and the running configuration stays; a valid one applies whole.
+ * refused with FILE:LINE and the running configuration stays; a valid one applies whole. With the pool in etcd
+ * (the lab's default) the agent's file names the document's VIPs it selects for ({@code select:}); with
+ * {@code up --files} it has those VIPs itself.
  *
  * <p>Tagged {@code network}; skipped, with the reason, where network namespaces cannot be made.
  */
@@ -140,10 +142,22 @@ class HostAgentIpv6NetworkTest
         assertEquals(10, count(curlMany("http://[" + SELECTED_VIP6 + "]/id", 10)).values().stream().mapToInt(Integer::intValue).sum());
         assertEquals(muxSelected, muxPackets(SELECTED_KEY), "the old configuration stays: still selected at c2");
 
-        // A valid change: c2 no longer selects for f::13, so its connections go through the MUXes.
-        final int cut = original.indexOf("  - address: \"" + SELECTED_VIP6 + "\"");
-        assertTrue(cut > 0, original);
-        Files.writeString(file, original.substring(0, cut));
+        // A valid change: c2 no longer selects for f::13, so its connections go through the MUXes. On a pool in
+        // etcd the VIP is the document's and the file names it in select:; else the file has the VIP itself.
+        final String changed;
+        if (lab.poolOnEtcd())
+        {
+            final String selected = ", \"" + SELECTED_KEY + "\"";
+            assertTrue(original.contains("select: [") && original.contains(selected), original);
+            changed = original.replace(selected, "");
+        }
+        else
+        {
+            final int cut = original.indexOf("  - address: \"" + SELECTED_VIP6 + "\"");
+            assertTrue(cut > 0, original);
+            changed = original.substring(0, cut);
+        }
+        Files.writeString(file, changed);
         hangup();
         await("reloads", refused.get("reloads").asLong() + 1);
         final List<String> viaMux = curlMany("http://[" + SELECTED_VIP6 + "]/id", 10);
