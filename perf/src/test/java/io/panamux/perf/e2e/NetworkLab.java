@@ -120,6 +120,7 @@ final class NetworkLab
             up.add("--files");
         }
         lab.labOk(180, up.toArray(String[]::new));
+        System.out.printf("network: lab %s up, the pool %s%n", prefix, lab.poolOnEtcd() ? "in etcd" : "in each node's file (--files)");
         return lab;
     }
 
