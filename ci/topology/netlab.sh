@@ -295,8 +295,14 @@ hostagent_classpath() {
 }
 
 cmd_agent_start() {
-  local node=$1 id
-  id=$(link_id "$node")
+  agent_launch "$1"
+  agent_tap_up "$1"
+}
+
+# Starts NODE's host agent, without waiting for it (agent_tap_up waits): up starts every agent at once, as each
+# first reads its pool document (a new JVM's first etcd call takes seconds).
+agent_launch() {
+  local node=$1
   ip -n "$P-$node" link del pmx0 2>/dev/null || true
   # shellcheck disable=SC2086
   # ip netns exec and setsid both exec: $! is the JVM itself (through the ns function it would be a subshell,
@@ -305,8 +311,14 @@ cmd_agent_start() {
     -cp "$(hostagent_classpath)" io.panamux.hostagent.HostAgentMain --config "$RUN/$node-agent.yaml" \
     --stats-json "$RUN/$node-agent.json" > "$RUN/$node-agent.log" 2>&1 < /dev/null &
   echo $! > "$RUN/$node-agent.pid"
-  local i
-  for i in $(seq 1 200); do
+}
+
+# Waits for NODE's agent's tap (at most 60 s: up starts every agent at once on a machine that may have two
+# cores), then gives it the host's addresses and routes.
+agent_tap_up() {
+  local node=$1 id i
+  id=$(link_id "$node")
+  for i in $(seq 1 600); do
     if ip -n "$P-$node" link show pmx0 >/dev/null 2>&1; then
       break
     fi
@@ -797,11 +809,18 @@ cmd_up() {
   router_config "$muxes"
   ns rt bird -c "$RUN/rt-bird.conf" -s "$RUN/rt-bird.ctl" -P "$RUN/rt-bird.pid"
 
-  agent_config c2
-  cmd_agent_start c2
+  local agents=(c2)
   for k in $(seq 1 "$backends"); do
-    agent_config "b$k"
-    cmd_agent_start "b$k"
+    agents+=("b$k")
+  done
+  for n in "${agents[@]}"; do
+    agent_config "$n"
+    agent_launch "$n"
+  done
+  for n in "${agents[@]}"; do
+    agent_tap_up "$n"
+  done
+  for k in $(seq 1 "$backends"); do
     backend_start_server "b$k"
   done
   log "up: router, $muxes MUX namespaces (not started), $backends backends with host agents and servers, clients c1, c2, the pool $(etcd_lab && echo "in etcd" || echo "in each node's file") (run dir $RUN)"
