@@ -29,6 +29,7 @@ import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowVisitor;
+import io.panamux.slowpath.control.BackendIds;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -118,6 +119,8 @@ public final class HostAgent implements Agent
     private final TunnelEncapsulator encapsulator;
     private final IcmpTooBigWriter tooBig = new IcmpTooBigWriter();
     private SourceSelector selector;
+    /** The source-selected backends' stable ids, across reloads (under this object's lock: {@link #reload}). */
+    private final BackendIds selectionIds;
     /** The source-side selection in force, for other threads (the stats file's table digests). */
     private volatile Selection selection;
     private final Redirects redirects;
@@ -175,9 +178,11 @@ public final class HostAgent implements Agent
         this.decapsulator = new Decapsulator(config.address(), address6, config.guePort(), sources);
         this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), address6Hi, address6Lo, config.mtu(),
             config.guePort());
+        // A released id waits longer than a flow can stay idle before it names another backend (as on the MUX).
+        this.selectionIds = new BackendIds(2L * config.idleTimeoutSeconds() * 1_000_000_000L);
         this.selector = config.vips().isEmpty() ? null
-            : new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.flowCapacity(),
-            config.idleTimeoutSeconds());
+            : new SourceSelector(SourceSelector.Tables.build(List.of(), config.vips(), config.hashSeed(), config.maglevTableSize(), selectionIds,
+            startNs), config.flowCapacity(), config.idleTimeoutSeconds());
         this.selection = new Selection(config.hashSeed(), config.maglevTableSize(), selector == null ? List.of() : selector.vips());
         final HostAgentConfig.Fastpath fp = config.fastpath().orElse(null);
         if (fp != null)
@@ -427,22 +432,20 @@ public final class HostAgent implements Agent
     /**
      * A new configuration, read whole from the agent's file, for the agent to apply at the start of its next
      * cycle (any thread; {@code SIGHUP}). Everything that depends on it is built here, off the agent thread;
-     * the flows the agent tracks stay (redirects accepted and offered, and source-selected flows while the
-     * selected VIPs are the same).
+     * the flows the agent tracks stay (redirects accepted and offered, and source-selected flows, each on its
+     * backend while that backend is still one of its VIP's, as a MUX keeps its recorded flows).
      *
      * @param next the new configuration (valid: the loader checked it).
      * @throws IllegalArgumentException when it changes a setting that needs a restart; nothing is applied.
      */
     public synchronized void reload(final HostAgentConfig next)
     {
-        final AgentReload reload = AgentReload.prepare(accepted, next);
+        final AgentReload reload = AgentReload.prepare(accepted, next, selectionIds, clock.nanoTime());
         accepted = next;
-        final AgentReload replaced = pending.getAndSet(reload);
-        if (replaced != null)
-        {
-            // Never taken by the agent thread: nobody else holds it.
-            replaced.discard();
-        }
+        // Taken out first, so the agent thread cannot take it while this one is made to follow it.
+        final AgentReload replaced = pending.getAndSet(null);
+        // Never taken by the agent thread: nobody else holds it.
+        pending.set(replaced == null ? reload : reload.following(replaced));
     }
 
     private void apply(final AgentReload reload)
@@ -464,13 +467,27 @@ public final class HostAgent implements Agent
         {
             issuer.reconfigure(fp.offerTo(), fp.offerTo6(), fp.resendMillis(), fp.leaseSeconds() * 1000, sources);
         }
-        if (reload.newSelector())
+        if (reload.newSelection())
         {
-            final SourceSelector old = selector;
-            selector = reload.selector();
-            if (old != null)
+            if (reload.selector() != null || reload.tables() == null)
             {
-                old.close();
+                // A selector made for this reload (there was none), or no selection any more.
+                if (selector != null)
+                {
+                    selector.close();
+                }
+                selector = reload.selector();
+            }
+            else if (selector != null)
+            {
+                // The recorded flows stay: each keeps its backend while that backend is still its VIP's.
+                selector.install(reload.tables());
+            }
+            else
+            {
+                // Not expected (a reload that adds the first VIPs brings its selector, and a reload that replaces it
+                // takes it over), but never a reason to stop selecting.
+                selector = new SourceSelector(reload.tables(), next.flowCapacity(), next.idleTimeoutSeconds());
             }
             selection = new Selection(next.hashSeed(), next.maglevTableSize(), selector == null ? List.of() : selector.vips());
         }

@@ -1,7 +1,9 @@
 package io.panamux.hostagent;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.FlowTable;
@@ -11,6 +13,7 @@ import io.panamux.fastpath.snapshot.Backend;
 import io.panamux.fastpath.snapshot.MaglevBackends;
 import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.fastpath.snapshot.VipTable;
+import io.panamux.slowpath.control.BackendIds;
 
 /**
  * Source-side selection (ARCHITECTURE.md §1 item 6): the MUX's own choice, made in the sending host's
@@ -25,19 +28,30 @@ import io.panamux.fastpath.snapshot.VipTable;
  * here: they carry no ports (later ones), and the MUX hashes every fragment of a datagram on its 3-tuple,
  * so they are sent to the VIP unchanged.
  *
- * <p>Agent thread only; {@link #choose} allocates nothing.
+ * <p>The flow table lives as long as the selector; a reload {@link #install installs} new {@link Tables} into it, as a
+ * MUX's worker takes a new snapshot. The table records a backend's stable id ({@link BackendIds}: one per (VIP,
+ * backend address) pair, kept across reloads, quarantined when the pair goes), so, as on the MUX, a recorded flow
+ * keeps its backend across a reload while that backend is still one of its VIP's (draining, at weight 0, or
+ * re-weighted), and is chosen again, by the new table, when its backend was removed.
+ *
+ * <p>Agent thread only, but for {@link Tables#build}; {@link #choose} allocates nothing.
  */
 public final class SourceSelector implements AutoCloseable
 {
-    private final long hashSeed;
-    private final Vip[] vips;
-    private final VipTable table;
-    private final Backend[] byId;
     private final FlowTable flows;
     private final int idleTimeoutSeconds;
+    // The installed tables' parts, in fields of their own: choose reads them per packet.
+    private Tables tables;
+    private long hashSeed;
+    private Vip[] vips;
+    private VipTable table;
+    private Backend[] byId;
     private boolean chosenNew;
 
     /**
+     * A selector with tables of its own, its backends' ids from a new {@link BackendIds} (a selector that is never
+     * reloaded).
+     *
      * @param vips               the VIPs to select for.
      * @param hashSeed           the MUX pool's hash seed.
      * @param tableSize          the Maglev table size (the MUX's {@code maglev-table-size}).
@@ -47,30 +61,139 @@ public final class SourceSelector implements AutoCloseable
     public SourceSelector(final List<HostAgentConfig.SourceVip> vips, final long hashSeed, final int tableSize, final int flowCapacity,
         final int idleTimeoutSeconds)
     {
-        this.hashSeed = hashSeed;
+        this(Tables.build(List.of(), vips, hashSeed, tableSize, new BackendIds(0), 0), flowCapacity, idleTimeoutSeconds);
+    }
+
+    /**
+     * @param tables             the tables to select with (until {@link #install}).
+     * @param flowCapacity       flows recorded at most.
+     * @param idleTimeoutSeconds a recorded flow idle this long is forgotten.
+     */
+    public SourceSelector(final Tables tables, final int flowCapacity, final int idleTimeoutSeconds)
+    {
         this.idleTimeoutSeconds = idleTimeoutSeconds;
-        this.vips = new Vip[vips.size()];
-        final List<Backend> all = new ArrayList<>();
-        for (int v = 0; v < vips.size(); v++)
-        {
-            final HostAgentConfig.SourceVip c = vips.get(v);
-            final Backend[] backends = new Backend[c.backends().size()];
-            for (int i = 0; i < backends.length; i++)
-            {
-                final HostAgentConfig.SourceBackend b = c.backends().get(i);
-                final Ip6 b6 = b.address6();
-                backends[i] = new Backend(all.size(), v, b6 != null, b.address(), b6 == null ? 0 : b6.hi(), b6 == null ? 0 : b6.lo(), b.weight(),
-                    false, b.toString());
-                all.add(backends[i]);
-            }
-            final int[] maglev = MaglevBackends.table(hashSeed, backends, tableSize);
-            final Ip6 a6 = c.address6();
-            this.vips[v] = new Vip(v, a6 != null, c.address(), a6 == null ? 0 : a6.hi(), a6 == null ? 0 : a6.lo(), c.port(), c.protocol(), c.encapsulation(), Vip.TRACK_ALWAYS,
-                Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
-        }
-        this.table = new VipTable(this.vips);
-        this.byId = all.toArray(new Backend[0]);
         this.flows = new FlowTable(flowCapacity);
+        install(tables);
+    }
+
+    /**
+     * The VIPs, backends and Maglev tables of one configuration, with the backends' stable ids. Immutable; built off
+     * the agent thread.
+     */
+    public static final class Tables
+    {
+        private final long hashSeed;
+        private final int tableSize;
+        private final Vip[] vips;
+        private final VipTable table;
+        private final Backend[] byId;
+
+        private Tables(final long hashSeed, final int tableSize, final Vip[] vips, final Backend[] byId)
+        {
+            this.hashSeed = hashSeed;
+            this.tableSize = tableSize;
+            this.vips = vips;
+            this.table = new VipTable(vips);
+            this.byId = byId;
+        }
+
+        /**
+         * Builds the tables of {@code next}, the configuration after {@code previous}: the ids of (VIP, backend) pairs
+         * that {@code previous} had and {@code next} has not are released (a flow recorded with one is chosen again),
+         * the others keep theirs, new pairs get new ones. The caller serialises the calls that share {@code ids}.
+         *
+         * @param previous  the VIPs selected for until now (empty at start).
+         * @param next      the VIPs to select for.
+         * @param hashSeed  the MUX pool's hash seed.
+         * @param tableSize the Maglev table size.
+         * @param ids       the backends' stable ids, shared by every reload of one agent.
+         * @param nowNs     now, for the quarantine of released ids.
+         * @return the tables.
+         */
+        public static Tables build(final List<HostAgentConfig.SourceVip> previous, final List<HostAgentConfig.SourceVip> next,
+            final long hashSeed, final int tableSize, final BackendIds ids, final long nowNs)
+        {
+            final Set<String> pairs = new HashSet<>();
+            for (final HostAgentConfig.SourceVip c : next)
+            {
+                for (final HostAgentConfig.SourceBackend b : c.backends())
+                {
+                    pairs.add(c.key() + " " + b);
+                }
+            }
+            for (final HostAgentConfig.SourceVip c : previous)
+            {
+                for (final HostAgentConfig.SourceBackend b : c.backends())
+                {
+                    if (!pairs.contains(c.key() + " " + b))
+                    {
+                        ids.release(c.key(), b.toString(), nowNs);
+                    }
+                }
+            }
+            final Vip[] vips = new Vip[next.size()];
+            final List<Backend> byId = new ArrayList<>();
+            for (int v = 0; v < next.size(); v++)
+            {
+                final HostAgentConfig.SourceVip c = next.get(v);
+                final Backend[] backends = new Backend[c.backends().size()];
+                for (int i = 0; i < backends.length; i++)
+                {
+                    final HostAgentConfig.SourceBackend b = c.backends().get(i);
+                    final Ip6 b6 = b.address6();
+                    final int id = ids.idOf(c.key(), b.toString(), nowNs);
+                    backends[i] = new Backend(id, v, b6 != null, b.address(), b6 == null ? 0 : b6.hi(), b6 == null ? 0 : b6.lo(), b.weight(),
+                        false, b.toString());
+                    while (byId.size() <= id)
+                    {
+                        byId.add(null);
+                    }
+                    byId.set(id, backends[i]);
+                }
+                final int[] maglev = MaglevBackends.table(hashSeed, backends, tableSize);
+                final Ip6 a6 = c.address6();
+                vips[v] = new Vip(v, a6 != null, c.address(), a6 == null ? 0 : a6.hi(), a6 == null ? 0 : a6.lo(), c.port(), c.protocol(),
+                    c.encapsulation(), Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
+            }
+            return new Tables(hashSeed, tableSize, vips, byId.toArray(new Backend[0]));
+        }
+
+        /** @return the VIPs, in index order. */
+        public List<Vip> vips()
+        {
+            return List.of(vips);
+        }
+
+        /** @return the pool's hash seed they were built with. */
+        public long hashSeed()
+        {
+            return hashSeed;
+        }
+
+        /** @return the Maglev table size they were built with. */
+        public int tableSize()
+        {
+            return tableSize;
+        }
+    }
+
+    /**
+     * Selects with {@code next} from now on; the recorded flows stay, each with its backend while that backend is
+     * still in {@code next} (agent thread).
+     */
+    public void install(final Tables next)
+    {
+        tables = next;
+        hashSeed = next.hashSeed;
+        vips = next.vips;
+        table = next.table;
+        byId = next.byId;
+    }
+
+    /** @return the tables in force. */
+    public Tables tables()
+    {
+        return tables;
     }
 
     /**
@@ -101,8 +224,10 @@ public final class SourceSelector implements AutoCloseable
             : flows.findV4(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowSeconds);
         if (found != FlowTable.MISSING)
         {
-            final Backend b = byId[FlowTable.backendId(found)];
-            if (b.vipIndex() == vip)
+            // A backend removed since the flow was recorded has no entry (or one past the end): the flow is chosen again.
+            final int id = FlowTable.backendId(found);
+            final Backend b = id < byId.length ? byId[id] : null;
+            if (b != null && b.vipIndex() == vip)
             {
                 chosenNew = false;
                 return b;

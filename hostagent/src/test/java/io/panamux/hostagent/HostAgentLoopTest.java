@@ -286,6 +286,140 @@ class HostAgentLoopTest
         }
     }
 
+    /**
+     * Issue 12: a reload of the pool document must not re-choose the live connections this agent selected for, as a MUX
+     * keeps its recorded flows across a snapshot: a re-weighting (here, and on an unrelated VIP's change) leaves every
+     * flow on its backend, a drained backend (weight 0 in the agent's table) keeps its flows, and only the flows of a
+     * removed backend move, to what the new table gives. Before the fix every reload made a new flow table.
+     */
+    @Test
+    void aReloadKeepsEverySelectedFlowOnItsBackendUnlessTheBackendWasRemoved()
+    {
+        final int b3 = ip("198.18.23.2");
+        final HostAgentCounters counters = new HostAgentCounters();
+        final HostAgentConfig first = config("c2", C2, false, List.of(selected(1, 1, 1)));
+        final HostAgent c2 = agent(first, c2Network, c2Host, counters);
+        final long c2Mac = c2Host.a().macAddress();
+        final int flows = 300;
+        final int[] backendOf = new int[flows];
+        try
+        {
+            for (int i = 0; i < flows; i++)
+            {
+                backendOf[i] = selectOne(c2, c2Mac, 40000 + i, 0x02);
+                assertEquals(choice(new int[] {B1, B2, b3}, new int[] {1, 1, 1}, 40000 + i), backendOf[i], "the MUX's choice");
+            }
+
+            // Re-weighted, with another VIP added: by the new table about half the flows would move; none may.
+            final HostAgentConfig.SourceVip other = new HostAgentConfig.SourceVip(ip("192.0.2.14"), 80, 6, TunnelEncapsulator.IPIP,
+                List.of(new HostAgentConfig.SourceBackend(B1, 1)));
+            c2.reload(config("c2", C2, false, List.of(other, selected(1, 5, 1))));
+            int wouldMove = 0;
+            for (int i = 0; i < flows; i++)
+            {
+                assertEquals(backendOf[i], selectOne(c2, c2Mac, 40000 + i, 0x10), "flow " + i + " after a re-weighting");
+                wouldMove += choice(new int[] {B1, B2, b3}, new int[] {1, 5, 1}, 40000 + i) != backendOf[i] ? 1 : 0;
+            }
+            assertTrue(wouldMove > flows / 4, "the new table alone would move " + wouldMove + " flows");
+            assertEquals(flows, counters.get(HostAgentCounters.SELECTED_FLOWS), "no flow chosen again");
+            // A new connection takes the new table.
+            assertEquals(choice(new int[] {B1, B2, b3}, new int[] {1, 5, 1}, 41000), selectOne(c2, c2Mac, 41000, 0x02));
+
+            // B2 drained (weight 0), b3 removed: B1's and B2's flows stay, b3's go where the new table sends them.
+            c2.reload(config("c2", C2, false, List.of(selected(1, 0, -1))));
+            int moved = 0;
+            for (int i = 0; i < flows; i++)
+            {
+                final int now = selectOne(c2, c2Mac, 40000 + i, 0x10);
+                if (backendOf[i] == b3)
+                {
+                    assertEquals(B1, now, "flow " + i + " of the removed backend: the only one that takes flows");
+                    moved++;
+                }
+                else
+                {
+                    assertEquals(backendOf[i], now, "flow " + i + " after a drain and a removal");
+                }
+            }
+            assertTrue(moved > 0 && moved < flows, "flows of the removed backend: " + moved);
+            assertEquals(B1, selectOne(c2, c2Mac, 41001, 0x02), "a drained backend takes no new flow");
+        }
+        finally
+        {
+            c2.onClose();
+            receive(c2Network.b());
+            c2.closeTables();
+        }
+    }
+
+    /**
+     * Two reloads before the agent thread takes either: the second follows the first. Found while fixing issue 12:
+     * an agent that selected for nothing, reloaded with VIPs and then with anything that kept them (here the same
+     * configuration), dropped the first reload's new selector and never selected.
+     */
+    @Test
+    void aReloadThatReplacesAnUntakenOneKeepsItsSelection()
+    {
+        final HostAgentCounters counters = new HostAgentCounters();
+        final HostAgent c2 = agent(config("c2", C2, false, List.of()), c2Network, c2Host, counters);
+        final long c2Mac = c2Host.a().macAddress();
+        try
+        {
+            c2.reload(config("c2", C2, false, List.of(selected(1, 1, 1))));
+            c2.reload(config("c2", C2, false, List.of(selected(1, 1, 1))));
+            assertEquals(choice(new int[] {B1, B2, ip("198.18.23.2")}, new int[] {1, 1, 1}, 42000), selectOne(c2, c2Mac, 42000, 0x02));
+            // And the other way: the VIPs change twice, the second time before the agent took the first.
+            c2.reload(config("c2", C2, false, List.of(selected(1, 0, 1))));
+            c2.reload(config("c2", C2, false, List.of(selected(0, 1, -1))));
+            assertEquals(B2, selectOne(c2, c2Mac, 42001, 0x02), "the second reload's table");
+            assertEquals(1, c2.selection().vips().size());
+        }
+        finally
+        {
+            c2.onClose();
+            receive(c2Network.b());
+            c2.closeTables();
+        }
+    }
+
+    /** The selected VIP with B1, B2 and 198.18.23.2 at these weights; a negative weight leaves the backend out. */
+    private static HostAgentConfig.SourceVip selected(final int... weights)
+    {
+        final int[] addresses = {B1, B2, ip("198.18.23.2")};
+        final List<HostAgentConfig.SourceBackend> backends = new ArrayList<>();
+        for (int i = 0; i < addresses.length; i++)
+        {
+            if (weights[i] >= 0)
+            {
+                backends.add(new HostAgentConfig.SourceBackend(addresses[i], weights[i]));
+            }
+        }
+        return new HostAgentConfig.SourceVip(SELECTED_VIP, 80, 6, TunnelEncapsulator.IPIP, backends);
+    }
+
+    /** @return the backend the MUX's Maglev table of these backends gives C2's flow from {@code port} to the selected VIP. */
+    private static int choice(final int[] backends, final int[] weights, final int port)
+    {
+        final long[] keys = new long[backends.length];
+        for (int i = 0; i < keys.length; i++)
+        {
+            keys[i] = MaglevBackends.keyV4(0x5eed, backends[i]);
+        }
+        final int[] table = MaglevTable.build(keys, weights, MaglevTable.DEFAULT_SIZE);
+        return backends[MaglevTable.lookup(table, FlowHash.hashV4(0x5eed, C2, SELECTED_VIP, port, 80, 6))];
+    }
+
+    /** Sends one TCP segment of C2's flow from {@code port} to the selected VIP; @return the outer destination it left with. */
+    private static int selectOne(final HostAgent agent, final long c2Mac, final int port, final int flags)
+    {
+        send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, ipv4(0, 6, C2, SELECTED_VIP, 0x4000, tcp(port, 80, flags, 0))));
+        agent.doWork();
+        final List<byte[]> out = receive(c2Network.b());
+        assertEquals(1, out.size(), "one frame to the network");
+        assertEquals(4, out.get(0)[14 + 9], "IP-in-IP");
+        return ByteBuffer.wrap(out.get(0)).getInt(14 + 16);
+    }
+
     /** A Fastpath message frame from {@code backend} to C2, signed with the agents' key, as b1's agent builds it. */
     private static byte[] signedMessage(final long c2Mac, final int type, final int protocol, final int vip, final int clientPort,
         final int vipPort, final int backend, final long sequence)

@@ -113,4 +113,42 @@ class SourceSelectorTest
             assertEquals(-1, selector.find(p));
         }
     }
+
+    /**
+     * The agent's per-packet selection allocates nothing, for known flows and new ones, and after tables were installed
+     * (a reload) as before.
+     */
+    @Test
+    void findingAndChoosingAllocateNothing()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long tid = Thread.currentThread().threadId();
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, 1 << 16, 300))
+        {
+            selector.install(SourceSelector.Tables.build(List.of(vip(1, 1, 1)), List.of(vip(1, 2, 1)), SEED, 4099,
+                new io.panamux.slowpath.control.BackendIds(0), 0));
+            final PacketInfo p = flow(1);
+            final int client = p.srcV4;
+            long allocated = Long.MAX_VALUE;
+            long chosen = 0;
+            // Warm-up until C2 has compiled the loop, as WorkerAgentTest's steady-loop check does.
+            for (int round = 0; round < 8 && allocated != 0; round++)
+            {
+                final long before = threads.getThreadAllocatedBytes(tid);
+                chosen = 0;
+                for (int i = 0; i < 200_000; i++)
+                {
+                    // Even packets: 10,000 flows that the first round records and the later ones find; odd ones: new
+                    // flows every round (another source address).
+                    p.srcPort = 10000 + i % 20_000;
+                    p.srcV4 = client + (i & 1) * (round + 1);
+                    final int vip = selector.find(p);
+                    chosen += selector.choose(vip, p, 1 + round).v4() != 0 ? 1 : 0;
+                }
+                allocated = threads.getThreadAllocatedBytes(tid) - before;
+            }
+            assertEquals(200_000, chosen);
+            assertEquals(0, allocated, "bytes allocated by find and choose");
+        }
+    }
 }
