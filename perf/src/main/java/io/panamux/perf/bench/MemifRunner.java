@@ -433,6 +433,15 @@ public final class MemifRunner
                 }
             }
         }
+        catch (final IOException e)
+        {
+            // The watchdog's kill closes the pipe under this read ("Stream closed"): the message below says why, with
+            // the generator's schedule and standard error. Any other broken read is this method's failure.
+            if (p.isAlive() || System.nanoTime() - startedNs < boundMs * 1_000_000L)
+            {
+                throw e;
+            }
+        }
         if (!p.waitFor(Math.max(1, boundMs - (System.nanoTime() - startedNs) / 1_000_000), TimeUnit.MILLISECONDS))
         {
             // destroyForcibly only asks: wait for the end, or exitValue() throws "process hasn't exited" and
