@@ -513,8 +513,11 @@ public final class WorkerAgent implements Agent
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
             final int chosen = choice[i];
-            final Backend backend = chosen >= 0 ? vip.backends()[chosen]
-                : chosen == NONE ? null : chooseBackend(snap, vip, info, hashes[i], placements[i], hints[i], now, m);
+            Backend backend = chosen >= 0 ? vip.backends()[chosen] : chosen == NONE ? null : knownFlow(snap, vip, info, hints[i], now);
+            if (backend == null && chosen == BY_FLOW_TABLE)
+            {
+                backend = chooseBackend(snap, vip, info, hashes[i], placements[i], hints[i], now, m);
+            }
             if (backend == HANDED_OVER)
             {
                 continue;
@@ -637,6 +640,33 @@ public final class WorkerAgent implements Agent
             return FlowHash.hashV4(seed, info.srcV4, info.dstV4, srcPort, dstPort, info.protocol);
         }
         return FlowHash.hashV6(seed, info.srcHi, info.srcLo, info.dstHi, info.dstLo, srcPort, dstPort, info.protocol);
+    }
+
+    /**
+     * The backend of a known IPv4 flow found where stage two's probe saw it ({@code hint}), or null: then
+     * {@link #chooseBackend} decides. The common packet of a flow-recording VIP, kept apart from
+     * chooseBackend because C2 compiled that (with the whole lookup) on its own before the loop and, at
+     * over InlineSmallCode (2,500 bytes of machine code), then left it a real call per packet
+     * (perf/profile/asm-profile.sh: spills around it and its own frame).
+     */
+    private Backend knownFlow(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hint, final int now)
+    {
+        if (hint < 0 || info.icmpError)
+        {
+            return null;
+        }
+        final long found = flows.findAtV4(hint, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, now);
+        if (found == FlowTable.MISSING || (FlowTable.flags(found) & FLAG_PENDING) != 0)
+        {
+            return null;
+        }
+        final Backend b = snap.backend(FlowTable.backendId(found));
+        if (b == null || b.vipIndex() != vip.index())
+        {
+            return null;
+        }
+        counters.add(WorkerCounters.FLOW_HITS, 1);
+        return b;
     }
 
     /**

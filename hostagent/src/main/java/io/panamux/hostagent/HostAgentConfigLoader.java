@@ -211,23 +211,11 @@ public final class HostAgentConfigLoader
      */
     private MuxConfig poolDocument(final String name, final int address, final Ip6 address6)
     {
-        boolean peersKey = false;
-        try
-        {
-            final Node doc = YamlText.compose(document.text(), document.name());
-            final NodeTuple pool = doc instanceof MappingNode mapping ? tuple(mapping, "pool") : null;
-            peersKey = pool != null && pool.getValueNode() instanceof MappingNode poolMapping && tuple(poolMapping, "peers-key") != null;
-        }
-        catch (final IllegalArgumentException e)
-        {
-            // The merge below says what is wrong, with the line.
-        }
         // IPv6 backends need a MUX IPv6 address: this host's, or one of the discard-only prefix (RFC 6666), never a VIP.
         final String local = "mux:\n  name: \"" + name.replace("\"", "") + "\"\n  address: " + Prefix.format(address) + "\n  address6: \"" +
             (address6 == null ? "100::1" : address6.toString()) + "\"\n" +
-            "dataplane: { eal: [], port: 0, gateway-mac: \"02:00:00:00:00:01\" }\n" +
-            // With the pool's key the seed derives from it, as on every MUX with peers.
-            (peersKey ? "peers: { listen: \"127.0.0.1:1\" }\n" : "");
+            // No peers section: the pool's seed derives from the document alone, as on every MUX (HashSeed.forPool).
+            "dataplane: { eal: [], port: 0, gateway-mac: \"02:00:00:00:00:01\" }\n";
         return ConfigLoader.merge(local, file, document.text(), document.name(), MachineLimits.current());
     }
 

@@ -41,7 +41,6 @@ public final class SourceSelector implements AutoCloseable
     private final FlowTable flows;
     private final int idleTimeoutSeconds;
     // The installed tables' parts, in fields of their own: choose reads them per packet.
-    private Tables tables;
     private long hashSeed;
     private Vip[] vips;
     private VipTable table;
@@ -183,17 +182,10 @@ public final class SourceSelector implements AutoCloseable
      */
     public void install(final Tables next)
     {
-        tables = next;
         hashSeed = next.hashSeed;
         vips = next.vips;
         table = next.table;
         byId = next.byId;
-    }
-
-    /** @return the tables in force. */
-    public Tables tables()
-    {
-        return tables;
     }
 
     /**

@@ -11,8 +11,16 @@ import java.util.HexFormat;
 import java.util.List;
 
 import io.panamux.fastpath.encap.TunnelEncapsulator;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
+import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.slowpath.admin.MaglevDigest;
 import io.panamux.slowpath.config.ConfigException;
+import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.HashSeed;
+import io.panamux.slowpath.config.MachineLimits;
+import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.control.BackendIds;
+import io.panamux.slowpath.control.SnapshotPublisher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,6 +86,59 @@ class HostAgentStoreConfigTest
             DOCUMENT.replace("hash-seed: 0xabc,", "peers-key: \"hex:" + "ab".repeat(32) + "\","), NAME);
         assertEquals(2, all.vips().size());
         assertEquals(HashSeed.derive(HexFormat.of().parseHex("ab".repeat(32))), all.hashSeed());
+    }
+
+    /**
+     * The pool's seed is pool-wide (ARCHITECTURE.md §7): on a document with {@code pool.peers-key} and no
+     * {@code pool.hash-seed}, a MUX with a {@code peers} section, a MUX without one (a pool's only MUX) and a host agent
+     * derive the same seed from the key, and build the same Maglev table. Before the fix the MUX without {@code peers}
+     * kept the public default seed, and an invalid key was refused only by the MUX with {@code peers}.
+     */
+    @Test
+    void muxesWithAndWithoutPeersAndAnAgentGetThePoolsSeedAndTable() throws Exception
+    {
+        final String key = "hex:" + "5a".repeat(32);
+        final String document = DOCUMENT.replace("hash-seed: 0xabc,", "peers-key: \"" + key + "\",");
+        final String mux = """
+            mux: { name: m1, address: 10.0.0.10 }
+            dataplane: { eal: ["--no-huge"], port: 0, gateway-mac: "02:00:00:00:00:fe" }
+            store: { etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: /panamux/pools/a } }
+            """;
+        final MuxConfig withPeers = ConfigLoader.merge(mux + "peers: { listen: \"10.0.0.10:9470\" }\n", "m1.yaml", document, NAME,
+            MachineLimits.current());
+        final MuxConfig alone = ConfigLoader.merge(mux.replace("m1", "m2").replace("10.0.0.10", "10.0.0.11"), "m2.yaml", document, NAME,
+            MachineLimits.current());
+        final HostAgentConfig agent = HostAgentConfigLoader.loadMerged(write(FILE), document, NAME);
+
+        final long seed = HashSeed.derive(HexFormat.of().parseHex("5a".repeat(32)));
+        assertEquals(seed, withPeers.mux().hashSeed(), "the MUX with peers");
+        assertEquals(seed, alone.mux().hashSeed(), "the MUX without peers");
+        assertEquals(HashSeed.Source.DERIVED_FROM_PEERS_KEY, alone.mux().hashSeedSource());
+        assertEquals(seed, agent.hashSeed(), "the host agent");
+
+        final String vip = "192.0.2.13:80/tcp";
+        final String digest = muxDigest(withPeers, vip);
+        assertEquals(digest, muxDigest(alone, vip));
+        try (SourceSelector selector = new SourceSelector(agent.vips(), agent.hashSeed(), agent.maglevTableSize(), 4096, 300))
+        {
+            assertEquals(digest, MaglevDigest.of(agent.hashSeed(), agent.maglevTableSize(), selector.vip(0)));
+        }
+
+        // The key is validated by every node, whether it has peers or not: the document is the same for all.
+        final String badKey = DOCUMENT.replace("hash-seed: 0xabc,", "peers-key: \"hex:5a\",");
+        for (final String local : List.of(mux, mux + "peers: { listen: \"10.0.0.10:9470\" }\n"))
+        {
+            final ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.merge(local, "m.yaml", badKey, NAME,
+                MachineLimits.current()));
+            assertTrue(e.getMessage().contains(NAME + ":1: pool.peers-key: is 1 bytes"), e.getMessage());
+        }
+        assertThrows(ConfigException.class, () -> HostAgentConfigLoader.loadMerged(write(FILE), badKey, NAME));
+    }
+
+    private static String muxDigest(final MuxConfig config, final String vip)
+    {
+        final SnapshotPublisher publisher = new SnapshotPublisher(new SnapshotSlot(ForwardingSnapshot.empty(0)), new BackendIds(1));
+        return MaglevDigest.of(publisher.apply(config, 0), vip);
     }
 
     @Test

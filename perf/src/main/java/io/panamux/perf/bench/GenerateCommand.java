@@ -174,6 +174,11 @@ public final class GenerateCommand implements Callable<Integer>
             port.close();
         }
         pool.close();
+        if (genCpu >= 0 && !toPcap)
+        {
+            // The JVM ends next: its threads must not all be pinned to one CPU then (ThreadPlacement.release says why).
+            ThreadPlacement.release();
+        }
         return rc;
     }
 

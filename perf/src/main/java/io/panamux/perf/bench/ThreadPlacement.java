@@ -105,6 +105,58 @@ public final class ThreadPlacement
         return moved;
     }
 
+    /**
+     * Undoes {@link #background(int)} before the process ends: every thread may run on every online CPU again, at nice 0.
+     *
+     * <p>Why: when a JVM ends, its threads exit together and each drops its {@code /proc} entries while the parent
+     * reaps the process and drops the whole {@code /proc/PID} tree. Seen in the bench: the JDK's "process reaper"
+     * thread of the driving JVM spun at 100 % system time on CPU 0 for over 60 s in {@code wait4 -> release_task ->
+     * proc_invalidate_siblings_dcache -> shrink_dcache_parent}, waiting for entries that another task had taken to
+     * drop, while CPU 0's {@code kworker} and {@code ksoftirqd} stayed runnable and never ran ("workqueue lockup"
+     * in the kernel log, the generator "did not end"). Every thread of the ending generator was pinned to that same
+     * CPU, most at nice 19, so none could finish beside the spinning reaper. Unpinned, they finish on the other CPU.
+     *
+     * @return the number of threads released.
+     */
+    public static int release()
+    {
+        final int cpus = io.panamux.dpdk.Lcore.onlineCpus();
+        int released = 0;
+        try (Arena arena = Arena.ofConfined(); DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task")))
+        {
+            final MemorySegment set = arena.allocate(CPU_SET_BYTES);
+            for (int cpu = 0; cpu < cpus && cpu < CPU_SET_BYTES * 8; cpu++)
+            {
+                set.set(JAVA_BYTE, cpu >> 3, (byte)(set.get(JAVA_BYTE, cpu >> 3) | 1 << (cpu & 7)));
+            }
+            for (final Path task : tasks)
+            {
+                final int tid = Integer.parseInt(task.getFileName().toString());
+                if ((int)SCHED_SETAFFINITY.invokeExact(tid, (long)CPU_SET_BYTES, set) == 0)
+                {
+                    released++;
+                }
+                if (CAN_RENICE)
+                {
+                    final int ignored = (int)SETPRIORITY.invokeExact(PRIO_PROCESS, tid, 0);
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            return released;
+        }
+        catch (final RuntimeException | Error e)
+        {
+            throw e;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("sched_setaffinity/setpriority", t);
+        }
+        return released;
+    }
+
     private static boolean compilerThread(final Path task)
     {
         try

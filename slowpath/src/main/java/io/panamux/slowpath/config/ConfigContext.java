@@ -47,6 +47,11 @@ final class ConfigContext
     int dataplaneLine = 1;
     Integer workerCount;
     int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
+    /**
+     * The pool document's {@code pool.peers-key} when this MUX's file has no {@code peers} section to take it: the
+     * pool's seed derives from it all the same ({@link HashSeed#forPool}); null otherwise.
+     */
+    Node documentPeersKey;
 
     ConfigContext(final ConfigProblems problems, final MachineLimits limits, final String fileName, final boolean merged)
     {

@@ -128,6 +128,12 @@ final class ConfigParser
             };
             tuples.add(new NodeTuple(tuple.getKeyNode(), mergedValue));
         }
+        if (pool != null && pool.entries().containsKey("peers-key") && tuples.stream().noneMatch(t -> t.getKeyNode() instanceof ScalarNode k
+            && "peers".equals(k.getValue())))
+        {
+            // No peers section to take the pool's key, but the pool's seed derives from it on every node (HashSeed.forPool).
+            context.documentPeersKey = pool.entries().get("peers-key").getValueNode();
+        }
         // A file with vips of its own is refused (refusePoolWideKeys): one message, not a duplicate key besides.
         if (top.entries().containsKey("vips") && tuples.stream().noneMatch(t -> t.getKeyNode() instanceof ScalarNode k &&
             "vips".equals(k.getValue())))
@@ -194,6 +200,8 @@ final class ConfigParser
         final Optional<Peers> peers = PeersReader.read(context, top);
         final Optional<BgpSettings> bgp = RouterReader.read(context, top);
         final Optional<StoreSettings> store = StoreReader.read(reader, top);
+        final byte[] poolKey = peers != null && peers.isPresent() ? peers.get().key()
+            : context.documentPeersKey == null ? null : PeersReader.key(context, context.documentPeersKey, "pool.peers-key");
         if (store != null && store.isPresent())
         {
             refusePoolWideKeys(top);
@@ -203,11 +211,7 @@ final class ConfigParser
         {
             throw new ConfigException(problems.errors());
         }
-        // No seed in the file: the pool's key gives every MUX the same one (HashSeed).
-        final Mux seeded = mux.hashSeedSource() == HashSeed.Source.DEFAULT && peers.isPresent()
-            ? new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), HashSeed.derive(peers.get().key()),
-            HashSeed.Source.DERIVED_FROM_PEERS_KEY) : mux;
-        return new MuxConfig(seeded, dataplane, vips, admin, peers, bgp, store, problems.warnings());
+        return new MuxConfig(HashSeed.forPool(mux, poolKey), dataplane, vips, admin, peers, bgp, store, problems.warnings());
     }
 
     /**

@@ -15,8 +15,9 @@ import io.panamux.common.auth.MessageAuthenticator;
  * anyone can read in the source lets anyone choose source ports that all hash to one backend, so there is no
  * fixed default for a running MUX:
  * <ul>
- *   <li>with a {@code peers} section (every pool of more than one MUX has one), the seed is derived from the
- *       pool's shared key: the first 8 bytes of HMAC-SHA256(key, {@value #DERIVATION_LABEL}). Every MUX with
+ *   <li>with a shared key (a file's {@code peers.key}: every pool of more than one MUX has one; or a pool document's
+ *       {@code pool.peers-key}, on every node of the pool, with a {@code peers} section or not: {@link #forPool}), the
+ *       seed is derived from the pool's shared key: the first 8 bytes of HMAC-SHA256(key, {@value #DERIVATION_LABEL}). Every MUX with
  *       the key computes the same seed, with no new file to copy and nothing for an outsider to learn;</li>
  *   <li>without one (a pool of one MUX), a random seed is made at first start and kept in
  *       {@code FILE.hash-seed} next to the configuration file, so restarts keep it (a new seed would move
@@ -57,6 +58,27 @@ public final class HashSeed
 
     private HashSeed()
     {
+    }
+
+    /**
+     * The pool's seed, by one rule on every node of the pool, MUX or host agent (ARCHITECTURE.md §7: the seed is a
+     * pool-wide value, so it may depend only on pool-wide values): the configured seed ({@code mux.hash-seed}, or the
+     * document's {@code pool.hash-seed}) when there is one; else, when the pool has a shared key ({@code peers.key}, or
+     * the document's {@code pool.peers-key}, whether or not this node's file has a {@code peers} section), the seed
+     * derived from it; else {@code mux} as it is ({@link Source#DEFAULT}: a file-only MUX then makes one,
+     * {@code ConfigLoader.load}).
+     *
+     * @param mux     the {@code mux} section as read.
+     * @param poolKey the pool's shared key, or null when the pool has none.
+     * @return {@code mux} with the pool's seed.
+     */
+    public static Mux forPool(final Mux mux, final byte[] poolKey)
+    {
+        if (mux.hashSeedSource() != Source.DEFAULT || poolKey == null)
+        {
+            return mux;
+        }
+        return new Mux(mux.name(), mux.address(), mux.address6(), mux.pool(), derive(poolKey), Source.DERIVED_FROM_PEERS_KEY);
     }
 
     /**

@@ -83,11 +83,18 @@ final class PeersReader
             return null;
         }
         final Node node = reader.required(peers, "key");
-        if (node == null)
-        {
-            return null;
-        }
-        final String path = peers.child("key");
+        return node == null ? null : key(context, node, peers.child("key"));
+    }
+
+    /**
+     * The pool's shared key ({@code peers.key}, or the document's {@code pool.peers-key}) read from its node: never
+     * quoted in a message, whatever is wrong with it.
+     *
+     * @return the key; null when it is not valid (reported).
+     */
+    static byte[] key(final ConfigContext context, final Node node, final String path)
+    {
+        final NodeReader reader = context.reader;
         if (!(node instanceof ScalarNode scalar) || NodeReader.isNull(node))
         {
             reader.error(node, path, "must be a string, got " + (node instanceof ScalarNode ? NodeReader.describe(node) : "a " +
