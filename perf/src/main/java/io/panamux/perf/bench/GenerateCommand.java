@@ -120,10 +120,29 @@ public final class GenerateCommand implements Callable<Integer>
         final int[] frameSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
         final boolean toPcap = pcap != null;
         final int genCpu = cpu != -2 ? cpu : Lcore.onlineCpus() > 1 ? 0 : -1;
-        if (genCpu >= 0 && !toPcap)
+        final boolean placed = genCpu >= 0 && !toPcap;
+        if (placed)
         {
             placeThreads(genCpu);
         }
+        try
+        {
+            return generate(toPcap, targets, frameSizes, genCpu);
+        }
+        finally
+        {
+            if (placed)
+            {
+                // The JVM ends next, also after a failure: its threads must not all be pinned to one CPU then
+                // (ThreadPlacement.release says why).
+                ThreadPlacement.release();
+            }
+        }
+    }
+
+    private int generate(final boolean toPcap, final List<TrafficProfile.Target> targets, final int[] frameSizes,
+        final int genCpu) throws Exception
+    {
         Eal.init(eal == null ? virtualDeviceArgs() : List.of(eal.trim().split("\\s+")));
         final TrafficProfile profile = new TrafficProfile(targets, flows, newFlowRatio, frameSizes, rate, toPcap ? 1 : burst,
             MacAddress.parse(dstMac), MacAddress.parse(srcMac), seed);
@@ -174,11 +193,6 @@ public final class GenerateCommand implements Callable<Integer>
             port.close();
         }
         pool.close();
-        if (genCpu >= 0 && !toPcap)
-        {
-            // The JVM ends next: its threads must not all be pinned to one CPU then (ThreadPlacement.release says why).
-            ThreadPlacement.release();
-        }
         return rc;
     }
 
