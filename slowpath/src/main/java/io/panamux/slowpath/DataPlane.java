@@ -153,7 +153,7 @@ public final class DataPlane implements AutoCloseable
                     dp.flowTable().idleTimeoutSeconds(), newFlowLimit ? dp.flowTable().newFlowsPerSecond() : 0);
                 // The gateway MAC given here is replaced by the snapshot's (ForwardingSnapshot.nextHopMac).
                 final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi,
-                    muxV6Lo, mtu, dp.guePort());
+                    muxV6Lo, mtu);
                 final FlowTable flows = placementSeeds == null ? new FlowTable(capacity) : new FlowTable(capacity, placementSeeds[q]);
                 final WorkerCounters counters = new WorkerCounters();
                 final WorkerToControl records = new WorkerToControl(RING_BYTES);
