@@ -175,7 +175,7 @@ public final class HostAgent implements Agent
         this.address6Lo = address6 == null ? 0 : address6.lo();
         this.neighbours = new NeighbourResponder(hostMac, config.address(), address6);
         this.sources = TunnelSources.of(config);
-        this.decapsulator = new Decapsulator(config.address(), address6, config.guePort(), sources);
+        this.decapsulator = new Decapsulator(config.address(), address6, config.decapsulatedGuePorts(), sources);
         this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), address6Hi, address6Lo, config.mtu());
         // A released id waits longer than a flow can stay idle before it names another backend (as on the MUX).
         this.selectionIds = new BackendIds(2L * config.idleTimeoutSeconds() * 1_000_000_000L);

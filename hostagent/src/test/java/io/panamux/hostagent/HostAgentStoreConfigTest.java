@@ -1,6 +1,7 @@
 package io.panamux.hostagent;
 
 import static io.panamux.hostagent.TestFrames.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -185,6 +186,12 @@ class HostAgentStoreConfigTest
                 "gateway-mac: \"02:98:00:00:15:01\"\n  gue-port: " + poolPort);
             final HostAgentConfig agent = HostAgentConfigLoader.loadMerged(write(agentFile), doc, NAME);
             assertEquals(poolPort, agent.guePort());
+            assertEquals(List.of(poolPort, 7000), agent.poolGuePorts());
+            assertArrayEquals(new int[] {poolPort, 7000}, agent.decapsulatedGuePorts());
+            // An agent whose own dataplane.gue-port is another one still opens what the MUXes send.
+            assertArrayEquals(new int[] {6089, poolPort, 7000}, HostAgentConfigLoader.loadMerged(write(FILE.replace(
+                "select: [\"192.0.2.13:80/tcp\"]\n", "").replace("gateway-mac: \"02:98:00:00:15:01\"",
+                "gateway-mac: \"02:98:00:00:15:01\"\n  gue-port: 6089")), doc, NAME).decapsulatedGuePorts());
             assertEquals(List.of("192.0.2.13:80/tcp"), agent.vips().stream().map(HostAgentConfig.SourceVip::key).toList());
         }
         final ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.merge(mux, "m1.yaml",
