@@ -114,8 +114,6 @@ def main():
                 failures.append("output %d: GRE protocol type %#x, inner is %#x" % (n, ptype, expected_type))
         elif proto == 17:
             sport, dport, length, _ = struct.unpack("!HHHH", rest[:8])
-            if dport != config["gue_port"]:
-                failures.append("output %d: GUE port %d" % (n, dport))
             if length != len(rest):
                 failures.append("output %d: UDP length %d for %d bytes" % (n, length, len(rest)))
             encap, inner = "gue", rest[8:]
@@ -139,6 +137,10 @@ def main():
         vcfg = config["vips"][vip]
         if encap != vcfg["encapsulation"]:
             failures.append("output %d: %s for a %s VIP" % (n, encap, vcfg["encapsulation"]))
+        # A VIP's own gue-port, else the configuration's (dataplane.gue-port).
+        gue_port = vcfg.get("gue_port", config["gue_port"])
+        if encap == "gue" and dport != gue_port:
+            failures.append("output %d: GUE port %d for %s, expected %d" % (n, dport, vip, gue_port))
         if dst not in vcfg["backends"]:
             failures.append("output %d: to %s, not a backend of %s" % (n, dst, vip))
         flow_backends[(vip, flow)].add(dst)

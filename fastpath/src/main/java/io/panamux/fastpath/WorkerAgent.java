@@ -527,7 +527,7 @@ public final class WorkerAgent implements Agent
                 reject(m, NO_BACKEND);
                 continue;
             }
-            int rc = encapsulator.encapsulate(m, info, vip.encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(),
+            int rc = encapsulator.encapsulate(m, info, vip.encapsulation(), vip.guePort(), backend.v6(), backend.v4(), backend.v6Hi(),
                 backend.v6Lo(), hashes[i]);
             if (rc == TOO_BIG)
             {

@@ -113,7 +113,7 @@ class WorkerAgentTest
         flows = new FlowTable(1 << 16, 1234);
         counters = new WorkerCounters();
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(Frames.PORT_MAC, Frames.GATEWAY_MAC, Frames.MUX,
-            Frames.high(Frames.MUX6), Frames.low(Frames.MUX6), MTU, TunnelEncapsulator.DEFAULT_GUE_PORT);
+            Frames.high(Frames.MUX6), Frames.low(Frames.MUX6), MTU);
         worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300), slot, flows,
             encapsulator, counters, new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), clock);
     }

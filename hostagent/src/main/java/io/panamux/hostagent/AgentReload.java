@@ -48,7 +48,7 @@ record AgentReload(HostAgentConfig config, TunnelSources sources, Decapsulator d
         // The flow table is made here, off the agent thread, when there is no running selector to keep.
         final SourceSelector selector = selects && running.vips().isEmpty()
             ? new SourceSelector(tables, next.flowCapacity(), next.idleTimeoutSeconds()) : null;
-        return new AgentReload(next, nextSources, new Decapsulator(next.address(), next.address6(), next.guePort(), nextSources),
+        return new AgentReload(next, nextSources, new Decapsulator(next.address(), next.address6(), next.decapsulatedGuePorts(), nextSources),
             next.fastpath().map(fp -> new RedirectMessage(fp.key())).orElse(null), !sameSelection, selects ? tables : null, selector);
     }
 

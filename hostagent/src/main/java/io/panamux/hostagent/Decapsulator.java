@@ -88,7 +88,8 @@ public final class Decapsulator
     private final boolean hasAddress6;
     private final long hostAddress6Hi;
     private final long hostAddress6Lo;
-    private final int guePort;
+    /** One bit per UDP port: set for the ports GUE is opened on. */
+    private final long[] guePorts = new long[65536 / Long.SIZE];
     private final TunnelSources sources;
     private int outerSource;
     private int outerVersion;
@@ -114,11 +115,25 @@ public final class Decapsulator
      */
     public Decapsulator(final int hostAddress, final Ip6 hostAddress6, final int guePort, final TunnelSources sources)
     {
+        this(hostAddress, hostAddress6, new int[] {guePort}, sources);
+    }
+
+    /**
+     * @param hostAddress  this host's IPv4 address: only IPv4 tunnels addressed to it are opened.
+     * @param hostAddress6 this host's IPv6 address, or null: only IPv6 tunnels addressed to it are opened.
+     * @param guePorts     the UDP destination ports of GUE: the agent's own and those the MUXes send the pool's VIPs to.
+     * @param sources      who may tunnel to this host.
+     */
+    public Decapsulator(final int hostAddress, final Ip6 hostAddress6, final int[] guePorts, final TunnelSources sources)
+    {
+        for (final int port : guePorts)
+        {
+            this.guePorts[port >>> 6] |= 1L << port;
+        }
         this.hostAddress = hostAddress;
         this.hasAddress6 = hostAddress6 != null;
         this.hostAddress6Hi = hostAddress6 == null ? 0 : hostAddress6.hi();
         this.hostAddress6Lo = hostAddress6 == null ? 0 : hostAddress6.lo();
-        this.guePort = guePort;
         this.sources = sources;
     }
 
@@ -200,7 +215,7 @@ public final class Decapsulator
             }
             case Ipv4Header.PROTOCOL_UDP -> {
                 if (EthernetHeader.LENGTH + ihl + UdpHeader.LENGTH > length
-                    || Memory.getU16Be(ip + ihl + UdpHeader.DESTINATION_PORT_OFFSET) != guePort)
+                    || !gue(Memory.getU16Be(ip + ihl + UdpHeader.DESTINATION_PORT_OFFSET)))
                 {
                     return NOT_A_TUNNEL;
                 }
@@ -329,7 +344,7 @@ public final class Decapsulator
                     + ((flags & GRE_SEQUENCE) != 0 ? 4 : 0);
             }
             case Ipv4Header.PROTOCOL_UDP -> {
-                if (offset + UdpHeader.LENGTH > end || Memory.getU16Be(ip + offset + UdpHeader.DESTINATION_PORT_OFFSET) != guePort)
+                if (offset + UdpHeader.LENGTH > end || !gue(Memory.getU16Be(ip + offset + UdpHeader.DESTINATION_PORT_OFFSET)))
                 {
                     return NOT_A_TUNNEL;
                 }
@@ -494,5 +509,11 @@ public final class Decapsulator
     public int innerVersion()
     {
         return innerVersion;
+    }
+
+    /** @return whether GUE is opened on UDP port {@code port}. */
+    private boolean gue(final int port)
+    {
+        return (guePorts[port >>> 6] & 1L << port) != 0;
     }
 }

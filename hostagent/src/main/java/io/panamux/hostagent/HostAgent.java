@@ -175,9 +175,8 @@ public final class HostAgent implements Agent
         this.address6Lo = address6 == null ? 0 : address6.lo();
         this.neighbours = new NeighbourResponder(hostMac, config.address(), address6);
         this.sources = TunnelSources.of(config);
-        this.decapsulator = new Decapsulator(config.address(), address6, config.guePort(), sources);
-        this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), address6Hi, address6Lo, config.mtu(),
-            config.guePort());
+        this.decapsulator = new Decapsulator(config.address(), address6, config.decapsulatedGuePorts(), sources);
+        this.encapsulator = new TunnelEncapsulator(hostMac, config.gatewayMac(), config.address(), address6Hi, address6Lo, config.mtu());
         // A released id waits longer than a flow can stay idle before it names another backend (as on the MUX).
         this.selectionIds = new BackendIds(2L * config.idleTimeoutSeconds() * 1_000_000_000L);
         this.selector = config.vips().isEmpty() ? null
@@ -412,7 +411,7 @@ public final class HostAgent implements Agent
         final long hash = info.ipVersion == 6
             ? FlowHash.hashV6(current.hashSeed(), info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol)
             : FlowHash.hashV4(current.hashSeed(), info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
-        final int rc = encapsulator.encapsulate(m, info, type, outerV6, backend, backendHi, backendLo, hash);
+        final int rc = encapsulator.encapsulate(m, info, type, config.guePort(), outerV6, backend, backendHi, backendLo, hash);
         if (rc == OK)
         {
             toNetwork(m);

@@ -3,6 +3,7 @@ package io.panamux.hostagent;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The host agent's configuration, as loaded by {@link HostAgentConfigLoader}. Immutable.
@@ -31,6 +32,8 @@ import java.util.Optional;
  * @param answerNeighbours   whether the agent answers ARP requests for {@code address} and neighbour
  *                           solicitations for {@code address6} itself (from the host port's MAC), rather than
  *                           leaving them to the kernel behind the host port.
+ * @param poolGuePorts       the GUE ports the pool's MUXes send its VIPs to (with a store: the document's VIPs'
+ *                           effective {@code gue-port}s), decapsulated besides {@code guePort}; empty without a store.
  */
 public record HostAgentConfig(
     String name,
@@ -51,7 +54,8 @@ public record HostAgentConfig(
     Optional<Fastpath> fastpath,
     List<SourceVip> vips,
     Ip6 address6,
-    boolean answerNeighbours)
+    boolean answerNeighbours,
+    List<Integer> poolGuePorts)
 {
     /** Default UDP port of Fastpath messages. */
     public static final int DEFAULT_FASTPATH_PORT = 6081;
@@ -66,6 +70,7 @@ public record HostAgentConfig(
         eal = List.copyOf(eal);
         backs = List.copyOf(backs);
         vips = List.copyOf(vips);
+        poolGuePorts = List.copyOf(poolGuePorts);
     }
 
     /**
@@ -77,7 +82,13 @@ public record HostAgentConfig(
         final List<SourceVip> vips)
     {
         this(name, address, eal, networkDevice, hostDevice, gatewayMac, mtu, burstSize, guePort, hashSeed, maglevTableSize, flowCapacity,
-            idleTimeoutSeconds, pool, backs, fastpath, vips, null, true);
+            idleTimeoutSeconds, pool, backs, fastpath, vips, null, true, List.of());
+    }
+
+    /** @return the UDP ports this agent opens GUE on: {@link #guePort} and {@link #poolGuePorts}, without duplicates. */
+    public int[] decapsulatedGuePorts()
+    {
+        return IntStream.concat(IntStream.of(guePort), poolGuePorts.stream().mapToInt(Integer::intValue)).distinct().toArray();
     }
 
     /**

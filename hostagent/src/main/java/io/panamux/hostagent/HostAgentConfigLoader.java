@@ -52,7 +52,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  *   gateway-mac: "02:98:00:00:21:01"              # the router on the network side (required)
  *   mtu: 1600                       # network-side IP MTU, default 1500
  *   burst-size: 32                  # default 32
- *   gue-port: 6080                  # default 6080
+ *   gue-port: 6080                  # default 6080; with a store GUE is also opened on the document's VIPs' ports
  * hash-seed: 0x5eed                 # the MUX pool's seed (required with vips)
  * maglev-table-size: 65537         # the MUX pool's table size (a prime), default 65537
  * flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
@@ -265,6 +265,7 @@ public final class HostAgentConfigLoader
             throw failure();
         }
 
+        List<Integer> poolGuePorts = List.of();
         if (document != null)
         {
             // Only now: the document's problems are the MUX's (ConfigException), the file's are all said above.
@@ -274,6 +275,9 @@ public final class HostAgentConfigLoader
             pool = new HostAgentConfig.Pool(pool.muxes(), pool.agents(), poolDocument.vips().stream().map(HostAgentConfigLoader::served).toList(),
                 pool.muxes6(), pool.agents6());
             vips = selected(top, poolDocument, agent.address6(), dataplane.guePort());
+            // The MUXes send each GUE VIP to its own port (the document's, the same on every MUX): open them all.
+            poolGuePorts = poolDocument.vips().stream().filter(v -> v.encapsulation() == Encapsulation.GUE).map(VipConfig::guePort)
+                .distinct().sorted().toList();
         }
         if (vips != null)
         {
@@ -285,7 +289,8 @@ public final class HostAgentConfigLoader
         }
         return new HostAgentConfig(agent.name(), agent.address(), dataplane.eal(), dataplane.network(), dataplane.host(),
             dataplane.gatewayMac(), dataplane.mtu(), dataplane.burstSize(), dataplane.guePort(), seed, tableSize, capacity, idle, pool,
-            agent.backs(), fastpath, vips.stream().map(SourceVipsReader.PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours());
+            agent.backs(), fastpath, vips.stream().map(SourceVipsReader.PlacedVip::vip).toList(), agent.address6(), agent.answerNeighbours(),
+            poolGuePorts);
     }
 
     /**

@@ -58,6 +58,22 @@ class DecapsulatorTest
         assertEquals(4, decapsulator.innerVersion());
     }
 
+    /** GUE is opened on every port given (the agent's and the pool VIPs'), and on no other. */
+    @Test
+    void gueIsOpenedOnEachOfItsPorts()
+    {
+        final Decapsulator two = new Decapsulator(HOST, null, new int[] {GUE_PORT, 7000}, new TunnelSources(List.of(MUX), List.of(),
+            List.of(), List.of()));
+        final byte[] inner = innerV4();
+        for (final int port : new int[] {GUE_PORT, 7000, 6999, 7001, 7000 + 64})
+        {
+            final long m = TestFrames.mbuf(arena,
+                ethernet(HOST_MAC, ROUTER_MAC, 0x0800, ipv4(0, 17, MUX, HOST, 0, udp(50000, port, inner))));
+            assertEquals(port == GUE_PORT || port == 7000 ? Decapsulator.DECAPSULATED : Decapsulator.NOT_A_TUNNEL, two.decapsulate(m),
+                "port " + port);
+        }
+    }
+
     @Test
     void greWithOptionalFieldsAndGueAndIpv6InnerAreOpened()
     {

@@ -1,24 +1,28 @@
 package io.panamux.hostagent;
 
 import static io.panamux.hostagent.TestFrames.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.SnapshotSlot;
+import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.slowpath.admin.MaglevDigest;
 import io.panamux.slowpath.config.ConfigException;
 import io.panamux.slowpath.config.ConfigLoader;
 import io.panamux.slowpath.config.HashSeed;
 import io.panamux.slowpath.config.MachineLimits;
 import io.panamux.slowpath.config.MuxConfig;
+import io.panamux.slowpath.config.VipConfig;
 import io.panamux.slowpath.control.BackendIds;
 import io.panamux.slowpath.control.SnapshotPublisher;
 import org.junit.jupiter.api.Test;
@@ -133,6 +137,66 @@ class HostAgentStoreConfigTest
             assertTrue(e.getMessage().contains(NAME + ":1: pool.peers-key: is 1 bytes"), e.getMessage());
         }
         assertThrows(ConfigException.class, () -> HostAgentConfigLoader.loadMerged(write(FILE), badKey, NAME));
+    }
+
+    /**
+     * A VIP's GUE port is pool-wide: on one document, MUXes whose files set different {@code dataplane.gue-port}s send a
+     * GUE VIP without {@code gue-port} to the same port, the document's {@code pool.gue-port} (else 6080), and a VIP with
+     * its own {@code gue-port} to that one; the snapshot's VIP carries it to the workers, and the host agent, which
+     * decapsulates on its {@code dataplane.gue-port}, takes the same port from the document. Before the fix each MUX used
+     * its own {@code dataplane.gue-port}.
+     */
+    @Test
+    void muxesWithDifferentDataplaneGuePortsSendAVipToTheDocumentsPort() throws Exception
+    {
+        final String document = """
+            vips:
+              - address: 192.0.2.13
+                port: 80
+                protocol: tcp
+                encapsulation: gue
+                backends: [ { address: 10.1.0.1 } ]
+              - address: 192.0.2.14
+                port: 80
+                protocol: tcp
+                encapsulation: gue
+                gue-port: 7000
+                backends: [ { address: 10.1.0.2 } ]
+            """;
+        final String mux = """
+            mux: { name: m1, address: 10.0.0.10 }
+            dataplane: { eal: ["--no-huge"], port: 0, gateway-mac: "02:00:00:00:00:fe", gue-port: 6081 }
+            store: { etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: /panamux/pools/a } }
+            """;
+        final String other = mux.replace("m1", "m2").replace("10.0.0.10", "10.0.0.11").replace("6081", "6082");
+        for (final int poolPort : new int[] {TunnelEncapsulator.DEFAULT_GUE_PORT, 6090})
+        {
+            final String doc = poolPort == TunnelEncapsulator.DEFAULT_GUE_PORT ? document
+                : "pool: { gue-port: " + poolPort + " }\n" + document;
+            final MuxConfig first = ConfigLoader.merge(mux, "m1.yaml", doc, NAME, MachineLimits.current());
+            final MuxConfig second = ConfigLoader.merge(other, "m2.yaml", doc, NAME, MachineLimits.current());
+            for (final MuxConfig c : List.of(first, second))
+            {
+                assertEquals(List.of(poolPort, 7000), c.vips().stream().map(VipConfig::guePort).toList(), c.mux().name());
+                final ForwardingSnapshot s = new SnapshotPublisher(new SnapshotSlot(ForwardingSnapshot.empty(0)), new BackendIds(1))
+                    .apply(c, 0);
+                assertEquals(List.of(poolPort, 7000), Arrays.stream(s.vips()).map(Vip::guePort).toList(), c.mux().name());
+            }
+            final String agentFile = FILE.replace("gateway-mac: \"02:98:00:00:15:01\"",
+                "gateway-mac: \"02:98:00:00:15:01\"\n  gue-port: " + poolPort);
+            final HostAgentConfig agent = HostAgentConfigLoader.loadMerged(write(agentFile), doc, NAME);
+            assertEquals(poolPort, agent.guePort());
+            assertEquals(List.of(poolPort, 7000), agent.poolGuePorts());
+            assertArrayEquals(new int[] {poolPort, 7000}, agent.decapsulatedGuePorts());
+            // An agent whose own dataplane.gue-port is another one still opens what the MUXes send.
+            assertArrayEquals(new int[] {6089, poolPort, 7000}, HostAgentConfigLoader.loadMerged(write(FILE.replace(
+                "select: [\"192.0.2.13:80/tcp\"]\n", "").replace("gateway-mac: \"02:98:00:00:15:01\"",
+                "gateway-mac: \"02:98:00:00:15:01\"\n  gue-port: 6089")), doc, NAME).decapsulatedGuePorts());
+            assertEquals(List.of("192.0.2.13:80/tcp"), agent.vips().stream().map(HostAgentConfig.SourceVip::key).toList());
+        }
+        final ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.merge(mux, "m1.yaml",
+            "pool: { gue-port: 0 }\n" + document, NAME, MachineLimits.current()));
+        assertTrue(e.getMessage().contains(NAME + ":1: pool.gue-port:"), e.getMessage());
     }
 
     private static String muxDigest(final MuxConfig config, final String vip)

@@ -23,7 +23,7 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * The fast path as the MUX wires it, written once: one {@link WorkerAgent} per queue of a started port, each
  * with its own flow table ({@code flow-table.capacity / workers}, at least 1024), encapsulator (the port's MAC
- * and MTU, the MUX's addresses, {@code dataplane.gue-port}), counters and pair of rings of {@link #RING_BYTES}
+ * and MTU, the MUX's addresses; each VIP's GUE port comes with it in the snapshot), counters and pair of rings of {@link #RING_BYTES}
  * to and from the control thread, reading one {@link SnapshotSlot} (which carries the next hop's MAC). Built,
  * not started: {@link Mux} runs each worker on its own pinned thread, the bench ({@code NullDeviceRig}) wraps
  * each for cycle counting, and the JMH {@code PipelineBenchmark} calls one directly, so that what is measured
@@ -153,7 +153,7 @@ public final class DataPlane implements AutoCloseable
                     dp.flowTable().idleTimeoutSeconds(), newFlowLimit ? dp.flowTable().newFlowsPerSecond() : 0);
                 // The gateway MAC given here is replaced by the snapshot's (ForwardingSnapshot.nextHopMac).
                 final TunnelEncapsulator encapsulator = new TunnelEncapsulator(portMac, dp.gatewayMac().orElse(0L), muxV4, muxV6Hi,
-                    muxV6Lo, mtu, dp.guePort());
+                    muxV6Lo, mtu);
                 final FlowTable flows = placementSeeds == null ? new FlowTable(capacity) : new FlowTable(capacity, placementSeeds[q]);
                 final WorkerCounters counters = new WorkerCounters();
                 final WorkerToControl records = new WorkerToControl(RING_BYTES);

@@ -255,10 +255,8 @@ public final class Mux implements AutoCloseable
     /** A new encapsulator for the control thread's own packets, with the next hop known now. */
     private TunnelEncapsulator controlEncapsulator(final int mtu)
     {
-        final Dataplane dp = config.dataplane();
         final TunnelEncapsulator e = new TunnelEncapsulator(portMac, publisher.nextHopMac(), config.mux().address().ipv4(),
-            config.mux().address6().map(a -> a.high()).orElse(0L), config.mux().address6().map(a -> a.low()).orElse(0L), mtu,
-            dp.guePort());
+            config.mux().address6().map(a -> a.high()).orElse(0L), config.mux().address6().map(a -> a.low()).orElse(0L), mtu);
         controlEncapsulators.add(e);
         return e;
     }

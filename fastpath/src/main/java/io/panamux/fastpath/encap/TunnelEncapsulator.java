@@ -67,7 +67,6 @@ public final class TunnelEncapsulator
     private final long muxAddressV6Hi;
     private final long muxAddressV6Lo;
     private final int portMtu;
-    private final int guePort;
     private long gatewayMac;
     private int identification;
 
@@ -78,7 +77,6 @@ public final class TunnelEncapsulator
      * @param muxAddressV6Hi high 64 bits of the outer IPv6 source.
      * @param muxAddressV6Lo low 64 bits of the outer IPv6 source.
      * @param portMtu        the port's IP MTU (largest outer IP packet), e.g. 1500.
-     * @param guePort        UDP destination port of GUE ({@link #DEFAULT_GUE_PORT} by default).
      */
     public TunnelEncapsulator(
         final long portMac,
@@ -86,8 +84,7 @@ public final class TunnelEncapsulator
         final int muxAddressV4,
         final long muxAddressV6Hi,
         final long muxAddressV6Lo,
-        final int portMtu,
-        final int guePort)
+        final int portMtu)
     {
         this.portMac = portMac;
         this.gatewayMac = gatewayMac;
@@ -95,7 +92,6 @@ public final class TunnelEncapsulator
         this.muxAddressV6Hi = muxAddressV6Hi;
         this.muxAddressV6Lo = muxAddressV6Lo;
         this.portMtu = portMtu;
-        this.guePort = guePort;
     }
 
     /**
@@ -148,6 +144,8 @@ public final class TunnelEncapsulator
      * @param mbuf     the packet's {@code struct rte_mbuf} (single segment), parsed into {@code info}.
      * @param info     the parser's result for this packet.
      * @param type     {@link #IPIP}, {@link #GRE} or {@link #GUE}.
+     * @param guePort  the UDP destination port with {@link #GUE}: the VIP's
+     *                 ({@link io.panamux.fastpath.snapshot.Vip#guePort()}); ignored otherwise.
      * @param outerV6  true for an outer IPv6 header (the backend is IPv6).
      * @param dstV4    the backend's IPv4 address (when {@code !outerV6}).
      * @param dstV6Hi  high 64 bits of the backend's IPv6 address (when {@code outerV6}).
@@ -160,6 +158,7 @@ public final class TunnelEncapsulator
         final long mbuf,
         final PacketInfo info,
         final int type,
+        final int guePort,
         final boolean outerV6,
         final int dstV4,
         final long dstV6Hi,
@@ -178,7 +177,7 @@ public final class TunnelEncapsulator
         if (outerV6 || innerLength + Ipv4Header.MIN_LENGTH + tunnelHeaderLength > portMtu || gateway == 0
             || headroom + info.l3Offset < prependLength || (Memory.CHECKS && (type < IPIP || type > GUE)))
         {
-            return encapsulateCompletely(mbuf, info, type, outerV6, dstV4, dstV6Hi, dstV6Lo, flowHash);
+            return encapsulateCompletely(mbuf, info, type, guePort, outerV6, dstV4, dstV6Hi, dstV6Lo, flowHash);
         }
         // As encapsulateCompletely does it.
         final int dataOffset = headroom + info.l3Offset - prependLength;
@@ -192,7 +191,7 @@ public final class TunnelEncapsulator
         Ipv4Header.put(frame + EthernetHeader.LENGTH, info.tos, Ipv4Header.MIN_LENGTH + tunnelHeaderLength + innerLength, identification++,
             innerV6 || info.ipv4DontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, OUTER_TTL, outerProtocol(type, innerV6),
             muxAddressV4, dstV4);
-        tunnelHeader(frame + EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH, type, innerV6, innerLength, flowHash);
+        tunnelHeader(frame + EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH, type, guePort, innerV6, innerLength, flowHash);
         return OK;
     }
 
@@ -203,7 +202,8 @@ public final class TunnelEncapsulator
     }
 
     /** The GRE or GUE header (none for IPIP) at {@code tunnel}, after an outer IPv4 header. */
-    private void tunnelHeader(final long tunnel, final int type, final boolean innerV6, final int innerLength, final long flowHash)
+    private static void tunnelHeader(final long tunnel, final int type, final int guePort, final boolean innerV6, final int innerLength,
+        final long flowHash)
     {
         if (type == GRE)
         {
@@ -220,6 +220,7 @@ public final class TunnelEncapsulator
         final long mbuf,
         final PacketInfo info,
         final int type,
+        final int guePort,
         final boolean outerV6,
         final int dstV4,
         final long dstV6Hi,

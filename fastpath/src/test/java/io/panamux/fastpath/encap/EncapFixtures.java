@@ -105,7 +105,7 @@ final class EncapFixtures
         final int verdict;
         if (row.action() == Action.ENCAPSULATE)
         {
-            verdict = encapsulator(row.portMtu()).encapsulate(mbuf, info, row.type(), row.outerV6(),
+            verdict = encapsulator(row.portMtu()).encapsulate(mbuf, info, row.type(), GUE_PORT, row.outerV6(),
                 BACKEND, high(BACKEND6), low(BACKEND6), FLOW_HASH);
         }
         else
@@ -118,7 +118,7 @@ final class EncapFixtures
     /** @return an encapsulator of the test topology. */
     static TunnelEncapsulator encapsulator(final int portMtu)
     {
-        return new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, MUX, high(MUX6), low(MUX6), portMtu, GUE_PORT);
+        return new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, MUX, high(MUX6), low(MUX6), portMtu);
     }
 
     // ---------------------------------------------------------------- inputs

@@ -52,7 +52,7 @@ class TunnelEncapsulatorTest
         for (int id = 0; id < 3; id++)
         {
             final long mbuf = parsed(toMux(0x0800, inner));
-            assertEquals(PacketParser.OK, encapsulator.encapsulate(mbuf, info, TunnelEncapsulator.GRE, false,
+            assertEquals(PacketParser.OK, encapsulator.encapsulate(mbuf, info, TunnelEncapsulator.GRE, 0, false,
                 BACKEND, 0, 0, EncapFixtures.FLOW_HASH));
             assertEquals(hex(EncapFixtures.encapsulated(inner, false, 0xB9, true, TunnelEncapsulator.GRE, false, id)),
                 hex(FakeMbuf.data(mbuf)));
@@ -62,17 +62,17 @@ class TunnelEncapsulatorTest
     @Test
     void gatewayMacCanChangeAndUnresolvedHoldsPacketsBack()
     {
-        final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, 0, MUX, 0, 0, 1500, 6080);
+        final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, 0, MUX, 0, 0, 1500);
         final byte[] frame = toMux(0x0800, EncapFixtures.tcpV4Packet(20));
         final long held = parsed(frame);
         assertEquals(DropReason.NO_NEXT_HOP, DropReason.of(encapsulator.encapsulate(held, info,
-            TunnelEncapsulator.IPIP, false, BACKEND, 0, 0, 1)));
+            TunnelEncapsulator.IPIP, 0, false, BACKEND, 0, 0, 1)));
         assertArrayEquals(frame, FakeMbuf.data(held));
 
         encapsulator.gatewayMac(0x0A_0B_0C_0D_0E_0FL);
         assertEquals(0x0A_0B_0C_0D_0E_0FL, encapsulator.gatewayMac());
         final long sent = parsed(frame);
-        assertEquals(PacketParser.OK, encapsulator.encapsulate(sent, info, TunnelEncapsulator.IPIP, false,
+        assertEquals(PacketParser.OK, encapsulator.encapsulate(sent, info, TunnelEncapsulator.IPIP, 0, false,
             BACKEND, 0, 0, 1));
         assertEquals("0a0b0c0d0e0f" + "02000000000a" + "0800", hex(slice(FakeMbuf.data(sent), 0, 14)));
     }
@@ -119,7 +119,7 @@ class TunnelEncapsulatorTest
         final long mbuf = parsed(cat(vlan(PORT_MAC, ROUTER_MAC, 5, 0x0800, EncapFixtures.udpV4Packet(4)), new byte[10]));
         final int headroom = Mbuf.headroom(mbuf);
         assertEquals(PacketParser.OK, EncapFixtures.encapsulator(1500).encapsulate(mbuf, info,
-            TunnelEncapsulator.GUE, true, 0, high(BACKEND6), low(BACKEND6), 0));
+            TunnelEncapsulator.GUE, EncapFixtures.GUE_PORT, true, 0, high(BACKEND6), low(BACKEND6), 0));
         assertEquals(14 + 48 + 32, Mbuf.dataLength(mbuf));
         assertEquals(14 + 48 + 32, Mbuf.packetLength(mbuf));
         // The inner packet did not move: the new headers went in front of it.

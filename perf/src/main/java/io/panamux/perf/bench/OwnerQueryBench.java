@@ -211,7 +211,7 @@ public final class OwnerQueryBench
                 Peers.DEFAULT_MAX_QUERIES_IN_FLIGHT, Peers.DEFAULT_LEARNED_BATCH_INTERVAL_MS, Peers.DEFAULT_MAX_LEARNED_FLOWS,
                 Peers.DEFAULT_MAX_MESSAGE_AGE_MS);
             ownership = new FlowOwnership(peers, POOL.get(self), POOL, slot, List.of(new FlowTable(1024)), List.of(commands), packets,
-                new TunnelEncapsulator(0x0200_0000_0001L, 0x0200_0000_00FEL, POOL.get(self).ipv4(), 0, 0, 1500, 6080),
+                new TunnelEncapsulator(0x0200_0000_0001L, 0x0200_0000_00FEL, POOL.get(self).ipv4(), 0, 0, 1500),
                 new SystemEpochClock(), 300_000_000_000L);
         }
 

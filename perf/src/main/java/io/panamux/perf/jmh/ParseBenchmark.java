@@ -98,7 +98,7 @@ public class ParseBenchmark
         final PacketParser parser = new PacketParser();
         final PacketInfo info = new PacketInfo();
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, 0x02_00_00_00_00_FEL,
-            0x0A00_000A, 0x2001_0DB8_0000_0000L, 0xAL, 1500, TunnelEncapsulator.DEFAULT_GUE_PORT);
+            0x0A00_000A, 0x2001_0DB8_0000_0000L, 0xAL, 1500);
         Arena arena;
         long mbuf;
         int length;
@@ -178,7 +178,7 @@ public class ParseBenchmark
         final PacketInfo info = mbufs.info;
         final int verdict = mbufs.parser.parse(Mbuf.dataAddress(mbuf), Mbuf.dataLength(mbuf), info);
         final long hash = info.srcV4 * 0x9E37_79B9_7F4A_7C15L + info.srcPort;
-        return verdict + mbufs.encapsulator.encapsulate(mbuf, info, mbufs.type, mbufs.outerV6,
+        return verdict + mbufs.encapsulator.encapsulate(mbuf, info, mbufs.type, TunnelEncapsulator.DEFAULT_GUE_PORT, mbufs.outerV6,
             0x0A01_0001, 0x2001_0DB8_0001_0000L, 1L, hash) + Mbuf.dataLength(mbuf);
     }
 

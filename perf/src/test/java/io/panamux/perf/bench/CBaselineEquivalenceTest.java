@@ -129,7 +129,7 @@ class CBaselineEquivalenceTest
 
         final FlowTable flows = new FlowTable(65536, 99);
         final WorkerAgent java = new WorkerAgent(new WorkerConfig(javaRings.b().id(), 0, 0, BURST, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 300),
-            slot, flows, new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, mux, 0, 0, 1500, TunnelEncapsulator.DEFAULT_GUE_PORT),
+            slot, flows, new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, mux, 0, 0, 1500),
             new WorkerCounters(), new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), new SystemNanoClock());
         final CBaseline c = new CBaseline(cRings.b().id(), 0, BURST, -1, snapshot, PORT_MAC, GATEWAY_MAC, mux, 1500,
             TunnelEncapsulator.DEFAULT_GUE_PORT, WorkerConfig.DEFAULT_TX_DRAIN_NANOS, 65536, 99);

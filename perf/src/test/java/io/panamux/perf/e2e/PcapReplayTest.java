@@ -27,6 +27,9 @@ class PcapReplayTest
 {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** dataplane.gue-port, and the gue-port of the one VIP that names its own. */
+    private static final int GUE_PORT = 6081;
+    private static final int VIP_GUE_PORT = 7000;
 
     @TempDir
     Path dir;
@@ -40,6 +43,9 @@ class PcapReplayTest
         final Path out = dir.resolve("out.pcap");
         final Path expect = dir.resolve("expect.tsv");
         traffic.write(in, expect);
+        // With gue, one VIP sends to a port of its own, the others to dataplane.gue-port (not the default 6080 either).
+        final boolean gue = encapsulation.equals("gue");
+        final String ownGuePort = gue ? "gue-port: " + VIP_GUE_PORT : "";
         final Path config = dir.resolve("mux.yaml");
         Files.writeString(config, """
             mux:
@@ -53,7 +59,7 @@ class PcapReplayTest
               port: 0
               workers: 1
               gateway-mac: "02:00:00:00:00:fe"
-              gue-port: 6080
+              gue-port: %d
               flow-table: { capacity: 65536, idle-timeout-seconds: 300 }
             vips:
               - address: 192.0.2.10
@@ -69,6 +75,7 @@ class PcapReplayTest
                 port: 53
                 protocol: udp
                 encapsulation: %s
+                %s
                 backends:
                   - { address: 10.1.1.1, weight: 1 }
                   - { address: 10.1.1.2, weight: 3 }
@@ -86,12 +93,14 @@ class PcapReplayTest
                 backends:
                   - { address: "2001:db8:2::1" }
                   - { address: 10.1.2.1 }
-            """.formatted(ProcessHandle.current().pid(), in, out, encapsulation, encapsulation, encapsulation, encapsulation));
+            """.formatted(ProcessHandle.current().pid(), in, out, GUE_PORT, encapsulation, encapsulation, ownGuePort, encapsulation,
+            encapsulation));
         final Map<String, Object> checkerConfig = Map.of(
-            "gue_port", 6080,
+            "gue_port", GUE_PORT,
             "vips", Map.of(
                 "192.0.2.10:80/tcp", Map.of("encapsulation", encapsulation, "backends", Map.of("10.1.0.1", 1, "10.1.0.2", 1, "10.1.0.3", 2)),
-                "192.0.2.11:53/udp", Map.of("encapsulation", encapsulation, "backends", Map.of("10.1.1.1", 1, "10.1.1.2", 3)),
+                "192.0.2.11:53/udp", Map.of("encapsulation", encapsulation, "backends", Map.of("10.1.1.1", 1, "10.1.1.2", 3),
+                    "gue_port", gue ? VIP_GUE_PORT : GUE_PORT),
                 "[2001:db8::10]:80/tcp", Map.of("encapsulation", encapsulation,
                     "backends", Map.of("2001:db8:1::1", 1, "2001:db8:1::2", 1)),
                 "192.0.2.12:443/tcp", Map.of("encapsulation", encapsulation, "backends", Map.of("2001:db8:2::1", 1, "10.1.2.1", 1))));

@@ -70,7 +70,7 @@ final class SteppedMux implements AutoCloseable
         changes = new BackendChanges(config, publisher, new InProcessRouterControl(), tracker);
         changes.start(clock.nanoTime());
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(mux.macAddress(), config.dataplane().gatewayMac().orElseThrow(),
-            config.mux().address().ipv4(), 0, 0, 1500, TunnelEncapsulator.DEFAULT_GUE_PORT);
+            config.mux().address().ipv4(), 0, 0, 1500);
         worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
             config.dataplane().flowTable().idleTimeoutSeconds(), config.dataplane().flowTable().newFlowsPerSecond()), slot, flows,
             encapsulator, counters, new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), clock);

@@ -82,8 +82,8 @@ class WorkerFailureTest
     private static ForwardingSnapshot broken(final ForwardingSnapshot s)
     {
         final Vip v = s.vips()[0];
-        final Vip bad = new Vip(v.index(), v.v6(), v.v4(), v.v6Hi(), v.v6Lo(), v.port(), v.protocol(), v.encapsulation(), v.tracking(),
-            v.mode(), new Backend[] {v.backends()[0]}, v.table(), null, null, v.text());
+        final Vip bad = new Vip(v.index(), v.v6(), v.v4(), v.v6Hi(), v.v6Lo(), v.port(), v.protocol(), v.encapsulation(), v.guePort(),
+            v.tracking(), v.mode(), new Backend[] {v.backends()[0]}, v.table(), null, null, v.text());
         final Vip[] vips = {bad};
         return new ForwardingSnapshot(s.version() + 1, s.hashSeed(), s.tableSize(), vips, new VipTable(vips), s.backendsById(), s.owners(),
             s.self(), s.nextHopMac());

@@ -48,6 +48,11 @@ final class ConfigContext
     Integer workerCount;
     int globalGuePort = Dataplane.DEFAULT_GUE_PORT;
     /**
+     * Merged with a pool document: the GUE port of its VIPs that name none, {@code pool.gue-port} or the default,
+     * whatever this node's {@code dataplane.gue-port}; null otherwise (and when not valid, reported).
+     */
+    Integer documentGuePort;
+    /**
      * The pool document's {@code pool.peers-key} when this MUX's file has no {@code peers} section to take it: the
      * pool's seed derives from it all the same ({@link HashSeed#forPool}); null otherwise.
      */

@@ -60,7 +60,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *     protocol: tcp | udp        required
  *     encapsulation: ipip | gre | gue    default ipip
  *     flow-tracking: on-change | always  default on-change
- *     gue-port: INTEGER          1..65535; default dataplane.gue-port (a warning unless gue)
+ *     gue-port: INTEGER          1..65535; default dataplane.gue-port (a warning unless gue); with a store,
+ *                                the pool document's pool.gue-port, default 6080, on every node
  *     backends:                  required (may be [])
  *       - address: IPv4 | IPv6   required, unicast, once per VIP; IPv6 needs mux.address6
  *         weight: INTEGER        0..2^31-1; default 1

@@ -37,7 +37,7 @@ final class ConfigParser
         "mux.pool", "the members' leases", "mux.hash-seed", "pool.hash-seed", "dataplane.maglev-table-size", "pool.maglev-table-size",
         "peers.key", "pool.peers-key");
     private static final List<String> DOCUMENT_KEYS = List.of("vips", "pool");
-    private static final List<String> DOCUMENT_POOL_KEYS = List.of("hash-seed", "maglev-table-size", "peers-key");
+    private static final List<String> DOCUMENT_POOL_KEYS = List.of("hash-seed", "maglev-table-size", "peers-key", "gue-port");
 
     private final ConfigProblems problems;
     private final NodeReader reader;
@@ -114,6 +114,10 @@ final class ConfigParser
             return parse(local);
         }
 
+        // A VIP without gue-port gets the document's pool.gue-port, never this node's dataplane.gue-port: the same
+        // document puts the same UDP port on the wire from every MUX, and the host agents expect that one.
+        context.documentGuePort = pool == null ? Integer.valueOf(Dataplane.DEFAULT_GUE_PORT)
+            : reader.integer(pool, "gue-port", false, Dataplane.DEFAULT_GUE_PORT, 1, 65535);
         final List<NodeTuple> tuples = new ArrayList<>();
         for (final NodeTuple tuple : localMap.getValue())
         {
@@ -191,6 +195,10 @@ final class ConfigParser
 
         final Mux mux = MuxReader.read(context, top);
         final Dataplane dataplane = DataplaneReader.read(context, top);
+        if (context.documentGuePort != null)
+        {
+            context.globalGuePort = context.documentGuePort;
+        }
         final List<VipConfig> vips = VipsReader.read(context, top);
         if (dataplane != null && vips != null)
         {

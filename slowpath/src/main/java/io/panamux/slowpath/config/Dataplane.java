@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  * @param burstSize       packets per RX/TX burst, {@code 1..}{@link #MAX_BURST_SIZE} (default
  *                        {@link #DEFAULT_BURST_SIZE}).
  * @param guePort         the UDP destination port of GUE packets for VIPs that set none themselves (default
- *                        {@link #DEFAULT_GUE_PORT}).
+ *                        {@link #DEFAULT_GUE_PORT}); with a store the pool document's {@code pool.gue-port} is.
  * @param gateway         the IPv4 address of the next hop, whose MAC the MUX resolves by ARP (and refreshes)
  *                        when {@code gatewayMac} is empty; required then.
  */

@@ -531,7 +531,7 @@ public final class BackendChanges
             {
                 for (final BackendState b : wanted.get(v.key()))
                 {
-                    out.add(new WatchedBackend(v.key(), b.address(), v.healthCheck().get(), v.address(), v.encapsulation()));
+                    out.add(new WatchedBackend(v.key(), b.address(), v.healthCheck().get(), v.address(), v.encapsulation(), v.guePort()));
                 }
             }
         }

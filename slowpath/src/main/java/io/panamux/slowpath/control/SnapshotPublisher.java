@@ -254,7 +254,7 @@ public final class SnapshotPublisher
                 }
             }
             out[index] = new Vip(index, va.ipv6(), va.ipv6() ? 0 : va.ipv4(), va.ipv6() ? va.high() : 0, va.ipv6() ? va.low() : 0,
-                c.port(), c.protocol().ipProtocol(), encapsulation(c), c.flowTracking() == FlowTracking.ALWAYS ? Vip.TRACK_ALWAYS
+                c.port(), c.protocol().ipProtocol(), encapsulation(c), c.guePort(), c.flowTracking() == FlowTracking.ALWAYS ? Vip.TRACK_ALWAYS
                 : Vip.TRACK_ON_CHANGE, mode, backends, table, previous, s.previousTable, key);
             s.publishedBackends = backends;
             s.publishedTable = table;

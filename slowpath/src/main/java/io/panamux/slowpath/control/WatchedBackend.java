@@ -2,6 +2,7 @@ package io.panamux.slowpath.control;
 
 import java.util.Objects;
 
+import io.panamux.slowpath.config.Dataplane;
 import io.panamux.slowpath.config.Encapsulation;
 import io.panamux.slowpath.config.HealthCheckConfig;
 import io.panamux.slowpath.config.IpAddress;
@@ -16,8 +17,10 @@ import io.panamux.slowpath.config.IpAddress;
  *                      for a check that does not go through it).
  * @param encapsulation how the VIP's packets reach the backend, and so the check through the tunnel (null
  *                      only for a check that does not go through it).
+ * @param guePort       the VIP's GUE port, where a check through a GUE tunnel goes as the VIP's packets do.
  */
-public record WatchedBackend(String vipKey, IpAddress address, HealthCheckConfig check, IpAddress vipAddress, Encapsulation encapsulation)
+public record WatchedBackend(String vipKey, IpAddress address, HealthCheckConfig check, IpAddress vipAddress, Encapsulation encapsulation,
+    int guePort)
 {
     /** Rejects a check through the tunnel without the VIP's address and encapsulation. */
     public WatchedBackend
@@ -34,6 +37,13 @@ public record WatchedBackend(String vipKey, IpAddress address, HealthCheckConfig
     /** A backend checked from the MUX's kernel at its own address (not through the tunnel). */
     public WatchedBackend(final String vipKey, final IpAddress address, final HealthCheckConfig check)
     {
-        this(vipKey, address, check, null, null);
+        this(vipKey, address, check, null, null, Dataplane.DEFAULT_GUE_PORT);
+    }
+
+    /** A backend of a VIP whose GUE port, if it uses GUE, is {@link Dataplane#DEFAULT_GUE_PORT}. */
+    public WatchedBackend(final String vipKey, final IpAddress address, final HealthCheckConfig check, final IpAddress vipAddress,
+        final Encapsulation encapsulation)
+    {
+        this(vipKey, address, check, vipAddress, encapsulation, Dataplane.DEFAULT_GUE_PORT);
     }
 }

@@ -585,7 +585,7 @@ public final class TunnelProbes
         }
         final IpAddress backend = target.address();
         final long hash = ((long)sourcePort << 16 | vipPort) * 0x9E3779B97F4A7C15L;
-        final int verdict = encapsulator.encapsulate(m, info, type(target.encapsulation()), backend.ipv6(),
+        final int verdict = encapsulator.encapsulate(m, info, type(target.encapsulation()), target.guePort(), backend.ipv6(),
             backend.ipv6() ? 0 : backend.ipv4(), backend.high(), backend.low(), hash);
         if (verdict != OK)
         {

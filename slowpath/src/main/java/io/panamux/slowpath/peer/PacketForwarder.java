@@ -78,8 +78,8 @@ final class PacketForwarder
             return;
         }
         final Vip vip = snap.vips()[backend.vipIndex()];
-        if (encapsulator.encapsulate(m, info, vip.encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo(), hash)
-            != PacketParser.OK || !port.send(m))
+        if (encapsulator.encapsulate(m, info, vip.encapsulation(), vip.guePort(), backend.v6(), backend.v4(), backend.v6Hi(),
+            backend.v6Lo(), hash) != PacketParser.OK || !port.send(m))
         {
             port.free(m);
             counters.add(PeerCounters.FORWARD_FAILURES, 1);

@@ -53,8 +53,7 @@ class TunnelProbesTest
     private static final IpAddress BACKEND6 = IpAddress.parse("2001:db8:1::1");
 
     private final FakeControlPort io = new FakeControlPort();
-    private final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, MUX.ipv4(), MUX6.high(), MUX6.low(), 1500,
-        6080);
+    private final TunnelEncapsulator encapsulator = new TunnelEncapsulator(PORT_MAC, GATEWAY_MAC, MUX.ipv4(), MUX6.high(), MUX6.low(), 1500);
     private final List<String> done = new ArrayList<>();
     private final TunnelProbes probes = new TunnelProbes(io, encapsulator, MUX, MUX6,
         (p, good, problem, now) -> done.add(p.port() + (good ? " good" : " bad: " + problem)));

@@ -87,7 +87,7 @@ final class PoolRig implements AutoCloseable
             publisher.pool(new OwnerRing(pool.stream().map(IpAddress::toString).toList(), SEED), index);
             publisher.apply(config, nowNs);
             ownership = new FlowOwnership(peers, address, pool, slot, List.of(table), List.of(commands), packets,
-                new TunnelEncapsulator(0x0200_0000_0001L + index, GATEWAY_MAC, address.ipv4(), 0, 0, 1500, 6080), () -> wallMs,
+                new TunnelEncapsulator(0x0200_0000_0001L + index, GATEWAY_MAC, address.ipv4(), 0, 0, 1500), () -> wallMs,
                 STORE_TTL_NS);
         }
 
