@@ -213,6 +213,7 @@ final class ConfigParser
         if (store != null && store.isPresent())
         {
             refusePoolWideKeys(top);
+            warnUnusedGuePort(top);
         }
 
         if (problems.hasErrors())
@@ -250,6 +251,27 @@ final class ConfigParser
                     reader.error(key, wide.getKey(), "not allowed with store: the pool's " + parts[1] + " comes from " +
                         (wide.getValue().startsWith("pool.") ? "its document in etcd (" + wide.getValue() + ")" : wide.getValue()));
                 }
+            }
+        }
+    }
+
+    /**
+     * With a store, a MUX sends each VIP's GUE to the VIP's {@code gue-port}, else the document's {@code pool.gue-port}
+     * (so that every MUX of the pool puts the same port on the wire): the file's {@code dataplane.gue-port} then changes
+     * nothing, and an operator who set it expecting otherwise is told so at start.
+     */
+    private void warnUnusedGuePort(final ConfigSection top)
+    {
+        if (!(top.value("dataplane") instanceof MappingNode dataplane))
+        {
+            return;
+        }
+        for (final NodeTuple tuple : dataplane.getValue())
+        {
+            if (tuple.getKeyNode() instanceof ScalarNode key && "gue-port".equals(key.getValue()))
+            {
+                reader.warning(key, "dataplane.gue-port", "changes no VIP with store: GUE goes to each VIP's gue-port, " +
+                    "else the pool document's pool.gue-port (default " + Dataplane.DEFAULT_GUE_PORT + ")");
             }
         }
     }

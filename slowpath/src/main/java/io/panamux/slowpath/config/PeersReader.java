@@ -65,7 +65,8 @@ final class PeersReader
         {
             return null;
         }
-        if (!pooled && muxPool != null)
+        // With a store the members are the live leases in etcd, not mux.pool: peers are used as soon as a second MUX joins.
+        if (!pooled && muxPool != null && top.value("store") == null)
         {
             context.problems.warning(top.keyLine("peers"), "peers", "mux.pool has only this MUX, so nothing uses this section");
         }

@@ -91,6 +91,20 @@ class PoolDocumentMergeTest
     }
 
     @Test
+    void aGuePortInTheFileIsSaidToChangeNothingWithAStore()
+    {
+        final String local = LOCAL.replace("  port: 0\n", "  port: 0\n  gue-port: 6081\n");
+        final MuxConfig config = ConfigLoader.merge(local, FILE, DOCUMENT, DOC, LIMITS);
+        assertEquals(List.of(6080), config.vips().stream().map(VipConfig::guePort).toList(), "the document's port, not the file's");
+        assertEquals(1, config.warnings().size(), config.warnings().toString());
+        final String warning = config.warnings().get(0);
+        assertTrue(warning.startsWith(FILE + ":7:") && warning.contains("dataplane.gue-port") && warning.contains("pool.gue-port"),
+            warning);
+        assertEquals(List.of(), ConfigLoader.merge(LOCAL, FILE, DOCUMENT, DOC, LIMITS).warnings(),
+            "no gue-port, no warning; and peers are not unused: the members are the leases, not mux.pool");
+    }
+
+    @Test
     void anEmptyDocumentIsAPoolWithoutVips()
     {
         final String local = LOCAL.replace("peers:\n  listen: \"10.0.0.10:9470\"\n", "");
