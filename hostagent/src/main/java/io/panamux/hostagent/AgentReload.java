@@ -43,7 +43,8 @@ record AgentReload(HostAgentConfig config, TunnelSources sources, Decapsulator d
         final boolean sameSelection = next.vips().equals(running.vips()) && next.hashSeed() == running.hashSeed()
             && next.maglevTableSize() == running.maglevTableSize();
         final SourceSelector.Tables tables = sameSelection ? null
-            : SourceSelector.Tables.build(running.vips(), next.vips(), next.hashSeed(), next.maglevTableSize(), ids, nowNs);
+            : SourceSelector.Tables.build(running.vips(), next.vips(), next.hashSeed(), next.maglevTableSize(), next.guePort(), ids,
+                nowNs);
         final boolean selects = tables != null && !next.vips().isEmpty();
         // The flow table is made here, off the agent thread, when there is no running selector to keep.
         final SourceSelector selector = selects && running.vips().isEmpty()

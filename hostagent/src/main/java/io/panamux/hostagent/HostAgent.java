@@ -86,6 +86,8 @@ public final class HostAgent implements Agent
         + RedirectMessage.LENGTH_6;
     private static final long NANOS_PER_MILLI = 1_000_000L;
     private static final int REVOKES_AT_CLOSE = 4096;
+    /** The GUE port of a redirected flow's tunnel, which is IP-in-IP: none. */
+    private static final int NO_GUE_PORT = 0;
 
     private final HostAgentConfig config;
     private final int networkPort;
@@ -180,8 +182,8 @@ public final class HostAgent implements Agent
         // A released id waits longer than a flow can stay idle before it names another backend (as on the MUX).
         this.selectionIds = new BackendIds(2L * config.idleTimeoutSeconds() * 1_000_000_000L);
         this.selector = config.vips().isEmpty() ? null
-            : new SourceSelector(SourceSelector.Tables.build(List.of(), config.vips(), config.hashSeed(), config.maglevTableSize(), selectionIds,
-            startNs), config.flowCapacity(), config.idleTimeoutSeconds());
+            : new SourceSelector(SourceSelector.Tables.build(List.of(), config.vips(), config.hashSeed(), config.maglevTableSize(),
+            config.guePort(), selectionIds, startNs), config.flowCapacity(), config.idleTimeoutSeconds());
         this.selection = new Selection(config.hashSeed(), config.maglevTableSize(), selector == null ? List.of() : selector.vips());
         final HostAgentConfig.Fastpath fp = config.fastpath().orElse(null);
         if (fp != null)
@@ -336,7 +338,7 @@ public final class HostAgent implements Agent
             final long backend = redirects.lookup(info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol, nowMillis);
             if (backend != Redirects.NONE)
             {
-                if (encapsulate(m, TunnelEncapsulator.IPIP, false, (int)backend, 0, 0))
+                if (encapsulate(m, TunnelEncapsulator.IPIP, NO_GUE_PORT, false, (int)backend, 0, 0))
                 {
                     counters.add(HostAgentCounters.FASTPATH_PACKETS, 1);
                 }
@@ -352,7 +354,7 @@ public final class HostAgent implements Agent
                 if (backend != null)
                 {
                     final Vip v = selector.vip(vip);
-                    if (encapsulate(m, v.encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
+                    if (encapsulate(m, v.encapsulation(), v.guePort(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
                     {
                         counters.add(HostAgentCounters.SELECTED_PACKETS, 1);
                         if (selector.chosenNew())
@@ -375,7 +377,7 @@ public final class HostAgent implements Agent
             final int id = redirects.lookup6(info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol, nowMillis);
             if (id >= 0)
             {
-                if (encapsulate(m, TunnelEncapsulator.IPIP, true, 0, redirects.backendHi(id), redirects.backendLo(id)))
+                if (encapsulate(m, TunnelEncapsulator.IPIP, NO_GUE_PORT, true, 0, redirects.backendHi(id), redirects.backendLo(id)))
                 {
                     counters.add(HostAgentCounters.FASTPATH_PACKETS, 1);
                 }
@@ -390,7 +392,8 @@ public final class HostAgent implements Agent
                 final Backend backend = selector.choose(vip, info, nowMillis / 1000);
                 if (backend != null)
                 {
-                    if (encapsulate(m, selector.vip(vip).encapsulation(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
+                    final Vip v = selector.vip(vip);
+                    if (encapsulate(m, v.encapsulation(), v.guePort(), backend.v6(), backend.v4(), backend.v6Hi(), backend.v6Lo()))
                     {
                         counters.add(HostAgentCounters.SELECTED_PACKETS, 1);
                         if (selector.chosenNew())
@@ -405,13 +408,17 @@ public final class HostAgent implements Agent
         toNetwork(m);
     }
 
-    private boolean encapsulate(final long m, final int type, final boolean outerV6, final int backend, final long backendHi,
-        final long backendLo)
+    /**
+     * Encapsulates {@code m} (parsed into {@link #info}) to a backend and sends it; a selected VIP goes to its {@link Vip#guePort()},
+     * as a MUX's worker sends it.
+     */
+    private boolean encapsulate(final long m, final int type, final int guePort, final boolean outerV6, final int backend,
+        final long backendHi, final long backendLo)
     {
         final long hash = info.ipVersion == 6
             ? FlowHash.hashV6(current.hashSeed(), info.srcHi, info.srcLo, info.dstHi, info.dstLo, info.srcPort, info.dstPort, info.protocol)
             : FlowHash.hashV4(current.hashSeed(), info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
-        final int rc = encapsulator.encapsulate(m, info, type, config.guePort(), outerV6, backend, backendHi, backendLo, hash);
+        final int rc = encapsulator.encapsulate(m, info, type, guePort, outerV6, backend, backendHi, backendLo, hash);
         if (rc == OK)
         {
             toNetwork(m);

@@ -54,13 +54,14 @@ public final class SourceSelector implements AutoCloseable
      * @param vips               the VIPs to select for.
      * @param hashSeed           the MUX pool's hash seed.
      * @param tableSize          the Maglev table size (the MUX's {@code maglev-table-size}).
+     * @param guePort            the UDP port the agent sends GUE to ({@link Tables#build}).
      * @param flowCapacity       flows recorded at most.
      * @param idleTimeoutSeconds a recorded flow idle this long is forgotten.
      */
-    public SourceSelector(final List<HostAgentConfig.SourceVip> vips, final long hashSeed, final int tableSize, final int flowCapacity,
-        final int idleTimeoutSeconds)
+    public SourceSelector(final List<HostAgentConfig.SourceVip> vips, final long hashSeed, final int tableSize, final int guePort,
+        final int flowCapacity, final int idleTimeoutSeconds)
     {
-        this(Tables.build(List.of(), vips, hashSeed, tableSize, new BackendIds(0), 0), flowCapacity, idleTimeoutSeconds);
+        this(Tables.build(List.of(), vips, hashSeed, tableSize, guePort, new BackendIds(0), 0), flowCapacity, idleTimeoutSeconds);
     }
 
     /**
@@ -105,12 +106,15 @@ public final class SourceSelector implements AutoCloseable
          * @param next      the VIPs to select for.
          * @param hashSeed  the MUX pool's hash seed.
          * @param tableSize the Maglev table size.
+         * @param guePort   the UDP port the agent sends GUE to, its {@code dataplane.gue-port}: every VIP's
+         *                  {@link Vip#guePort()}, which the agent encapsulates with (the loader refuses a selected GUE VIP
+         *                  whose document {@code gue-port} is another).
          * @param ids       the backends' stable ids, shared by every reload of one agent.
          * @param nowNs     now, for the quarantine of released ids.
          * @return the tables.
          */
         public static Tables build(final List<HostAgentConfig.SourceVip> previous, final List<HostAgentConfig.SourceVip> next,
-            final long hashSeed, final int tableSize, final BackendIds ids, final long nowNs)
+            final long hashSeed, final int tableSize, final int guePort, final BackendIds ids, final long nowNs)
         {
             final Set<String> pairs = new HashSet<>();
             for (final HostAgentConfig.SourceVip c : next)
@@ -152,7 +156,7 @@ public final class SourceSelector implements AutoCloseable
                 final int[] maglev = MaglevBackends.table(hashSeed, backends, tableSize);
                 final Ip6 a6 = c.address6();
                 vips[v] = new Vip(v, a6 != null, c.address(), a6 == null ? 0 : a6.hi(), a6 == null ? 0 : a6.lo(), c.port(), c.protocol(),
-                    c.encapsulation(), Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
+                    c.encapsulation(), guePort, Vip.TRACK_ALWAYS, Vip.MODE_STATELESS, backends, maglev, null, null, c.key());
             }
             return new Tables(hashSeed, tableSize, vips, byId.toArray(new Backend[0]));
         }

@@ -22,6 +22,7 @@ import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.fastpath.snapshot.MaglevBackends;
+import io.panamux.fastpath.snapshot.Vip;
 import io.panamux.flow.FlowHash;
 import io.panamux.flow.MaglevTable;
 
@@ -99,9 +100,15 @@ class HostAgentLoopTest
 
     private static HostAgentConfig config(final String name, final int address, final boolean offer, final List<HostAgentConfig.SourceVip> vips)
     {
+        return config(name, address, offer, vips, TunnelEncapsulator.DEFAULT_GUE_PORT);
+    }
+
+    private static HostAgentConfig config(final String name, final int address, final boolean offer, final List<HostAgentConfig.SourceVip> vips,
+        final int guePort)
+    {
         final List<HostAgentConfig.ServedVip> served = List.of(new HostAgentConfig.ServedVip(FASTPATH_VIP, 80, 6),
             new HostAgentConfig.ServedVip(SELECTED_VIP, 80, 6));
-        return new HostAgentConfig(name, address, List.of(), "-", "-", GATEWAY, 1500, 32, TunnelEncapsulator.DEFAULT_GUE_PORT, 0x5eed,
+        return new HostAgentConfig(name, address, List.of(), "-", "-", GATEWAY, 1500, 32, guePort, 0x5eed,
             MaglevTable.DEFAULT_SIZE, 4096, 300, new HostAgentConfig.Pool(List.of(MUX), List.of(), served), served, Optional.of(new HostAgentConfig.Fastpath(KEY, 6081,
             offer ? List.of(Prefix.parse("198.18.2.0/24")) : List.of(), true, 30, 2000, 500)), vips);
     }
@@ -284,6 +291,80 @@ class HostAgentLoopTest
             receive(c2Network.b());
             c2.closeTables();
         }
+    }
+
+    /**
+     * A selected GUE VIP's packets leave for the agent's {@code dataplane.gue-port} (here not the default 6080), and the
+     * backend's agent, which opens GUE on that port, opens them. The agent sends a selected VIP to its {@code Vip}'s
+     * {@code guePort()}, as a MUX's worker does, so the VIPs it builds (at start and at a reload) must carry the port it
+     * decapsulates and the loader checks with. Before the fix they carried 6080 (the snapshot {@code Vip}'s short
+     * constructor) while the agent sent to its configuration's port: right on the wire, a wrong value in the field.
+     */
+    @Test
+    void aSelectedGueVipLeavesForTheAgentsGuePortAndItsBackendsAgentOpensIt()
+    {
+        final int guePort = 6090;
+        final HostAgentCounters b1Counters = new HostAgentCounters();
+        final HostAgentCounters c2Counters = new HostAgentCounters();
+        final HostAgent b1 = agent(config("b1", B1, true, List.of(), guePort), b1Network, b1Host, b1Counters);
+        final HostAgent c2 = agent(config("c2", C2, false, List.of(selectedGue(B1)), guePort), c2Network, c2Host, c2Counters);
+        final long b1Mac = b1Host.a().macAddress();
+        final long c2Mac = c2Host.a().macAddress();
+        try
+        {
+            assertEquals(List.of(guePort), c2.selection().vips().stream().map(Vip::guePort).toList(), "the agent's VIPs carry its port");
+            final byte[] syn = ipv4(0, 6, C2, SELECTED_VIP, 0x4000, tcp(50000, 80, 0x02, 0));
+            final byte[] tunnel = selectedGueFrame(c2, c2Mac, syn, B1, guePort);
+
+            // b1's agent opens GUE on the same port: the kernel gets the client's packet as sent.
+            send(b1Network.b(), ethernet(b1Mac, GATEWAY, 0x0800, Arrays.copyOfRange(tunnel, 14, tunnel.length)));
+            b1.doWork();
+            assertArrayEquals(ethernet(b1Mac, GATEWAY, 0x0800, syn), receive(b1Host.b()).get(0));
+            assertEquals(1, b1Counters.get(HostAgentCounters.DECAPSULATED_DIRECT));
+            assertEquals(List.of(), receive(b1Network.b()), "a direct flow is offered no redirect");
+
+            // A reload builds the VIPs again (another backend): the port stays the agent's.
+            c2.reload(config("c2", C2, false, List.of(selectedGue(B2)), guePort));
+            selectedGueFrame(c2, c2Mac, ipv4(0, 6, C2, SELECTED_VIP, 0x4000, tcp(50001, 80, 0x02, 0)), B2, guePort);
+            assertEquals(List.of(guePort), c2.selection().vips().stream().map(Vip::guePort).toList(), "after a reload");
+            assertEquals(2, c2Counters.get(HostAgentCounters.SELECTED_PACKETS));
+        }
+        finally
+        {
+            b1.onClose();
+            c2.onClose();
+            receive(b1Network.b());
+            receive(c2Network.b());
+            b1.closeTables();
+            c2.closeTables();
+        }
+    }
+
+    /** The selected VIP, GUE, with one backend. */
+    private static HostAgentConfig.SourceVip selectedGue(final int backend)
+    {
+        return new HostAgentConfig.SourceVip(SELECTED_VIP, 80, 6, TunnelEncapsulator.GUE, List.of(new HostAgentConfig.SourceBackend(backend, 1)));
+    }
+
+    /**
+     * Sends {@code packet} from C2's kernel through {@code agent}; checks that it left GUE to {@code backend} and
+     * {@code guePort} (variant 1: the inner packet right after UDP) and returns the frame.
+     */
+    private static byte[] selectedGueFrame(final HostAgent agent, final long c2Mac, final byte[] packet, final int backend, final int guePort)
+    {
+        send(c2Host.b(), ethernet(GATEWAY, c2Mac, 0x0800, packet));
+        agent.doWork();
+        final List<byte[]> out = receive(c2Network.b());
+        assertEquals(1, out.size(), "one frame to the network");
+        final byte[] tunnel = out.get(0);
+        final ByteBuffer t = ByteBuffer.wrap(tunnel);
+        assertEquals(17, tunnel[14 + 9], "GUE: UDP");
+        assertEquals(C2, t.getInt(14 + 12), "from the client's host");
+        assertEquals(backend, t.getInt(14 + 16), "to the backend");
+        assertEquals(guePort, t.getShort(34 + 2) & 0xFFFF, "to dataplane.gue-port");
+        assertEquals(8 + packet.length, t.getShort(34 + 4) & 0xFFFF, "UDP length");
+        assertArrayEquals(packet, Arrays.copyOfRange(tunnel, 42, tunnel.length), "the inner packet, unchanged");
+        return tunnel;
     }
 
     /**

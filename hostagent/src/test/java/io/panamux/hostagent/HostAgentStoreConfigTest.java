@@ -123,7 +123,7 @@ class HostAgentStoreConfigTest
         final String vip = "192.0.2.13:80/tcp";
         final String digest = muxDigest(withPeers, vip);
         assertEquals(digest, muxDigest(alone, vip));
-        try (SourceSelector selector = new SourceSelector(agent.vips(), agent.hashSeed(), agent.maglevTableSize(), 4096, 300))
+        try (SourceSelector selector = new SourceSelector(agent.vips(), agent.hashSeed(), agent.maglevTableSize(), agent.guePort(), 4096, 300))
         {
             assertEquals(digest, MaglevDigest.of(agent.hashSeed(), agent.maglevTableSize(), selector.vip(0)));
         }

@@ -24,6 +24,8 @@ class SourceSelectorTest
     private static final long SEED = 0x5eed;
     private static final int VIP = ip("192.0.2.13");
     private static final int[] BACKENDS = {ip("198.18.21.2"), ip("198.18.22.2"), ip("198.18.23.2")};
+    /** The agent's {@code dataplane.gue-port} (unused: the VIPs here go IP-in-IP). */
+    private static final int GUE_PORT = TunnelEncapsulator.DEFAULT_GUE_PORT;
 
     private static PacketInfo flow(final int srcPort)
     {
@@ -55,7 +57,7 @@ class SourceSelectorTest
             keys[i] = FlowHash.hashBytes(SEED, ByteBuffer.allocate(4).putInt(BACKENDS[i]).array());
         }
         final int[] table = MaglevTable.build(keys, new int[] {1, 2, 1}, MaglevTable.DEFAULT_SIZE);
-        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 2, 1)), SEED, MaglevTable.DEFAULT_SIZE, 8192, 300))
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 2, 1)), SEED, MaglevTable.DEFAULT_SIZE, GUE_PORT, 8192, 300))
         {
             final Map<Integer, Integer> spread = new HashMap<>();
             for (int port = 30000; port < 33000; port++)
@@ -76,7 +78,7 @@ class SourceSelectorTest
     @Test
     void aRecordedFlowKeepsItsBackendAndABackendOfWeightZeroTakesNoNewFlow()
     {
-        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 0, 1)), SEED, 4099, 4096, 300))
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 0, 1)), SEED, 4099, GUE_PORT, 4096, 300))
         {
             for (int port = 1000; port < 3000; port++)
             {
@@ -88,7 +90,7 @@ class SourceSelectorTest
                 assertFalse(selector.chosenNew(), "the second packet finds the flow");
             }
         }
-        try (SourceSelector none = new SourceSelector(List.of(vip(0, 0, 0)), SEED, 4099, 4096, 300))
+        try (SourceSelector none = new SourceSelector(List.of(vip(0, 0, 0)), SEED, 4099, GUE_PORT, 4096, 300))
         {
             assertNull(none.choose(0, flow(1), 1), "no backend takes flows");
         }
@@ -97,7 +99,7 @@ class SourceSelectorTest
     @Test
     void onlyWholeIpv4PacketsToTheVipsPortAndProtocolAreSelected()
     {
-        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, 4096, 300))
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, GUE_PORT, 4096, 300))
         {
             final PacketInfo p = flow(1234);
             p.dstPort = 443;
@@ -123,9 +125,9 @@ class SourceSelectorTest
     {
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
         final long tid = Thread.currentThread().threadId();
-        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, 1 << 16, 300))
+        try (SourceSelector selector = new SourceSelector(List.of(vip(1, 1, 1)), SEED, 4099, GUE_PORT, 1 << 16, 300))
         {
-            selector.install(SourceSelector.Tables.build(List.of(vip(1, 1, 1)), List.of(vip(1, 2, 1)), SEED, 4099,
+            selector.install(SourceSelector.Tables.build(List.of(vip(1, 1, 1)), List.of(vip(1, 2, 1)), SEED, 4099, GUE_PORT,
                 new io.panamux.slowpath.control.BackendIds(0), 0));
             final PacketInfo p = flow(1);
             final int client = p.srcV4;

@@ -153,7 +153,7 @@ class MaglevAgreementTest
     {
         final ForwardingSnapshot snapshot = publish(mux(vips(false, Set.of())));
         final HostAgentConfig config = agent(vips(false, Set.of()));
-        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), 4096, 300))
+        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.guePort(), 4096, 300))
         {
             assertSameTables(snapshot, selector, true);
             // And the choice itself: for the same flow, the agent's backend is the one the MUX's table gives.
@@ -182,7 +182,7 @@ class MaglevAgreementTest
         final HostAgentConfig config = agent(vips(true, Set.of()));
         assertEquals(DOCUMENT.get(0).backends()[4], Prefix.format(config.vips().get(0).backends().get(0).address()) + "/1",
             "the agent's lists are reversed");
-        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), 4096, 300))
+        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.guePort(), 4096, 300))
         {
             assertSameTables(snapshot, selector, false);
         }
@@ -208,7 +208,7 @@ class MaglevAgreementTest
         }
         final ForwardingSnapshot snapshot = publisher.publish(2);
         final HostAgentConfig config = agent(vips(false, drained));
-        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), 4096, 300))
+        try (SourceSelector selector = new SourceSelector(config.vips(), config.hashSeed(), config.maglevTableSize(), config.guePort(), 4096, 300))
         {
             for (int v = 0; v < DOCUMENT.size(); v++)
             {
