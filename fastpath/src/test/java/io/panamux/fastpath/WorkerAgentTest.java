@@ -59,6 +59,8 @@ class WorkerAgentTest
     private static final long SEED = 0x5eedL;
     private static final int M = 65537;
     private static final int MTU = 1500;
+    /** The VIP's GUE port (unused: it goes IP-in-IP). */
+    private static final int GUE_PORT = TunnelEncapsulator.DEFAULT_GUE_PORT;
 
     private static PacketPool pool;
     private static RingPorts rings;
@@ -155,8 +157,8 @@ class WorkerAgentTest
 
     private static Vip vip(final int tracking, final int mode, final Backend[] backends, final Backend[] previous)
     {
-        return new Vip(0, false, Frames.VIP, 0, 0, 80, TCP, TunnelEncapsulator.IPIP, tracking, mode, backends, table(backends), previous,
-            previous == null ? null : table(previous), "192.0.2.10:80/tcp");
+        return new Vip(0, false, Frames.VIP, 0, 0, 80, TCP, TunnelEncapsulator.IPIP, GUE_PORT, tracking, mode, backends, table(backends),
+            previous, previous == null ? null : table(previous), "192.0.2.10:80/tcp");
     }
 
     private void publish(final long version, final Vip vip)

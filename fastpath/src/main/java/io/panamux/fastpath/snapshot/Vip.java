@@ -1,6 +1,5 @@
 package io.panamux.fastpath.snapshot;
 
-import io.panamux.fastpath.encap.TunnelEncapsulator;
 import io.panamux.flow.MaglevTable;
 
 /**
@@ -22,8 +21,9 @@ import io.panamux.flow.MaglevTable;
  * @param port             TCP/UDP port.
  * @param protocol         6 (TCP) or 17 (UDP).
  * @param encapsulation    {@code TunnelEncapsulator.IPIP}, {@code GRE} or {@code GUE}.
- * @param guePort          the UDP destination port of this VIP's GUE packets (its {@code gue-port}, else the
- *                         configuration's default); carried by every VIP, used only with {@code GUE}.
+ * @param guePort          the UDP destination port of this VIP's GUE packets: on a MUX its {@code gue-port}, else
+ *                         the pool's default; in a host agent, the agent's {@code dataplane.gue-port}. Carried by
+ *                         every VIP (no default: each builder passes its own), used only with {@code GUE}.
  * @param tracking         {@link #TRACK_ON_CHANGE} or {@link #TRACK_ALWAYS}.
  * @param mode             {@link #MODE_STATELESS}, {@link #MODE_STATEFUL} or {@link #MODE_BYPASS}.
  * @param backends         every backend still present, draining ones included.
@@ -40,33 +40,6 @@ public record Vip(int index, boolean v6, int v4, long v6Hi, long v6Lo, int port,
     public static final int TRACK_ON_CHANGE = 0;
     /** Every flow recorded. */
     public static final int TRACK_ALWAYS = 1;
-    /**
-     * A VIP whose GUE packets, if any, go to {@code TunnelEncapsulator.DEFAULT_GUE_PORT}.
-     *
-     * @param index            position in the snapshot's VIP array.
-     * @param v6               IPv6 VIP.
-     * @param v4               IPv4 address.
-     * @param v6Hi             IPv6 address, high 64 bits.
-     * @param v6Lo             IPv6 address, low 64 bits.
-     * @param port             TCP/UDP port.
-     * @param protocol         6 (TCP) or 17 (UDP).
-     * @param encapsulation    {@code TunnelEncapsulator.IPIP}, {@code GRE} or {@code GUE}.
-     * @param tracking         {@link #TRACK_ON_CHANGE} or {@link #TRACK_ALWAYS}.
-     * @param mode             {@link #MODE_STATELESS}, {@link #MODE_STATEFUL} or {@link #MODE_BYPASS}.
-     * @param backends         every backend still present, draining ones included.
-     * @param table            Maglev table.
-     * @param previousBackends backends before the last change, or null.
-     * @param previousTable    Maglev table before the last change, or null.
-     * @param text             "address:port/proto", for display.
-     */
-    public Vip(final int index, final boolean v6, final int v4, final long v6Hi, final long v6Lo, final int port, final int protocol,
-        final int encapsulation, final int tracking, final int mode, final Backend[] backends, final int[] table,
-        final Backend[] previousBackends, final int[] previousTable, final String text)
-    {
-        this(index, v6, v4, v6Hi, v6Lo, port, protocol, encapsulation, TunnelEncapsulator.DEFAULT_GUE_PORT, tracking, mode, backends, table,
-            previousBackends, previousTable, text);
-    }
-
     /** Consistent hashing only. */
     public static final int MODE_STATELESS = 0;
     /** Recording flows after a backend change. */

@@ -15,10 +15,12 @@ class VipTableFragmentTest
     private static final long LO = 0x10L;
     private static final long OTHER_LO = 0x11L;
     private static final long THIRD_LO = 0x12L;
+    /** The VIPs' GUE port (unused: they go IP-in-IP). */
+    private static final int GUE_PORT = TunnelEncapsulator.DEFAULT_GUE_PORT;
 
     private static Vip v6(final int index, final long lo, final int port, final int protocol)
     {
-        return new Vip(index, true, 0, HI, lo, port, protocol, TunnelEncapsulator.IPIP, Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS,
+        return new Vip(index, true, 0, HI, lo, port, protocol, TunnelEncapsulator.IPIP, GUE_PORT, Vip.TRACK_ON_CHANGE, Vip.MODE_STATELESS,
             new Backend[0], new int[0], null, null, "v" + index);
     }
 
