@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  * @param gatewayMac         the next hop's MAC on the network side, for frames the agent builds itself.
  * @param mtu                IP MTU of the network side: the largest outer packet.
  * @param burstSize          packets per RX burst.
- * @param guePort            UDP port of GUE tunnels (decapsulated when addressed to this host).
+ * @param guePort            UDP port of GUE tunnels (decapsulated when addressed to this host), and the one its
+ *                           selected GUE VIPs are sent to (every selected VIP's {@code Vip.guePort()}).
  * @param hashSeed           the pool-wide flow hash seed (source-side selection picks what the MUX would).
  * @param maglevTableSize    the MUX pool's Maglev table size (a prime), for the same reason.
  * @param flowCapacity       entries of each flow table (source selection, redirects, redirects offered).
