@@ -46,6 +46,8 @@ class HotMethodSizeTest
         {WorkerAgent.class, "flowHash"},
         {WorkerAgent.class, "placement"},
         {WorkerAgent.class, "reject"},
+        {WorkerAgent.class, "askForBuckets"},
+        {WorkerAgent.class, "probeAhead"},
         {TxBuffer.class, "add"},
         {TxBuffer.class, "put"},
         {VipTable.class, "findV4"},
