@@ -109,10 +109,10 @@ public final class WorkerAgent implements Agent
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
     public static final int FLAG_PENDING = 1;
     /**
-     * Packets whose flow-table buckets are prefetched together: stage one asks for a group's buckets as soon as
-     * it has parsed the group, stage two probes a group ahead of its use. Each group costs a downcall: groups of
-     * two measured 295 and 438 cycles a packet on always-1m against 239 and 378 for four in the same conditions
-     * (issue 14).
+     * Packets whose flow-table buckets are asked for together, in one downcall: stage one asks for a group's
+     * buckets as soon as it has parsed the group, and the probe between the stages for a group's second
+     * buckets. Groups of two (twice the downcalls) measured 295 and 438 cycles a packet on always-1m against 239
+     * and 378 for four in the same conditions (issue 14).
      */
     private static final int PREFETCH_GROUP = 4;
     /** {@link #hints}: the packet's flow is to be looked for in its first bucket ahead of its use. */
@@ -405,15 +405,18 @@ public final class WorkerAgent implements Agent
         // Two methods, so that C2 compiles each with its own node budget: as one, the inlined FFM accesses
         // reached NodeCountInliningCutoff and the tail of stage two (the tunnel header, TxBuffer.add, an
         // mbuf length) stayed a real call per packet.
-        final int prefetches = parseBurst(n);
-        forwardBurst(n, nowNs, prefetches);
+        if (parseBurst(n) > 0)
+        {
+            probeBurst(n);
+        }
+        forwardBurst(n, nowNs);
     }
 
     /**
      * Stage one: parses every packet, finds its VIP and flow hash, chooses the stateless VIPs' backends
      * and asks for the flow-table buckets, a group of packets at a time, while it parses the next groups.
      *
-     * <p>Asked for here, each bucket has the rest of stage one and more to arrive before stage two probes it.
+     * <p>Asked for here, each bucket has the rest of stage one to arrive before {@link #probeBurst} looks in it.
      * Asked for by stage two, a few groups ahead of use (as before), the first groups of every burst were
      * probed as soon as asked for and waited for memory, and each group's downcall waited for the buckets'
      * address translations together (on this VM the flow table's pages are 4 KB pages on the host whatever
@@ -515,17 +518,13 @@ public final class WorkerAgent implements Agent
         return asked;
     }
 
-    /** Stage two: flows, backends, encapsulation and TX, known flows probed a group ahead. */
-    private void forwardBurst(final int n, final long nowNs, final int prefetches)
+    /** Stage two: flows, backends, encapsulation and TX. */
+    private void forwardBurst(final int n, final long nowNs)
     {
         final ForwardingSnapshot snap = snapshot;
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
         for (int i = 0; i < n; i++)
         {
-            if ((i & (PREFETCH_GROUP - 1)) == 0 && prefetches > 0)
-            {
-                probeAhead(i, n);
-            }
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
             disposed = i;
             final long m = mbufs[i];
@@ -576,15 +575,18 @@ public final class WorkerAgent implements Agent
     }
 
     /**
-     * Stage two at the start of each group of packets: each known flow of the next group (of the first two at
-     * the burst's start), whose first bucket stage one asked for, looked for there and, where it is not there,
-     * its second bucket asked for (a flow lives there when its first bucket was nearly full as it arrived:
-     * about one in twelve at half load, each a full memory stall when not prefetched). At most one downcall.
+     * Between the stages, for a burst with flow-table packets: each known IPv4 flow looked for in its first
+     * bucket, which stage one asked for (the last group's a few hundred cycles ago, the first's a whole stage
+     * ago), and where it is not there, its second bucket asked for, a group at a time (a flow lives there when its
+     * first bucket was nearly full as it arrived: about one in twelve at half load, each a full memory stall when
+     * not prefetched). A loop of its own, not a step of stage two's: with stage two's live values around it, C2
+     * spilled and reloaded registers in every probe (perf/profile/asm-profile.sh: 1.3 % of the worker's samples on
+     * one reload in the probe's loop).
      */
-    private void probeAhead(final int i, final int n)
+    private void probeBurst(final int n)
     {
         int lines = 0;
-        for (int j = i == 0 ? 0 : i + PREFETCH_GROUP, end = Math.min(i + 2 * PREFETCH_GROUP, n); j < end; j++)
+        for (int j = 0; j < n; j++)
         {
             if (hints[j] == PROBE)
             {
@@ -597,10 +599,11 @@ public final class WorkerAgent implements Agent
                     Memory.putI64(linesAddress + 8L * lines++, flows.secondBucketAddress(placement));
                 }
             }
-        }
-        if (lines > 0)
-        {
-            Burst.prefetchLines(linesAddress, lines);
+            if (lines > 0 && ((j & (PREFETCH_GROUP - 1)) == PREFETCH_GROUP - 1 || j == n - 1))
+            {
+                Burst.prefetchLines(linesAddress, lines);
+                lines = 0;
+            }
         }
     }
 

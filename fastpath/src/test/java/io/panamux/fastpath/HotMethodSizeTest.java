@@ -47,7 +47,7 @@ class HotMethodSizeTest
         {WorkerAgent.class, "placement"},
         {WorkerAgent.class, "reject"},
         {WorkerAgent.class, "askForBuckets"},
-        {WorkerAgent.class, "probeAhead"},
+        {WorkerAgent.class, "probeBurst"},
         {TxBuffer.class, "add"},
         {TxBuffer.class, "put"},
         {VipTable.class, "findV4"},
