@@ -109,9 +109,10 @@ public final class WorkerAgent implements Agent
     /** Flow flag: waiting for the owner's answer; the recorded backend is the local choice. */
     public static final int FLAG_PENDING = 1;
     /**
-     * Packets whose flow-table buckets are prefetched together, groups ahead of their use. Each group costs a
-     * downcall: groups of two (probing three groups ahead, the same lead in packets) measured 295 and 438
-     * cycles a packet on always-1m against 239 and 378 for four in the same conditions (issue 14).
+     * Packets whose flow-table buckets are asked for together, in one downcall: stage one asks for a group's
+     * buckets as soon as it has parsed the group, and the probe between the stages for a group's second
+     * buckets. Groups of two (twice the downcalls) measured 295 and 438 cycles a packet on always-1m against 239
+     * and 378 for four in the same conditions (issue 14).
      */
     private static final int PREFETCH_GROUP = 4;
     /** {@link #hints}: the packet's flow is to be looked for in its first bucket ahead of its use. */
@@ -148,14 +149,12 @@ public final class WorkerAgent implements Agent
     private final long[] placements;
     private final long[] mbufs;
     private final long prefetchAddress;
-    /** Per packet of the burst: how many flow-table buckets stage one queued for prefetching up to it. */
-    private final int[] prefetchEnd;
     /**
      * Per packet of the burst: where its flow is in its first bucket ({@link FlowTable#probeFirstV4}, found a
      * group ahead of use), -1 when it is not there or was not looked for, {@link #PROBE} until it is.
      */
     private final long[] hints;
-    /** Native list of the lines asked for at one prefetch step (second buckets, then first ones). */
+    /** Native list of the second buckets asked for at one probe step of stage two. */
     private final long linesAddress;
     private ForwardingSnapshot snapshot;
     private boolean running;
@@ -226,9 +225,8 @@ public final class WorkerAgent implements Agent
         this.placements = new long[burst];
         this.mbufs = new long[burst];
         this.prefetchAddress = Arena.global().allocate(JAVA_LONG, 2L * burst).address();
-        this.prefetchEnd = new int[burst];
         this.hints = new long[burst];
-        this.linesAddress = Arena.global().allocate(JAVA_LONG, 2L * burst + 2L * PREFETCH_GROUP).address();
+        this.linesAddress = Arena.global().allocate(JAVA_LONG, 2L * PREFETCH_GROUP).address();
         this.snapshot = snapshots.current();
         encapsulator.gatewayMac(snapshot.nextHopMac());
     }
@@ -407,15 +405,25 @@ public final class WorkerAgent implements Agent
         // Two methods, so that C2 compiles each with its own node budget: as one, the inlined FFM accesses
         // reached NodeCountInliningCutoff and the tail of stage two (the tunnel header, TxBuffer.add, an
         // mbuf length) stayed a real call per packet.
-        final int prefetches = parseBurst(n);
-        forwardBurst(n, nowNs, prefetches);
+        if (parseBurst(n) > 0)
+        {
+            probeBurst(n);
+        }
+        forwardBurst(n, nowNs);
     }
 
     /**
      * Stage one: parses every packet, finds its VIP and flow hash, chooses the stateless VIPs' backends
-     * and queues the flow-table buckets to prefetch.
+     * and asks for the flow-table buckets, a group of packets at a time, while it parses the next groups.
      *
-     * @return the number of bucket addresses queued.
+     * <p>Asked for here, each bucket has the rest of stage one to arrive before {@link #probeBurst} looks in it.
+     * Asked for by stage two, a few groups ahead of use (as before), the first groups of every burst were
+     * probed as soon as asked for and waited for memory, and each group's downcall waited for the buckets'
+     * address translations together (on this VM the flow table's pages are 4 KB pages on the host whatever
+     * the guest's: a million-flow table's bucket is a TLB miss). A whole burst asked for in one downcall at the
+     * end of this stage lost most of them (165 ns per new flow instead of 87 in a million-flow table).
+     *
+     * @return the number of bucket addresses asked for.
      */
     private int parseBurst(final int n)
     {
@@ -425,6 +433,7 @@ public final class WorkerAgent implements Agent
         final Vip[] vipArray = snap.vips();
         long rxBytes = 0;
         int prefetches = 0;
+        int asked = 0;
         for (int i = 0; i < n; i++)
         {
             final long m = Memory.getI64(rxBurstAddress + 8L * i);
@@ -434,8 +443,8 @@ public final class WorkerAgent implements Agent
             if (Mbuf.segments(m) != 1)
             {
                 verdicts[i] = MULTI_SEGMENT;
-                prefetchEnd[i] = prefetches;
                 hints[i] = -1;
+                asked = askForBuckets(i, n, prefetches, asked);
                 continue;
             }
             final PacketInfo info = infos[i];
@@ -485,7 +494,7 @@ public final class WorkerAgent implements Agent
                 }
             }
             verdicts[i] = verdict;
-            prefetchEnd[i] = prefetches;
+            asked = askForBuckets(i, n, prefetches, asked);
         }
         counters.add(WorkerCounters.RX_PACKETS, n);
         counters.add(WorkerCounters.RX_BYTES, rxBytes);
@@ -493,18 +502,29 @@ public final class WorkerAgent implements Agent
         return prefetches;
     }
 
-    /** Stage two: flows, backends, encapsulation and TX, bucket prefetching a few groups ahead. */
-    private void forwardBurst(final int n, final long nowNs, final int prefetches)
+    /**
+     * At the end of each group of packets in stage one (and of the burst): the buckets queued since the last
+     * call, in one downcall.
+     *
+     * @return the number of queued buckets asked for so far.
+     */
+    private int askForBuckets(final int i, final int n, final int queued, final int asked)
+    {
+        if (queued > asked && ((i & (PREFETCH_GROUP - 1)) == PREFETCH_GROUP - 1 || i == n - 1))
+        {
+            Burst.prefetchLines(prefetchAddress + 8L * asked, queued - asked);
+            return queued;
+        }
+        return asked;
+    }
+
+    /** Stage two: flows, backends, encapsulation and TX. */
+    private void forwardBurst(final int n, final long nowNs)
     {
         final ForwardingSnapshot snap = snapshot;
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
-        int prefetched = 0;
         for (int i = 0; i < n; i++)
         {
-            if ((i & (PREFETCH_GROUP - 1)) == 0 && prefetches > 0)
-            {
-                prefetched = prefetchAhead(i, n, prefetched);
-            }
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
             disposed = i;
             final long m = mbufs[i];
@@ -555,31 +575,18 @@ public final class WorkerAgent implements Agent
     }
 
     /**
-     * Stage two's prefetching at the start of each group of packets: the flow-table buckets of the packets up
-     * to three groups ahead (far enough ahead to arrive in time, few enough at once for the core to keep every
-     * one in flight: asking for a whole burst's buckets at once lost most of them, 165 ns per new flow instead
-     * of 87 in a million-flow table), and for the next group, whose first buckets have arrived by now, each
-     * flow looked for in its first bucket and, where it is not there, its second bucket asked for too (a flow
-     * lives there when its first bucket was nearly full as it arrived: about one in twelve at half load, each
-     * a full memory stall when not prefetched). One downcall per group.
-     *
-     * @return the number of stage one's bucket addresses asked for so far.
+     * Between the stages, for a burst with flow-table packets: each known IPv4 flow looked for in its first
+     * bucket, which stage one asked for (the last group's a few hundred cycles ago, the first's a whole stage
+     * ago), and where it is not there, its second bucket asked for, a group at a time (a flow lives there when its
+     * first bucket was nearly full as it arrived: about one in twelve at half load, each a full memory stall when
+     * not prefetched). A loop of its own, not a step of stage two's: with stage two's live values around it, C2
+     * spilled and reloaded registers in every probe (perf/profile/asm-profile.sh: 1.3 % of the worker's samples on
+     * one reload in the probe's loop).
      */
-    private int prefetchAhead(final int i, final int n, final int alreadyPrefetched)
+    private void probeBurst(final int n)
     {
-        int prefetched = alreadyPrefetched;
-        if (i == 0)
-        {
-            // The burst's start: nothing has been asked for, the first groups have no lead.
-            final int upTo = prefetchEnd[Math.min(3 * PREFETCH_GROUP, n) - 1];
-            if (upTo > 0)
-            {
-                Burst.prefetchLines(prefetchAddress, upTo);
-            }
-            prefetched = upTo;
-        }
         int lines = 0;
-        for (int j = i == 0 ? 0 : i + PREFETCH_GROUP, end = Math.min(i + 2 * PREFETCH_GROUP, n); j < end; j++)
+        for (int j = 0; j < n; j++)
         {
             if (hints[j] == PROBE)
             {
@@ -592,17 +599,12 @@ public final class WorkerAgent implements Agent
                     Memory.putI64(linesAddress + 8L * lines++, flows.secondBucketAddress(placement));
                 }
             }
+            if (lines > 0 && ((j & (PREFETCH_GROUP - 1)) == PREFETCH_GROUP - 1 || j == n - 1))
+            {
+                Burst.prefetchLines(linesAddress, lines);
+                lines = 0;
+            }
         }
-        final int upTo = prefetchEnd[Math.min(i + 3 * PREFETCH_GROUP, n) - 1];
-        for (; prefetched < upTo; prefetched++)
-        {
-            Memory.putI64(linesAddress + 8L * lines++, Memory.getI64(prefetchAddress + 8L * prefetched));
-        }
-        if (lines > 0)
-        {
-            Burst.prefetchLines(linesAddress, lines);
-        }
-        return prefetched;
     }
 
     private static int findVip(final VipTable vips, final Vip[] vipArray, final PacketInfo info)

@@ -46,6 +46,8 @@ class HotMethodSizeTest
         {WorkerAgent.class, "flowHash"},
         {WorkerAgent.class, "placement"},
         {WorkerAgent.class, "reject"},
+        {WorkerAgent.class, "askForBuckets"},
+        {WorkerAgent.class, "probeBurst"},
         {TxBuffer.class, "add"},
         {TxBuffer.class, "put"},
         {VipTable.class, "findV4"},

@@ -7,6 +7,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 
+import io.panamux.dpdk.Memory;
+
 import static io.panamux.flow.FlowTableDescriptor.ADDRESSES_OFFSET;
 import static io.panamux.flow.FlowTableDescriptor.BACKEND_OFFSET;
 import static io.panamux.flow.FlowTableDescriptor.FLAGS_OFFSET;
@@ -143,6 +145,13 @@ public final class FlowTable implements AutoCloseable
      * readers on other threads keep {@link #memory}, which fails cleanly after {@link #close}.
      */
     private final MemorySegment own;
+    /**
+     * The table's address, for the writer's per-packet hit path ({@link #findAtV4}, {@link #locateV4In},
+     * {@link #hit}): through {@link Memory}'s whole-address-space segment, a constant, C2 compiles each access to
+     * one load or store without the bounds check of {@link #own} (whose length is a field). Every offset there
+     * comes from this table (a bucket of the mask, an entry found in it), never from a packet.
+     */
+    private final long base;
     private final long placementSeed;
     private final long bucketMask;
     private final int bucketCount;
@@ -201,6 +210,7 @@ public final class FlowTable implements AutoCloseable
         hugePages = mapped != null;
         memory = hugePages ? mapped : arena.allocate(bytes, LINE_BYTES);
         own = MemorySegment.ofAddress(memory.address()).reinterpret(bytes);
+        base = memory.address();
     }
 
     /**
@@ -434,8 +444,8 @@ public final class FlowTable implements AutoCloseable
     public long findAtV4(
         final long hint, final int srcAddr, final int dstAddr, final int srcPort, final int dstPort, final int protocol, final int now)
     {
-        return own.get(LONG, hint + HEAD_OFFSET) == headV4(srcPort, dstPort, protocol)
-            && own.get(LONG, hint + ADDRESSES_OFFSET) == addressesV4(srcAddr, dstAddr) ? hit(hint, now) : MISSING;
+        return Memory.getI64(base + hint + HEAD_OFFSET) == headV4(srcPort, dstPort, protocol)
+            && Memory.getI64(base + hint + ADDRESSES_OFFSET) == addressesV4(srcAddr, dstAddr) ? hit(hint, now) : MISSING;
     }
 
     /**
@@ -1219,12 +1229,12 @@ public final class FlowTable implements AutoCloseable
 
     private long locateV4In(final long bucket, final long head, final long addresses)
     {
-        final MemorySegment own = this.own;
-        for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
+        final long at = base + bucket;
+        for (long slot = 0; slot < BUCKET_BYTES; slot += HALF_BYTES)
         {
-            if (own.get(LONG, slot + HEAD_OFFSET) == head && own.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+            if (Memory.getI64(at + slot + HEAD_OFFSET) == head && Memory.getI64(at + slot + ADDRESSES_OFFSET) == addresses)
             {
-                return slot;
+                return bucket + slot;
             }
         }
         return -1;
@@ -1420,8 +1430,8 @@ public final class FlowTable implements AutoCloseable
 
     private int beginWrite(final long line)
     {
-        final int sequence = own.get(INT, line + SEQUENCE_OFFSET) + 1;
-        SEQUENCE.setOpaque(own, line + SEQUENCE_OFFSET, sequence);
+        final int sequence = Memory.getI32(base + line + SEQUENCE_OFFSET) + 1;
+        SEQUENCE.setOpaque(Memory.ALL, base + line + SEQUENCE_OFFSET, sequence);
         // The odd sequence must be visible before any store to the line's entries.
         VarHandle.storeStoreFence();
         return sequence;
@@ -1429,7 +1439,7 @@ public final class FlowTable implements AutoCloseable
 
     private void endWrite(final long line, final int oddSequence)
     {
-        SEQUENCE.setRelease(own, line + SEQUENCE_OFFSET, oddSequence + 1);
+        SEQUENCE.setRelease(Memory.ALL, base + line + SEQUENCE_OFFSET, oddSequence + 1);
     }
 
     /**
@@ -1441,19 +1451,19 @@ public final class FlowTable implements AutoCloseable
      */
     private long hit(final long entry, final int now)
     {
-        final MemorySegment own = this.own;
-        if (own.get(INT, entry + LAST_SEEN_OFFSET) != now)
+        final long at = base + entry;
+        if (Memory.getI32(at + LAST_SEEN_OFFSET) != now)
         {
             stamp(entry, now);
         }
-        return ((long)own.get(INT, entry + FLAGS_OFFSET) << 32) | (own.get(INT, entry + BACKEND_OFFSET) & 0xFFFF_FFFFL);
+        return ((long)Memory.getI32(at + FLAGS_OFFSET) << 32) | (Memory.getI32(at + BACKEND_OFFSET) & 0xFFFF_FFFFL);
     }
 
     private void stamp(final long entry, final int now)
     {
         final long line = entry & -LINE_BYTES;
         final int sequence = beginWrite(line);
-        own.set(INT, entry + LAST_SEEN_OFFSET, now);
+        Memory.putI32(base + entry + LAST_SEEN_OFFSET, now);
         endWrite(line, sequence);
     }
 
