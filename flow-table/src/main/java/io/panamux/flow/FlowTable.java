@@ -146,8 +146,8 @@ public final class FlowTable implements AutoCloseable
      */
     private final MemorySegment own;
     /**
-     * The table's address, for the writer's per-packet hit path ({@link #findAtV4}, {@link #locateV4In},
-     * {@link #hit}): through {@link Memory}'s whole-address-space segment, a constant, C2 compiles each access to
+     * The table's address, for the writer's per-packet paths (the hit: {@link #findAtV4}, {@link #locateV4In},
+     * {@link #hit}; the insert: {@link #placeV4}, {@link #storeV4}): through {@link Memory}'s whole-address-space segment, a constant, C2 compiles each access to
      * one load or store without the bounds check of {@link #own} (whose length is a field). Every offset there
      * comes from this table (a bucket of the mask, an entry found in it), never from a packet.
      */
@@ -578,7 +578,6 @@ public final class FlowTable implements AutoCloseable
      */
     private long placeV4(final long hash, final long head, final long addresses, final int backendId, final int flags, final int now)
     {
-        final MemorySegment own = this.own;
         final long first = firstBucket(hash);
         final long second = secondBucket(hash);
         long firstFree = -1;
@@ -594,19 +593,20 @@ public final class FlowTable implements AutoCloseable
             int count = 0;
             for (long slot = bucket, end = bucket + BUCKET_BYTES; slot < end; slot += HALF_BYTES)
             {
-                final long slotHead = own.get(LONG, slot + HEAD_OFFSET);
+                final long at = base + slot;
+                final long slotHead = Memory.getI64(at + HEAD_OFFSET);
                 if (slotHead == KIND_FREE)
                 {
                     free = count++ == 0 ? slot : free;
                 }
                 else if (slotHead != V6_TAIL)
                 {
-                    if (slotHead == head && own.get(LONG, slot + ADDRESSES_OFFSET) == addresses)
+                    if (slotHead == head && Memory.getI64(at + ADDRESSES_OFFSET) == addresses)
                     {
                         return slot;
                     }
                     // An IPv6 entry is aged at its first half: its last-seen sits where an IPv4 entry's does.
-                    final int age = now - own.get(INT, slot + LAST_SEEN_OFFSET);
+                    final int age = now - Memory.getI32(at + LAST_SEEN_OFFSET);
                     if (age > stalestAge)
                     {
                         stalest = slot;
@@ -653,16 +653,15 @@ public final class FlowTable implements AutoCloseable
     /** Writes an IPv4 entry at {@code target}, a free slot or the entry it evicts, under the line's seqlock. */
     private void storeV4(final long target, final long head, final long addresses, final int backendId, final int flags, final int now)
     {
-        final MemorySegment own = this.own;
         final long line = target & -LINE_BYTES;
         final int sequence = beginWrite(line);
-        if ((own.get(LONG, target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
+        if ((Memory.getI64(base + target + HEAD_OFFSET) & KIND_MASK) == KIND_V6)
         {
             // Evicting an IPv6 entry frees the line's second half too.
-            own.set(LONG, line + TAIL_OFFSET, KIND_FREE);
+            Memory.putI64(base + line + TAIL_OFFSET, KIND_FREE);
         }
-        own.set(LONG, target + HEAD_OFFSET, head);
-        own.set(LONG, target + ADDRESSES_OFFSET, addresses);
+        Memory.putI64(base + target + HEAD_OFFSET, head);
+        Memory.putI64(base + target + ADDRESSES_OFFSET, addresses);
         writeValue(target, backendId, flags, now);
         endWrite(line, sequence);
     }
@@ -1469,9 +1468,10 @@ public final class FlowTable implements AutoCloseable
 
     private void writeValue(final long entry, final int backendId, final int flags, final int now)
     {
-        own.set(INT, entry + BACKEND_OFFSET, backendId);
-        own.set(INT, entry + LAST_SEEN_OFFSET, now);
-        own.set(INT, entry + FLAGS_OFFSET, flags & MAX_FLAGS);
+        final long at = base + entry;
+        Memory.putI32(at + BACKEND_OFFSET, backendId);
+        Memory.putI32(at + LAST_SEEN_OFFSET, now);
+        Memory.putI32(at + FLAGS_OFFSET, flags & MAX_FLAGS);
     }
 
     private long packedValue(final long entry)
