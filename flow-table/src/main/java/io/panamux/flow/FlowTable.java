@@ -147,9 +147,10 @@ public final class FlowTable implements AutoCloseable
     private final MemorySegment own;
     /**
      * The table's address, for the writer's per-packet paths (the hit: {@link #findAtV4}, {@link #locateV4In},
-     * {@link #hit}; the insert: {@link #placeV4}, {@link #storeV4}): through {@link Memory}'s whole-address-space segment, a constant, C2 compiles each access to
-     * one load or store without the bounds check of {@link #own} (whose length is a field). Every offset there
-     * comes from this table (a bucket of the mask, an entry found in it), never from a packet.
+     * {@link #hit}; the insert: {@link #placeV4}, {@link #storeV4}): through {@link Memory}'s whole-address-space
+     * segment, a constant, C2 compiles each access to one load or store without the bounds check of {@link #own}
+     * (whose length is a field). Every offset there comes from this table (a bucket of the mask, an entry found
+     * in it), never from a packet.
      */
     private final long base;
     private final long placementSeed;
