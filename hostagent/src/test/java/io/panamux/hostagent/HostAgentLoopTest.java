@@ -130,6 +130,17 @@ class HostAgentLoopTest
         assertEquals(1, Burst.tx(port.id(), 0, BURST, 1));
     }
 
+    /** A two-agent test's end: both stopped, what they sent last drained from their networks, their tables freed. */
+    private static void stopBoth(final HostAgent b1, final HostAgent c2)
+    {
+        b1.onClose();
+        c2.onClose();
+        receive(b1Network.b());
+        receive(c2Network.b());
+        b1.closeTables();
+        c2.closeTables();
+    }
+
     private static List<byte[]> receive(final EthPort port)
     {
         final List<byte[]> out = new ArrayList<>();
@@ -331,12 +342,7 @@ class HostAgentLoopTest
         }
         finally
         {
-            b1.onClose();
-            c2.onClose();
-            receive(b1Network.b());
-            receive(c2Network.b());
-            b1.closeTables();
-            c2.closeTables();
+            stopBoth(b1, c2);
         }
     }
 
@@ -564,12 +570,7 @@ class HostAgentLoopTest
         }
         finally
         {
-            b1.onClose();
-            c2.onClose();
-            receive(b1Network.b());
-            receive(c2Network.b());
-            b1.closeTables();
-            c2.closeTables();
+            stopBoth(b1, c2);
         }
     }
 
