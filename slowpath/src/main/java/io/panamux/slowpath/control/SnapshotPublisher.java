@@ -159,7 +159,8 @@ public final class SnapshotPublisher
 
     /**
      * Replaces a VIP's backends (add, remove, re-weight, drain). When the set of backends that take new
-     * flows changes, the VIP enters its stateful phase with the table it had as the previous table.
+     * flows changes, the VIP enters its stateful phase with the table it had as the previous table; a change
+     * during the phase keeps the phase's previous table and starts its minimum again.
      */
     public void changeBackends(final VipState vip, final List<BackendState> backends, final long nowNs)
     {
@@ -172,8 +173,15 @@ public final class SnapshotPublisher
         }
         if (!backends.equals(vip.backends))
         {
-            vip.previousBackends = vip.publishedBackends;
-            vip.previousTable = vip.publishedTable;
+            // In a phase already, the previous table stays the one from before it: the connections older than
+            // the phase that sent nothing since are unrecorded and still need it, and the connections opened
+            // during the phase were recorded as new ones. Taking the intermediate table would move the first
+            // group, and make the answer depend on whether this MUX saw the two changes apart or at once.
+            if (vip.mode != Vip.MODE_STATEFUL || vip.previousTable == null)
+            {
+                vip.previousBackends = vip.publishedBackends;
+                vip.previousTable = vip.publishedTable;
+            }
             vip.mode = Vip.MODE_STATEFUL;
             vip.statefulSinceNs = nowNs;
         }

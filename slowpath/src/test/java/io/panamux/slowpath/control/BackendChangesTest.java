@@ -88,6 +88,47 @@ class BackendChangesTest
     }
 
     /**
+     * A second change while the VIP is still in the stateful phase of the first keeps the table from before
+     * the first as the previous table. The connections older than both changes may not have sent a packet
+     * between them (a MUX can apply two changes a few milliseconds apart, another MUX of the pool both at
+     * once), so they are unrecorded and must still find their backend in the previous table; the
+     * connections opened in between were recorded as new connections. With the intermediate table as the
+     * previous one, a connection the first change moved went to its new backend and broke (NetworkTest,
+     * "a backend added and another drained").
+     */
+    @Test
+    void aSecondChangeDuringTheStatefulPhaseKeepsTheTableFromBeforeTheFirst() throws Exception
+    {
+        final int[] before = h.vip(WEB).table().clone();
+        final List<String> backendsBefore = texts(h.vip(WEB).backends());
+        final ForwardingSnapshot stable = h.slot.current();
+        final Vip stableVip = h.vip(WEB);
+        h.run((c, now) -> h.changes.add(WEB, "10.1.0.4", 1, now));
+        final long firstSince = h.publisher.vips().get(WEB).statefulSinceNs();
+        h.advance(2 * SECOND);
+        h.run((c, now) -> h.changes.drain(WEB, "10.1.0.1", now));
+
+        final Vip vip = h.vip(WEB);
+        assertEquals(Vip.MODE_STATEFUL, vip.mode());
+        assertArrayEquals(before, vip.previousTable(), "the table from before the first change");
+        assertEquals(backendsBefore, texts(vip.previousBackends()));
+        assertTrue(h.publisher.vips().get(WEB).statefulSinceNs() > firstSince, "the phase's minimum runs from the last change");
+
+        // Every connection older than both changes keeps its backend, the drained one included.
+        final ForwardingSnapshot s = h.slot.current();
+        int moved = 0;
+        for (int port = 1000; port < 1400; port++)
+        {
+            final Backend original = ControlHarness.choice(stable, stableVip, CLIENT, port);
+            final long hash = ControlHarness.hash(s, CLIENT, vip.v4(), port, vip.port(), vip.protocol());
+            final Backend kept = vip.backendForExisting(s, hash);
+            assertEquals(original.text(), kept.text(), "client port " + port);
+            moved += ControlHarness.choice(s, vip, CLIENT, port).id() != kept.id() ? 1 : 0;
+        }
+        assertTrue(moved > 100, "the two changes move a share of the flows for new connections: " + moved);
+    }
+
+    /**
      * The next hop reaches the workers in the snapshot: the configured {@code gateway-mac} from the first
      * snapshot on, and one ARP learnt (when none is configured) in the next snapshot published.
      */

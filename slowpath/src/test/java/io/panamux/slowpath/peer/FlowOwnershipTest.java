@@ -210,7 +210,10 @@ class FlowOwnershipTest
         assertPutFlow(a.drainCommands(), port, a.backend(decided.text()));
         assertEquals(1, b.stats().answersByRule2());
 
-        // Another change: the previous table is now the one with three backends, and rule 2 would differ.
+        // b's phase ends (nothing in its own tables needs it) and another change comes: the previous table is
+        // now the one with three backends, and rule 2 would differ. (A change during the phase keeps the
+        // phase's previous table, and with it rule 2.)
+        b.publisher.endStatefulPhase(b.publisher.vips().get(PoolRig.VIP_KEY));
         b.changeBackends(List.of(state("10.1.0.1"), state("10.1.0.2"), state("10.1.0.3"), state("10.1.0.4")));
         assertNotEquals(decided.text(), rule2(b, port).text());
 
