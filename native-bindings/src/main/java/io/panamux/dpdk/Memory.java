@@ -2,16 +2,24 @@ package io.panamux.dpdk;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import org.agrona.UnsafeApi;
 
 /**
- * Absolute-address access to native memory (mbufs, off-heap tables) through one segment that spans
- * the whole address space, the FFM equivalent of {@code Unsafe} get/put.
+ * Absolute-address access to native memory (mbufs, off-heap tables): {@code Unsafe} get/put at raw
+ * addresses, through Agrona's {@link UnsafeApi} (the JDK's internal {@code Unsafe}, which Agrona already
+ * needs; {@code --add-exports java.base/jdk.internal.misc} is on every command line that runs the project).
  *
  * <p>Packet headers are in network byte order: the {@code *Be} accessors read and write big-endian
  * values at unaligned addresses. Host-order accessors are for DPDK's own structures (mbuf fields).
- * The JIT folds the segment's bounds check (it spans {@code [0, Long.MAX_VALUE)}) into nothing more
- * than a sign test, and escape analysis removes every temporary; the steady loop allocates nothing.
+ *
+ * <p>Why not a segment over the whole address space ({@link #ALL}), as before: the checks of such a segment
+ * fold away, but C2 folds them after inlining, and each access first inlines about thirty methods of the FFM
+ * implementation (var handle guards, segment, bounds, alignment and session checks). The worker's stage two
+ * (parse results, backend, encapsulation, TX) made of them reached C2's node budget
+ * ({@code NodeCountInliningCutoff}), and {@code TxBuffer.add} stayed a real call per packet, with the
+ * spills around it (issue 14, {@code -XX:+PrintInlining}). An {@code Unsafe} access is one intrinsic.
+ * What it gives up is nothing the segment gave: {@link #ALL} checks only that an address is not negative.
  *
  * <p>{@link #CHECKS} is the one switch for bounds checks on the fast path: on in tests
  * ({@code -Dpanamux.checks=true}), off in production and benchmarks.
@@ -25,13 +33,6 @@ public final class Memory
     /** A segment over all of the address space; addresses are offsets into it. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    private static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt INT_BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-
     private Memory()
     {
     }
@@ -39,85 +40,85 @@ public final class Memory
     /** @return the unsigned byte at {@code address}. */
     public static int getU8(final long address)
     {
-        return ALL.get(ValueLayout.JAVA_BYTE, address) & 0xFF;
+        return UnsafeApi.getByte(address) & 0xFF;
     }
 
     /** Writes the low 8 bits of {@code value} at {@code address}. */
     public static void putU8(final long address, final int value)
     {
-        ALL.set(ValueLayout.JAVA_BYTE, address, (byte)value);
+        UnsafeApi.putByte(address, (byte)value);
     }
 
     /** @return the unsigned big-endian 16-bit value at {@code address}. */
     public static int getU16Be(final long address)
     {
-        return ALL.get(SHORT_BE, address) & 0xFFFF;
+        return UnsafeApi.getShortUnaligned(null, address, true) & 0xFFFF;
     }
 
     /** Writes the low 16 bits of {@code value} big-endian at {@code address}. */
     public static void putU16Be(final long address, final int value)
     {
-        ALL.set(SHORT_BE, address, (short)value);
+        UnsafeApi.putShortUnaligned(null, address, (short)value, true);
     }
 
     /** @return the big-endian 32-bit value at {@code address}. */
     public static int getI32Be(final long address)
     {
-        return ALL.get(INT_BE, address);
+        return UnsafeApi.getIntUnaligned(null, address, true);
     }
 
     /** Writes {@code value} big-endian at {@code address}. */
     public static void putI32Be(final long address, final int value)
     {
-        ALL.set(INT_BE, address, value);
+        UnsafeApi.putIntUnaligned(null, address, value, true);
     }
 
     /** @return the big-endian 64-bit value at {@code address}. */
     public static long getI64Be(final long address)
     {
-        return ALL.get(LONG_BE, address);
+        return UnsafeApi.getLongUnaligned(null, address, true);
     }
 
     /** Writes {@code value} big-endian at {@code address}. */
     public static void putI64Be(final long address, final long value)
     {
-        ALL.set(LONG_BE, address, value);
+        UnsafeApi.putLongUnaligned(null, address, value, true);
     }
 
     /** @return the unsigned host-order 16-bit value at {@code address}. */
     public static int getU16(final long address)
     {
-        return ALL.get(SHORT, address) & 0xFFFF;
+        return UnsafeApi.getShortUnaligned(null, address) & 0xFFFF;
     }
 
     /** Writes the low 16 bits of {@code value} in host order at {@code address}. */
     public static void putU16(final long address, final int value)
     {
-        ALL.set(SHORT, address, (short)value);
+        UnsafeApi.putShortUnaligned(null, address, (short)value);
     }
 
     /** @return the host-order 32-bit value at {@code address}. */
     public static int getI32(final long address)
     {
-        return ALL.get(INT, address);
+        return UnsafeApi.getIntUnaligned(null, address);
     }
 
     /** Writes {@code value} in host order at {@code address}. */
     public static void putI32(final long address, final int value)
     {
-        ALL.set(INT, address, value);
+        UnsafeApi.putIntUnaligned(null, address, value);
     }
 
     /** @return the host-order 64-bit value at {@code address}. */
     public static long getI64(final long address)
     {
-        return ALL.get(LONG, address);
+        return UnsafeApi.getLongUnaligned(null, address);
     }
 
     /** Writes {@code value} in host order at {@code address}. */
     public static void putI64(final long address, final long value)
     {
-        ALL.set(LONG, address, value);
+        UnsafeApi.putLongUnaligned(null, address, value);
     }
 
     /** Copies {@code length} bytes between native addresses (regions may overlap). */
