@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 
 import io.panamux.dpdk.Memory;
+import org.agrona.UnsafeApi;
 
 import static io.panamux.flow.FlowTableDescriptor.ADDRESSES_OFFSET;
 import static io.panamux.flow.FlowTableDescriptor.BACKEND_OFFSET;
@@ -1431,7 +1432,7 @@ public final class FlowTable implements AutoCloseable
     private int beginWrite(final long line)
     {
         final int sequence = Memory.getI32(base + line + SEQUENCE_OFFSET) + 1;
-        SEQUENCE.setOpaque(Memory.ALL, base + line + SEQUENCE_OFFSET, sequence);
+        UnsafeApi.putIntOpaque(null, base + line + SEQUENCE_OFFSET, sequence);
         // The odd sequence must be visible before any store to the line's entries.
         VarHandle.storeStoreFence();
         return sequence;
@@ -1439,7 +1440,7 @@ public final class FlowTable implements AutoCloseable
 
     private void endWrite(final long line, final int oddSequence)
     {
-        SEQUENCE.setRelease(Memory.ALL, base + line + SEQUENCE_OFFSET, oddSequence + 1);
+        UnsafeApi.putIntRelease(null, base + line + SEQUENCE_OFFSET, oddSequence + 1);
     }
 
     /**
