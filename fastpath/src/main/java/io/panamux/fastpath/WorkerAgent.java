@@ -537,10 +537,16 @@ public final class WorkerAgent implements Agent
             final PacketInfo info = infos[i];
             final Vip vip = snap.vips()[vipOf[i]];
             final int chosen = choice[i];
-            Backend backend = chosen >= 0 ? vip.backends()[chosen] : chosen == NONE ? null : knownFlow(snap, vip, info, hints[i], now);
+            final long hint = hints[i];
+            // knownFlow only where the probe found the flow: its profile then sees hits alone. Called for every
+            // flow-table packet, it saw a million SYNs miss before the first known flow (the bench's fill, a
+            // flood at a MUX's start), and C2 compiled its hit path as rare: findAtV4 and the counter a real
+            // call per packet.
+            Backend backend = chosen >= 0 ? vip.backends()[chosen] : chosen == NONE || hint < 0 ? null : knownFlow(snap, vip, info, hint,
+                now);
             if (backend == null && chosen == BY_FLOW_TABLE)
             {
-                backend = chooseBackend(snap, vip, info, hashes[i], placements[i], hints[i], now, m);
+                backend = chooseBackend(snap, vip, info, hashes[i], placements[i], hint, now, m);
             }
             if (backend == HANDED_OVER)
             {
@@ -649,7 +655,7 @@ public final class WorkerAgent implements Agent
     }
 
     /**
-     * The backend of a known IPv4 flow found where stage two's probe saw it ({@code hint}), or null: then
+     * The backend of a known IPv4 flow found where the probe saw it ({@code hint}, not negative), or null: then
      * {@link #chooseBackend} decides. The common packet of a flow-recording VIP, kept apart from
      * chooseBackend because C2 compiled that (with the whole lookup) on its own before the loop and, at
      * over InlineSmallCode (2,500 bytes of machine code), then left it a real call per packet
@@ -657,7 +663,7 @@ public final class WorkerAgent implements Agent
      */
     private Backend knownFlow(final ForwardingSnapshot snap, final Vip vip, final PacketInfo info, final long hint, final int now)
     {
-        if (hint < 0 || info.icmpError)
+        if (info.icmpError)
         {
             return null;
         }
