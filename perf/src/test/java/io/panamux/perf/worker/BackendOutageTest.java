@@ -1,25 +1,33 @@
 package io.panamux.perf.worker;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import io.panamux.dpdk.PacketPool;
 import io.panamux.dpdk.RingPorts;
 import io.panamux.fastpath.WorkerCounters;
+import io.panamux.fastpath.snapshot.ForwardingSnapshot;
 import io.panamux.fastpath.snapshot.Vip;
+import io.panamux.flow.FlowHash;
+import io.panamux.flow.MaglevTable;
 import io.panamux.perf.traffic.ClientFrames;
 import io.panamux.slowpath.config.IpAddress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 9 item 1: a VIP whose backends were all drained, or all unhealthy, gets a backend again, and
  * mid-connection packets of connections the MUX never recorded arrive. The snapshots are the ones the real
- * control plane publishes (the previous table is then the empty table of the outage); the worker must
- * forward every such packet to a live backend, count no error and leave no mbuf out.
+ * control plane publishes; the worker must forward every such packet to a backend that serves it, count no
+ * error and leave no mbuf out. When the outage lasted past the stateful phase, the previous table is the
+ * empty table of the outage. When the changes come within one phase, the previous table stays the one from
+ * before the first of them, and the connections older than the phase stay on their drained backends, which
+ * still serve them.
  */
 class BackendOutageTest
 {
@@ -90,6 +98,8 @@ class BackendOutageTest
             m.changes.drain(WEB, "10.1.0.1", m.now());
             m.changes.drain(WEB, "10.1.0.2", m.now());
             assertEquals(0, m.slot.current().vips()[0].table().length, "no backend takes new flows");
+            m.advance(SteppedMux.PHASE_NS + 2 * SteppedMux.SECOND);
+            assertEquals(Vip.MODE_STATELESS, m.slot.current().vips()[0].mode(), "the drains' phase ended");
             m.changes.add(WEB, "10.1.0.3", 1, m.now());
             final Vip vip = m.slot.current().vips()[0];
             assertEquals(Vip.MODE_STATEFUL, vip.mode());
@@ -101,6 +111,36 @@ class BackendOutageTest
             assertTrue(out.stream().allMatch(d -> d == IpAddress.parse("10.1.0.3").ipv4()), "to the only backend taking flows: " + out);
             assertEquals(0, m.counters.get(WorkerCounters.WORKER_ERRORS));
             assertEquals(199, m.counters.get(WorkerCounters.TX_PACKETS));
+        }
+    }
+
+    /** The same three changes within one stateful phase: the connections from before it stay where they were. */
+    @Test
+    void bothBackendsDrainedAndAThirdAddedInOnePhaseKeepsOlderConnectionsOnTheDrainedOnes() throws Exception
+    {
+        try (SteppedMux m = mux())
+        {
+            final Vip stable = m.slot.current().vips()[0];
+            m.changes.drain(WEB, "10.1.0.1", m.now());
+            m.changes.drain(WEB, "10.1.0.2", m.now());
+            m.changes.add(WEB, "10.1.0.3", 1, m.now());
+            final Vip vip = m.slot.current().vips()[0];
+            assertEquals(Vip.MODE_STATEFUL, vip.mode());
+            assertArrayEquals(stable.table(), vip.previousTable(), "the table from before the first drain");
+
+            final List<Integer> out = unrecordedAcks(m, 20_000);
+
+            final List<Integer> expected = new ArrayList<>();
+            final ForwardingSnapshot s = m.slot.current();
+            for (int port = 20_000; port < 20_199; port++)
+            {
+                final long hash = FlowHash.hashV4(s.hashSeed(), CLIENT, VIP, port, 80, 6);
+                expected.add(stable.backends()[MaglevTable.lookup(stable.table(), hash)].v4());
+            }
+            assertEquals(199, out.size(), "every packet forwarded");
+            assertEquals(expected, out, "each on the backend it had before the drains");
+            assertTrue(out.contains(IpAddress.parse("10.1.0.1").ipv4()) && out.contains(IpAddress.parse("10.1.0.2").ipv4()), out.toString());
+            assertEquals(0, m.counters.get(WorkerCounters.WORKER_ERRORS));
         }
     }
 
@@ -129,8 +169,8 @@ class BackendOutageTest
 
     /**
      * One backend drained by the operator, the other fails its health check (no backend takes flows: the
-     * empty table is published, not a bypass, since the drained one is still present), then recovers: the
-     * previous table is the empty one.
+     * empty table is published, not a bypass, since the drained one is still present), then recovers after the
+     * phase ended: the previous table is the empty one.
      */
     @Test
     void oneBackendDrainedTheOtherUnhealthyThenRecoveredForwardsUnrecordedConnections() throws Exception
@@ -140,6 +180,8 @@ class BackendOutageTest
             m.changes.drain(WEB, "10.1.0.1", m.now());
             m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), false, m.now());
             assertEquals(0, m.slot.current().vips()[0].table().length, "no backend takes flows");
+            m.advance(SteppedMux.PHASE_NS + 2 * SteppedMux.SECOND);
+            assertEquals(Vip.MODE_STATELESS, m.slot.current().vips()[0].mode(), "the outage lasted past the phase");
             m.changes.healthChanged(WEB, IpAddress.parse("10.1.0.2"), true, m.now());
             final Vip vip = m.slot.current().vips()[0];
             assertEquals(Vip.MODE_STATEFUL, vip.mode());

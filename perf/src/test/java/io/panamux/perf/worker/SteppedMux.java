@@ -42,6 +42,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class SteppedMux implements AutoCloseable
 {
     static final long SECOND = 1_000_000_000L;
+    /** The stateful phase's minimum and the idle time after which a flow no longer holds it open. */
+    static final long PHASE_NS = 300 * SECOND;
 
     final CachedNanoClock clock = new CachedNanoClock();
     final MuxConfig config;
@@ -50,6 +52,7 @@ final class SteppedMux implements AutoCloseable
     final FlowTable flows;
     final WorkerCounters counters = new WorkerCounters();
     final WorkerAgent worker;
+    private final ControlAgent control;
     private final PacketPool pool;
     private final EthPort client;
     private final EthPort mux;
@@ -64,9 +67,10 @@ final class SteppedMux implements AutoCloseable
         config = ConfigLoader.parse(yaml, "mux.yaml");
         slot = new SnapshotSlot(ForwardingSnapshot.empty(config.mux().hashSeed()));
         final SnapshotPublisher publisher = new SnapshotPublisher(slot, new BackendIds(600 * SECOND));
-        final ControlAgent control = new ControlAgent(publisher, clock);
+        control = new ControlAgent(publisher, clock);
         flows = new FlowTable(config.dataplane().flowTable().capacity());
-        final StatefulPhaseTracker tracker = new StatefulPhaseTracker(control, slot, List.of(flows), 300 * SECOND, 300 * SECOND, SECOND);
+        final StatefulPhaseTracker tracker = new StatefulPhaseTracker(control, slot, List.of(flows), PHASE_NS, PHASE_NS, SECOND);
+        control.addDuty(tracker);
         changes = new BackendChanges(config, publisher, new InProcessRouterControl(), tracker);
         changes.start(clock.nanoTime());
         final TunnelEncapsulator encapsulator = new TunnelEncapsulator(mux.macAddress(), config.dataplane().gatewayMac().orElseThrow(),
@@ -74,6 +78,22 @@ final class SteppedMux implements AutoCloseable
         worker = new WorkerAgent(new WorkerConfig(mux.id(), 0, 0, 32, -1, WorkerConfig.DEFAULT_TX_DRAIN_NANOS,
             config.dataplane().flowTable().idleTimeoutSeconds(), config.dataplane().flowTable().newFlowsPerSecond()), slot, flows,
             encapsulator, counters, new WorkerToControl(1 << 16), new ControlToWorker(1 << 16), clock);
+    }
+
+    /**
+     * Lets {@code ns} pass a second at a time, the control thread's duties (the stateful-phase tracker) running
+     * each second, the worker idle.
+     */
+    void advance(final long ns)
+    {
+        for (long t = 0; t < ns; t += SECOND)
+        {
+            clock.advance(Math.min(SECOND, ns - t));
+            for (int i = 0; i < 4; i++)
+            {
+                control.doWork();
+            }
+        }
     }
 
     /** @return the time now, for {@link BackendChanges} calls. */
