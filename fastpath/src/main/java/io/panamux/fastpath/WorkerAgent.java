@@ -431,6 +431,16 @@ public final class WorkerAgent implements Agent
         final long seed = snap.hashSeed();
         final VipTable vips = snap.vipTable();
         final Vip[] vipArray = snap.vips();
+        // The per-burst arrays in locals: invariant in the loop, so that C2 checks their bounds once before it
+        // (loop predication) instead of loading each field and checking the index for every packet.
+        final long[] mbufs = this.mbufs;
+        final int[] verdicts = this.verdicts;
+        final long[] hints = this.hints;
+        final PacketInfo[] infos = this.infos;
+        final int[] vipOf = this.vipOf;
+        final long[] hashes = this.hashes;
+        final int[] choice = this.choice;
+        final long[] placements = this.placements;
         long rxBytes = 0;
         int prefetches = 0;
         int asked = 0;
@@ -523,6 +533,16 @@ public final class WorkerAgent implements Agent
     {
         final ForwardingSnapshot snap = snapshot;
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
+        // In locals, as in parseBurst: their bounds checked once, before the loop.
+        final long[] mbufs = this.mbufs;
+        final int[] verdicts = this.verdicts;
+        final long[] hints = this.hints;
+        final PacketInfo[] infos = this.infos;
+        final int[] vipOf = this.vipOf;
+        final long[] hashes = this.hashes;
+        final int[] choice = this.choice;
+        final long[] placements = this.placements;
+        final Vip[] vips = snap.vips();
         for (int i = 0; i < n; i++)
         {
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
@@ -535,7 +555,7 @@ public final class WorkerAgent implements Agent
                 continue;
             }
             final PacketInfo info = infos[i];
-            final Vip vip = snap.vips()[vipOf[i]];
+            final Vip vip = vips[vipOf[i]];
             final int chosen = choice[i];
             final long hint = hints[i];
             // knownFlow only where the probe found the flow: its profile then sees hits alone. Called for every
@@ -591,6 +611,9 @@ public final class WorkerAgent implements Agent
      */
     private void probeBurst(final int n)
     {
+        final long[] hints = this.hints;
+        final PacketInfo[] infos = this.infos;
+        final long[] placements = this.placements;
         int lines = 0;
         for (int j = 0; j < n; j++)
         {

@@ -171,9 +171,10 @@ public final class Ipv4Header
     {
         final int word0 = 0x4500 | (tos & 0xFF);
         final int word4 = ((ttl & 0xFF) << 8) | (protocol & 0xFF);
-        final long sum = word0 + (totalLength & 0xFFFF) + (id & 0xFFFF) + (fragmentField & 0xFFFF) + word4 +
+        // Nine 16-bit words: below 2^20.
+        final int sum = word0 + (totalLength & 0xFFFF) + (id & 0xFFFF) + (fragmentField & 0xFFFF) + word4 +
             (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF);
-        final int checksum = Checksum.finish(sum);
+        final int checksum = Checksum.finishSmall(sum);
 
         Memory.putI64Be(header, ((long)word0 << 48) | ((long)(totalLength & 0xFFFF) << 32) |
             ((long)(id & 0xFFFF) << 16) | (fragmentField & 0xFFFF));

@@ -57,6 +57,23 @@ class ChecksumTest
     }
 
     @Test
+    void finishSmallEqualsFinishForEverySumBelowTwoToThe31()
+    {
+        final int[] edges = {0, 1, 0xFFFE, 0xFFFF, 0x1_0000, 0x1_FFFE, 0x1_FFFF, 0xFFFF_0000, 0xFFFE_FFFF, 0x7FFF_FFFF,
+            0x7FFF_0000, 0x7FFE_FFFF, 9 * 0xFFFF};
+        for (final int sum : edges)
+        {
+            assertEquals(Checksum.finish(sum & 0x7FFF_FFFFL), Checksum.finishSmall(sum & 0x7FFF_FFFF), "sum " + Integer.toHexString(sum));
+        }
+        final Random random = new Random(14);
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            final int sum = random.nextInt() & 0x7FFF_FFFF;
+            assertEquals(Checksum.finish(sum), Checksum.finishSmall(sum), "sum " + Integer.toHexString(sum));
+        }
+    }
+
+    @Test
     void ipv4HeaderChecksumOfTheRfc1071StyleExample()
     {
         // A well-known header: 4500 0073 0000 4000 4011 [b861] c0a8 0001 c0a8 00c7.
