@@ -441,6 +441,8 @@ public final class WorkerAgent implements Agent
         final long[] hashes = this.hashes;
         final int[] choice = this.choice;
         final long[] placements = this.placements;
+        final long rxBurstAddress = this.rxBurstAddress;
+        final PacketParser parser = this.parser;
         long rxBytes = 0;
         int prefetches = 0;
         int asked = 0;
@@ -543,6 +545,8 @@ public final class WorkerAgent implements Agent
         final int[] choice = this.choice;
         final long[] placements = this.placements;
         final Vip[] vips = snap.vips();
+        final TunnelEncapsulator encapsulator = this.encapsulator;
+        final TxBuffer tx = this.tx;
         for (int i = 0; i < n; i++)
         {
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
