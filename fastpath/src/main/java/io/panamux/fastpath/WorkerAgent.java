@@ -115,7 +115,7 @@ public final class WorkerAgent implements Agent
      * and 378 for four in the same conditions (issue 14).
      */
     private static final int PREFETCH_GROUP = 4;
-    /** {@link #hints}: the packet's flow is to be looked for in its first bucket ahead of its use. */
+    /** {@link BurstPacket#hint}: the packet's flow is to be looked for in its first bucket ahead of its use. */
     private static final long PROBE = -2;
     /** Stage one's choice: the packet's VIP records flows; stage two decides through the flow table. */
     private static final int BY_FLOW_TABLE = -2;
@@ -140,20 +140,9 @@ public final class WorkerAgent implements Agent
     private final MemorySegment rxBurst;
     private final long rxBurstAddress;
     private final TxBuffer tx;
-    private final PacketInfo[] infos;
-    private final int[] verdicts;
-    private final int[] vipOf;
-    /** Stage one's Maglev choice per packet: an index into the VIP's backends, {@link #BY_FLOW_TABLE} or {@link #NONE}. */
-    private final int[] choice;
-    private final long[] hashes;
-    private final long[] placements;
-    private final long[] mbufs;
+    /** The packets of the burst being forwarded, and what the stages decided about each. */
+    private final BurstPacket[] packets;
     private final long prefetchAddress;
-    /**
-     * Per packet of the burst: where its flow is in its first bucket ({@link FlowTable#probeFirstV4}, found a
-     * group ahead of use), -1 when it is not there or was not looked for, {@link #PROBE} until it is.
-     */
-    private final long[] hints;
     /** Native list of the second buckets asked for at one probe step of stage two. */
     private final long linesAddress;
     private ForwardingSnapshot snapshot;
@@ -213,19 +202,12 @@ public final class WorkerAgent implements Agent
         this.rxBurstAddress = rxBurst.address();
         this.tx = new TxBuffer(Arena.global(), config.port(), config.txQueue(), burst, config.txDrainNanos(), counters);
         this.commandHandler = new WorkerCommands(flows, tx, counters, startNs, this::countPut);
-        this.infos = new PacketInfo[burst];
+        this.packets = new BurstPacket[burst];
         for (int i = 0; i < burst; i++)
         {
-            infos[i] = new PacketInfo();
+            packets[i] = new BurstPacket();
         }
-        this.verdicts = new int[burst];
-        this.vipOf = new int[burst];
-        this.choice = new int[burst];
-        this.hashes = new long[burst];
-        this.placements = new long[burst];
-        this.mbufs = new long[burst];
         this.prefetchAddress = Arena.global().allocate(JAVA_LONG, 2L * burst).address();
-        this.hints = new long[burst];
         this.linesAddress = Arena.global().allocate(JAVA_LONG, 2L * PREFETCH_GROUP).address();
         this.snapshot = snapshots.current();
         encapsulator.gatewayMac(snapshot.nextHopMac());
@@ -431,16 +413,9 @@ public final class WorkerAgent implements Agent
         final long seed = snap.hashSeed();
         final VipTable vips = snap.vipTable();
         final Vip[] vipArray = snap.vips();
-        // The per-burst arrays in locals: invariant in the loop, so that C2 checks their bounds once before it
-        // (loop predication) instead of loading each field and checking the index for every packet.
-        final long[] mbufs = this.mbufs;
-        final int[] verdicts = this.verdicts;
-        final long[] hints = this.hints;
-        final PacketInfo[] infos = this.infos;
-        final int[] vipOf = this.vipOf;
-        final long[] hashes = this.hashes;
-        final int[] choice = this.choice;
-        final long[] placements = this.placements;
+        // In locals: invariant in the loop, so that C2 checks the array's bounds once before it (loop
+        // predication) instead of loading the field and checking the index for every packet.
+        final BurstPacket[] packets = this.packets;
         final long rxBurstAddress = this.rxBurstAddress;
         final PacketParser parser = this.parser;
         long rxBytes = 0;
@@ -449,40 +424,39 @@ public final class WorkerAgent implements Agent
         for (int i = 0; i < n; i++)
         {
             final long m = Memory.getI64(rxBurstAddress + 8L * i);
-            mbufs[i] = m;
+            final BurstPacket info = packets[i];
+            info.mbuf = m;
+            info.hint = -1;
             final int length = Mbuf.dataLength(m);
             rxBytes += length;
             if (Mbuf.segments(m) != 1)
             {
-                verdicts[i] = MULTI_SEGMENT;
-                hints[i] = -1;
+                info.verdict = MULTI_SEGMENT;
                 asked = askForBuckets(i, n, prefetches, asked);
                 continue;
             }
-            final PacketInfo info = infos[i];
-            hints[i] = -1;
             int verdict = parser.parse(Mbuf.dataAddress(m), length, info);
             if (verdict == OK)
             {
                 final int vip = findVip(vips, vipArray, info);
                 if (vip >= 0)
                 {
-                    vipOf[i] = vip;
+                    info.vip = vip;
                     final long hash = flowHash(seed, info);
-                    hashes[i] = hash;
+                    info.hash = hash;
                     final Vip v = vipArray[vip];
                     if (!v.recordsFlows() || info.isFragment)
                     {
                         // Stateless (and fragments): Maglev alone, here, so that the table's load overlaps
                         // with the next packets' parsing instead of stalling stage two.
                         final int[] table = v.table();
-                        choice[i] = table.length == 0 ? NONE : MaglevTable.lookup(table, hash);
+                        info.choice = table.length == 0 ? NONE : MaglevTable.lookup(table, hash);
                     }
                     else
                     {
-                        choice[i] = BY_FLOW_TABLE;
+                        info.choice = BY_FLOW_TABLE;
                         final long placement = placement(info);
-                        placements[i] = placement;
+                        info.placement = placement;
                         Memory.putI64(prefetchAddress + 8L * prefetches++, flows.bucketAddress(placement));
                         if ((info.tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
                         {
@@ -491,7 +465,7 @@ public final class WorkerAgent implements Agent
                         }
                         else if (info.ipVersion == 4)
                         {
-                            hints[i] = PROBE;
+                            info.hint = PROBE;
                         }
                     }
                 }
@@ -505,7 +479,7 @@ public final class WorkerAgent implements Agent
                     verdict = vip == VipTable.AMBIGUOUS || (info.isFragment && !info.isFirstFragment) ? FRAGMENT_UNKNOWN_VIP : NOT_VIP;
                 }
             }
-            verdicts[i] = verdict;
+            info.verdict = verdict;
             asked = askForBuckets(i, n, prefetches, asked);
         }
         counters.add(WorkerCounters.RX_PACKETS, n);
@@ -535,15 +509,8 @@ public final class WorkerAgent implements Agent
     {
         final ForwardingSnapshot snap = snapshot;
         final int now = (int)((nowNs - startNs) / NANOS_PER_SECOND);
-        // In locals, as in parseBurst: their bounds checked once, before the loop.
-        final long[] mbufs = this.mbufs;
-        final int[] verdicts = this.verdicts;
-        final long[] hints = this.hints;
-        final PacketInfo[] infos = this.infos;
-        final int[] vipOf = this.vipOf;
-        final long[] hashes = this.hashes;
-        final int[] choice = this.choice;
-        final long[] placements = this.placements;
+        // In locals, as in parseBurst.
+        final BurstPacket[] packets = this.packets;
         final Vip[] vips = snap.vips();
         final TunnelEncapsulator encapsulator = this.encapsulator;
         final TxBuffer tx = this.tx;
@@ -551,17 +518,17 @@ public final class WorkerAgent implements Agent
         {
             // Packets before i are handed on: if this one throws, recover() frees it and the rest.
             disposed = i;
-            final long m = mbufs[i];
-            final int verdict = verdicts[i];
+            final BurstPacket info = packets[i];
+            final long m = info.mbuf;
+            final int verdict = info.verdict;
             if (verdict != OK)
             {
                 reject(m, verdict);
                 continue;
             }
-            final PacketInfo info = infos[i];
-            final Vip vip = vips[vipOf[i]];
-            final int chosen = choice[i];
-            final long hint = hints[i];
+            final Vip vip = vips[info.vip];
+            final int chosen = info.choice;
+            final long hint = info.hint;
             // knownFlow only where the probe found the flow: its profile then sees hits alone. Called for every
             // flow-table packet, it saw a million SYNs miss before the first known flow (the bench's fill, a
             // flood at a MUX's start), and C2 compiled its hit path as rare: findAtV4 and the counter a real
@@ -570,7 +537,7 @@ public final class WorkerAgent implements Agent
                 now);
             if (backend == null && chosen == BY_FLOW_TABLE)
             {
-                backend = chooseBackend(snap, vip, info, hashes[i], placements[i], hint, now, m);
+                backend = chooseBackend(snap, vip, info, info.hash, info.placement, hint, now, m);
             }
             if (backend == HANDED_OVER)
             {
@@ -582,7 +549,7 @@ public final class WorkerAgent implements Agent
                 continue;
             }
             int rc = encapsulator.encapsulate(m, info, vip.encapsulation(), vip.guePort(), backend.v6(), backend.v4(), backend.v6Hi(),
-                backend.v6Lo(), hashes[i]);
+                backend.v6Lo(), info.hash);
             if (rc == TOO_BIG)
             {
                 rc = tooBig.write(m, info, encapsulator.innerMtu(vip.encapsulation(), backend.v6()), nowNs);
@@ -615,18 +582,16 @@ public final class WorkerAgent implements Agent
      */
     private void probeBurst(final int n)
     {
-        final long[] hints = this.hints;
-        final PacketInfo[] infos = this.infos;
-        final long[] placements = this.placements;
+        final BurstPacket[] packets = this.packets;
         int lines = 0;
         for (int j = 0; j < n; j++)
         {
-            if (hints[j] == PROBE)
+            final BurstPacket info = packets[j];
+            if (info.hint == PROBE)
             {
-                final PacketInfo info = infos[j];
-                final long placement = placements[j];
+                final long placement = info.placement;
                 final long at = flows.probeFirstV4(placement, info.srcV4, info.dstV4, info.srcPort, info.dstPort, info.protocol);
-                hints[j] = at;
+                info.hint = at;
                 if (at < 0)
                 {
                     Memory.putI64(linesAddress + 8L * lines++, flows.secondBucketAddress(placement));

@@ -26,8 +26,10 @@ package io.panamux.fastpath.packet;
  * whose fragmentable part starts with a destination options or authentication header (RFC 8200 §4.5:
  * they travel in the first fragment only) does not carry its upper-layer protocol: its {@link #protocol}
  * is that header's number and {@link #upperProtocolUnknown()} is true; the VIP on its address decides it.
+ *
+ * <p>Not final: a worker's packets of a burst extend it with what its stages decide.
  */
-public final class PacketInfo
+public class PacketInfo
 {
     /** Length of the Ethernet header: 14, or 18 with an 802.1Q tag. */
     public int l2Length;
@@ -122,7 +124,7 @@ public final class PacketInfo
     }
 
     /** Clears every field (the parser does not need it; tests and tools use it). */
-    public void reset()
+    public final void reset()
     {
         l2Length = 0;
         vlanId = -1;
